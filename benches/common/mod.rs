@@ -1,0 +1,108 @@
+//! Shared by the seal and document benchmarks: an SM2 root, a seal maker and a signer
+//! certified by it, and a seal made for that signer.
+
+use std::sync::Arc;
+use yinxin::crypto::{Algorithm, PrivateKey, Signer};
+use yinxin::pki::cert::{
+    self, CertificateTemplate, NameBuilder, StringKind, attr, extensions as x,
+};
+use yinxin::seal::service::{self as seals};
+
+/// A 1×1 red PNG.
+pub const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53,
+    0xde, 0x00, 0x00, 0x00, 0x0c, 0x49, 0x44, 0x41, 0x54, 0x08, 0xd7, 0x63, 0xf8, 0xcf, 0xc0, 0x00,
+    0x00, 0x03, 0x01, 0x01, 0x00, 0x18, 0xdd, 0x8d, 0xb0, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e,
+    0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+fn self_signed(
+    key: &PrivateKey,
+    cn: &str,
+    ca: bool,
+    issuer: Option<(&yinxin::crypto::SoftwareSigner, &x509_cert::name::Name)>,
+) -> Vec<u8> {
+    let now = yinxin::clock::now_secs();
+    let name = NameBuilder::new()
+        .push(attr::CN, StringKind::Utf8, cn)
+        .build()
+        .unwrap();
+    let own = key.signer().unwrap();
+    let (signer, issuer_name) = match issuer {
+        Some((s, n)) => (s, n.clone()),
+        None => (&own, name.clone()),
+    };
+    cert::sign_certificate(
+        &CertificateTemplate {
+            serial: cn.as_bytes()[..4].to_vec(),
+            issuer: issuer_name,
+            subject: name,
+            not_before: now - 60,
+            not_after: now + 86_400,
+            spki_der: key.public_key_spki_der().unwrap(),
+            extensions: vec![x::basic_constraints(ca, None).unwrap()],
+        },
+        signer,
+    )
+    .unwrap()
+}
+
+/// The root (the anchor), the seal, and the signer with its certificate.
+pub struct SealFixture {
+    /// Root certificate (DER).
+    pub root: Vec<u8>,
+    /// A seal whose certList holds the signer.
+    pub seal: seals::SealRecord,
+    /// The signer.
+    pub signer: Arc<dyn Signer>,
+    /// Its certificate (DER).
+    pub signer_cert: Vec<u8>,
+}
+
+/// Fresh keys, certificates and seal.
+pub fn seal_fixture() -> SealFixture {
+    let root_key = PrivateKey::generate(Algorithm::Sm2).unwrap();
+    let root = self_signed(&root_key, "Bench Root", true, None);
+    let root_signer = root_key.signer().unwrap();
+    let root_name = NameBuilder::new()
+        .push(attr::CN, StringKind::Utf8, "Bench Root")
+        .build()
+        .unwrap();
+    let maker_key = PrivateKey::generate(Algorithm::Sm2).unwrap();
+    let maker_cert = self_signed(
+        &maker_key,
+        "Bench Maker",
+        false,
+        Some((&root_signer, &root_name)),
+    );
+    let signer_key = PrivateKey::generate(Algorithm::Sm2).unwrap();
+    let signer_cert = self_signed(
+        &signer_key,
+        "Bench Signer",
+        false,
+        Some((&root_signer, &root_name)),
+    );
+    let t = yinxin::seal::types::builtin().into_iter().next().unwrap();
+    let seal = seals::make_seal(
+        &seals::SealRequest {
+            region: "bench",
+            seal_type: &t,
+            holder: "91350100M000100Y43",
+            name: "基准单位",
+            signers: vec![("01".into(), signer_cert.clone())],
+            picture_png: PNG.to_vec(),
+            validity_days: 30,
+            now: yinxin::clock::now_secs(),
+        },
+        &maker_key.signer().unwrap(),
+        &maker_cert,
+    )
+    .unwrap();
+    SealFixture {
+        root,
+        seal,
+        signer: Arc::new(signer_key.signer().unwrap()),
+        signer_cert,
+    }
+}

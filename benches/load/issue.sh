@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Reproducible HTTP issuance load benchmark (see BENCHMARKS.md).
+# Builds release binaries, creates a throw-away region (SQLite) in a temp dir, starts
+# `yinxin serve` on a loopback port, runs `yinxin-load` for each algorithm, stops the server.
+# Usage: benches/load/issue.sh [REQUESTS] [CONCURRENCY]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+REQUESTS=${1:-20000}
+CONCURRENCY=${2:-64}
+PORT=${PORT:-18443}
+cargo build --release --bins >/dev/null
+BIN=target/release
+TMP=$(mktemp -d)
+trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -rf "$TMP"' EXIT
+export YINXIN_KEY_PASSPHRASE=load-benchmark-only-passphrase
+$BIN/yinxin init --data-dir "$TMP/data" --region load --name "Load test" >/dev/null
+TOKEN=$($BIN/yinxin token create --data-dir "$TMP/data" --role admin | sed -n 's/.*"token": "\(.*\)".*/\1/p')
+YINXIN_RATE_LIMIT_PER_SECOND=1000000 YINXIN_RATE_LIMIT_BURST=1000000 YINXIN_LOG=warn \
+    $BIN/yinxin serve --data-dir "$TMP/data" --listen 127.0.0.1:$PORT >"$TMP/serve.out" 2>"$TMP/serve.err" &
+SERVER=$!
+for _ in $(seq 50); do grep -q listening "$TMP/serve.out" 2>/dev/null && break; sleep 0.1; done
+for ALG in p256 sm2; do
+    # Warm-up, then the measured run.
+    $BIN/yinxin-load --url http://127.0.0.1:$PORT --token "$TOKEN" --csr fixtures/csr/test-$ALG.csr.pem \
+        --algorithm $ALG --concurrency "$CONCURRENCY" --requests 1000 >/dev/null
+    $BIN/yinxin-load --url http://127.0.0.1:$PORT --token "$TOKEN" --csr fixtures/csr/test-$ALG.csr.pem \
+        --algorithm $ALG --concurrency "$CONCURRENCY" --requests "$REQUESTS" --max-seconds 120
+done

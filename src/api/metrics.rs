@@ -1,0 +1,110 @@
+//! Prometheus text-format metrics: requests by route and status, a latency histogram per
+//! route, and certificates issued by profile.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+const BUCKETS: [f64; 13] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+/// The service's metrics.
+#[derive(Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    latency: Mutex<BTreeMap<String, Histogram>>,
+    issued: Mutex<BTreeMap<String, u64>>,
+}
+
+impl Metrics {
+    /// Record one request.
+    pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        if let Ok(mut m) = self.requests.lock() {
+            *m.entry((method.to_string(), route.to_string(), status))
+                .or_default() += 1;
+        }
+        if let Ok(mut m) = self.latency.lock() {
+            let h = m.entry(route.to_string()).or_default();
+            for (i, b) in BUCKETS.iter().enumerate() {
+                if seconds <= *b {
+                    h.counts[i] += 1;
+                }
+            }
+            h.count += 1;
+            h.sum += seconds;
+        }
+    }
+
+    /// Record an issued certificate.
+    pub fn issued(&self, profile: &str) {
+        if let Ok(mut m) = self.issued.lock() {
+            *m.entry(profile.to_string()).or_default() += 1;
+        }
+    }
+
+    /// Render in the Prometheus text exposition format.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        out.push_str(
+            "# HELP yinxin_http_requests_total HTTP requests by method, route and status.\n",
+        );
+        out.push_str("# TYPE yinxin_http_requests_total counter\n");
+        if let Ok(m) = self.requests.lock() {
+            for ((method, route, status), n) in m.iter() {
+                out.push_str(&format!(
+                    "yinxin_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}\n",
+                    esc(route)
+                ));
+            }
+        }
+        out.push_str("# HELP yinxin_http_request_duration_seconds Request latency by route.\n");
+        out.push_str("# TYPE yinxin_http_request_duration_seconds histogram\n");
+        if let Ok(m) = self.latency.lock() {
+            for (route, h) in m.iter() {
+                let r = esc(route);
+                for (i, b) in BUCKETS.iter().enumerate() {
+                    out.push_str(&format!(
+                        "yinxin_http_request_duration_seconds_bucket{{route=\"{r}\",le=\"{b}\"}} {}\n",
+                        h.counts[i]
+                    ));
+                }
+                out.push_str(&format!(
+                    "yinxin_http_request_duration_seconds_bucket{{route=\"{r}\",le=\"+Inf\"}} {}\n",
+                    h.count
+                ));
+                out.push_str(&format!(
+                    "yinxin_http_request_duration_seconds_sum{{route=\"{r}\"}} {}\n",
+                    h.sum
+                ));
+                out.push_str(&format!(
+                    "yinxin_http_request_duration_seconds_count{{route=\"{r}\"}} {}\n",
+                    h.count
+                ));
+            }
+        }
+        out.push_str("# HELP yinxin_certificates_issued_total Certificates issued by this process, by profile.\n");
+        out.push_str("# TYPE yinxin_certificates_issued_total counter\n");
+        if let Ok(m) = self.issued.lock() {
+            for (p, n) in m.iter() {
+                out.push_str(&format!(
+                    "yinxin_certificates_issued_total{{profile=\"{}\"}} {n}\n",
+                    esc(p)
+                ));
+            }
+        }
+        out
+    }
+}
+
+fn esc(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}

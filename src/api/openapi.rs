@@ -1,0 +1,145 @@
+//! The OpenAPI 3.1 description served at `/openapi.json`. A test checks that it documents
+//! exactly the routes in [`super::ROUTES`].
+
+use serde_json::{Value, json};
+
+fn problem_responses(codes: &[u16]) -> Value {
+    let mut m = serde_json::Map::new();
+    for c in codes {
+        m.insert(
+            c.to_string(),
+            json!({"description": "problem details (RFC 9457)", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}),
+        );
+    }
+    Value::Object(m)
+}
+
+fn merge(mut a: Value, b: Value) -> Value {
+    if let (Some(am), Value::Object(bm)) = (a.as_object_mut(), b) {
+        am.extend(bm);
+    }
+    a
+}
+
+/// The document.
+pub fn document() -> Value {
+    let bearer = json!([{"bearer": []}]);
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "yinxin (印信) certification service",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Issuance, lookup and revocation of SM2 and P-256 certificates. Errors are RFC 9457 problem details with type URIs urn:yinxin:problem:<kind>."
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "operator token (yx_…), roles admin, registrar, auditor"}},
+            "schemas": {
+                "Problem": {"type": "object", "required": ["type", "title", "status", "detail"], "properties": {
+                    "type": {"type": "string", "format": "uri"}, "title": {"type": "string"},
+                    "status": {"type": "integer"}, "detail": {"type": "string"}}},
+                "Certificate": {"type": "object", "properties": {
+                    "serial": {"type": "string"}, "issuer_ca": {"type": "string"}, "profile": {"type": "string"},
+                    "algorithm": {"enum": ["sm2", "p256"]}, "subject": {"type": "string"}, "holder": {"type": "string"},
+                    "organization": {"type": ["string", "null"]}, "not_before": {"type": "string", "format": "date-time"},
+                    "not_after": {"type": "string", "format": "date-time"}, "status": {"enum": ["valid", "revoked", "hold"]},
+                    "revoked_at": {"type": ["string", "null"]}, "revocation_reason": {"type": ["integer", "null"]}}},
+                "IssueRequest": {"type": "object", "required": ["profile", "algorithm", "subject"], "additionalProperties": false, "properties": {
+                    "profile": {"type": "string", "examples": ["person", "organization", "device"]},
+                    "algorithm": {"enum": ["sm2", "p256"]},
+                    "subject": {"type": "object", "description": "person {name, id_number}; organization {name, credit_code, province?, locality?}; device {device_id, owner_credit_code, dns?, ip?, uri?}"},
+                    "csr": {"type": "string", "description": "PKCS#10 PEM"},
+                    "generate_key": {"type": "object", "required": ["passphrase"], "properties": {"passphrase": {"type": "string", "minLength": 8}}},
+                    "validity_days": {"type": "integer", "minimum": 1}}},
+                "IssueResponse": {"type": "object", "properties": {
+                    "serial": {"type": "string"}, "certificate": {"$ref": "#/components/schemas/Certificate"},
+                    "certificate_pem": {"type": "string"}, "chain_pem": {"type": "string"},
+                    "encrypted_private_key_pem": {"type": "string"}}},
+                "RevokeRequest": {"type": "object", "additionalProperties": false, "properties": {
+                    "reason": {"oneOf": [{"type": "string"}, {"type": "integer"}], "description": "RFC 5280 reason name or code"}}}
+            }
+        },
+        "paths": {
+            "/v1/health": {"get": {"summary": "Liveness and database reachability", "security": [],
+                "responses": {"200": {"description": "healthy"}, "503": {"description": "database unreachable"}}}},
+            "/v1/ca": {"get": {"summary": "CA certificates per algorithm with metadata", "security": [],
+                "responses": {"200": {"description": "the region's CAs"}}}},
+            "/openapi.json": {"get": {"summary": "This document", "security": [],
+                "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+            "/v1/certificates": {
+                "post": {"summary": "Issue a certificate (admin, registrar)", "security": bearer,
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IssueRequest"}}}},
+                    "responses": merge(json!({"201": {"description": "issued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IssueResponse"}}}}}),
+                        problem_responses(&[400, 401, 403, 413, 415, 422, 429, 500]))},
+                "get": {"summary": "List certificates with cursor pagination (admin, registrar, auditor)", "security": bearer,
+                    "parameters": [
+                        {"name": "profile", "in": "query", "schema": {"type": "string"}},
+                        {"name": "status", "in": "query", "schema": {"enum": ["valid", "revoked", "hold"]}},
+                        {"name": "holder", "in": "query", "schema": {"type": "string"}, "description": "holder identifier: credit code, or a person's hashed identifier"},
+                        {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
+                    "responses": merge(json!({"200": {"description": "a page: {items, next_cursor}"}}), problem_responses(&[400, 401, 403, 429]))}
+            },
+            "/v1/certificates/{serial}": {"get": {"summary": "One certificate: JSON, DER (Accept: application/pkix-cert) or PEM (Accept: application/x-pem-file)",
+                "security": bearer,
+                "parameters": [{"name": "serial", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": merge(json!({"200": {"description": "the certificate", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Certificate"}},
+                    "application/pkix-cert": {}, "application/x-pem-file": {}}}}), problem_responses(&[400, 401, 403, 404, 406, 429]))}},
+            "/v1/certificates/{serial}/revoke": {"post": {"summary": "Revoke (idempotent; a different revocation is 409)", "security": bearer,
+                "parameters": [{"name": "serial", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RevokeRequest"}}}},
+                "responses": merge(json!({"200": {"description": "revoked (field `changed` says whether this call changed it)"}}),
+                    problem_responses(&[400, 401, 403, 404, 409, 413, 415, 422, 429]))}},
+            "/v1/audit": {"get": {"summary": "Audit events (admin, auditor)", "security": bearer,
+                "parameters": [{"name": "after", "in": "query", "schema": {"type": "integer"}}, {"name": "limit", "in": "query", "schema": {"type": "integer"}}],
+                "responses": merge(json!({"200": {"description": "{items, next_cursor}"}}), problem_responses(&[400, 401, 403, 429]))}},
+            "/v1/certificates/{serial}/release": {"post": {"summary": "Release a person certificate from hold (admin, registrar)", "security": bearer,
+                "parameters": [{"name": "serial", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": merge(json!({"200": {"description": "valid again (field `changed`)"}}), problem_responses(&[400, 401, 403, 404, 409, 429]))}},
+            "/crl/{file}": {"get": {"summary": "Latest CRL of a CA: {ca}.crl (full) or {ca}-delta.crl (delta); cache headers follow nextUpdate", "security": [],
+                "parameters": [{"name": "file", "in": "path", "required": true, "schema": {"type": "string"}, "examples": ["sm2-issuing.crl", "p256-issuing-delta.crl"]}],
+                "responses": merge(json!({"200": {"description": "DER CRL", "content": {"application/pkix-crl": {}}}}), problem_responses(&[404]))}},
+            "/ocsp": {"post": {"summary": "OCSP responder (RFC 6960, RFC 5019)", "security": [],
+                "requestBody": {"required": true, "content": {"application/ocsp-request": {}}},
+                "responses": merge(json!({"200": {"description": "OCSP response (errors are OCSP response statuses)", "content": {"application/ocsp-response": {}}}}), problem_responses(&[413, 415]))}},
+            "/ocsp/{request}": {"get": {"summary": "OCSP responder, GET form: base64 DER request in the path", "security": [],
+                "parameters": [{"name": "request", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "OCSP response", "content": {"application/ocsp-response": {}}}}}},
+            "/tsa": {"post": {"summary": "Time-stamping (RFC 3161): SM3 requests are signed by the SM2 unit, SHA-2 by the P-256 unit", "security": [],
+                "requestBody": {"required": true, "content": {"application/timestamp-query": {}}},
+                "responses": merge(json!({"200": {"description": "TimeStampResp (rejections carry PKIStatusInfo)", "content": {"application/timestamp-reply": {}}}}), problem_responses(&[413, 415]))}},
+            "/v1/seals": {"post": {"summary": "Make and register a seal (seal-admin): holder, type, name, signers (certificate serials), picture_png_base64, validity_days", "security": bearer,
+                "requestBody": {"required": true, "content": {"application/json": {}}},
+                "responses": merge(json!({"201": {"description": "the seal record with esl_base64"}}), problem_responses(&[400, 401, 403, 415, 422, 429]))}},
+            "/v1/seals/{id}": {"get": {"summary": "A seal: JSON, the .esl (Accept: application/octet-stream) or its picture (Accept: image/png)", "security": [],
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": merge(json!({"200": {"description": "the seal"}}), problem_responses(&[400, 404]))}},
+            "/v1/seals/{id}/revoke": {"post": {"summary": "Revoke a seal, or suspend it with {\"suspend\": true} (seal-admin)", "security": bearer,
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": merge(json!({"200": {"description": "new status"}}), problem_responses(&[401, 403, 404, 409]))}},
+            "/v1/seals/{id}/sign": {"post": {"summary": "Stamp server-side (signer token bound to a certificate whose key was imported): data_base64 or sm3_hex → SES_Signature with a timestamp", "security": bearer,
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": merge(json!({"200": {"description": "signature_base64"}}), problem_responses(&[401, 403, 404, 409, 422]))}},
+            "/v1/seals/{id}/prepare": {"post": {"summary": "Client-side stamping, step 1: the exact TBS_Sign bytes and their SM3 with Z", "security": bearer,
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": merge(json!({"200": {"description": "tbs_base64, sm3_with_z_hex"}}), problem_responses(&[401, 403, 404, 409, 422]))}},
+            "/v1/seals/{id}/complete": {"post": {"summary": "Client-side stamping, step 2: the signature over the TBS bytes → SES_Signature with a timestamp", "security": bearer,
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": merge(json!({"200": {"description": "signature_base64"}}), problem_responses(&[401, 403, 404, 409, 422]))}},
+            "/v1/verify": {"post": {"summary": "Verify a seal, an SES_Signature, an OFD package or a CMS SignedData (JSON object_base64 [+ data_base64 for detached data], or the raw object as application/octet-stream): the report", "security": [],
+                "responses": merge(json!({"200": {"description": "the report"}}), problem_responses(&[400, 413, 415, 422]))}},
+            "/v1/documents/seal": {"post": {"summary": "Seal an OFD (signer token with a server-held key): body = the OFD package (streamed to disk); query seal=ID and page=N&x=MM&y=MM or keyword=TEXT; answer = the sealed OFD (application/ofd)", "security": bearer,
+                "parameters": [
+                    {"name": "seal", "in": "query", "required": true, "schema": {"type": "string"}},
+                    {"name": "page", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1}},
+                    {"name": "x", "in": "query", "required": false, "schema": {"type": "number"}},
+                    {"name": "y", "in": "query", "required": false, "schema": {"type": "number"}},
+                    {"name": "keyword", "in": "query", "required": false, "schema": {"type": "string"}}],
+                "responses": merge(json!({"200": {"description": "the sealed OFD (application/ofd)"}}), problem_responses(&[400, 401, 403, 404, 409, 413, 422]))}},
+            "/v1/documents/sign": {"post": {"summary": "Sign any file as detached CMS (signer token with a server-held key): body = the file (streamed to disk); answer = DER SignedData (application/pkcs7-signature) with signingTime, ESS signingCertificateV2 and a timestamp", "security": bearer,
+                "responses": merge(json!({"200": {"description": "the .p7s (application/pkcs7-signature)"}}), problem_responses(&[400, 401, 403, 413, 422]))}},
+            "/metrics": {"get": {"summary": "Prometheus metrics (admin, auditor)", "security": bearer,
+                "responses": merge(json!({"200": {"description": "text/plain; version=0.0.4"}}), problem_responses(&[401, 403]))}}
+        }
+    })
+}

@@ -1,0 +1,242 @@
+//! Operator tokens and roles: who may do what.
+//!
+//! A token is `yx_` followed by 43 base64url characters (256 random bits). It is shown once
+//! when created; only its SHA-256 is stored. Each token has an id (shown in logs and audit
+//! lines instead of the secret), a role, an optional organization binding, and an expiry.
+//!
+//! | role | may |
+//! |---|---|
+//! | `admin` | everything |
+//! | `registrar` | issue, look up and revoke certificates; bound to an organization: only that organization's certificates, its staff (person certificates it requests) and its devices |
+//! | `auditor` | read the audit log, look up certificates, read metrics |
+//! | `seal-admin` | make, suspend and revoke seals (bound: for its organization only) |
+//! | `signer` | stamp with a seal whose certList has the token's certificate (云签章: the key is in the key store) |
+
+use crate::crypto::{CryptoError, random_bytes, sha256};
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+/// Operator roles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Everything.
+    Admin,
+    /// Issue and revoke.
+    Registrar,
+    /// Read audit and certificates.
+    Auditor,
+    /// Make, suspend and revoke seals (for one organization when bound).
+    SealAdmin,
+    /// Stamp with seals whose certList has the token's certificate.
+    Signer,
+}
+
+impl Role {
+    /// Name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Registrar => "registrar",
+            Role::Auditor => "auditor",
+            Role::SealAdmin => "seal-admin",
+            Role::Signer => "signer",
+        }
+    }
+    /// Parse a role name.
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "registrar" => Some(Role::Registrar),
+            "auditor" => Some(Role::Auditor),
+            "seal-admin" => Some(Role::SealAdmin),
+            "signer" => Some(Role::Signer),
+            _ => None,
+        }
+    }
+}
+
+/// What a request may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Permission {
+    /// Issue certificates.
+    Issue,
+    /// Revoke certificates.
+    Revoke,
+    /// Look up certificates.
+    ReadCertificates,
+    /// Read the audit log.
+    ReadAudit,
+    /// Read metrics.
+    ReadMetrics,
+    /// Make and revoke seals.
+    ManageSeals,
+    /// Stamp with a seal.
+    Stamp,
+}
+
+impl Role {
+    /// Whether the role grants a permission (organization scope is checked separately).
+    pub fn allows(self, p: Permission) -> bool {
+        match self {
+            Role::Admin => true,
+            Role::Registrar => matches!(
+                p,
+                Permission::Issue | Permission::Revoke | Permission::ReadCertificates
+            ),
+            Role::Auditor => matches!(
+                p,
+                Permission::ReadAudit | Permission::ReadCertificates | Permission::ReadMetrics
+            ),
+            Role::SealAdmin => matches!(p, Permission::ManageSeals),
+            Role::Signer => matches!(p, Permission::Stamp),
+        }
+    }
+}
+
+/// A stored token (never the secret).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TokenRecord {
+    /// Public id (16 hex characters).
+    pub id: String,
+    /// SHA-256 of the secret, hex.
+    #[serde(skip)]
+    pub hash: String,
+    /// Role.
+    pub role: Role,
+    /// Organization binding (credit code).
+    pub organization: Option<String>,
+    /// Certificate binding (serial) of a signer token.
+    #[serde(default)]
+    pub certificate: Option<String>,
+    /// Created, Unix seconds.
+    pub created_at: i64,
+    /// Expires, Unix seconds.
+    pub expires_at: i64,
+    /// Revoked, Unix seconds.
+    pub revoked_at: Option<i64>,
+}
+
+/// The authenticated caller of a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    /// Token id.
+    pub token_id: String,
+    /// Role.
+    pub role: Role,
+    /// Organization binding.
+    pub organization: Option<String>,
+    /// Certificate binding (signer tokens).
+    pub certificate: Option<String>,
+}
+
+impl Principal {
+    /// The audit actor string.
+    pub fn actor(&self) -> String {
+        format!("token:{}", self.token_id)
+    }
+}
+
+/// A freshly generated token: the secret (shown once) and its record.
+pub struct NewToken {
+    /// The secret, `yx_…`.
+    pub secret: Zeroizing<String>,
+    /// What is stored.
+    pub record: TokenRecord,
+}
+
+/// Hash a presented token for lookup.
+pub fn token_hash(secret: &str) -> String {
+    hex::encode(sha256(secret.as_bytes()))
+}
+
+/// Generate a token.
+pub fn generate_token(
+    role: Role,
+    organization: Option<String>,
+    now: i64,
+    valid_days: u32,
+) -> Result<NewToken, CryptoError> {
+    let mut raw = Zeroizing::new([0u8; 32]);
+    random_bytes(raw.as_mut())?;
+    let secret = Zeroizing::new(format!(
+        "yx_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw.as_ref())
+    ));
+    let mut id = [0u8; 8];
+    random_bytes(&mut id)?;
+    let record = TokenRecord {
+        id: hex::encode(id),
+        hash: token_hash(&secret),
+        role,
+        organization,
+        certificate: None,
+        created_at: now,
+        expires_at: now + i64::from(valid_days) * 86_400,
+        revoked_at: None,
+    };
+    Ok(NewToken { secret, record })
+}
+
+/// Why a token was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TokenRejection {
+    /// Not presented.
+    #[error("authentication required: send Authorization: Bearer <token>")]
+    Missing,
+    /// Unknown or malformed.
+    #[error("the token is not valid")]
+    Unknown,
+    /// Expired.
+    #[error("the token has expired")]
+    Expired,
+    /// Revoked.
+    #[error("the token has been revoked")]
+    Revoked,
+}
+
+/// Check a stored token at time `now`.
+pub fn check_token(rec: &TokenRecord, now: i64) -> Result<Principal, TokenRejection> {
+    if rec.revoked_at.is_some() {
+        return Err(TokenRejection::Revoked);
+    }
+    if now >= rec.expires_at {
+        return Err(TokenRejection::Expired);
+    }
+    Ok(Principal {
+        token_id: rec.id.clone(),
+        role: rec.role,
+        organization: rec.organization.clone(),
+        certificate: rec.certificate.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens() {
+        let t =
+            generate_token(Role::Registrar, Some("91350100M000100Y43".into()), 1000, 1).unwrap();
+        assert!(t.secret.starts_with("yx_") && t.secret.len() == 46);
+        assert_eq!(t.record.hash, token_hash(&t.secret));
+        assert_eq!(t.record.expires_at, 1000 + 86_400);
+        assert_eq!(check_token(&t.record, 1001).unwrap().role, Role::Registrar);
+        assert_eq!(
+            check_token(&t.record, 1000 + 86_400),
+            Err(TokenRejection::Expired)
+        );
+        let mut r = t.record.clone();
+        r.revoked_at = Some(1002);
+        assert_eq!(check_token(&r, 1003), Err(TokenRejection::Revoked));
+        assert!(
+            Role::Auditor.allows(Permission::ReadAudit) && !Role::Auditor.allows(Permission::Issue)
+        );
+        assert!(
+            Role::Registrar.allows(Permission::Revoke)
+                && !Role::Registrar.allows(Permission::ReadAudit)
+        );
+    }
+}

@@ -1,0 +1,199 @@
+//! `yinxin-load`: HTTP load generator for yinxin (see BENCHMARKS.md).
+//!
+//! ```text
+//! yinxin-load --url http://127.0.0.1:8080 --token yx_… --csr fixtures/csr/test-p256.csr.pem \
+//!             --algorithm p256 --concurrency 64 --requests 20000 [--max-seconds 120]
+//! yinxin-load --url http://127.0.0.1:8080 --mode ocsp --body req.der --concurrency 64 --requests 200000
+//! yinxin-load --url http://127.0.0.1:8080 --mode tsa --body query.tsq --concurrency 32 --requests 20000
+//! ```
+//! `issue` (default) sends `POST /v1/certificates` (organization profile, the given CSR);
+//! `ocsp` and `tsa` post a fixed DER body to `/ocsp` or `/tsa`. `--concurrency` workers use
+//! keep-alive connections, bounded by `--requests` and `--max-seconds`; it prints requests/s
+//! and latency percentiles. Only for servers you run yourself on loopback.
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+struct Args {
+    mode: String,
+    body: Vec<u8>,
+    url: String,
+    token: String,
+    csr: String,
+    algorithm: String,
+    concurrency: usize,
+    requests: usize,
+    max_seconds: u64,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut a = Args {
+        mode: "issue".into(),
+        body: Vec::new(),
+        url: "http://127.0.0.1:8080".into(),
+        token: std::env::var("YINXIN_TOKEN").unwrap_or_default(),
+        csr: String::new(),
+        algorithm: "p256".into(),
+        concurrency: 64,
+        requests: 10_000,
+        max_seconds: 120,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(k) = it.next() {
+        let mut v = || it.next().ok_or_else(|| format!("{k} needs a value"));
+        match k.as_str() {
+            "--url" => a.url = v()?,
+            "--mode" => a.mode = v()?,
+            "--body" => a.body = std::fs::read(v()?).map_err(|e| format!("--body: {e}"))?,
+            "--token" => a.token = v()?,
+            "--csr" => a.csr = std::fs::read_to_string(v()?).map_err(|e| format!("--csr: {e}"))?,
+            "--algorithm" => a.algorithm = v()?,
+            "--concurrency" => {
+                a.concurrency = v()?.parse().map_err(|_| "--concurrency: a number")?
+            }
+            "--requests" => a.requests = v()?.parse().map_err(|_| "--requests: a number")?,
+            "--max-seconds" => {
+                a.max_seconds = v()?.parse().map_err(|_| "--max-seconds: a number")?
+            }
+            "--help" | "-h" => {
+                println!(
+                    "yinxin-load --url URL --token TOKEN --csr FILE [--algorithm sm2|p256] [--concurrency N] [--requests N] [--max-seconds S]"
+                );
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    match a.mode.as_str() {
+        "issue" if a.token.is_empty() || a.csr.is_empty() => {
+            return Err("--token and --csr are required".into());
+        }
+        "issue" => {}
+        "ocsp" | "tsa" if a.body.is_empty() => return Err("--body is required".into()),
+        "ocsp" | "tsa" => {}
+        other => return Err(format!("unknown mode {other}")),
+    }
+    let host = a
+        .url
+        .split("://")
+        .nth(1)
+        .unwrap_or("")
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("");
+    if !(host == "localhost" || host.starts_with("127.") || host == "[::1]") {
+        return Err("yinxin-load only targets loopback addresses".into());
+    }
+    Ok(a)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+#[tokio::main]
+async fn main() {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("yinxin-load: error: {e}");
+            std::process::exit(2);
+        }
+    };
+    let (path, content_type, expect) = match args.mode.as_str() {
+        "ocsp" => ("/ocsp", "application/ocsp-request", 200u16),
+        "tsa" => ("/tsa", "application/timestamp-query", 200u16),
+        _ => ("/v1/certificates", "application/json", 201u16),
+    };
+    let body = if args.mode != "issue" {
+        Bytes::from(args.body.clone())
+    } else {
+        Bytes::from(
+            serde_json::json!({
+                "profile": "organization",
+                "mode": args.mode,
+                "algorithm": args.algorithm,
+                "subject": {"name": "负载测试单位", "credit_code": "91350100M000100Y43"},
+                "csr": args.csr,
+                "validity_days": 365,
+            })
+            .to_string(),
+        )
+    };
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(args.concurrency)
+        .build_http();
+    let next = Arc::new(AtomicUsize::new(0));
+    let deadline = Instant::now() + Duration::from_secs(args.max_seconds);
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..args.concurrency {
+        let (client, next, body) = (client.clone(), next.clone(), body.clone());
+        let url = format!("{}{path}", args.url.trim_end_matches('/'));
+        let auth = format!("Bearer {}", args.token);
+        let total = args.requests;
+        workers.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut errors = 0usize;
+            while next.fetch_add(1, Ordering::Relaxed) < total && Instant::now() < deadline {
+                let req = hyper::Request::post(&url)
+                    .header("content-type", content_type)
+                    .header("authorization", &auth)
+                    .body(Full::new(body.clone()))
+                    .expect("request");
+                let t = Instant::now();
+                match client.request(req).await {
+                    Ok(resp) => {
+                        let ok = resp.status().as_u16() == expect;
+                        let _ = resp.into_body().collect().await;
+                        if ok {
+                            lat.push(t.elapsed().as_secs_f64() * 1000.0);
+                        } else {
+                            errors += 1;
+                        }
+                    }
+                    Err(_) => errors += 1,
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let mut lat = Vec::new();
+    let mut errors = 0;
+    for w in workers {
+        if let Ok((l, e)) = w.await {
+            lat.extend(l);
+            errors += e;
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    lat.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "{}",
+        serde_json::json!({
+            "mode": args.mode,
+            "algorithm": args.algorithm,
+            "concurrency": args.concurrency,
+            "ok": lat.len(),
+            "errors": errors,
+            "seconds": (secs * 100.0).round() / 100.0,
+            "per_second": (lat.len() as f64 / secs).round(),
+            "p50_ms": (percentile(&lat, 0.50) * 100.0).round() / 100.0,
+            "p90_ms": (percentile(&lat, 0.90) * 100.0).round() / 100.0,
+            "p99_ms": (percentile(&lat, 0.99) * 100.0).round() / 100.0,
+            "max_ms": (lat.last().copied().unwrap_or(0.0) * 100.0).round() / 100.0,
+        })
+    );
+    if errors > 0 {
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,277 @@
+//! `DATA_DIR/yinxin.toml`: the region's configuration, with `YINXIN_*` environment overrides.
+//!
+//! ```toml
+//! [region]
+//! code = "demo"
+//! name = "Demo Region"
+//! [database]
+//! url = "sqlite://yinxin.db"        # relative SQLite paths are inside the data directory
+//! [service]
+//! public_base_url = "http://127.0.0.1:8080"
+//! listen = "127.0.0.1:8080"
+//! ```
+//! Overrides: `YINXIN_DATABASE_URL`, `YINXIN_PUBLIC_BASE_URL`, `YINXIN_LISTEN`,
+//! `YINXIN_RATE_LIMIT_PER_SECOND`, `YINXIN_RATE_LIMIT_BURST`, `YINXIN_BODY_LIMIT_BYTES`,
+//! `YINXIN_REQUEST_TIMEOUT_SECONDS`, `YINXIN_MAX_CONCURRENCY`.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Configuration file name inside a data directory.
+pub const CONFIG_FILE: &str = "yinxin.toml";
+
+/// Region section.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionConfig {
+    /// Region code.
+    pub code: String,
+    /// Region display name.
+    pub name: String,
+}
+
+/// Database section.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://…` or `postgres://…`.
+    pub url: String,
+}
+
+/// Service section.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceConfig {
+    /// Base URL put in certificates (CRL, OCSP, caIssuers).
+    pub public_base_url: String,
+    /// Listen address of `yinxin serve`.
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// Largest request body accepted, bytes (default 10 MiB).
+    #[serde(default = "default_body_limit")]
+    pub body_limit_bytes: usize,
+    /// Largest document (OFD or file to sign) accepted by `/v1/documents/*`, bytes (default
+    /// 256 MiB). Such uploads are streamed to a temporary file, not held in memory.
+    #[serde(default = "default_document_limit")]
+    pub document_limit_bytes: usize,
+    /// Request timeout, seconds (default 30).
+    #[serde(default = "default_timeout")]
+    pub request_timeout_seconds: u64,
+    /// Per-token sustained request rate (default 50/s).
+    #[serde(default = "default_rate")]
+    pub rate_limit_per_second: f64,
+    /// Per-token burst (default 100).
+    #[serde(default = "default_burst")]
+    pub rate_limit_burst: f64,
+    /// Requests processed at once before new ones get 503 (default 1024).
+    #[serde(default = "default_concurrency")]
+    pub max_concurrency: usize,
+    /// Most certificates committed in one transaction by the group-commit writer (default 256).
+    #[serde(default = "default_batch")]
+    pub group_commit_batch: usize,
+    /// Full CRL validity (nextUpdate − thisUpdate), hours (default 24).
+    #[serde(default = "default_crl_hours")]
+    pub crl_validity_hours: u32,
+    /// Delta CRL validity, minutes (default 60).
+    #[serde(default = "default_delta_minutes")]
+    pub delta_crl_validity_minutes: u32,
+    /// OCSP response validity, seconds (default 3600; responses are cached for half of it).
+    #[serde(default = "default_ocsp_seconds")]
+    pub ocsp_validity_seconds: u32,
+}
+
+fn default_crl_hours() -> u32 {
+    24
+}
+fn default_delta_minutes() -> u32 {
+    60
+}
+fn default_ocsp_seconds() -> u32 {
+    3600
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:8080".into()
+}
+fn default_body_limit() -> usize {
+    10 * 1024 * 1024
+}
+fn default_document_limit() -> usize {
+    256 * 1024 * 1024
+}
+fn default_timeout() -> u64 {
+    30
+}
+fn default_rate() -> f64 {
+    50.0
+}
+fn default_burst() -> f64 {
+    100.0
+}
+fn default_concurrency() -> usize {
+    1024
+}
+fn default_batch() -> usize {
+    256
+}
+
+impl ServiceConfig {
+    /// Defaults with a base URL.
+    pub fn new(public_base_url: String) -> Self {
+        ServiceConfig {
+            public_base_url,
+            listen: default_listen(),
+            body_limit_bytes: default_body_limit(),
+            document_limit_bytes: default_document_limit(),
+            request_timeout_seconds: default_timeout(),
+            rate_limit_per_second: default_rate(),
+            rate_limit_burst: default_burst(),
+            max_concurrency: default_concurrency(),
+            group_commit_batch: default_batch(),
+            crl_validity_hours: default_crl_hours(),
+            delta_crl_validity_minutes: default_delta_minutes(),
+            ocsp_validity_seconds: default_ocsp_seconds(),
+        }
+    }
+
+    /// The status services' validity periods.
+    pub fn status_config(&self) -> crate::status::service::StatusConfig {
+        crate::status::service::StatusConfig {
+            ocsp_validity: i64::from(self.ocsp_validity_seconds.max(60)),
+            crl_validity: i64::from(self.crl_validity_hours.max(1)) * 3600,
+            delta_crl_validity: i64::from(self.delta_crl_validity_minutes.max(1)) * 60,
+        }
+    }
+}
+
+/// The whole file.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Region.
+    pub region: RegionConfig,
+    /// Database.
+    pub database: DatabaseConfig,
+    /// Service.
+    pub service: ServiceConfig,
+}
+
+/// Configuration errors.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// No configuration: not a region's data directory.
+    #[error("{0} not found: run `yinxin init` first (or pass --data-dir)")]
+    Missing(String),
+    /// Unreadable or invalid.
+    #[error("{file}: {message}")]
+    Invalid {
+        /// File.
+        file: String,
+        /// Problem.
+        message: String,
+    },
+}
+
+impl Config {
+    /// Load `DIR/yinxin.toml` and apply environment overrides.
+    pub fn load(data_dir: &Path) -> Result<Config, ConfigError> {
+        let path = data_dir.join(CONFIG_FILE);
+        if !path.exists() {
+            return Err(ConfigError::Missing(path.display().to_string()));
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Invalid {
+            file: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let mut c: Config = toml::from_str(&text).map_err(|e| ConfigError::Invalid {
+            file: path.display().to_string(),
+            message: e.message().trim().to_string(),
+        })?;
+        if let Ok(v) = std::env::var("YINXIN_DATABASE_URL")
+            && !v.is_empty()
+        {
+            c.database.url = v;
+        }
+        if let Ok(v) = std::env::var("YINXIN_PUBLIC_BASE_URL")
+            && !v.is_empty()
+        {
+            c.service.public_base_url = v;
+        }
+        if let Ok(v) = std::env::var("YINXIN_LISTEN")
+            && !v.is_empty()
+        {
+            c.service.listen = v;
+        }
+        let num = |name: &str| -> Result<Option<f64>, ConfigError> {
+            match std::env::var(name) {
+                Ok(v) if !v.is_empty() => {
+                    v.parse::<f64>()
+                        .map(Some)
+                        .map_err(|_| ConfigError::Invalid {
+                            file: name.into(),
+                            message: format!("'{v}' is not a number"),
+                        })
+                }
+                _ => Ok(None),
+            }
+        };
+        if let Some(v) = num("YINXIN_RATE_LIMIT_PER_SECOND")? {
+            c.service.rate_limit_per_second = v;
+        }
+        if let Some(v) = num("YINXIN_RATE_LIMIT_BURST")? {
+            c.service.rate_limit_burst = v;
+        }
+        if let Some(v) = num("YINXIN_BODY_LIMIT_BYTES")? {
+            c.service.body_limit_bytes = v as usize;
+        }
+        if let Some(v) = num("YINXIN_DOCUMENT_LIMIT_BYTES")? {
+            c.service.document_limit_bytes = v as usize;
+        }
+        if let Some(v) = num("YINXIN_REQUEST_TIMEOUT_SECONDS")? {
+            c.service.request_timeout_seconds = v as u64;
+        }
+        if let Some(v) = num("YINXIN_MAX_CONCURRENCY")? {
+            c.service.max_concurrency = v as usize;
+        }
+        Ok(c)
+    }
+
+    /// The TOML text.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+/// Resolve a database URL: a relative SQLite path is taken inside `data_dir`, and SQLite
+/// URLs get `mode=rwc` so the file is created on first use.
+pub fn resolve_database_url(url: &str, data_dir: &Path) -> String {
+    if let Some(rest) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        let (path, query) = match rest.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (rest, None),
+        };
+        if path == ":memory:" {
+            return url.to_string();
+        }
+        let p = PathBuf::from(path);
+        let full = if p.is_absolute() { p } else { data_dir.join(p) };
+        let mut q = query.map(str::to_string).unwrap_or_default();
+        if !q.contains("mode=") {
+            if !q.is_empty() {
+                q.push('&');
+            }
+            q.push_str("mode=rwc");
+        }
+        format!("sqlite://{}?{q}", full.display())
+    } else {
+        url.to_string()
+    }
+}
+
+/// The default database URL of a data directory.
+pub fn default_database_url() -> String {
+    "sqlite://yinxin.db".into()
+}

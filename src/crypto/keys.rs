@@ -1,0 +1,341 @@
+//! Private keys and how they are kept at rest.
+//!
+//! A key at rest is an encrypted PKCS#8 PEM (`-----BEGIN ENCRYPTED PRIVATE KEY-----`) using
+//! PBES2 with PBKDF2-HMAC-SHA256 and AES-256-CBC: the scheme OpenSSL 3 opens with
+//! `openssl pkey -passin`. Files are written with mode 0600 inside a 0700 directory and are
+//! never overwritten. Decrypted key material lives in types that zeroize on drop
+//! (`sm2::SecretKey`, `p256::SecretKey`, `Zeroizing` buffers); passphrases are [`Passphrase`].
+
+use super::{Algorithm, CryptoError, SoftwareSigner, oid, random_bytes};
+use der::{Decode, asn1::ObjectIdentifier};
+use pkcs8::{DecodePrivateKey, EncodePrivateKey, pkcs5::pbes2};
+use spki::EncodePublicKey;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use zeroize::Zeroizing;
+
+/// PBKDF2 iteration count for keys written by yinxin. High enough to slow offline guessing
+/// (OWASP 2023 suggests 600,000 for PBKDF2-HMAC-SHA256) while keeping a CA start-up or a
+/// generated-key response well under a second.
+pub const PBKDF2_ITERATIONS: u32 = 600_000;
+
+/// A passphrase that protects keys at rest. Zeroized on drop; its `Debug` hides the value.
+#[derive(Clone)]
+pub struct Passphrase(Zeroizing<String>);
+
+impl Passphrase {
+    /// Wrap a passphrase. Trailing newline characters (as left by `echo` into a file) are removed.
+    pub fn new(mut s: String) -> Result<Self, CryptoError> {
+        while s.ends_with('\n') || s.ends_with('\r') {
+            s.pop();
+        }
+        let p = Passphrase(Zeroizing::new(s));
+        if p.0.is_empty() {
+            return Err(CryptoError::InvalidPrivateKey(
+                "passphrase".into(),
+                "the passphrase is empty".into(),
+            ));
+        }
+        Ok(p)
+    }
+
+    /// Read a passphrase from a file (first line).
+    pub fn from_file(path: &Path) -> Result<Self, CryptoError> {
+        let raw = Zeroizing::new(fs::read_to_string(path).map_err(|e| {
+            CryptoError::Io(format!(
+                "cannot read passphrase file {}: {e}",
+                path.display()
+            ))
+        })?);
+        let first = raw.lines().next().unwrap_or("").to_string();
+        Self::new(first)
+    }
+
+    /// A fresh random passphrase (32 random bytes, base64url), for demo regions.
+    pub fn generate() -> Result<Self, CryptoError> {
+        use base64::Engine;
+        let mut b = Zeroizing::new([0u8; 32]);
+        random_bytes(b.as_mut())?;
+        Self::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b.as_ref()))
+    }
+
+    /// The passphrase bytes.
+    pub fn expose(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+
+    /// The passphrase text (for writing a demo passphrase file only).
+    pub fn expose_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Passphrase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Passphrase(<redacted>)")
+    }
+}
+
+/// A private key of one of yinxin's signing algorithms. Zeroized on drop.
+pub enum PrivateKey {
+    /// SM2 key.
+    Sm2(sm2::SecretKey),
+    /// NIST P-256 key.
+    P256(p256::SecretKey),
+}
+
+impl std::fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PrivateKey({}, <redacted>)", self.algorithm())
+    }
+}
+
+impl PrivateKey {
+    /// Generate a fresh key from the operating system's CSPRNG.
+    pub fn generate(alg: Algorithm) -> Result<Self, CryptoError> {
+        // Rejection sampling: a 32-byte string is a valid scalar unless it is zero or >= n.
+        for _ in 0..64 {
+            let mut bytes = Zeroizing::new([0u8; 32]);
+            random_bytes(bytes.as_mut())?;
+            let key = match alg {
+                Algorithm::Sm2 => sm2::SecretKey::from_slice(bytes.as_ref())
+                    .ok()
+                    .map(PrivateKey::Sm2),
+                Algorithm::P256 => p256::SecretKey::from_slice(bytes.as_ref())
+                    .ok()
+                    .map(PrivateKey::P256),
+            };
+            if let Some(k) = key {
+                return Ok(k);
+            }
+        }
+        Err(CryptoError::Rng)
+    }
+
+    /// The algorithm this key signs with.
+    pub fn algorithm(&self) -> Algorithm {
+        match self {
+            PrivateKey::Sm2(_) => Algorithm::Sm2,
+            PrivateKey::P256(_) => Algorithm::P256,
+        }
+    }
+
+    /// DER SubjectPublicKeyInfo of the public half (id-ecPublicKey + named curve).
+    pub fn public_key_spki_der(&self) -> Result<Vec<u8>, CryptoError> {
+        let doc = match self {
+            PrivateKey::Sm2(k) => k.public_key().to_public_key_der(),
+            PrivateKey::P256(k) => k.public_key().to_public_key_der(),
+        }
+        .map_err(|e| CryptoError::Encoding(e.to_string()))?;
+        Ok(doc.as_bytes().to_vec())
+    }
+
+    /// Unencrypted PKCS#8 DER, zeroized when dropped. Only for encrypting or loading.
+    fn to_pkcs8_der(&self) -> Result<pkcs8::SecretDocument, CryptoError> {
+        match self {
+            PrivateKey::Sm2(k) => k.to_pkcs8_der(),
+            PrivateKey::P256(k) => k.to_pkcs8_der(),
+        }
+        .map_err(|e| CryptoError::Encoding(e.to_string()))
+    }
+
+    /// Encrypted PKCS#8 PEM (PBES2, PBKDF2-HMAC-SHA256, AES-256-CBC) under `passphrase`.
+    pub fn to_encrypted_pem(&self, passphrase: &Passphrase) -> Result<String, CryptoError> {
+        self.to_encrypted_pem_with_iterations(passphrase, PBKDF2_ITERATIONS)
+    }
+
+    /// As [`Self::to_encrypted_pem`] with an explicit PBKDF2 iteration count.
+    pub fn to_encrypted_pem_with_iterations(
+        &self,
+        passphrase: &Passphrase,
+        iterations: u32,
+    ) -> Result<String, CryptoError> {
+        let mut salt = [0u8; 16];
+        let mut iv = [0u8; 16];
+        random_bytes(&mut salt)?;
+        random_bytes(&mut iv)?;
+        let params = pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(iterations, &salt, iv)
+            .map_err(|e| CryptoError::Encoding(e.to_string()))?;
+        let plain = self.to_pkcs8_der()?;
+        let info = pkcs8::PrivateKeyInfoRef::try_from(plain.as_bytes())
+            .map_err(|e| CryptoError::Encoding(e.to_string()))?;
+        let enc = info
+            .encrypt_with_params(params, passphrase.expose())
+            .map_err(|e| CryptoError::Encoding(e.to_string()))?;
+        let pem = der::pem::encode_string(
+            "ENCRYPTED PRIVATE KEY",
+            der::pem::LineEnding::LF,
+            enc.as_bytes(),
+        )
+        .map_err(|e| CryptoError::Encoding(e.to_string()))?;
+        Ok(pem)
+    }
+
+    /// Open an encrypted PKCS#8 PEM. `label` names the key in error messages.
+    pub fn from_encrypted_pem(
+        pem: &str,
+        passphrase: &Passphrase,
+        label: &str,
+    ) -> Result<Self, CryptoError> {
+        let (pem_label, der_bytes) = der::pem::decode_vec(pem.as_bytes())
+            .map_err(|e| CryptoError::InvalidPrivateKey(label.into(), e.to_string()))?;
+        if pem_label != "ENCRYPTED PRIVATE KEY" {
+            return Err(CryptoError::InvalidPrivateKey(
+                label.into(),
+                format!("expected an ENCRYPTED PRIVATE KEY, found {pem_label}"),
+            ));
+        }
+        let enc = pkcs8::EncryptedPrivateKeyInfoRef::from_der(&der_bytes)
+            .map_err(|e| CryptoError::InvalidPrivateKey(label.into(), e.to_string()))?;
+        let plain = enc
+            .decrypt(passphrase.expose())
+            .map_err(|_| CryptoError::Decrypt(label.into()))?;
+        Self::from_pkcs8_der(plain.as_bytes(), label)
+    }
+
+    /// Parse an unencrypted PKCS#8 DER (an EC key on the SM2 or P-256 curve).
+    pub fn from_pkcs8_der(der_bytes: &[u8], label: &str) -> Result<Self, CryptoError> {
+        let info = pkcs8::PrivateKeyInfoRef::from_der(der_bytes)
+            .map_err(|e| CryptoError::InvalidPrivateKey(label.into(), e.to_string()))?;
+        let alg = info.algorithm.oid;
+        let curve: Option<ObjectIdentifier> = info
+            .algorithm
+            .parameters
+            .as_ref()
+            .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
+        let bad = |m: String| CryptoError::InvalidPrivateKey(label.into(), m);
+        if alg == oid::SM2_CURVE || (alg == oid::EC_PUBLIC_KEY && curve == Some(oid::SM2_CURVE)) {
+            sm2::SecretKey::from_pkcs8_der(der_bytes)
+                .map(PrivateKey::Sm2)
+                .map_err(|e| bad(e.to_string()))
+        } else if alg == oid::EC_PUBLIC_KEY && curve == Some(oid::P256_CURVE) {
+            p256::SecretKey::from_pkcs8_der(der_bytes)
+                .map(PrivateKey::P256)
+                .map_err(|e| bad(e.to_string()))
+        } else {
+            Err(bad(format!(
+                "unsupported key algorithm {alg} (curve {:?}); expected SM2 or P-256",
+                curve.map(|c| c.to_string())
+            )))
+        }
+    }
+
+    /// A signer for this key.
+    pub fn signer(&self) -> Result<SoftwareSigner, CryptoError> {
+        SoftwareSigner::new(self)
+    }
+
+    /// Encode the raw private scalar (zeroized buffer), for building signing keys.
+    pub(crate) fn scalar_bytes(&self) -> Zeroizing<Vec<u8>> {
+        match self {
+            PrivateKey::Sm2(k) => Zeroizing::new(k.to_bytes().to_vec()),
+            PrivateKey::P256(k) => Zeroizing::new(k.to_bytes().to_vec()),
+        }
+    }
+}
+
+/// A directory of encrypted keys: `DIR/<id>.pem`, mode 0600, directory mode 0700.
+#[derive(Clone, Debug)]
+pub struct KeyStore {
+    dir: PathBuf,
+}
+
+impl KeyStore {
+    /// A key store rooted at `dir` (created on first write).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        KeyStore { dir: dir.into() }
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn path_of(&self, id: &str) -> Result<PathBuf, CryptoError> {
+        let ok = !id.is_empty()
+            && id.len() <= 128
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+            && !id.starts_with('.');
+        if !ok {
+            return Err(CryptoError::Io(format!("invalid key id '{id}'")));
+        }
+        Ok(self.dir.join(format!("{id}.pem")))
+    }
+
+    /// Whether a key with this id exists.
+    pub fn contains(&self, id: &str) -> bool {
+        self.path_of(id).map(|p| p.exists()).unwrap_or(false)
+    }
+
+    /// Encrypt and store a key under `id`. Refuses to overwrite an existing key.
+    pub fn save(
+        &self,
+        id: &str,
+        key: &PrivateKey,
+        passphrase: &Passphrase,
+    ) -> Result<PathBuf, CryptoError> {
+        let path = self.path_of(id)?;
+        create_private_dir(&self.dir)?;
+        let pem = key.to_encrypted_pem(passphrase)?;
+        write_private_file(&path, pem.as_bytes())?;
+        Ok(path)
+    }
+
+    /// Load and decrypt the key stored under `id`.
+    pub fn load(&self, id: &str, passphrase: &Passphrase) -> Result<PrivateKey, CryptoError> {
+        let path = self.path_of(id)?;
+        let pem =
+            Zeroizing::new(fs::read_to_string(&path).map_err(|e| {
+                CryptoError::Io(format!("cannot read key {}: {e}", path.display()))
+            })?);
+        PrivateKey::from_encrypted_pem(&pem, passphrase, id)
+    }
+}
+
+/// Create a directory (and parents) readable only by the owner.
+pub fn create_private_dir(dir: &Path) -> Result<(), CryptoError> {
+    fs::create_dir_all(dir)
+        .map_err(|e| CryptoError::Io(format!("cannot create {}: {e}", dir.display())))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+            .map_err(|e| CryptoError::Io(format!("cannot protect {}: {e}", dir.display())))?;
+    }
+    Ok(())
+}
+
+/// Write a new file with mode 0600; fails if it exists. The data is synced to disk.
+pub fn write_private_file(path: &Path, data: &[u8]) -> Result<(), CryptoError> {
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .map_err(|e| CryptoError::Io(format!("cannot create {}: {e}", path.display())))?;
+    f.write_all(data)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| CryptoError::Io(format!("cannot write {}: {e}", path.display())))?;
+    Ok(())
+}
+
+/// Parse a DER SubjectPublicKeyInfo's algorithm and curve, for callers that need to tell keys apart.
+pub fn spki_algorithm(
+    spki_der: &[u8],
+) -> Result<(ObjectIdentifier, Option<ObjectIdentifier>), CryptoError> {
+    let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der)
+        .map_err(|e| CryptoError::MalformedKey(e.to_string()))?;
+    let curve = spki
+        .algorithm
+        .parameters
+        .as_ref()
+        .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
+    Ok((spki.algorithm.oid, curve))
+}

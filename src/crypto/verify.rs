@@ -1,0 +1,281 @@
+//! Signature verification for every algorithm another region's CA may use.
+//!
+//! SM2/SM3 goes through RustCrypto `sm2` (default distinguishing ID); ECDSA P-256/P-384 and RSA
+//! (PKCS#1 v1.5 and PSS, 2048 bits and more) go through `ring`, the fastest verifier here.
+//! DSA is recognised and reported as unsupported. Raw 64-byte SM2 signatures (r‖s), produced by
+//! some vendors, are accepted for SM2; we never produce them.
+
+use super::{CryptoError, SM2_DEFAULT_ID, oid};
+use der::asn1::{AnyRef, ObjectIdentifier, UintRef};
+use der::{Decode, Sequence};
+use ring::signature as rs;
+use signature::Verifier as _;
+
+/// The parsed form of a SubjectPublicKeyInfo that we can verify with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PublicKeyKind {
+    /// SM2 curve point (65-byte uncompressed SEC1).
+    Sm2,
+    /// NIST P-256.
+    P256,
+    /// NIST P-384.
+    P384,
+    /// RSA with its modulus size in bits.
+    Rsa(usize),
+    /// DSA (recognised, not supported).
+    Dsa,
+}
+
+/// Inspect a DER SubjectPublicKeyInfo: which kind of key it holds, and its key bits.
+pub fn classify_spki(spki_der: &[u8]) -> Result<(PublicKeyKind, Vec<u8>), CryptoError> {
+    let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der)
+        .map_err(|e| CryptoError::MalformedKey(format!("SubjectPublicKeyInfo: {e}")))?;
+    let key = spki
+        .subject_public_key
+        .as_bytes()
+        .ok_or_else(|| CryptoError::MalformedKey("public key BIT STRING has unused bits".into()))?
+        .to_vec();
+    let alg = spki.algorithm.oid;
+    let curve = spki
+        .algorithm
+        .parameters
+        .as_ref()
+        .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
+    let kind = if alg == oid::SM2_CURVE {
+        PublicKeyKind::Sm2
+    } else if alg == oid::EC_PUBLIC_KEY {
+        match curve {
+            Some(c) if c == oid::SM2_CURVE => PublicKeyKind::Sm2,
+            Some(c) if c == oid::P256_CURVE => PublicKeyKind::P256,
+            Some(c) if c == oid::P384_CURVE => PublicKeyKind::P384,
+            Some(c) if c == oid::P192_CURVE || c == oid::P224_CURVE => {
+                return Err(CryptoError::WeakKey(format!(
+                    "EC curve {c} is below 256 bits"
+                )));
+            }
+            Some(c) => return Err(CryptoError::UnsupportedAlgorithm(format!("EC curve {c}"))),
+            None => {
+                return Err(CryptoError::MalformedKey(
+                    "EC public key without a named curve".into(),
+                ));
+            }
+        }
+    } else if alg == oid::RSA_ENCRYPTION || alg == oid::RSA_PSS {
+        PublicKeyKind::Rsa(rsa_modulus_bits(&key)?)
+    } else if alg == oid::DSA {
+        PublicKeyKind::Dsa
+    } else {
+        return Err(CryptoError::UnsupportedAlgorithm(format!(
+            "public key algorithm {alg}"
+        )));
+    };
+    // Point validity for the EC keys we may sign over.
+    match kind {
+        PublicKeyKind::Sm2 => {
+            sm2::PublicKey::from_sec1_bytes(&key).map_err(|_| {
+                CryptoError::MalformedKey("not a valid point on the SM2 curve".into())
+            })?;
+        }
+        PublicKeyKind::P256 => {
+            p256::PublicKey::from_sec1_bytes(&key)
+                .map_err(|_| CryptoError::MalformedKey("not a valid point on P-256".into()))?;
+        }
+        _ => {}
+    }
+    Ok((kind, key))
+}
+
+#[derive(Sequence)]
+struct RsaPublicKey<'a> {
+    modulus: UintRef<'a>,
+    public_exponent: UintRef<'a>,
+}
+
+fn rsa_modulus_bits(key: &[u8]) -> Result<usize, CryptoError> {
+    let k = RsaPublicKey::from_der(key)
+        .map_err(|e| CryptoError::MalformedKey(format!("RSAPublicKey: {e}")))?;
+    let n = k.modulus.as_bytes();
+    let _ = k.public_exponent;
+    if n.is_empty() {
+        return Err(CryptoError::MalformedKey("RSA modulus is zero".into()));
+    }
+    Ok((n.len() - 1) * 8 + (8 - n[0].leading_zeros() as usize))
+}
+
+/// RSASSA-PSS-params (RFC 4055), only the fields we need to pick a verifier.
+#[derive(Sequence)]
+struct PssParams<'a> {
+    #[asn1(context_specific = "0", optional = "true")]
+    hash: Option<spki::AlgorithmIdentifierRef<'a>>,
+    #[asn1(context_specific = "1", optional = "true")]
+    mgf: Option<spki::AlgorithmIdentifierRef<'a>>,
+    #[asn1(context_specific = "2", optional = "true")]
+    salt_length: Option<u32>,
+    #[asn1(context_specific = "3", optional = "true")]
+    trailer_field: Option<u32>,
+}
+
+fn pss_verifier(params: Option<&AnyRef<'_>>) -> Result<&'static rs::RsaParameters, CryptoError> {
+    let p = params
+        .ok_or_else(|| CryptoError::UnsupportedAlgorithm("RSASSA-PSS without parameters".into()))?;
+    let p: PssParams<'_> = p
+        .decode_as()
+        .map_err(|e| CryptoError::UnsupportedAlgorithm(format!("RSASSA-PSS parameters: {e}")))?;
+    let hash = p.hash.map(|h| h.oid).unwrap_or(oid::SHA1);
+    let mgf_hash = match &p.mgf {
+        Some(m) if m.oid == oid::MGF1 => m
+            .parameters
+            .as_ref()
+            .and_then(|a| a.decode_as::<spki::AlgorithmIdentifierRef<'_>>().ok())
+            .map(|a| a.oid)
+            .unwrap_or(oid::SHA1),
+        Some(m) => {
+            return Err(CryptoError::UnsupportedAlgorithm(format!(
+                "PSS mask function {}",
+                m.oid
+            )));
+        }
+        None => oid::SHA1,
+    };
+    if p.trailer_field.unwrap_or(1) != 1 || mgf_hash != hash {
+        return Err(CryptoError::UnsupportedAlgorithm(
+            "RSASSA-PSS parameter combination".into(),
+        ));
+    }
+    let (alg, len): (&'static rs::RsaParameters, u32) = if hash == oid::SHA256 {
+        (&rs::RSA_PSS_2048_8192_SHA256, 32)
+    } else if hash == oid::SHA384 {
+        (&rs::RSA_PSS_2048_8192_SHA384, 48)
+    } else if hash == oid::SHA512 {
+        (&rs::RSA_PSS_2048_8192_SHA512, 64)
+    } else {
+        return Err(CryptoError::UnsupportedAlgorithm(format!(
+            "RSASSA-PSS with hash {hash}"
+        )));
+    };
+    if p.salt_length.unwrap_or(20) != len {
+        return Err(CryptoError::UnsupportedAlgorithm(
+            "RSASSA-PSS salt length other than the hash length".into(),
+        ));
+    }
+    Ok(alg)
+}
+
+/// Convert a SM2 signature value (DER `SEQUENCE {r, s}` or raw 64-byte r‖s) into a signature.
+pub fn sm2_signature_from_bytes(sig: &[u8]) -> Result<sm2::dsa::Signature, CryptoError> {
+    if let Ok(s) = sm2::dsa::Signature::from_der(sig) {
+        return Ok(s);
+    }
+    if sig.len() == 64 {
+        return sm2::dsa::Signature::from_slice(sig).map_err(|_| CryptoError::MalformedSignature);
+    }
+    Err(CryptoError::MalformedSignature)
+}
+
+/// Verify an SM2 signature with an explicit distinguishing ID.
+pub fn verify_sm2_with_id(
+    point: &[u8],
+    id: &str,
+    message: &[u8],
+    sig: &[u8],
+) -> Result<(), CryptoError> {
+    let vk = sm2::dsa::VerifyingKey::from_sec1_bytes(id, point)
+        .map_err(|_| CryptoError::MalformedKey("not a valid point on the SM2 curve".into()))?;
+    let s = sm2_signature_from_bytes(sig)?;
+    vk.verify(message, &s)
+        .map_err(|_| CryptoError::BadSignature)
+}
+
+/// Verify `signature` over `message` made by the key in `spki_der`, with the signature
+/// algorithm `sig_alg` (OID) and its parameters (for RSASSA-PSS).
+pub fn verify_signature(
+    spki_der: &[u8],
+    sig_alg: ObjectIdentifier,
+    sig_params: Option<&AnyRef<'_>>,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), CryptoError> {
+    if sig_alg == oid::DSA_SHA1 || sig_alg == oid::DSA_SHA256 {
+        return Err(CryptoError::UnsupportedAlgorithm("DSA signatures".into()));
+    }
+    let (kind, key) = classify_spki(spki_der)?;
+    let ring_alg: &'static dyn rs::VerificationAlgorithm = match (&kind, sig_alg) {
+        (PublicKeyKind::Sm2, a) if a == oid::SM2_WITH_SM3 || a == oid::SM2_SIGN => {
+            return verify_sm2_with_id(&key, SM2_DEFAULT_ID, message, signature);
+        }
+        (PublicKeyKind::P256, a) if a == oid::ECDSA_SHA256 => &rs::ECDSA_P256_SHA256_ASN1,
+        (PublicKeyKind::P256, a) if a == oid::ECDSA_SHA384 => &rs::ECDSA_P256_SHA384_ASN1,
+        (PublicKeyKind::P384, a) if a == oid::ECDSA_SHA256 => &rs::ECDSA_P384_SHA256_ASN1,
+        (PublicKeyKind::P384, a) if a == oid::ECDSA_SHA384 => &rs::ECDSA_P384_SHA384_ASN1,
+        (PublicKeyKind::Rsa(bits), _) if *bits < 2048 => {
+            return Err(CryptoError::WeakKey(format!(
+                "RSA key of {bits} bits (minimum 2048)"
+            )));
+        }
+        (PublicKeyKind::Rsa(_), a) if a == oid::RSA_SHA256 => &rs::RSA_PKCS1_2048_8192_SHA256,
+        (PublicKeyKind::Rsa(_), a) if a == oid::RSA_SHA384 => &rs::RSA_PKCS1_2048_8192_SHA384,
+        (PublicKeyKind::Rsa(_), a) if a == oid::RSA_SHA512 => &rs::RSA_PKCS1_2048_8192_SHA512,
+        (PublicKeyKind::Rsa(_), a) if a == oid::RSA_SHA1 => {
+            &rs::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY
+        }
+        (PublicKeyKind::Rsa(_), a) if a == oid::RSA_PSS => pss_verifier(sig_params)?,
+        (PublicKeyKind::Dsa, _) => {
+            return Err(CryptoError::UnsupportedAlgorithm("DSA signatures".into()));
+        }
+        (k, a) => {
+            return Err(CryptoError::UnsupportedAlgorithm(format!(
+                "signature algorithm {a} with a {k:?} key"
+            )));
+        }
+    };
+    rs::UnparsedPublicKey::new(ring_alg, &key)
+        .verify(message, signature)
+        .map_err(|_| CryptoError::BadSignature)
+}
+
+/// SM2 curve parameters a, b, xG, yG (GB/T 32918.5), for Z.
+const SM2_A: &str = "FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC";
+const SM2_B: &str = "28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93";
+const SM2_GX: &str = "32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7";
+const SM2_GY: &str = "BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0";
+
+/// e = SM3(Z ‖ M) with Z = SM3(ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA): the digest an SM2
+/// signature over `msg` signs, for signers (USB tokens) that take a digest. `point` is the
+/// 65-byte uncompressed public key; coordinates are always 32 bytes (see sm2.md).
+pub fn sm2_digest_with_z(point: &[u8], id: &str, msg: &[u8]) -> Option<[u8; 32]> {
+    if point.len() != 65 || point[0] != 0x04 || id.len() > 8191 {
+        return None;
+    }
+    let mut z = Vec::with_capacity(2 + id.len() + 6 * 32);
+    z.extend_from_slice(&((id.len() * 8) as u16).to_be_bytes());
+    z.extend_from_slice(id.as_bytes());
+    for h in [SM2_A, SM2_B, SM2_GX, SM2_GY] {
+        z.extend_from_slice(&hex::decode(h).ok()?);
+    }
+    z.extend_from_slice(&point[1..65]);
+    let zh = super::sm3(&z);
+    let mut m = Vec::with_capacity(32 + msg.len());
+    m.extend_from_slice(&zh);
+    m.extend_from_slice(msg);
+    Some(super::sm3(&m))
+}
+
+#[cfg(test)]
+mod z_tests {
+    #[test]
+    fn digest_with_z_is_what_sm2_signs() {
+        use signature::hazmat::PrehashVerifier;
+        let key = crate::crypto::PrivateKey::generate(crate::crypto::Algorithm::Sm2).unwrap();
+        let signer = key.signer().unwrap();
+        let msg = b"seal TBS bytes";
+        let sig = crate::crypto::Signer::sign(&signer, msg).unwrap();
+        let (_, point) =
+            super::classify_spki(crate::crypto::Signer::public_key_spki(&signer)).unwrap();
+        let e = super::sm2_digest_with_z(&point, crate::crypto::SM2_DEFAULT_ID, msg).unwrap();
+        let vk =
+            sm2::dsa::VerifyingKey::from_sec1_bytes(crate::crypto::SM2_DEFAULT_ID, &point).unwrap();
+        let s = super::sm2_signature_from_bytes(&sig).unwrap();
+        vk.verify_prehash(&e, &s).unwrap();
+        assert!(vk.verify_prehash(&[0u8; 32], &s).is_err());
+    }
+}

@@ -1,0 +1,196 @@
+//! National identifiers carried in certificates, with their check characters.
+//!
+//! - Unified social credit code (统一社会信用代码), GB 32100-2015.
+//! - Resident identity number (公民身份号码), GB 11643-1999 (ISO 7064 MOD 11-2).
+//!
+//! Errors never repeat the identity number itself (it is personal data).
+
+/// Why an identifier was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdentifierError {
+    /// Wrong length.
+    #[error("must be {expected} characters, found {found}")]
+    Length {
+        /// Required length.
+        expected: usize,
+        /// Length given.
+        found: usize,
+    },
+    /// A character outside the allowed set at a position (1-based).
+    #[error("invalid character at position {0}")]
+    Character(usize),
+    /// The check character does not match.
+    #[error("check character does not match (bad check character)")]
+    CheckCharacter,
+    /// The embedded birth date is not a real date.
+    #[error("embedded birth date is not a valid date")]
+    BirthDate,
+}
+
+const USCC_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+const USCC_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
+
+/// Validate a unified social credit code (18 characters, GB 32100 check character).
+/// Lower-case input is not accepted: the code is defined in upper case.
+pub fn check_credit_code(code: &str) -> Result<(), IdentifierError> {
+    let b = code.as_bytes();
+    let n = code.chars().count();
+    if n != 18 || b.len() != 18 {
+        return Err(IdentifierError::Length {
+            expected: 18,
+            found: n,
+        });
+    }
+    let mut sum = 0u32;
+    for (i, c) in b.iter().enumerate().take(17) {
+        let v = USCC_ALPHABET
+            .iter()
+            .position(|a| a == c)
+            .ok_or(IdentifierError::Character(i + 1))? as u32;
+        sum += v * USCC_WEIGHTS[i];
+    }
+    let check = (31 - sum % 31) % 31;
+    let last = USCC_ALPHABET
+        .iter()
+        .position(|a| *a == b[17])
+        .ok_or(IdentifierError::Character(18))? as u32;
+    if last != check {
+        return Err(IdentifierError::CheckCharacter);
+    }
+    Ok(())
+}
+
+/// Compute the GB 32100 check character for the first 17 characters (for tests and tools).
+pub fn credit_code_check_char(first17: &str) -> Option<char> {
+    let b = first17.as_bytes();
+    if b.len() != 17 {
+        return None;
+    }
+    let mut sum = 0u32;
+    for (i, c) in b.iter().enumerate() {
+        sum += USCC_ALPHABET.iter().position(|a| a == c)? as u32 * USCC_WEIGHTS[i];
+    }
+    Some(USCC_ALPHABET[((31 - sum % 31) % 31) as usize] as char)
+}
+
+const ID_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+
+/// Compute the GB 11643 check character for 17 digits.
+pub fn id_number_check_char(first17: &str) -> Option<char> {
+    let b = first17.as_bytes();
+    if b.len() != 17 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let sum: u32 = b
+        .iter()
+        .zip(ID_WEIGHTS)
+        .map(|(d, w)| (d - b'0') as u32 * w)
+        .sum();
+    let v = (12 - sum % 11) % 11;
+    Some(if v == 10 {
+        'X'
+    } else {
+        char::from(b'0' + v as u8)
+    })
+}
+
+/// Validate an 18-character resident identity number: digits, the birth date in positions
+/// 7–14, and the check character ('X' or 'x' for 10).
+pub fn check_id_number(id: &str) -> Result<(), IdentifierError> {
+    let b = id.as_bytes();
+    let n = id.chars().count();
+    if n != 18 || b.len() != 18 {
+        return Err(IdentifierError::Length {
+            expected: 18,
+            found: n,
+        });
+    }
+    for (i, c) in b.iter().enumerate().take(17) {
+        if !c.is_ascii_digit() {
+            return Err(IdentifierError::Character(i + 1));
+        }
+    }
+    if !(b[17].is_ascii_digit() || b[17] == b'X' || b[17] == b'x') {
+        return Err(IdentifierError::Character(18));
+    }
+    let num = |r: std::ops::Range<usize>| -> u32 {
+        b[r].iter().fold(0u32, |a, d| a * 10 + (d - b'0') as u32)
+    };
+    let (y, m, d) = (num(6..10), num(10..12), num(12..14));
+    let month = time::Month::try_from(m as u8).map_err(|_| IdentifierError::BirthDate)?;
+    if !(1900..=2200).contains(&y) {
+        return Err(IdentifierError::BirthDate);
+    }
+    time::Date::from_calendar_date(y as i32, month, d as u8)
+        .map_err(|_| IdentifierError::BirthDate)?;
+    let expected = id_number_check_char(&id[..17]).ok_or(IdentifierError::Character(1))?;
+    if expected != (b[17] as char).to_ascii_uppercase() {
+        return Err(IdentifierError::CheckCharacter);
+    }
+    Ok(())
+}
+
+/// The canonical form of an identity number (check character 'x' upper-cased).
+pub fn normalize_id_number(id: &str) -> String {
+    id.to_ascii_uppercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credit_codes() {
+        // Published example codes with valid check characters.
+        assert_eq!(check_credit_code("91350100M000100Y43"), Ok(()));
+        assert_eq!(check_credit_code("91110000802100433B"), Ok(()));
+        assert_eq!(credit_code_check_char("91350100M000100Y4"), Some('3'));
+        assert_eq!(
+            check_credit_code("91350100M000100Y44"),
+            Err(IdentifierError::CheckCharacter)
+        );
+        assert_eq!(
+            check_credit_code("91350100M000100Y4"),
+            Err(IdentifierError::Length {
+                expected: 18,
+                found: 17
+            })
+        );
+        assert_eq!(
+            check_credit_code("9135010OM000100Y43"),
+            Err(IdentifierError::Character(8))
+        );
+        assert_eq!(
+            check_credit_code("91350100m000100Y43"),
+            Err(IdentifierError::Character(9))
+        );
+    }
+
+    #[test]
+    fn id_numbers() {
+        // GB 11643 example: 11010519491231002X.
+        assert_eq!(check_id_number("11010519491231002X"), Ok(()));
+        assert_eq!(check_id_number("11010519491231002x"), Ok(()));
+        assert_eq!(id_number_check_char("11010519491231002"), Some('X'));
+        assert_eq!(
+            check_id_number("110105194912310021"),
+            Err(IdentifierError::CheckCharacter)
+        );
+        let mut bad_date = String::from("11010519491331002");
+        bad_date.push(id_number_check_char(&bad_date).unwrap());
+        assert_eq!(check_id_number(&bad_date), Err(IdentifierError::BirthDate));
+        assert_eq!(
+            check_id_number("1101051949123100"),
+            Err(IdentifierError::Length {
+                expected: 18,
+                found: 16
+            })
+        );
+        assert_eq!(
+            check_id_number("1101A519491231002X"),
+            Err(IdentifierError::Character(5))
+        );
+    }
+}

@@ -1,0 +1,323 @@
+//! Certificate revocation lists (RFC 5280 §5): full CRLs and delta CRLs for a CA.
+//!
+//! The entry list is DER-encoded as it is streamed from storage (no per-entry structures are
+//! kept), so a CRL with a million entries costs about 70 bytes per entry and one signature.
+//! The CRL's Authority Key Identifier is the issuer's Subject Key Identifier (not the issuer's
+//! own AKI); full and delta CRLs share one increasing CRL number sequence per CA.
+
+use crate::crypto::{CryptoError, Signer};
+use crate::pki::cert::{self, CertBuildError};
+use const_oid::ObjectIdentifier;
+use der::Encode;
+use der::asn1::{GeneralizedTime, OctetString};
+use std::time::Duration;
+use x509_cert::ext::Extension;
+use x509_cert::ext::pkix::AuthorityKeyIdentifier;
+
+/// id-ce-cRLNumber
+pub const CRL_NUMBER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.20");
+/// id-ce-cRLReasons
+pub const REASON_CODE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.21");
+/// id-ce-invalidityDate
+pub const INVALIDITY_DATE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.24");
+/// id-ce-deltaCRLIndicator
+pub const DELTA_CRL_INDICATOR: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.27");
+/// id-ce-authorityKeyIdentifier
+pub const AUTHORITY_KEY_IDENTIFIER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.35");
+/// removeFromCRL reason code (delta CRLs only).
+pub const REMOVE_FROM_CRL: i64 = 8;
+
+/// One revoked (or held, or released) certificate as it goes into a CRL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RevokedEntry {
+    /// Serial number bytes (big-endian, positive).
+    pub serial: Vec<u8>,
+    /// Revocation date, Unix seconds.
+    pub revoked_at: i64,
+    /// RFC 5280 reason code (0 = unspecified: no reasonCode extension).
+    pub reason: i64,
+    /// Invalidity date, Unix seconds.
+    pub invalidity_date: Option<i64>,
+}
+
+/// Errors building a CRL.
+#[derive(Debug, thiserror::Error)]
+pub enum CrlError {
+    /// Encoding.
+    #[error("CRL encoding: {0}")]
+    Encoding(String),
+    /// Signing.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+}
+
+impl From<der::Error> for CrlError {
+    fn from(e: der::Error) -> Self {
+        CrlError::Encoding(e.to_string())
+    }
+}
+
+impl From<CertBuildError> for CrlError {
+    fn from(e: CertBuildError) -> Self {
+        CrlError::Encoding(e.to_string())
+    }
+}
+
+/// Append a DER length.
+fn push_len(out: &mut Vec<u8>, len: usize) {
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = (len as u64).to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        out.push(0x80 | (8 - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+}
+
+/// Append a TLV.
+fn push_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
+    out.push(tag);
+    push_len(out, content.len());
+    out.extend_from_slice(content);
+}
+
+/// DER INTEGER content of a non-negative big-endian number.
+fn int_content(bytes: &[u8]) -> Vec<u8> {
+    let trimmed: &[u8] = {
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        if skip == bytes.len() {
+            &[0]
+        } else {
+            &bytes[skip..]
+        }
+    };
+    let mut v = Vec::with_capacity(trimmed.len() + 1);
+    if trimmed[0] & 0x80 != 0 {
+        v.push(0);
+    }
+    v.extend_from_slice(trimmed);
+    v
+}
+
+fn time_der(secs: i64) -> Result<Vec<u8>, CrlError> {
+    Ok(cert::time_from_unix(secs)?.to_der()?)
+}
+
+fn generalized_time_der(secs: i64) -> Result<Vec<u8>, CrlError> {
+    let secs = u64::try_from(secs).map_err(|_| CrlError::Encoding("time before 1970".into()))?;
+    Ok(GeneralizedTime::from_unix_duration(Duration::from_secs(secs))?.to_der()?)
+}
+
+/// Streams revoked entries into their DER `SEQUENCE OF` content.
+#[derive(Default)]
+pub struct EntryEncoder {
+    buf: Vec<u8>,
+    count: usize,
+}
+
+impl EntryEncoder {
+    /// Append one entry.
+    pub fn push(&mut self, e: &RevokedEntry) -> Result<(), CrlError> {
+        let mut body = Vec::with_capacity(64);
+        push_tlv(&mut body, 0x02, &int_content(&e.serial));
+        body.extend_from_slice(&time_der(e.revoked_at)?);
+        let mut exts = Vec::new();
+        if e.reason != 0 {
+            // Extension { extnID reasonCode, extnValue OCTET STRING { ENUMERATED reason } }
+            let mut ext = Vec::new();
+            ext.extend_from_slice(&REASON_CODE.to_der()?);
+            let mut enumerated = Vec::new();
+            push_tlv(
+                &mut enumerated,
+                0x0a,
+                &int_content(&(e.reason as u64).to_be_bytes()),
+            );
+            push_tlv(&mut ext, 0x04, &enumerated);
+            push_tlv(&mut exts, 0x30, &ext);
+        }
+        if let Some(inv) = e.invalidity_date {
+            let mut ext = Vec::new();
+            ext.extend_from_slice(&INVALIDITY_DATE.to_der()?);
+            push_tlv(&mut ext, 0x04, &generalized_time_der(inv)?);
+            push_tlv(&mut exts, 0x30, &ext);
+        }
+        if !exts.is_empty() {
+            push_tlv(&mut body, 0x30, &exts);
+        }
+        push_tlv(&mut self.buf, 0x30, &body);
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Number of entries so far.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether no entry was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+}
+
+/// Which CRL to build.
+#[derive(Clone, Debug)]
+pub struct CrlParams {
+    /// The issuing CA certificate (DER).
+    pub issuer_cert: Vec<u8>,
+    /// The issuer's subject key identifier (becomes the CRL's AKI).
+    pub issuer_ski: Vec<u8>,
+    /// CRL number.
+    pub number: u64,
+    /// For a delta CRL: the number of its base CRL.
+    pub delta_base: Option<u64>,
+    /// thisUpdate, Unix seconds.
+    pub this_update: i64,
+    /// nextUpdate, Unix seconds.
+    pub next_update: i64,
+}
+
+/// Build and sign a CRL (v2) from streamed entries.
+pub fn build_crl(
+    p: &CrlParams,
+    entries: EntryEncoder,
+    signer: &dyn Signer,
+) -> Result<Vec<u8>, CrlError> {
+    use der::Decode;
+    let issuer = x509_cert::Certificate::from_der(&p.issuer_cert)?;
+    let issuer_name = issuer.tbs_certificate().subject().to_der()?;
+    let alg = spki::AlgorithmIdentifierOwned {
+        oid: signer.signature_algorithm_oid(),
+        parameters: None,
+    }
+    .to_der()?;
+
+    let mut crl_exts: Vec<Extension> = vec![Extension {
+        extn_id: AUTHORITY_KEY_IDENTIFIER,
+        critical: false,
+        extn_value: OctetString::new(
+            AuthorityKeyIdentifier {
+                key_identifier: Some(OctetString::new(p.issuer_ski.clone())?),
+                authority_cert_issuer: None,
+                authority_cert_serial_number: None,
+            }
+            .to_der()?,
+        )?,
+    }];
+    let mut num = Vec::new();
+    push_tlv(&mut num, 0x02, &int_content(&p.number.to_be_bytes()));
+    crl_exts.push(Extension {
+        extn_id: CRL_NUMBER,
+        critical: false,
+        extn_value: OctetString::new(num)?,
+    });
+    if let Some(base) = p.delta_base {
+        let mut b = Vec::new();
+        push_tlv(&mut b, 0x02, &int_content(&base.to_be_bytes()));
+        crl_exts.push(Extension {
+            extn_id: DELTA_CRL_INDICATOR,
+            critical: true,
+            extn_value: OctetString::new(b)?,
+        });
+    }
+
+    let mut tbs_body = Vec::with_capacity(entries.buf.len() + 512);
+    push_tlv(&mut tbs_body, 0x02, &[1]); // version v2
+    tbs_body.extend_from_slice(&alg);
+    tbs_body.extend_from_slice(&issuer_name);
+    tbs_body.extend_from_slice(&time_der(p.this_update)?);
+    tbs_body.extend_from_slice(&time_der(p.next_update)?);
+    if !entries.is_empty() {
+        push_tlv(&mut tbs_body, 0x30, &entries.buf);
+    }
+    drop(entries);
+    let exts_der = crl_exts.to_der()?;
+    push_tlv(&mut tbs_body, 0xa0, &exts_der);
+    let mut tbs = Vec::with_capacity(tbs_body.len() + 8);
+    push_tlv(&mut tbs, 0x30, &tbs_body);
+    drop(tbs_body);
+
+    let sig = signer.sign(&tbs)?;
+    let mut bits = Vec::with_capacity(sig.len() + 1);
+    bits.push(0);
+    bits.extend_from_slice(&sig);
+    let mut body = tbs;
+    body.extend_from_slice(&alg);
+    push_tlv(&mut body, 0x03, &bits);
+    let mut out = Vec::with_capacity(body.len() + 8);
+    push_tlv(&mut out, 0x30, &body);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn der_helpers() {
+        assert_eq!(int_content(&[0x00, 0x00, 0x7f]), vec![0x7f]);
+        assert_eq!(int_content(&[0x80]), vec![0x00, 0x80]);
+        assert_eq!(int_content(&[0, 0]), vec![0]);
+        let mut v = Vec::new();
+        push_len(&mut v, 300);
+        assert_eq!(v, vec![0x82, 0x01, 0x2c]);
+    }
+
+    #[test]
+    fn crl_parses_with_x509_cert() {
+        use der::Decode;
+        let key = crate::crypto::PrivateKey::generate(crate::crypto::Algorithm::P256).unwrap();
+        let signer = key.signer().unwrap();
+        let spki = key.public_key_spki_der().unwrap();
+        let name = cert::NameBuilder::new()
+            .push(cert::attr::CN, cert::StringKind::Utf8, "CRL test CA")
+            .build()
+            .unwrap();
+        let ski = cert::key_identifier(&spki).unwrap();
+        let tpl = cert::CertificateTemplate {
+            serial: vec![1],
+            issuer: name.clone(),
+            subject: name,
+            not_before: 1_700_000_000,
+            not_after: 1_900_000_000,
+            spki_der: spki,
+            extensions: vec![],
+        };
+        let ca = cert::sign_certificate(&tpl, &signer).unwrap();
+        let mut enc = EntryEncoder::default();
+        enc.push(&RevokedEntry {
+            serial: vec![0x81, 2, 3],
+            revoked_at: 1_800_000_000,
+            reason: 1,
+            invalidity_date: Some(1_799_000_000),
+        })
+        .unwrap();
+        enc.push(&RevokedEntry {
+            serial: vec![5],
+            revoked_at: 1_800_000_001,
+            reason: 0,
+            invalidity_date: None,
+        })
+        .unwrap();
+        let crl = build_crl(
+            &CrlParams {
+                issuer_cert: ca,
+                issuer_ski: ski,
+                number: 7,
+                delta_base: Some(5),
+                this_update: 1_800_000_100,
+                next_update: 1_800_086_500,
+            },
+            enc,
+            &signer,
+        )
+        .unwrap();
+        let parsed: x509_cert::crl::CertificateList =
+            x509_cert::crl::CertificateList::from_der(&crl).unwrap();
+        let revoked = parsed.tbs_cert_list.revoked_certificates.unwrap();
+        assert_eq!(revoked.len(), 2);
+        assert_eq!(revoked[0].serial_number.as_bytes(), &[0x00, 0x81, 2, 3]);
+        assert_eq!(parsed.tbs_cert_list.crl_extensions.unwrap().len(), 3);
+    }
+}

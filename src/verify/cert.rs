@@ -1,0 +1,520 @@
+//! A parsed certificate as the validator sees it: the exact signed bytes, the fields and the
+//! extensions path validation needs, and RFC 5280 §7.1 name comparison.
+
+use const_oid::ObjectIdentifier;
+use der::asn1::{AnyRef, BitStringRef};
+use der::{Decode, Encode, Sequence, Tag, Tagged};
+use x509_cert::ext::pkix::crl::dp::DistributionPoint;
+use x509_cert::name::Name;
+
+/// Extension OIDs the validator understands (a critical extension outside this set fails).
+pub mod ext {
+    use const_oid::ObjectIdentifier as Oid;
+    /// subjectKeyIdentifier
+    pub const SKI: Oid = Oid::new_unwrap("2.5.29.14");
+    /// keyUsage
+    pub const KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.15");
+    /// subjectAltName
+    pub const SAN: Oid = Oid::new_unwrap("2.5.29.17");
+    /// issuerAltName
+    pub const IAN: Oid = Oid::new_unwrap("2.5.29.18");
+    /// basicConstraints
+    pub const BASIC_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.19");
+    /// nameConstraints
+    pub const NAME_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.30");
+    /// cRLDistributionPoints
+    pub const CRL_DP: Oid = Oid::new_unwrap("2.5.29.31");
+    /// certificatePolicies
+    pub const CERT_POLICIES: Oid = Oid::new_unwrap("2.5.29.32");
+    /// policyMappings
+    pub const POLICY_MAPPINGS: Oid = Oid::new_unwrap("2.5.29.33");
+    /// authorityKeyIdentifier
+    pub const AKI: Oid = Oid::new_unwrap("2.5.29.35");
+    /// policyConstraints
+    pub const POLICY_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.36");
+    /// extKeyUsage
+    pub const EKU: Oid = Oid::new_unwrap("2.5.29.37");
+    /// freshestCRL
+    pub const FRESHEST_CRL: Oid = Oid::new_unwrap("2.5.29.46");
+    /// inhibitAnyPolicy
+    pub const INHIBIT_ANY_POLICY: Oid = Oid::new_unwrap("2.5.29.54");
+    /// authorityInfoAccess
+    pub const AIA: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.1.1");
+    /// id-pkix-ocsp-nocheck
+    pub const OCSP_NOCHECK: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1.5");
+    /// Processed by path validation.
+    pub const UNDERSTOOD: [Oid; 16] = [
+        SKI,
+        KEY_USAGE,
+        SAN,
+        IAN,
+        BASIC_CONSTRAINTS,
+        NAME_CONSTRAINTS,
+        CRL_DP,
+        CERT_POLICIES,
+        POLICY_MAPPINGS,
+        AKI,
+        POLICY_CONSTRAINTS,
+        EKU,
+        FRESHEST_CRL,
+        INHIBIT_ANY_POLICY,
+        AIA,
+        OCSP_NOCHECK,
+    ];
+}
+
+/// `SEQUENCE { tbs, signatureAlgorithm, signature }` keeping the exact signed bytes.
+#[derive(Sequence)]
+pub(crate) struct RawSigned<'a> {
+    pub(crate) tbs: AnyRef<'a>,
+    pub(crate) algorithm: spki::AlgorithmIdentifierRef<'a>,
+    pub(crate) signature: BitStringRef<'a>,
+}
+
+/// A signed structure taken apart: (signed bytes, signature algorithm, its DER parameters,
+/// signature value).
+pub type SignedParts = (Vec<u8>, ObjectIdentifier, Option<Vec<u8>>, Vec<u8>);
+
+/// Split a signed structure (certificate, CRL, …) into its exact signed bytes, algorithm
+/// (OID and DER parameters) and signature value.
+pub fn split_signed(der_bytes: &[u8]) -> Result<SignedParts, der::Error> {
+    let raw = RawSigned::from_der(der_bytes)?;
+    let params = match raw.algorithm.parameters.as_ref() {
+        Some(p) => Some(p.to_der()?),
+        None => None,
+    };
+    let sig = raw
+        .signature
+        .as_bytes()
+        .ok_or_else(|| der::Error::from(der::ErrorKind::Failed))?
+        .to_vec();
+    Ok((raw.tbs.to_der()?, raw.algorithm.oid, params, sig))
+}
+
+/// `TBSCertificate` decoded leniently: the serial as any INTEGER (negative allowed) and the
+/// validity times as raw values, so that RFC 5280 UTCTime years 1950–1969 (which the
+/// x509-cert parser refuses) are read correctly.
+#[derive(Sequence)]
+struct LenientTbs<'a> {
+    #[asn1(
+        context_specific = "0",
+        default = "Default::default",
+        tag_mode = "EXPLICIT"
+    )]
+    version: u8,
+    serial: der::asn1::IntRef<'a>,
+    signature: spki::AlgorithmIdentifierRef<'a>,
+    issuer: Name,
+    validity: LenientValidity<'a>,
+    subject: Name,
+    spki: spki::SubjectPublicKeyInfoRef<'a>,
+    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
+    issuer_unique_id: Option<BitStringRef<'a>>,
+    #[asn1(context_specific = "2", tag_mode = "IMPLICIT", optional = "true")]
+    subject_unique_id: Option<BitStringRef<'a>>,
+    #[asn1(context_specific = "3", tag_mode = "EXPLICIT", optional = "true")]
+    extensions: Option<Vec<x509_cert::ext::Extension>>,
+}
+
+#[derive(Sequence)]
+struct LenientValidity<'a> {
+    not_before: AnyRef<'a>,
+    not_after: AnyRef<'a>,
+}
+
+/// Unix seconds of an X.509 Time: UTCTime (YYMMDDHHMMSSZ, years 1950–2049) or
+/// GeneralizedTime (YYYYMMDDHHMMSSZ).
+pub fn parse_time(t: &AnyRef<'_>) -> Result<i64, String> {
+    let v = std::str::from_utf8(t.value()).map_err(|_| "time is not ASCII".to_string())?;
+    let digits = |s: &str| -> Result<u32, String> {
+        if s.bytes().all(|b| b.is_ascii_digit()) {
+            s.parse::<u32>().map_err(|e| e.to_string())
+        } else {
+            Err(format!("bad time '{v}'"))
+        }
+    };
+    let (year, rest) = match t.tag() {
+        Tag::UtcTime if v.len() == 13 && v.ends_with('Z') => {
+            let yy = digits(&v[0..2])? as i32;
+            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, &v[2..12])
+        }
+        Tag::GeneralizedTime if v.len() == 15 && v.ends_with('Z') => {
+            (digits(&v[0..4])? as i32, &v[4..14])
+        }
+        _ => return Err(format!("unsupported time encoding '{v}'")),
+    };
+    let (mo, d, h, mi, se) = (
+        digits(&rest[0..2])?,
+        digits(&rest[2..4])?,
+        digits(&rest[4..6])?,
+        digits(&rest[6..8])?,
+        digits(&rest[8..10])?,
+    );
+    let month = time::Month::try_from(mo as u8).map_err(|_| format!("bad month in '{v}'"))?;
+    let date = time::Date::from_calendar_date(year, month, d as u8)
+        .map_err(|_| format!("bad date in '{v}'"))?;
+    let tm = time::Time::from_hms(h as u8, mi as u8, se as u8)
+        .map_err(|_| format!("bad time of day in '{v}'"))?;
+    Ok(time::PrimitiveDateTime::new(date, tm)
+        .assume_utc()
+        .unix_timestamp())
+}
+
+/// Basic constraints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Basic {
+    /// cA
+    pub ca: bool,
+    /// pathLenConstraint
+    pub path_len: Option<u8>,
+}
+
+/// A certificate prepared for validation.
+#[derive(Clone, Debug)]
+pub struct Cert {
+    /// DER.
+    pub der: Vec<u8>,
+    /// SHA-256 of the DER (identity for caches and loop detection).
+    pub fingerprint: [u8; 32],
+    /// The signed bytes.
+    pub tbs_der: Vec<u8>,
+    /// Signature algorithm.
+    pub sig_alg: ObjectIdentifier,
+    /// Its parameters (DER).
+    pub sig_params: Option<Vec<u8>>,
+    /// Signature value.
+    pub signature: Vec<u8>,
+    /// SubjectPublicKeyInfo (DER).
+    pub spki_der: Vec<u8>,
+    /// Version (0 = v1, 2 = v3).
+    pub version: u8,
+    /// Serial number bytes (as encoded, may be negative).
+    pub serial: Vec<u8>,
+    /// Subject.
+    pub subject: Name,
+    /// Issuer.
+    pub issuer: Name,
+    /// notBefore, Unix seconds.
+    pub not_before: i64,
+    /// notAfter, Unix seconds.
+    pub not_after: i64,
+    /// subjectKeyIdentifier.
+    pub ski: Option<Vec<u8>>,
+    /// authorityKeyIdentifier keyIdentifier.
+    pub aki: Option<Vec<u8>>,
+    /// basicConstraints.
+    pub basic: Option<Basic>,
+    /// keyUsage bits (bit 0 = digitalSignature … 8 = decipherOnly).
+    pub key_usage: Option<u16>,
+    /// extKeyUsage.
+    pub eku: Option<Vec<ObjectIdentifier>>,
+    /// cRLDistributionPoints.
+    pub crl_dps: Option<Vec<DistributionPoint>>,
+    /// freshestCRL.
+    pub freshest_crl: Option<Vec<DistributionPoint>>,
+    /// Critical extensions the validator does not understand.
+    pub unknown_critical: Vec<ObjectIdentifier>,
+    /// A malformed extension (its OID), which invalidates the certificate.
+    pub bad_extension: Option<String>,
+    /// subject == issuer.
+    pub self_issued: bool,
+    /// id-pkix-ocsp-nocheck present.
+    pub ocsp_nocheck: bool,
+    /// Policy-related content (certificatePolicies, policyMappings, policyConstraints,
+    /// inhibitAnyPolicy).
+    pub policy: super::policy::CertPolicyInfo,
+    /// subjectAltName.
+    pub san: Option<Vec<x509_cert::ext::pkix::name::GeneralName>>,
+    /// nameConstraints.
+    pub name_constraints: Option<x509_cert::ext::pkix::NameConstraints>,
+}
+
+/// keyUsage bit numbers.
+pub mod ku {
+    /// digitalSignature
+    pub const DIGITAL_SIGNATURE: u16 = 1 << 0;
+    /// nonRepudiation
+    pub const NON_REPUDIATION: u16 = 1 << 1;
+    /// keyEncipherment
+    pub const KEY_ENCIPHERMENT: u16 = 1 << 2;
+    /// keyCertSign
+    pub const KEY_CERT_SIGN: u16 = 1 << 5;
+    /// cRLSign
+    pub const CRL_SIGN: u16 = 1 << 6;
+}
+
+impl Cert {
+    /// Parse a DER certificate (lenient profile: negative serials and other legacy encodings
+    /// parse; whether they are acceptable is for validation to say).
+    pub fn from_der(der_bytes: &[u8]) -> Result<Cert, String> {
+        let (tbs_der, sig_alg, sig_params, signature) =
+            split_signed(der_bytes).map_err(|e| format!("not a certificate: {e}"))?;
+        let tbs = LenientTbs::from_der(&tbs_der).map_err(|e| format!("not a certificate: {e}"))?;
+        let spki_der = tbs.spki.to_der().map_err(|e| e.to_string())?;
+        let mut cert = Cert {
+            der: der_bytes.to_vec(),
+            fingerprint: crate::crypto::sha256(der_bytes),
+            sig_alg,
+            sig_params,
+            signature,
+            spki_der,
+            version: tbs.version,
+            serial: tbs.serial.as_bytes().to_vec(),
+            subject: tbs.subject.clone(),
+            issuer: tbs.issuer.clone(),
+            not_before: parse_time(&tbs.validity.not_before)?,
+            not_after: parse_time(&tbs.validity.not_after)?,
+            ski: None,
+            aki: None,
+            basic: None,
+            key_usage: None,
+            eku: None,
+            crl_dps: None,
+            freshest_crl: None,
+            unknown_critical: vec![],
+            bad_extension: None,
+            self_issued: false,
+            ocsp_nocheck: false,
+            tbs_der: Vec::new(),
+            policy: super::policy::CertPolicyInfo::default(),
+            san: None,
+            name_constraints: None,
+        };
+        let extensions = tbs.extensions.clone().unwrap_or_default();
+        cert.tbs_der = tbs_der.clone();
+        cert.self_issued = names_equal(&cert.subject, &cert.issuer);
+        cert.policy.self_issued = cert.self_issued;
+        let mut seen: Vec<ObjectIdentifier> = Vec::new();
+        for e in &extensions {
+            if seen.contains(&e.extn_id) {
+                cert.bad_extension = Some(format!("duplicate extension {}", e.extn_id));
+            }
+            seen.push(e.extn_id);
+            let v = e.extn_value.as_bytes();
+            let bad = |cert: &mut Cert, what: &str| {
+                cert.bad_extension = Some(format!("malformed {what} extension"))
+            };
+            match e.extn_id {
+                ext::SKI => match x509_cert::ext::pkix::SubjectKeyIdentifier::from_der(v) {
+                    Ok(s) => cert.ski = Some(s.0.as_bytes().to_vec()),
+                    Err(_) => bad(&mut cert, "subjectKeyIdentifier"),
+                },
+                ext::AKI => match x509_cert::ext::pkix::AuthorityKeyIdentifier::from_der(v) {
+                    Ok(a) => cert.aki = a.key_identifier.map(|k| k.as_bytes().to_vec()),
+                    Err(_) => bad(&mut cert, "authorityKeyIdentifier"),
+                },
+                ext::BASIC_CONSTRAINTS => match x509_cert::ext::pkix::BasicConstraints::from_der(v)
+                {
+                    Ok(b) => {
+                        cert.basic = Some(Basic {
+                            ca: b.ca,
+                            path_len: b.path_len_constraint,
+                        })
+                    }
+                    Err(_) => bad(&mut cert, "basicConstraints"),
+                },
+                ext::KEY_USAGE => match x509_cert::ext::pkix::KeyUsage::from_der(v) {
+                    Ok(k) => cert.key_usage = Some(k.0.bits()),
+                    Err(_) => bad(&mut cert, "keyUsage"),
+                },
+                ext::EKU => match x509_cert::ext::pkix::ExtendedKeyUsage::from_der(v) {
+                    Ok(k) => cert.eku = Some(k.0),
+                    Err(_) => bad(&mut cert, "extKeyUsage"),
+                },
+                ext::CRL_DP => match x509_cert::ext::pkix::CrlDistributionPoints::from_der(v) {
+                    Ok(d) => cert.crl_dps = Some(d.0),
+                    Err(_) => bad(&mut cert, "cRLDistributionPoints"),
+                },
+                ext::FRESHEST_CRL => match x509_cert::ext::pkix::FreshestCrl::from_der(v) {
+                    Ok(d) => cert.freshest_crl = Some(d.0),
+                    Err(_) => bad(&mut cert, "freshestCRL"),
+                },
+                ext::OCSP_NOCHECK => cert.ocsp_nocheck = true,
+                ext::CERT_POLICIES => {
+                    match x509_cert::ext::pkix::CertificatePolicies::from_der(v) {
+                        Ok(p) => {
+                            let oids: Vec<ObjectIdentifier> =
+                                p.0.iter().map(|i| i.policy_identifier).collect();
+                            let mut uniq = oids.clone();
+                            uniq.sort();
+                            uniq.dedup();
+                            if uniq.len() != oids.len() {
+                                bad(&mut cert, "certificatePolicies (duplicate policy)");
+                            }
+                            cert.policy.policies = Some(oids);
+                        }
+                        Err(_) => bad(&mut cert, "certificatePolicies"),
+                    }
+                }
+                ext::POLICY_MAPPINGS => match x509_cert::ext::pkix::PolicyMappings::from_der(v) {
+                    Ok(m) => {
+                        cert.policy.mappings = Some(
+                            m.0.iter()
+                                .map(|x| (x.issuer_domain_policy, x.subject_domain_policy))
+                                .collect(),
+                        )
+                    }
+                    Err(_) => bad(&mut cert, "policyMappings"),
+                },
+                ext::POLICY_CONSTRAINTS => {
+                    match x509_cert::ext::pkix::PolicyConstraints::from_der(v) {
+                        Ok(pc) => {
+                            cert.policy.require_explicit_policy = pc.require_explicit_policy;
+                            cert.policy.inhibit_policy_mapping = pc.inhibit_policy_mapping;
+                        }
+                        Err(_) => bad(&mut cert, "policyConstraints"),
+                    }
+                }
+                ext::INHIBIT_ANY_POLICY => {
+                    match x509_cert::ext::pkix::InhibitAnyPolicy::from_der(v) {
+                        Ok(i) => cert.policy.inhibit_any_policy = Some(i.0),
+                        Err(_) => bad(&mut cert, "inhibitAnyPolicy"),
+                    }
+                }
+                ext::SAN => match x509_cert::ext::pkix::SubjectAltName::from_der(v) {
+                    Ok(n) => cert.san = Some(n.0),
+                    Err(_) => bad(&mut cert, "subjectAltName"),
+                },
+                ext::NAME_CONSTRAINTS => match x509_cert::ext::pkix::NameConstraints::from_der(v) {
+                    Ok(n) => cert.name_constraints = Some(n),
+                    Err(_) => bad(&mut cert, "nameConstraints"),
+                },
+                o if ext::UNDERSTOOD.contains(&o) => {}
+                o => {
+                    if e.critical {
+                        cert.unknown_critical.push(o);
+                    }
+                }
+            }
+        }
+        Ok(cert)
+    }
+
+    /// Whether keyUsage (if present) has `bits`.
+    pub fn allows_usage(&self, bits: u16) -> bool {
+        self.key_usage.is_none_or(|k| k & bits == bits)
+    }
+
+    /// The name-constraint view of this certificate.
+    pub fn names(&self) -> super::names::CertNames {
+        super::names::CertNames {
+            subject: self.subject.clone(),
+            san: self.san.clone(),
+            constraints: self.name_constraints.clone(),
+            self_issued: self.self_issued,
+        }
+    }
+
+    /// Short display: subject and serial.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} (serial {})",
+            dn_string(&self.subject),
+            hex::encode_upper(&self.serial)
+        )
+    }
+}
+
+/// RFC 5280 §7.1 / RFC 4518-style comparison of two distinguished names: same number of RDNs,
+/// each RDN with the same attribute types and matching values; DirectoryString values match
+/// case-insensitively with insignificant white space removed, other values byte for byte.
+pub fn names_equal(a: &Name, b: &Name) -> bool {
+    // Identical encodings (the usual case) need no normalisation.
+    if a == b {
+        return true;
+    }
+    let (ra, rb): (Vec<_>, Vec<_>) = (a.iter_rdn().collect(), b.iter_rdn().collect());
+    if ra.len() != rb.len() {
+        return false;
+    }
+    ra.iter().zip(rb.iter()).all(|(x, y)| {
+        let xs: Vec<_> = x.iter().collect();
+        let ys: Vec<_> = y.iter().collect();
+        xs.len() == ys.len()
+            && xs.iter().all(|ax| {
+                ys.iter()
+                    .any(|ay| ax.oid == ay.oid && values_match(&ax.value, &ay.value))
+            })
+    })
+}
+
+/// A cheap RFC 4514-style rendering of a DN (most significant RDN last, as `openssl -nameopt
+/// RFC2253` prints): short names for the common attribute types, dotted OIDs otherwise, string
+/// values as text. Unlike x509-cert's `Display` it does not search the OID database, which
+/// matters on the validation hot path.
+pub fn dn_string(name: &Name) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for rdn in name.iter_rdn() {
+        let atvs: Vec<String> = rdn
+            .iter()
+            .map(|atv| {
+                let key = match atv.oid.to_string().as_str() {
+                    "2.5.4.3" => "CN".to_string(),
+                    "2.5.4.6" => "C".to_string(),
+                    "2.5.4.7" => "L".to_string(),
+                    "2.5.4.8" => "ST".to_string(),
+                    "2.5.4.10" => "O".to_string(),
+                    "2.5.4.11" => "OU".to_string(),
+                    "2.5.4.5" => "serialNumber".to_string(),
+                    "2.5.4.97" => "organizationIdentifier".to_string(),
+                    "1.2.840.113549.1.9.1" => "emailAddress".to_string(),
+                    "0.9.2342.19200300.100.1.25" => "DC".to_string(),
+                    other => other.to_string(),
+                };
+                let value = match atv.value.tag() {
+                    Tag::PrintableString
+                    | Tag::Utf8String
+                    | Tag::Ia5String
+                    | Tag::TeletexString
+                    | Tag::VisibleString => String::from_utf8_lossy(atv.value.value()).into_owned(),
+                    _ => format!("#{}", hex::encode(atv.value.value())),
+                };
+                let escaped: String = value
+                    .chars()
+                    .flat_map(|c| {
+                        if ",+\"\\<>;=".contains(c) {
+                            vec!['\\', c]
+                        } else {
+                            vec![c]
+                        }
+                    })
+                    .collect();
+                format!("{key}={escaped}")
+            })
+            .collect();
+        parts.push(atvs.join("+"));
+    }
+    parts.reverse();
+    parts.join(",")
+}
+
+/// Normalise an attribute value for comparison: DirectoryString types become case-folded,
+/// white-space-compressed strings; other types their DER.
+pub fn normalize_value(v: &der::Any) -> Option<String> {
+    let s = match v.tag() {
+        Tag::PrintableString
+        | Tag::Utf8String
+        | Tag::Ia5String
+        | Tag::TeletexString
+        | Tag::VisibleString => String::from_utf8_lossy(v.value()).into_owned(),
+        Tag::BmpString => {
+            let b = v.value();
+            let units: Vec<u16> = b
+                .chunks(2)
+                .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
+                .collect();
+            String::from_utf16_lossy(&units)
+        }
+        _ => return None,
+    };
+    let folded: String = s.to_lowercase();
+    Some(folded.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+fn values_match(a: &der::Any, b: &der::Any) -> bool {
+    match (normalize_value(a), normalize_value(b)) {
+        (Some(x), Some(y)) => x == y,
+        (None, None) => a == b,
+        _ => false,
+    }
+}

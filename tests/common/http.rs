@@ -1,0 +1,167 @@
+//! A `yinxin serve` child process on an ephemeral port, and a small HTTP client.
+
+use super::*;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+}
+
+impl Server {
+    /// Start `yinxin serve` on `data` with extra environment variables; waits for the
+    /// "listening on" line.
+    pub fn start(data: &Path, env: &[(&str, &str)]) -> Server {
+        let mut c = yinxin();
+        c.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.env("YINXIN_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let mut child = c.spawn().expect("spawn yinxin serve");
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {line}"))
+            .to_string();
+        Server { child, base }
+    }
+
+    /// Send SIGTERM.
+    pub fn terminate(&self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub struct Resp {
+    pub status: u16,
+    pub headers: hyper::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+    pub fn header(&self, h: &str) -> Option<String> {
+        self.headers
+            .get(h)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+    /// Assert a problem+json response of this status and kind.
+    pub fn assert_problem(&self, status: u16, kind: &str) {
+        assert_eq!(
+            self.status,
+            status,
+            "{}",
+            String::from_utf8_lossy(&self.body)
+        );
+        assert_eq!(
+            self.header("content-type").as_deref(),
+            Some("application/problem+json")
+        );
+        let j = self.json();
+        assert_eq!(j["type"], format!("urn:yinxin:problem:{kind}"), "{j}");
+        assert_eq!(j["status"], status);
+        assert!(j["detail"].as_str().is_some_and(|d| !d.is_empty()));
+    }
+}
+
+pub async fn call(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> Resp {
+    try_call(method, url, token, headers, body)
+        .await
+        .expect("HTTP request")
+}
+
+/// As `call`, returning transport errors (`is_connect()` means the server never accepted it).
+pub async fn try_call(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> Result<Resp, hyper_util::client::legacy::Error> {
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let mut b = hyper::Request::builder().method(method).uri(url);
+    if let Some(t) = token {
+        b = b.header("authorization", format!("Bearer {t}"));
+    }
+    for (k, v) in headers {
+        b = b.header(*k, *v);
+    }
+    let resp = client
+        .request(b.body(Full::new(Bytes::from(body))).unwrap())
+        .await?;
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .expect("complete response body")
+        .to_bytes()
+        .to_vec();
+    Ok(Resp {
+        status,
+        headers,
+        body,
+    })
+}
+
+pub async fn get(url: &str, token: Option<&str>) -> Resp {
+    call("GET", url, token, &[], vec![]).await
+}
+
+pub async fn post_json(url: &str, token: Option<&str>, body: &serde_json::Value) -> Resp {
+    call(
+        "POST",
+        url,
+        token,
+        &[("content-type", "application/json")],
+        body.to_string().into_bytes(),
+    )
+    .await
+}
+
+/// Create a token with the CLI; returns (id, secret).
+pub fn token(data: &Path, role: &str, org: Option<&str>) -> (String, String) {
+    let mut c = yinxin();
+    c.args(["token", "create", "--role", role, "--data-dir"])
+        .arg(data);
+    if let Some(o) = org {
+        c.args(["--org", o]);
+    }
+    let j: serde_json::Value = serde_json::from_slice(&run_ok(&mut c).stdout).unwrap();
+    (
+        j["id"].as_str().unwrap().to_string(),
+        j["token"].as_str().unwrap().to_string(),
+    )
+}

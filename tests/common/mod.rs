@@ -1,0 +1,300 @@
+//! Shared helpers for the integration tests.
+#![allow(dead_code)]
+
+pub mod flow;
+pub mod http;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The passphrase of test regions (test-only).
+pub const TEST_PASSPHRASE: &str = "test-only-passphrase-0001";
+
+pub fn yinxin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_yinxin"));
+    c.env("YINXIN_KEY_PASSPHRASE", TEST_PASSPHRASE)
+        .env_remove("YINXIN_DATABASE_URL")
+        .env_remove("YINXIN_DATA_DIR")
+        .env_remove("YINXIN_PUBLIC_BASE_URL");
+    c
+}
+
+pub fn run_ok(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("spawn");
+    assert!(
+        out.status.success(),
+        "command failed: {:?}\nstdout: {}\nstderr: {}",
+        cmd,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+pub fn openssl_available() -> bool {
+    Command::new("openssl")
+        .arg("version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// Returns false (after printing a skip line) when openssl is missing.
+pub fn require_openssl(test: &str) -> bool {
+    if openssl_available() {
+        true
+    } else {
+        println!("skipped: {test}: openssl is not installed");
+        false
+    }
+}
+
+pub fn openssl(args: &[&str]) -> Output {
+    Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("spawn openssl")
+}
+
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
+}
+
+/// Create a region with the CLI in `dir`; `db` overrides the database URL.
+pub fn init_region(dir: &Path, db: Option<&str>) {
+    let mut c = yinxin();
+    c.args(["init", "--data-dir"])
+        .arg(dir)
+        .args(["--region", "test-gd", "--name", "广东测试区"]);
+    if let Some(u) = db {
+        c.args(["--database-url", u]);
+    }
+    run_ok(&mut c);
+}
+
+/// Make a key and CSR with OpenSSL 3 (SM2 CSRs signed with the default distinguishing ID).
+pub fn openssl_csr(dir: &Path, alg: &str, name: &str) -> PathBuf {
+    let key = dir.join(format!("{name}.key"));
+    let csr = dir.join(format!("{name}.csr"));
+    let curve = if alg == "sm2" {
+        "ec_paramgen_curve:SM2"
+    } else {
+        "ec_paramgen_curve:P-256"
+    };
+    let o = openssl(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        curve,
+        "-out",
+        key.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut args = vec![
+        "req",
+        "-new",
+        "-key",
+        key.to_str().unwrap(),
+        "-subj",
+        "/CN=ignored",
+        "-out",
+        csr.to_str().unwrap(),
+    ];
+    if alg == "sm2" {
+        args.extend(["-sm3", "-sigopt", "distid:1234567812345678"]);
+    } else {
+        args.push("-sha256");
+    }
+    let o = openssl(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    csr
+}
+
+/// Verify `leaf` against the region's chain with OpenSSL.
+///
+/// P-256: the plain `openssl verify -CAfile root -untrusted issuing leaf`.
+/// SM2: OpenSSL 3.0 applies `-vfyopt distid:` only to the target certificate and checks an
+/// untrusted intermediate with the empty ID, so the one-shot chain command cannot pass for a
+/// chain signed (correctly, GM/T 0009) with the default ID — OpenSSL's own `x509 -req -sigopt
+/// distid:…` chains fail the same way. Each link is therefore checked with the default ID:
+/// root→issuing, then issuing→leaf (`-partial_chain`).
+pub fn openssl_verify_chain(data_dir: &Path, alg: &str, leaf: &Path) {
+    let root = data_dir.join(format!("ca/{alg}-root.pem"));
+    let issuing = data_dir.join(format!("ca/{alg}-issuing.pem"));
+    let (r, i, l) = (
+        root.to_str().unwrap(),
+        issuing.to_str().unwrap(),
+        leaf.to_str().unwrap(),
+    );
+    let checks: Vec<Vec<&str>> = if alg == "sm2" {
+        vec![
+            vec![
+                "verify",
+                "-vfyopt",
+                "distid:1234567812345678",
+                "-CAfile",
+                r,
+                i,
+            ],
+            vec![
+                "verify",
+                "-vfyopt",
+                "distid:1234567812345678",
+                "-partial_chain",
+                "-CAfile",
+                i,
+                l,
+            ],
+        ]
+    } else {
+        vec![vec!["verify", "-CAfile", r, "-untrusted", i, l]]
+    };
+    for args in checks {
+        let o = openssl(&args);
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success() && stdout.contains(": OK"),
+            "openssl {:?}: {}{}",
+            args,
+            stdout,
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    // A wrong distinguishing ID must fail: the SM2 signatures really use the default ID.
+    if alg == "sm2" {
+        let o = openssl(&[
+            "verify",
+            "-vfyopt",
+            "distid:0000000000000000",
+            "-partial_chain",
+            "-CAfile",
+            i,
+            l,
+        ]);
+        assert!(
+            !o.status.success(),
+            "SM2 leaf verified with a wrong distinguishing ID"
+        );
+    }
+}
+
+pub fn x509_text(cert: &Path) -> String {
+    let o = openssl(&[
+        "x509",
+        "-in",
+        cert.to_str().unwrap(),
+        "-noout",
+        "-text",
+        "-nameopt",
+        "utf8,sep_comma_plus_space",
+    ]);
+    assert!(o.status.success());
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// `YINXIN_TEST_POSTGRES_URL`, or None after printing a skip line.
+pub fn postgres_url(test: &str) -> Option<String> {
+    match std::env::var("YINXIN_TEST_POSTGRES_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            println!("skipped: {test}: YINXIN_TEST_POSTGRES_URL is not set");
+            None
+        }
+    }
+}
+
+/// A fresh PostgreSQL database for one test; dropped on `drop_database`.
+pub struct TempPg {
+    pub url: String,
+    admin_url: String,
+    name: String,
+}
+
+impl TempPg {
+    pub async fn create(base: &str) -> TempPg {
+        sqlx::any::install_default_drivers();
+        let mut rnd = [0u8; 6];
+        getrandom::fill(&mut rnd).unwrap();
+        let name = format!("yinxin_test_{}", hex::encode(rnd));
+        let conn = sqlx::AnyPool::connect(base)
+            .await
+            .expect("connect to YINXIN_TEST_POSTGRES_URL");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&conn)
+            .await
+            .unwrap();
+        conn.close().await;
+        let (prefix, _) = base.rsplit_once('/').expect("database URL with a path");
+        let (_, query) = base
+            .split_once('?')
+            .map(|(a, q)| (a, format!("?{q}")))
+            .unwrap_or((base, String::new()));
+        TempPg {
+            url: format!("{prefix}/{name}{query}"),
+            admin_url: base.to_string(),
+            name,
+        }
+    }
+
+    pub async fn drop_database(self) {
+        let conn = sqlx::AnyPool::connect(&self.admin_url).await.unwrap();
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        )))
+        .execute(&conn)
+        .await;
+        conn.close().await;
+    }
+}
+
+/// A tiny valid PNG (1×1, red), test-only.
+pub const RED_PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53,
+    0xde, 0x00, 0x00, 0x00, 0x0c, 0x49, 0x44, 0x41, 0x54, 0x08, 0xd7, 0x63, 0xf8, 0xcf, 0xc0, 0x00,
+    0x00, 0x03, 0x01, 0x01, 0x00, 0x18, 0xdd, 0x8d, 0xb0, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e,
+    0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+/// An organization certificate (SM2, generated key) issued by `region`'s SM2 CA, with its
+/// signer: (signer, certificate DER, serial). The CA key opens with [`TEST_PASSPHRASE`].
+pub async fn org_signer(
+    region: &yinxin::pki::region::Region,
+    name: &str,
+) -> (std::sync::Arc<dyn yinxin::crypto::Signer>, Vec<u8>, String) {
+    let authority = region
+        .authority(
+            &yinxin::crypto::Passphrase::new(TEST_PASSPHRASE.into()).unwrap(),
+            &[yinxin::crypto::Algorithm::Sm2],
+        )
+        .await
+        .unwrap();
+    let kp = yinxin::crypto::Passphrase::new("signer-key-passphrase".into()).unwrap();
+    let issued = authority
+        .issue(yinxin::pki::authority::IssueRequest {
+            profile: "organization".into(),
+            algorithm: yinxin::crypto::Algorithm::Sm2,
+            subject: serde_json::json!({"name": name, "credit_code": "91350100M000100Y43"}),
+            key: yinxin::pki::authority::KeySource::Generate(kp.clone()),
+            validity_days: Some(365),
+            actor: "test".into(),
+            scope: None,
+        })
+        .await
+        .unwrap();
+    let key = yinxin::crypto::PrivateKey::from_encrypted_pem(
+        issued.encrypted_key_pem.as_ref().unwrap(),
+        &kp,
+        "k",
+    )
+    .unwrap();
+    (
+        std::sync::Arc::new(key.signer().unwrap()),
+        issued.record.der.clone(),
+        issued.record.serial.clone(),
+    )
+}

@@ -1,0 +1,591 @@
+//! OFD writing and sealing: a document written here reads back, seals (once and twice) and
+//! verifies TOTAL_PASSED with our anchors, a changed page after sealing is named, and a
+//! vendor's signed OFD sealed again keeps its own signature's references intact.
+
+mod common;
+use common::{RED_PNG, TEST_PASSPHRASE, org_signer};
+use std::io::Write as _;
+use std::sync::Arc;
+use yinxin::crypto::{Passphrase, Signer};
+use yinxin::document::ofd::{self, OfdReport, Package, SignatureReport};
+use yinxin::document::ofd_write::{self, Item, NewDocument, NewPage, Placement};
+use yinxin::pki::region::{self, InitParams, Region};
+use yinxin::seal::service::{self as seals, VerifyOptions};
+use yinxin::seal::types;
+use yinxin::store::{SqlConnector, Store};
+use yinxin::verify::path::RevocationMode;
+use yinxin::verify::report::Indication;
+
+struct Env {
+    _tmp: tempfile::TempDir,
+    seal: seals::SealRecord,
+    signer: (Arc<dyn Signer>, Vec<u8>),
+    anchors: Vec<Vec<u8>>,
+    intermediates: Vec<Vec<u8>>,
+}
+
+fn pass() -> Passphrase {
+    Passphrase::new(TEST_PASSPHRASE.into()).unwrap()
+}
+
+async fn setup() -> Env {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    region::init(
+        InitParams {
+            data_dir: dir.clone(),
+            code: "sl".into(),
+            name: "印章测试区".into(),
+            database_url: None,
+            public_base_url: None,
+        },
+        &pass(),
+        &SqlConnector,
+    )
+    .await
+    .unwrap();
+    let store = Arc::new(
+        Store::connect(&yinxin::config::resolve_database_url(
+            "sqlite://yinxin.db",
+            &dir,
+        ))
+        .await
+        .unwrap(),
+    );
+    let region = Region::from_parts(
+        &dir,
+        yinxin::config::Config::load(&dir).unwrap(),
+        store.clone(),
+    )
+    .await
+    .unwrap();
+    let maker = region
+        .service_signer("sm2-seal-maker", &pass())
+        .await
+        .unwrap();
+    let signer = org_signer(&region, "盖章单位").await;
+    let cas = region.repo.cas().await.unwrap();
+    let der = |id: &str| cas.iter().find(|c| c.id == id).unwrap().der.clone();
+    let t = types::builtin()
+        .into_iter()
+        .find(|t| t.key == "contract")
+        .unwrap();
+    let seal = seals::make_seal(
+        &seals::SealRequest {
+            region: "sl",
+            seal_type: &t,
+            holder: "91350100M000100Y43",
+            name: "盖章单位合同专用章",
+            signers: vec![(signer.2.clone(), signer.1.clone())],
+            picture_png: RED_PNG.to_vec(),
+            validity_days: 365,
+            now: yinxin::clock::now_secs() - 60,
+        },
+        maker.0.as_ref(),
+        &maker.1,
+    )
+    .unwrap();
+    Env {
+        _tmp: tmp,
+        seal,
+        signer: (signer.0, signer.1),
+        anchors: vec![der("sm2-root")],
+        intermediates: vec![der("sm2-issuing")],
+    }
+}
+
+impl Env {
+    fn opts(&self) -> VerifyOptions<'_> {
+        VerifyOptions {
+            anchors: self.anchors.clone(),
+            intermediates: self.intermediates.clone(),
+            crls: vec![],
+            ocsp: vec![],
+            revocation: RevocationMode::Off,
+            maker_eku: None,
+            registry: None,
+            data: None,
+            now: yinxin::clock::now_secs(),
+        }
+    }
+
+    async fn verify(&self, pkg: &[u8]) -> OfdReport {
+        ofd::verify(pkg, &self.opts()).await
+    }
+
+    fn seal(&self, pkg: &[u8], placement: Placement) -> Vec<u8> {
+        ofd_write::seal_ofd(
+            pkg,
+            &self.seal,
+            self.signer.0.as_ref(),
+            &self.signer.1,
+            placement,
+            yinxin::clock::now_secs(),
+            None,
+        )
+        .unwrap_or_else(|e| panic!("seal_ofd: {e}"))
+    }
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/interop")
+        .join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn refs_ok(s: &SignatureReport) -> (usize, usize) {
+    (
+        s.references.iter().filter(|r| r.ok).count(),
+        s.references.len(),
+    )
+}
+
+fn at(page: usize, x_mm: f64, y_mm: f64) -> Placement {
+    Placement::At { page, x_mm, y_mm }
+}
+
+fn sample() -> NewDocument {
+    let text = |y: f64, t: &str| Item::Text {
+        x_mm: 20.0,
+        y_mm: y,
+        size_mm: 5.0,
+        text: t.into(),
+        font_name: "宋体".into(),
+    };
+    NewDocument {
+        pages: vec![
+            NewPage {
+                width_mm: 210.0,
+                height_mm: 297.0,
+                items: vec![
+                    text(30.0, "合同书 <第1页> & 附件"),
+                    Item::Text {
+                        x_mm: 20.0,
+                        y_mm: 50.0,
+                        size_mm: 4.0,
+                        text: "Contract No. 2026-001".into(),
+                        font_name: "SimSun".into(),
+                    },
+                    Item::Image {
+                        x_mm: 150.0,
+                        y_mm: 20.0,
+                        w_mm: 30.0,
+                        h_mm: 30.0,
+                        png: RED_PNG.to_vec(),
+                    },
+                    Item::Line {
+                        from: (20.0, 60.0),
+                        to: (190.0, 60.0),
+                        width_mm: 0.5,
+                    },
+                ],
+            },
+            NewPage {
+                width_mm: 210.0,
+                height_mm: 297.0,
+                items: vec![text(200.0, "甲方（盖章）："), text(220.0, "乙方（盖章）：")],
+            },
+        ],
+    }
+}
+
+/// The files of a package, one replaced, zipped again.
+fn rezip(pkg: &[u8], path: &str, data: &[u8]) -> Vec<u8> {
+    let p = Package::from_bytes(pkg).expect("reads");
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default();
+    for n in p.names() {
+        w.start_file(n, opts).expect("start");
+        let bytes = if n == path {
+            data
+        } else {
+            p.get(n).expect("get")
+        };
+        w.write_all(bytes).expect("write");
+    }
+    w.finish().expect("finish").into_inner()
+}
+
+fn assert_passed(r: &OfdReport, n: usize) {
+    assert_eq!(r.signatures.len(), n, "{r:#?}");
+    for s in &r.signatures {
+        assert_eq!(
+            s.indication,
+            Indication::TotalPassed,
+            "signature {}: {s:#?}",
+            s.id
+        );
+        let (ok, all) = refs_ok(s);
+        assert_eq!(ok, all, "{:#?}", s.references);
+        assert!(all > 0);
+    }
+    assert_eq!(r.indication, Indication::TotalPassed, "{}", r.detail);
+}
+
+#[test]
+fn written_ofd_reads_back() {
+    let bytes = ofd_write::write_ofd(&sample()).expect("write");
+    let pkg = Package::from_bytes(&bytes).expect("our reader reads it");
+    let names: Vec<&str> = pkg.names().collect();
+    for n in [
+        "OFD.xml",
+        "Doc_0/Document.xml",
+        "Doc_0/PublicRes.xml",
+        "Doc_0/DocumentRes.xml",
+        "Doc_0/Pages/Page_0/Content.xml",
+        "Doc_0/Pages/Page_1/Content.xml",
+    ] {
+        assert!(names.contains(&n), "{n} in {names:?}");
+    }
+    assert!(
+        names
+            .iter()
+            .any(|n| n.starts_with("Doc_0/Res/") && n.ends_with(".png"))
+    );
+    let page0 =
+        String::from_utf8(pkg.get("Doc_0/Pages/Page_0/Content.xml").unwrap().to_vec()).unwrap();
+    assert!(page0.contains("合同书 &lt;第1页&gt; &amp; 附件"), "{page0}");
+    assert!(page0.contains("<ofd:ImageObject") && page0.contains("<ofd:AbbreviatedData>M "));
+    let public = String::from_utf8(pkg.get("Doc_0/PublicRes.xml").unwrap().to_vec()).unwrap();
+    assert!(public.contains("FontName=\"宋体\"") && public.contains("FontName=\"SimSun\""));
+    // No signatures yet.
+    let (entries, _) = ofd::signature_entries(&pkg).expect("entries");
+    assert!(entries.is_empty());
+    // Bad input is an error, not a panic.
+    assert!(ofd_write::write_ofd(&NewDocument::default()).is_err());
+    let mut bad = sample();
+    bad.pages[0].items.push(Item::Image {
+        x_mm: 0.0,
+        y_mm: 0.0,
+        w_mm: 1.0,
+        h_mm: 1.0,
+        png: b"GIF89a".to_vec(),
+    });
+    assert!(ofd_write::write_ofd(&bad).is_err());
+    if let Ok(dir) = std::env::var("YINXIN_OFD_OUT") {
+        let _ = std::fs::write(std::path::Path::new(&dir).join("written.ofd"), &bytes);
+    }
+}
+
+#[tokio::test]
+async fn seal_verify_twice_and_tamper() {
+    let env = setup().await;
+    let doc = ofd_write::write_ofd(&sample()).expect("write");
+    let before = Package::from_bytes(&doc).expect("reads");
+
+    // (b) one signature.
+    let once = env.seal(&doc, at(0, 140.0, 230.0));
+    let r = env.verify(&once).await;
+    assert_passed(&r, 1);
+    let s = &r.signatures[0];
+    assert_eq!(s.signature_xml, "Doc_0/Signs/Sign_0/Signature.xml");
+    let info = s.info.as_ref().expect("info");
+    assert_eq!(info.provider.name.as_deref(), Some("yinxin"));
+    assert_eq!(info.stamp_annots.len(), 1);
+    assert_eq!(
+        info.stamp_annots[0].boundary.as_deref(),
+        Some("140 230 42 42")
+    );
+    // Every file but Signatures.xml is protected, OFD.xml (with its new reference) included.
+    assert!(s.references.iter().any(|x| x.file == "OFD.xml"));
+    assert!(
+        !s.references
+            .iter()
+            .any(|x| x.file.ends_with("Signatures.xml"))
+    );
+    let p1 = Package::from_bytes(&once).expect("reads");
+    for n in before.names().filter(|n| *n != "OFD.xml") {
+        assert_eq!(p1.get(n), before.get(n), "{n} unchanged");
+    }
+    assert!(p1.get("Doc_0/Signs/Sign_0/Seal.esl") == Some(env.seal.der.as_slice()));
+
+    // (c) a second signature, by keyword on page 1.
+    let twice = env.seal(&once, Placement::Keyword("乙方（盖章）".into()));
+    let r = env.verify(&twice).await;
+    assert_passed(&r, 2);
+    let ids: Vec<&str> = r.signatures.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["1", "2"]);
+    let s2 = &r.signatures[1];
+    assert_eq!(s2.signature_xml, "Doc_0/Signs/Sign_1/Signature.xml");
+    let annot = &s2.info.as_ref().expect("info").stamp_annots[0];
+    let b: Vec<f64> = annot
+        .boundary
+        .as_deref()
+        .unwrap_or_default()
+        .split(' ')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    // Centred on the keyword (x 20 + 6×5/2 = 35, baseline 220 → ~218).
+    assert!((b[0] + b[2] / 2.0 - 35.0).abs() < 0.01, "{b:?}");
+    assert!((b[1] + b[3] / 2.0 - 218.25).abs() < 0.01, "{b:?}");
+    let p2 = Package::from_bytes(&twice).expect("reads");
+    for n in p1.names().filter(|n| !n.ends_with("Signatures.xml")) {
+        assert_eq!(
+            p2.get(n),
+            p1.get(n),
+            "{n} unchanged by the second signature"
+        );
+    }
+    // The first signature's files are protected by the second.
+    assert!(
+        s2.references
+            .iter()
+            .any(|x| x.file == "Doc_0/Signs/Sign_0/SignedValue.dat")
+    );
+
+    // (d) one byte of page 0 changed after sealing.
+    let page = p2
+        .get("Doc_0/Pages/Page_0/Content.xml")
+        .expect("page")
+        .to_vec();
+    let mut changed = page.clone();
+    let at_text = changed
+        .windows(3)
+        .position(|w| w == "合".as_bytes())
+        .expect("text");
+    changed[at_text + 2] ^= 0x01;
+    let tampered = rezip(&twice, "Doc_0/Pages/Page_0/Content.xml", &changed);
+    let r = env.verify(&tampered).await;
+    assert_eq!(r.indication, Indication::TotalFailed, "{r:#?}");
+    for s in &r.signatures {
+        assert_eq!(s.indication, Indication::TotalFailed);
+        assert_eq!(s.failed_files, ["Doc_0/Pages/Page_0/Content.xml"], "{s:#?}");
+    }
+    assert!(
+        r.detail.contains("Doc_0/Pages/Page_0/Content.xml"),
+        "{}",
+        r.detail
+    );
+
+    // Placement errors.
+    let e = ofd_write::seal_ofd(
+        &doc,
+        &env.seal,
+        env.signer.0.as_ref(),
+        &env.signer.1,
+        at(5, 0.0, 0.0),
+        yinxin::clock::now_secs(),
+        None,
+    );
+    assert!(matches!(e, Err(ofd_write::OfdWriteError::Placement(_))));
+    let e = ofd_write::seal_ofd(
+        &doc,
+        &env.seal,
+        env.signer.0.as_ref(),
+        &env.signer.1,
+        Placement::Keyword("不存在".into()),
+        yinxin::clock::now_secs(),
+        None,
+    );
+    assert!(matches!(e, Err(ofd_write::OfdWriteError::Placement(_))));
+    assert!(
+        ofd_write::seal_ofd(
+            b"not a zip",
+            &env.seal,
+            env.signer.0.as_ref(),
+            &env.signer.1,
+            at(0, 0.0, 0.0),
+            yinxin::clock::now_secs(),
+            None,
+        )
+        .is_err()
+    );
+    if let Ok(dir) = std::env::var("YINXIN_OFD_OUT") {
+        let _ = std::fs::write(std::path::Path::new(&dir).join("sealed-twice.ofd"), &twice);
+    }
+}
+
+#[tokio::test]
+async fn seal_a_vendor_ofd() {
+    let env = setup().await;
+    let vendor = fixture("gomain-bw-v4signed.ofd");
+    let sealed = env.seal(&vendor, at(0, 100.0, 80.0));
+    let before = Package::from_bytes(&vendor).expect("reads");
+    let after = Package::from_bytes(&sealed).expect("reads");
+    for n in before
+        .names()
+        .filter(|n| *n != "Doc_0/Signs/Signatures.xml")
+    {
+        assert_eq!(after.get(n), before.get(n), "{n} unchanged");
+    }
+    let r = env.verify(&sealed).await;
+    assert_eq!(r.signatures.len(), 2, "{r:#?}");
+    let vendor_sig = &r.signatures[0];
+    assert_eq!(vendor_sig.id, "1");
+    assert_eq!(
+        refs_ok(vendor_sig),
+        (13, 13),
+        "{:#?}",
+        vendor_sig.references
+    );
+    assert_eq!(
+        vendor_sig.indication,
+        Indication::Indeterminate,
+        "no anchors for the vendor: {vendor_sig:#?}"
+    );
+    let ours = &r.signatures[1];
+    assert_eq!(ours.id, "2");
+    assert_eq!(ours.signature_xml, "Doc_0/Signs/Sign_1/Signature.xml");
+    assert_eq!(ours.indication, Indication::TotalPassed, "{ours:#?}");
+    let (ok, all) = refs_ok(ours);
+    assert_eq!((ok, all), (15, 15), "{:#?}", ours.references);
+    let sigs =
+        String::from_utf8(after.get("Doc_0/Signs/Signatures.xml").unwrap().to_vec()).unwrap();
+    assert!(sigs.contains("<ofd:MaxSignId>2</ofd:MaxSignId>"), "{sigs}");
+    if let Ok(dir) = std::env::var("YINXIN_OFD_OUT") {
+        let _ = std::fs::write(
+            std::path::Path::new(&dir).join("vendor-sealed.ofd"),
+            &sealed,
+        );
+    }
+}
+
+/// Type="Sign": a CMS digital signature over Signature.xml, alone and after a seal; both stay
+/// valid, the CMS parses as GB/T 35275 SignedData, and a changed page fails both, named.
+#[tokio::test]
+async fn sign_type_cms_in_ofd() {
+    let env = setup().await;
+    let doc = ofd_write::write_ofd(&sample()).expect("write");
+    let sign = |pkg: &[u8]| {
+        ofd_write::sign_ofd(
+            pkg,
+            env.signer.0.as_ref(),
+            &env.signer.1,
+            &env.intermediates,
+            yinxin::clock::now_secs(),
+            None,
+        )
+        .unwrap_or_else(|e| panic!("sign_ofd: {e}"))
+    };
+    let signed = sign(&doc);
+    let r = env.verify(&signed).await;
+    assert_passed(&r, 1);
+    let s = &r.signatures[0];
+    assert_eq!(s.kind, "Sign");
+    assert!(s.seal.is_none());
+    let p = Package::from_bytes(&signed).expect("reads");
+    assert!(p.get("Doc_0/Signs/Sign_0/Seal.esl").is_none());
+    let value = p.get("Doc_0/Signs/Sign_0/SignedValue.dat").expect("value");
+    let info = yinxin::document::cms::verify_detached(
+        value,
+        p.get("Doc_0/Signs/Sign_0/Signature.xml").expect("xml"),
+    )
+    .expect("CMS over Signature.xml");
+    assert_eq!(info.signer_cert, env.signer.1);
+    let xml = String::from_utf8(
+        p.get("Doc_0/Signs/Sign_0/Signature.xml")
+            .expect("xml")
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(xml.contains("<ofd:SignatureMethod>1.2.156.10197.1.501</ofd:SignatureMethod>"));
+    assert!(!xml.contains("StampAnnot") && !xml.contains("<ofd:Seal>"));
+
+    // Seal first, then sign: both valid, the seal's files protected by the signature.
+    let both = sign(&env.seal(&doc, at(0, 140.0, 230.0)));
+    let r = env.verify(&both).await;
+    assert_passed(&r, 2);
+    let kinds: Vec<&str> = r.signatures.iter().map(|s| s.kind.as_str()).collect();
+    assert_eq!(kinds, ["Seal", "Sign"]);
+    assert!(
+        r.signatures[1]
+            .references
+            .iter()
+            .any(|x| x.file == "Doc_0/Signs/Sign_0/Seal.esl")
+    );
+
+    // A changed page: both fail, naming it.
+    let page = Package::from_bytes(&both)
+        .expect("reads")
+        .get("Doc_0/Pages/Page_0/Content.xml")
+        .expect("page")
+        .to_vec();
+    let mut changed = page.clone();
+    let n = changed.len() - 20;
+    changed[n] ^= 0x01;
+    let r = env
+        .verify(&rezip(&both, "Doc_0/Pages/Page_0/Content.xml", &changed))
+        .await;
+    assert_eq!(r.indication, Indication::TotalFailed, "{r:#?}");
+    for s in &r.signatures {
+        assert_eq!(s.failed_files, ["Doc_0/Pages/Page_0/Content.xml"], "{s:#?}");
+    }
+    // The CMS signature value itself changed: the Sign signature fails on its value.
+    let mut bad = Package::from_bytes(&signed)
+        .expect("reads")
+        .get("Doc_0/Signs/Sign_0/SignedValue.dat")
+        .expect("value")
+        .to_vec();
+    let n = bad.len() - 3;
+    bad[n] ^= 0x01;
+    let r = env
+        .verify(&rezip(&signed, "Doc_0/Signs/Sign_0/SignedValue.dat", &bad))
+        .await;
+    assert_eq!(r.indication, Indication::TotalFailed, "{r:#?}");
+}
+
+/// Every vendor OFD can be sealed and signed by us: our two new signatures pass, every file
+/// that was there keeps its bytes (but Signatures.xml), and the vendor's own signatures keep
+/// the result they had before. A package whose signature protects Signatures.xml itself
+/// (Tongzhiweiye's last signature) is refused: another signature would invalidate it.
+#[tokio::test]
+async fn seal_and_sign_every_vendor_ofd() {
+    let env = setup().await;
+    for name in [
+        "dms360-v1-reserialised.ofd",
+        "gomain-bw-v4signed.ofd",
+        "gomain-tax-invoice.ofd",
+        "kinggrid-gomain-invoice.ofd",
+    ] {
+        let vendor = fixture(name);
+        let before_report = env.verify(&vendor).await;
+        let sealed = env.seal(&vendor, at(0, 10.0, 10.0));
+        let both = ofd_write::sign_ofd(
+            &sealed,
+            env.signer.0.as_ref(),
+            &env.signer.1,
+            &env.intermediates,
+            yinxin::clock::now_secs(),
+            None,
+        )
+        .unwrap_or_else(|e| panic!("{name}: sign_ofd: {e}"));
+        let before = Package::from_bytes(&vendor).expect("reads");
+        let after = Package::from_bytes(&both).expect("reads");
+        for n in before.names().filter(|n| !n.ends_with("Signatures.xml")) {
+            assert_eq!(after.get(n), before.get(n), "{name}: {n} unchanged");
+        }
+        let r = env.verify(&both).await;
+        let k = before_report.signatures.len();
+        assert_eq!(r.signatures.len(), k + 2, "{name}: {r:#?}");
+        for (old, new) in before_report.signatures.iter().zip(&r.signatures) {
+            assert_eq!(
+                (old.indication, &old.failed_files),
+                (new.indication, &new.failed_files),
+                "{name}: vendor signature {}",
+                old.id
+            );
+        }
+        for ours in &r.signatures[k..] {
+            assert_eq!(
+                ours.indication,
+                Indication::TotalPassed,
+                "{name}: {ours:#?}"
+            );
+        }
+    }
+    let e = ofd_write::seal_ofd(
+        &fixture("tongzhiweiye-raw64-cms-tampered.ofd"),
+        &env.seal,
+        env.signer.0.as_ref(),
+        &env.signer.1,
+        at(0, 10.0, 10.0),
+        yinxin::clock::now_secs(),
+        None,
+    )
+    .expect_err("a signature protects Signatures.xml");
+    assert!(
+        e.to_string().contains("Signatures.xml") && e.to_string().contains("invalidate"),
+        "{e}"
+    );
+}

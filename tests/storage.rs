@@ -1,0 +1,213 @@
+//! Storage on SQLite (always) and PostgreSQL (when `YINXIN_TEST_POSTGRES_URL` is set):
+//! the CLI issuance flow verified with OpenSSL, unique serials, the append-only audit log,
+//! cursor pagination, idempotent migrations, and refusal to create a second region.
+
+mod common;
+use common::*;
+use serde_json::json;
+use yinxin::crypto::{Algorithm, Passphrase};
+use yinxin::pki::authority::{IssueRequest, KeySource};
+use yinxin::pki::region::{self, InitParams, Region, RegionError};
+use yinxin::pki::repo::*;
+use yinxin::store::{SqlConnector, Store};
+
+fn pass() -> Passphrase {
+    Passphrase::new(TEST_PASSPHRASE.into()).unwrap()
+}
+
+/// Everything below the CLI, against one database URL.
+async fn exercise(db_url: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    region::init(
+        InitParams {
+            data_dir: dir.clone(),
+            code: "st".into(),
+            name: "存储测试".into(),
+            database_url: Some(db_url.into()),
+            public_base_url: Some("https://ca.example.gov.cn/".into()),
+        },
+        &pass(),
+        &SqlConnector,
+    )
+    .await
+    .unwrap();
+    let region = Region::open(&dir, None, &SqlConnector).await.unwrap();
+    assert_eq!(region.repo.cas().await.unwrap().len(), 4);
+    assert_eq!(region.repo.services().await.unwrap().len(), 6);
+    let authority = region.authority(&pass(), &Algorithm::ALL).await.unwrap();
+
+    let mut serials = Vec::new();
+    for i in 0..12 {
+        let alg = if i % 2 == 0 {
+            Algorithm::Sm2
+        } else {
+            Algorithm::P256
+        };
+        let key = if i % 3 == 0 {
+            KeySource::Generate(Passphrase::new("generated-key-pass".into()).unwrap())
+        } else {
+            KeySource::Csr(
+                std::fs::read(fixture(if alg == Algorithm::Sm2 {
+                    "csr/test-sm2.csr.pem"
+                } else {
+                    "csr/test-p256.csr.pem"
+                }))
+                .unwrap(),
+            )
+        };
+        let issued = authority
+            .issue(IssueRequest {
+                profile: "organization".into(),
+                algorithm: alg,
+                subject: json!({"name": format!("单位{i}"), "credit_code": "91350100M000100Y43"}),
+                key,
+                validity_days: Some(365),
+                actor: "storage-test".into(),
+                scope: None,
+            })
+            .await
+            .unwrap();
+        assert!(issued.certificate_pem.contains("BEGIN CERTIFICATE"));
+        serials.push(issued.record.serial.clone());
+    }
+    // The base URL from init is in the certificates.
+    let one = region.repo.certificate(&serials[0]).await.unwrap().unwrap();
+    let text = String::from_utf8_lossy(&one.der).into_owned();
+    assert!(text.contains("https://ca.example.gov.cn/crl/sm2-issuing.crl"));
+
+    // Cursor pagination walks every organization certificate once, in serial order.
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = region
+            .repo
+            .certificates(&CertificateFilter {
+                profile: Some("organization".into()),
+                after: after.clone(),
+                limit: 5,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        if page.is_empty() {
+            break;
+        }
+        after = Some(page.last().unwrap().serial.clone());
+        seen.extend(page.into_iter().map(|c| c.serial));
+    }
+    let mut expected = serials.clone();
+    expected.sort();
+    assert_eq!(seen, expected);
+    let by_org = region
+        .repo
+        .certificates(&CertificateFilter {
+            organization: Some("91350100M000100Y43".into()),
+            status: Some(CertStatus::Valid),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(by_org.len(), 12);
+
+    // The serial is unique in the database itself.
+    let dup = region.repo.certificate(&serials[1]).await.unwrap().unwrap();
+    let before = region.repo.audit(0, 1000).await.unwrap().len();
+    let err = region
+        .repo
+        .insert_certificate(
+            &dup,
+            &AuditEvent::now("t", "certificate.issue", &dup.serial, "success", ""),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RepoError::Conflict(_)), "{err}");
+    assert_eq!(
+        region.repo.audit(0, 1000).await.unwrap().len(),
+        before,
+        "the audit event rolled back with the certificate"
+    );
+
+    // The audit log is append-only.
+    sqlx::any::install_default_drivers();
+    let url = yinxin::config::resolve_database_url(db_url, &dir);
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    assert!(
+        sqlx::query("UPDATE audit SET outcome = 'forged'")
+            .execute(&pool)
+            .await
+            .is_err()
+    );
+    assert!(
+        sqlx::query("DELETE FROM audit")
+            .execute(&pool)
+            .await
+            .is_err()
+    );
+    let n: i64 = sqlx::Row::get(
+        &sqlx::query("SELECT COUNT(*) AS n FROM audit WHERE outcome = 'success'")
+            .fetch_one(&pool)
+            .await
+            .unwrap(),
+        "n",
+    );
+    assert_eq!(
+        n,
+        1 + 4 + 6 + 12,
+        "region, 4 CAs, 6 service certificates, 12 issued"
+    );
+    pool.close().await;
+
+    // Migrations are idempotent; a second region in the same database is refused.
+    Store::connect(&url).await.unwrap();
+    let other = tmp.path().join("other");
+    let err = region::init(
+        InitParams {
+            data_dir: other.clone(),
+            code: "st2".into(),
+            name: "第二".into(),
+            database_url: Some(url.clone()),
+            public_base_url: None,
+        },
+        &pass(),
+        &SqlConnector,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, RegionError::AlreadyExists(_)), "{err}");
+    assert!(
+        !other.join("yinxin.toml").exists() && !other.join("keys").exists(),
+        "a refused init leaves nothing behind"
+    );
+}
+
+#[tokio::test]
+async fn sqlite_store() {
+    exercise("sqlite://yinxin.db").await;
+}
+
+#[tokio::test]
+async fn postgres_store() {
+    let Some(base) = postgres_url("postgres_store") else {
+        return;
+    };
+    let db = TempPg::create(&base).await;
+    exercise(&db.url).await;
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn postgres_cli_issuance_verifies_with_openssl() {
+    let Some(base) = postgres_url("postgres_cli_issuance_verifies_with_openssl") else {
+        return;
+    };
+    for alg in ["sm2", "p256"] {
+        let db = TempPg::create(&base).await;
+        let url = db.url.clone();
+        tokio::task::spawn_blocking(move || flow::full_flow(alg, Some(&url)))
+            .await
+            .unwrap();
+        db.drop_database().await;
+    }
+}
