@@ -94,6 +94,7 @@ fn bench(c: &mut Criterion) {
         ocsp: vec![],
         revocation: RevocationMode::Off,
         maker_eku: None,
+        trust: None,
         registry: None,
         data: None,
         now: yinxin::clock::now_secs(),

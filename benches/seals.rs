@@ -53,6 +53,7 @@ fn bench(c: &mut Criterion) {
         ocsp: vec![],
         revocation: RevocationMode::Off,
         maker_eku: None,
+        trust: None,
         registry: None,
         data: Some(&data),
         now: yinxin::clock::now_secs(),

@@ -12,7 +12,8 @@
 //! ```
 //! Overrides: `YINXIN_DATABASE_URL`, `YINXIN_PUBLIC_BASE_URL`, `YINXIN_LISTEN`,
 //! `YINXIN_RATE_LIMIT_PER_SECOND`, `YINXIN_RATE_LIMIT_BURST`, `YINXIN_BODY_LIMIT_BYTES`,
-//! `YINXIN_REQUEST_TIMEOUT_SECONDS`, `YINXIN_MAX_CONCURRENCY`.
+//! `YINXIN_REQUEST_TIMEOUT_SECONDS`, `YINXIN_MAX_CONCURRENCY`,
+//! `YINXIN_ANONYMOUS_RATE_LIMIT_PER_SECOND`, `YINXIN_ANONYMOUS_RATE_LIMIT_BURST`.
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -78,6 +79,31 @@ pub struct ServiceConfig {
     /// OCSP response validity, seconds (default 3600; responses are cached for half of it).
     #[serde(default = "default_ocsp_seconds")]
     pub ocsp_validity_seconds: u32,
+    /// Rate of anonymous public verification calls per client address (default 20/s).
+    #[serde(default = "default_anon_rate")]
+    pub anonymous_rate_limit_per_second: f64,
+    /// Burst of anonymous verification calls per client address (default 40).
+    #[serde(default = "default_anon_burst")]
+    pub anonymous_rate_limit_burst: f64,
+    /// Rate of a `region-peer` token (default 500/s).
+    #[serde(default = "default_peer_rate")]
+    pub peer_rate_limit_per_second: f64,
+    /// Burst of a `region-peer` token (default 1000).
+    #[serde(default = "default_peer_burst")]
+    pub peer_rate_limit_burst: f64,
+}
+
+fn default_anon_rate() -> f64 {
+    20.0
+}
+fn default_anon_burst() -> f64 {
+    40.0
+}
+fn default_peer_rate() -> f64 {
+    500.0
+}
+fn default_peer_burst() -> f64 {
+    1000.0
 }
 
 fn default_crl_hours() -> u32 {
@@ -131,6 +157,10 @@ impl ServiceConfig {
             crl_validity_hours: default_crl_hours(),
             delta_crl_validity_minutes: default_delta_minutes(),
             ocsp_validity_seconds: default_ocsp_seconds(),
+            anonymous_rate_limit_per_second: default_anon_rate(),
+            anonymous_rate_limit_burst: default_anon_burst(),
+            peer_rate_limit_per_second: default_peer_rate(),
+            peer_rate_limit_burst: default_peer_burst(),
         }
     }
 
@@ -229,6 +259,12 @@ impl Config {
         }
         if let Some(v) = num("YINXIN_REQUEST_TIMEOUT_SECONDS")? {
             c.service.request_timeout_seconds = v as u64;
+        }
+        if let Some(v) = num("YINXIN_ANONYMOUS_RATE_LIMIT_PER_SECOND")? {
+            c.service.anonymous_rate_limit_per_second = v;
+        }
+        if let Some(v) = num("YINXIN_ANONYMOUS_RATE_LIMIT_BURST")? {
+            c.service.anonymous_rate_limit_burst = v;
         }
         if let Some(v) = num("YINXIN_MAX_CONCURRENCY")? {
             c.service.max_concurrency = v as usize;

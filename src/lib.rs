@@ -1,3 +1,4 @@
+#![recursion_limit = "512"]
 //! # yinxin (印信)
 //!
 //! An electronic certification and e-seal service for digital government: a region runs
@@ -31,4 +32,5 @@ pub mod pki;
 pub mod seal;
 pub mod status;
 pub mod store;
+pub mod trust;
 pub mod verify;

@@ -224,7 +224,7 @@ async fn issue_lookup_paginate_revoke_on(e: Env) {
 
     // Pagination: pages of 2 walk every certificate once, in serial order.
     let total = count(&e).await;
-    assert_eq!(total, 7 + 6, "7 issued here + 6 service certificates");
+    assert_eq!(total, 7 + 8, "7 issued here + 8 service certificates");
     let mut seen = vec![];
     let mut cursor = String::new();
     loop {
@@ -734,7 +734,8 @@ async fn openapi_documents_every_route() {
             assert!(
                 (p.contains("{serial}") && body.contains("no certificate with serial"))
                     || (p.contains("{file}") && body.contains("no full CRL"))
-                    || (p.contains("{id}") && body.contains("no seal")),
+                    || (p.contains("{id}")
+                        && (body.contains("no seal") || body.contains("no trust service"))),
                 "{m} {p}: 404 {body}"
             );
         }
@@ -818,7 +819,7 @@ async fn graceful_shutdown_finishes_in_flight_requests() {
         .count();
     assert_eq!(
         issue_events,
-        stored.len() + 6,
+        stored.len() + 8,
         "one audit event per stored certificate"
     );
 }

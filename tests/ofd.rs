@@ -24,6 +24,7 @@ fn opts() -> VerifyOptions<'static> {
         ocsp: vec![],
         revocation: RevocationMode::Off,
         maker_eku: None,
+        trust: None,
         registry: None,
         data: None,
         now: 1_650_000_000,

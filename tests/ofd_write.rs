@@ -103,6 +103,7 @@ impl Env {
             ocsp: vec![],
             revocation: RevocationMode::Off,
             maker_eku: None,
+            trust: None,
             registry: None,
             data: None,
             now: yinxin::clock::now_secs(),

@@ -34,8 +34,9 @@ async fn exercise(db_url: &str) {
     .unwrap();
     let region = Region::open(&dir, None, &SqlConnector).await.unwrap();
     assert_eq!(region.repo.cas().await.unwrap().len(), 4);
-    assert_eq!(region.repo.services().await.unwrap().len(), 6);
+    assert_eq!(region.repo.services().await.unwrap().len(), 8);
     let authority = region.authority(&pass(), &Algorithm::ALL).await.unwrap();
+    trust_lists(&region, &dir).await;
 
     let mut serials = Vec::new();
     for i in 0..12 {
@@ -154,8 +155,8 @@ async fn exercise(db_url: &str) {
     );
     assert_eq!(
         n,
-        1 + 4 + 6 + 12,
-        "region, 4 CAs, 6 service certificates, 12 issued"
+        1 + 4 + 8 + 12 + 2,
+        "region, 4 CAs, 8 service certificates, 12 issued, 2 trust lists published"
     );
     pool.close().await;
 
@@ -180,6 +181,85 @@ async fn exercise(db_url: &str) {
         !other.join("yinxin.toml").exists() && !other.join("keys").exists(),
         "a refused init leaves nothing behind"
     );
+}
+
+/// The trust list tables: published versions with status history, sequence uniqueness,
+/// peer versions kept in order and idempotently.
+async fn trust_lists(region: &Region, dir: &std::path::Path) {
+    use yinxin::trust::TrustRepository;
+    use yinxin::trust::list::{ServiceStatus, TrustList};
+    let store = Store::connect(&yinxin::config::resolve_database_url(
+        &region.config.database.url,
+        dir,
+    ))
+    .await
+    .unwrap();
+    let cfg = yinxin::trust::peers::TrustConfig::load(&dir.join("policies")).unwrap();
+    assert_eq!(cfg.list.assurance_levels.len(), 3, "shipped trust.toml");
+    let v1 = yinxin::trust::publish::publish(region, &pass(), &store, &cfg, None, "test")
+        .await
+        .unwrap();
+    assert_eq!(v1.sequence, 1);
+    let v2 = yinxin::trust::publish::publish(
+        region,
+        &pass(),
+        &store,
+        &cfg,
+        Some(("p256-tsa", ServiceStatus::Withdrawn)),
+        "test",
+    )
+    .await
+    .unwrap();
+    assert_eq!(v2.sequence, 2);
+    let latest = store.latest_own_list().await.unwrap().unwrap();
+    assert_eq!(latest.sequence, 2);
+    assert_eq!(latest.signed_p256, v2.signed_p256);
+    let l = TrustList::from_json(latest.content.as_bytes()).unwrap();
+    let tsa = l.services.iter().find(|s| s.id == "p256-tsa").unwrap();
+    assert_eq!(tsa.status, ServiceStatus::Withdrawn);
+    assert_eq!(tsa.history.len(), 2);
+    assert!(
+        l.services
+            .iter()
+            .all(|s| s.id == "p256-tsa" || s.status == ServiceStatus::Granted)
+    );
+    // Unknown service: nothing is published.
+    assert!(
+        yinxin::trust::publish::publish(
+            region,
+            &pass(),
+            &store,
+            &cfg,
+            Some(("nope", ServiceStatus::Withdrawn)),
+            "test"
+        )
+        .await
+        .is_err()
+    );
+    assert_eq!(store.latest_own_list().await.unwrap().unwrap().sequence, 2);
+    // The same sequence twice: refused without error (the publisher retries).
+    let audit = AuditEvent::now("test", "trust-list.publish", "2", "success", "");
+    assert!(!store.insert_own_list(&latest, &audit).await.unwrap());
+    for seq in [3u64, 1, 2, 3] {
+        store
+            .insert_peer_list(&yinxin::trust::PeerListRecord {
+                region: "peer".into(),
+                sequence: seq,
+                issued_at: seq as i64,
+                next_update: 100,
+                fetched_at: 5,
+                signed: vec![seq as u8],
+            })
+            .await
+            .unwrap();
+    }
+    let kept = store.peer_lists("peer").await.unwrap();
+    assert_eq!(
+        kept.iter().map(|k| k.sequence).collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+    assert!(store.peer_lists("other").await.unwrap().is_empty());
+    store.close().await;
 }
 
 #[tokio::test]

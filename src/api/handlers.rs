@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-fn json_response(status: StatusCode, v: &Value, who: Option<&Principal>) -> Response {
+pub(super) fn json_response(status: StatusCode, v: &Value, who: Option<&Principal>) -> Response {
     let mut r = (
         status,
         [(header::CONTENT_TYPE, "application/json")],
@@ -75,7 +75,9 @@ pub(crate) async fn read_json<T: serde::de::DeserializeOwned>(
     })
 }
 
-fn parse_query<T: serde::de::DeserializeOwned + Default>(q: Option<String>) -> ApiResult<T> {
+pub(super) fn parse_query<T: serde::de::DeserializeOwned + Default>(
+    q: Option<String>,
+) -> ApiResult<T> {
     match q {
         None => Ok(T::default()),
         Some(q) => serde_urlencoded::from_str(&q).map_err(|e| {

@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod problem;
 pub mod seals;
 mod status;
+pub mod trust;
 
 use crate::auth::{Permission, Principal, TokenRecord, TokenRejection, check_token, token_hash};
 use crate::config::Config;
@@ -55,6 +56,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/verify"),
     ("POST", "/v1/documents/seal"),
     ("POST", "/v1/documents/sign"),
+    ("GET", "/v1/trust-list"),
+    ("POST", "/v1/trust-list/publish"),
+    ("POST", "/v1/trust-list/services/{id}/withdraw"),
+    ("GET", "/v1/trust/peers"),
+    ("POST", "/v1/trust/peers/sync"),
 ];
 
 /// Limits and knobs of the service.
@@ -72,6 +78,10 @@ pub struct Limits {
     pub burst: f64,
     /// Requests in flight before 503.
     pub max_concurrency: usize,
+    /// Anonymous verification rate and burst per client address.
+    pub anonymous: (f64, f64),
+    /// `region-peer` token rate and burst.
+    pub peer: (f64, f64),
 }
 
 impl Limits {
@@ -84,6 +94,14 @@ impl Limits {
             rate: c.service.rate_limit_per_second.max(0.001),
             burst: c.service.rate_limit_burst.max(1.0),
             max_concurrency: c.service.max_concurrency.max(1),
+            anonymous: (
+                c.service.anonymous_rate_limit_per_second.max(0.001),
+                c.service.anonymous_rate_limit_burst.max(1.0),
+            ),
+            peer: (
+                c.service.peer_rate_limit_per_second.max(0.001),
+                c.service.peer_rate_limit_burst.max(1.0),
+            ),
         }
     }
 }
@@ -117,6 +135,8 @@ pub struct AppState {
     pub tsa: Arc<crate::status::tsa::TsaService>,
     /// Seal services.
     pub seals: Option<Arc<seals::SealServices>>,
+    /// Trust list and federation (mutual recognition).
+    pub trust: Option<Arc<trust::TrustServices>>,
     /// CAs whose CRLs must be regenerated, and the wake-up of the CRL worker.
     pub crl_dirty: (
         Mutex<std::collections::HashSet<String>>,
@@ -146,6 +166,8 @@ pub struct Services {
     pub tsa: Arc<crate::status::tsa::TsaService>,
     /// Seals (None: seal endpoints answer 503).
     pub seals: Option<Arc<seals::SealServices>>,
+    /// Trust list and federation (None: trust endpoints answer 503).
+    pub trust: Option<Arc<trust::TrustServices>>,
 }
 
 impl AppState {
@@ -159,6 +181,7 @@ impl AppState {
             status_config,
             tsa,
             seals,
+            trust,
         } = services;
         let limits = Limits::from_config(config);
         AppState {
@@ -175,6 +198,7 @@ impl AppState {
             status_config,
             tsa,
             seals,
+            trust,
             crl_dirty: (
                 Mutex::new(std::collections::HashSet::new()),
                 tokio::sync::Notify::new(),
@@ -226,7 +250,12 @@ impl AppState {
             }
         };
         let principal = check_token(&rec, crate::clock::now_secs()).map_err(unauthorized)?;
-        self.rate_limit(&principal.token_id)?;
+        let (rate, burst) = if principal.role == crate::auth::Role::RegionPeer {
+            self.limits.peer
+        } else {
+            (self.limits.rate, self.limits.burst)
+        };
+        self.rate_limit(&principal.token_id, rate, burst, "this token")?;
         Ok(principal)
     }
 
@@ -270,13 +299,27 @@ impl AppState {
         }
     }
 
-    fn rate_limit(&self, token_id: &str) -> Result<(), Problem> {
-        let (rate, burst) = (self.limits.rate, self.limits.burst);
+    /// Rate-limit an anonymous caller by its address (public verification).
+    pub fn rate_limit_anonymous(&self, ip: Option<std::net::IpAddr>) -> Result<(), Problem> {
+        let key = format!(
+            "anon:{}",
+            ip.map(|i| i.to_string())
+                .unwrap_or_else(|| "unknown".into())
+        );
+        let (rate, burst) = self.limits.anonymous;
+        self.rate_limit(&key, rate, burst, "anonymous callers from this address")
+    }
+
+    fn rate_limit(&self, token_id: &str, rate: f64, burst: f64, who: &str) -> Result<(), Problem> {
         let mut b = self
             .buckets
             .lock()
             .map_err(|_| Problem::internal(&"rate limiter poisoned"))?;
         let now = Instant::now();
+        if b.len() > 100_000 {
+            // Anonymous addresses come and go: forget buckets that have refilled.
+            b.retain(|_, (_, at)| now.duration_since(*at) < Duration::from_secs(60));
+        }
         let entry = b.entry(token_id.to_string()).or_insert((burst, now));
         entry.0 = (entry.0 + now.duration_since(entry.1).as_secs_f64() * rate).min(burst);
         entry.1 = now;
@@ -288,7 +331,7 @@ impl AppState {
             let mut p = Problem::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate-limited",
-                format!("rate limit of {rate} requests/s exceeded for this token"),
+                format!("rate limit of {rate} requests/s exceeded for {who}"),
             );
             p.retry_after = Some(wait);
             Err(p)
@@ -311,6 +354,26 @@ impl AppState {
 /// by other processes or the CLI) every 250 ms, and regenerate CRLs when certificates of a CA
 /// changed (coalesced) or when the latest CRL has lived half its validity.
 pub fn spawn_background(state: Arc<AppState>) {
+    if let Some(t) = state.trust.clone() {
+        // The own trust list: published at start when missing, re-signed at half its validity.
+        let own = t.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = own.publish_if_due().await {
+                    tracing::error!(error = %e, "trust list publication failed");
+                }
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            }
+        });
+        // Federation: every peer's list at start and on schedule.
+        tokio::spawn(async move {
+            let every = Duration::from_secs(t.federation.config().sync.interval_seconds.max(1));
+            loop {
+                t.federation.sync_all().await;
+                tokio::time::sleep(every).await;
+            }
+        });
+    }
     let s = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_millis(250));
@@ -523,6 +586,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/verify", post(seals::verify))
         .route("/v1/documents/seal", post(documents::seal))
         .route("/v1/documents/sign", post(documents::sign))
+        .route("/v1/trust-list", get(trust::trust_list))
+        .route("/v1/trust-list/publish", post(trust::publish))
+        .route(
+            "/v1/trust-list/services/{id}/withdraw",
+            post(trust::withdraw),
+        )
+        .route("/v1/trust/peers", get(trust::peers))
+        .route("/v1/trust/peers/sync", post(trust::sync))
         .fallback(|| async { Problem::not_found("no such resource") })
         .layer(middleware::from_fn_with_state(state.clone(), envelope))
         .with_state(state)

@@ -552,9 +552,18 @@ struct VerifyBody {
 /// anchors; revocation uses our published CRLs.
 pub async fn verify(
     State(s): State<Arc<AppState>>,
+    ClientAddr(addr): ClientAddr,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
+    // Public: anonymous callers are rate-limited per address; a token (e.g. `region-peer`)
+    // gets its own, larger, bucket.
+    let who = if headers.contains_key(header::AUTHORIZATION) {
+        Some(s.authenticate(&headers).await?)
+    } else {
+        s.rate_limit_anonymous(addr)?;
+        None
+    };
     let svc = services(&s)?;
     let ct = headers
         .get(header::CONTENT_TYPE)
@@ -588,17 +597,36 @@ pub async fn verify(
             crls.push(c.der);
         }
     }
+    let federation = s.trust.as_ref().map(|t| t.federation.clone());
+    let trust: Option<&dyn crate::verify::hook::TrustSource> = federation
+        .as_deref()
+        .map(|f| f as &dyn crate::verify::hook::TrustSource);
+    let (mut anchors, mut intermediates) = (svc.anchors.clone(), svc.intermediates.clone());
+    if let Some(t) = trust {
+        let (a, i) = t.anchors();
+        anchors.extend(a);
+        intermediates.extend(i);
+    }
     let opts = seals::VerifyOptions {
-        anchors: svc.anchors.clone(),
-        intermediates: svc.intermediates.clone(),
+        anchors,
+        intermediates,
         crls,
         ocsp: vec![],
         revocation: crate::verify::path::RevocationMode::Require,
         maker_eku: None,
+        trust,
         registry: Some(svc.repo.as_ref()),
         data: data.as_deref(),
         now: crate::clock::now_secs(),
     };
+    if let Some(cert) = certificate_of(&object) {
+        let report = verify_certificate(&cert, &opts).await;
+        return Ok(ok(
+            StatusCode::OK,
+            serde_json::to_value(&report).unwrap_or(Value::Null),
+            who.as_ref(),
+        ));
+    }
     if object.starts_with(b"PK\x03\x04") {
         let report = crate::document::ofd::verify(&object, &opts).await;
         return Ok(ok(
@@ -608,15 +636,12 @@ pub async fn verify(
         ));
     }
     if crate::document::cms::embedded_content(&object).is_ok() {
-        let anchors: Vec<Vec<u8>> = svc.anchors.clone();
-        let report = crate::document::cms::verify_with_chain(
+        let report = crate::document::cms::verify_with_options(
             &object,
             data.as_deref().unwrap_or_default(),
-            &anchors,
-            &opts.crls,
-            opts.now,
-            crate::verify::path::RevocationMode::Require,
-        );
+            &opts,
+        )
+        .await;
         return Ok(ok(
             StatusCode::OK,
             serde_json::to_value(&report).unwrap_or(Value::Null),
@@ -629,4 +654,66 @@ pub async fn verify(
         serde_json::to_value(&report).unwrap_or(Value::Null),
         None,
     ))
+}
+
+/// The client address of a request, when the server recorded it.
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
+/// A certificate given as PEM or DER (anything else: `None`).
+fn certificate_of(object: &[u8]) -> Option<Vec<u8>> {
+    use der::Decode;
+    let der_bytes = if object.starts_with(b"-----BEGIN CERTIFICATE") {
+        let text = std::str::from_utf8(object).ok()?;
+        der::pem::decode_vec(text.trim().as_bytes()).ok()?.1
+    } else {
+        object.to_vec()
+    };
+    x509_cert::Certificate::from_der(&der_bytes).ok()?;
+    Some(der_bytes)
+}
+
+/// A bare certificate: path validation now, with revocation required, through our anchors
+/// and those of recognized regions; the report says which region anchored it.
+async fn verify_certificate(cert: &[u8], opts: &seals::VerifyOptions<'_>) -> Value {
+    let mut input = crate::verify::path::Input::new(cert.to_vec(), opts.anchors.clone(), opts.now);
+    input.intermediates = opts.intermediates.clone();
+    input.crls = opts.crls.clone();
+    input.revocation = opts.revocation;
+    let mut notes = vec![];
+    if let Some(t) = opts.trust {
+        let g = t.revocation_data(cert).await;
+        input.crls.extend(g.crls);
+        input.ocsp.extend(g.ocsp);
+        notes = g.notes;
+    }
+    let mut report = crate::verify::path::Validator::shared().validate(&input);
+    if let Some(t) = opts.trust {
+        t.review(
+            &mut report,
+            cert,
+            opts.now,
+            crate::verify::hook::ChainRole::Signer,
+        );
+    }
+    let mut v = serde_json::to_value(&report).unwrap_or(Value::Null);
+    v["object"] = json!("certificate");
+    if !notes.is_empty() {
+        v["revocation_fetch"] = json!(notes);
+    }
+    v
 }

@@ -11,6 +11,7 @@
 //! | `auditor` | read the audit log, look up certificates, read metrics |
 //! | `seal-admin` | make, suspend and revoke seals (bound: for its organization only) |
 //! | `signer` | stamp with a seal whose certList has the token's certificate (云签章: the key is in the key store) |
+//! | `region-peer` | another region's systems calling `POST /v1/verify` with a higher rate limit than anonymous callers |
 
 use crate::crypto::{CryptoError, random_bytes, sha256};
 use base64::Engine;
@@ -31,6 +32,8 @@ pub enum Role {
     SealAdmin,
     /// Stamp with seals whose certList has the token's certificate.
     Signer,
+    /// Another region's systems: verification with a higher rate limit.
+    RegionPeer,
 }
 
 impl Role {
@@ -42,6 +45,7 @@ impl Role {
             Role::Auditor => "auditor",
             Role::SealAdmin => "seal-admin",
             Role::Signer => "signer",
+            Role::RegionPeer => "region-peer",
         }
     }
     /// Parse a role name.
@@ -52,6 +56,7 @@ impl Role {
             "auditor" => Some(Role::Auditor),
             "seal-admin" => Some(Role::SealAdmin),
             "signer" => Some(Role::Signer),
+            "region-peer" => Some(Role::RegionPeer),
             _ => None,
         }
     }
@@ -74,6 +79,10 @@ pub enum Permission {
     ManageSeals,
     /// Stamp with a seal.
     Stamp,
+    /// Verify as a recognized region (higher rate limit).
+    PeerVerify,
+    /// Manage the trust list and federation (withdraw services, sync peers).
+    ManageTrust,
 }
 
 impl Role {
@@ -91,6 +100,7 @@ impl Role {
             ),
             Role::SealAdmin => matches!(p, Permission::ManageSeals),
             Role::Signer => matches!(p, Permission::Stamp),
+            Role::RegionPeer => matches!(p, Permission::PeerVerify),
         }
     }
 }

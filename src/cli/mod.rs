@@ -13,6 +13,9 @@ use crate::store::SqlConnector;
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
+mod cross;
+mod trust;
+
 /// yinxin (印信): electronic certification and e-seal service.
 #[derive(Parser, Debug)]
 #[command(name = "yinxin", version, about, propagate_version = true)]
@@ -270,6 +273,14 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Cross-certify a peer region's root CA (bridge model): a certificate from our root to
+    /// the peer root with policy mappings and optional name constraints.
+    CrossCertify(cross::CrossCertifyArgs),
+    /// The region's signed trust list (mutual recognition): publish, withdraw a service, show.
+    TrustList {
+        #[command(subcommand)]
+        command: trust::TrustListCommand,
     },
     /// List certificates (one JSON object per line).
     List {
@@ -583,6 +594,31 @@ async fn serve_region(
     ));
     let (seal_maker, seal_maker_cert) = region.service_signer("sm2-seal-maker", pass).await?;
     let cas_for_verify = cas.clone();
+    let policies_dir = data_dir.join("policies");
+    let trust_config = crate::trust::peers::TrustConfig::load(&policies_dir)
+        .map_err(|e| CliError(e.to_string()))?;
+    let federation = std::sync::Arc::new(
+        crate::trust::peers::Federation::new(
+            (&config.region.code, &config.region.name),
+            cas.iter()
+                .filter(|c| c.role == crate::pki::repo::CaRole::Root)
+                .map(|c| c.der.clone())
+                .collect(),
+            trust_config,
+            &policies_dir,
+            store.clone(),
+        )
+        .await
+        .map_err(|e| CliError(e.to_string()))?,
+    );
+    let keys = region.key_store();
+    let region = std::sync::Arc::new(region);
+    let trust = std::sync::Arc::new(crate::api::trust::TrustServices::new(
+        federation,
+        store.clone(),
+        region.clone(),
+        pass.clone(),
+    ));
     let services = crate::api::Services {
         authority,
         repo: store.clone(),
@@ -594,7 +630,7 @@ async fn serve_region(
             maker: seal_maker,
             maker_cert: seal_maker_cert,
             repo: store.clone(),
-            keys: region.key_store(),
+            keys,
             passphrase: pass.clone(),
             region: config.region.code.clone(),
             anchors: cas_for_verify
@@ -608,7 +644,12 @@ async fn serve_region(
                 .map(|c| c.der.clone())
                 .collect(),
         })),
+        trust: Some(trust.clone()),
     };
+    trust
+        .publish_if_due()
+        .await
+        .map_err(|e| CliError(format!("trust list: {e}")))?;
     let state = std::sync::Arc::new(crate::api::AppState::new(services, &config, cas));
     crate::api::spawn_background(state.clone());
     crate::api::serve(state, &config.service.listen)
@@ -1065,6 +1106,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::VerifyChain { .. } => unreachable!("handled before the runtime starts"),
         Command::Seal { command } => seal_command(command).await?,
+        Command::CrossCertify(args) => cross::cross_certify(args).await?,
+        Command::TrustList { command } => trust::run(command).await?,
         Command::Verify { .. } => unreachable!("handled before the runtime starts"),
         Command::Sign {
             cert,
@@ -1588,6 +1631,7 @@ fn verify_file(cmd: Command) -> i32 {
                 ocsp: vec![],
                 revocation,
                 maker_eku: None,
+                trust: None,
                 registry: None,
                 data: None,
                 now: crate::clock::now_secs(),
@@ -1638,6 +1682,7 @@ fn verify_file(cmd: Command) -> i32 {
                 ocsp: vec![],
                 revocation,
                 maker_eku: None,
+                trust: None,
                 registry: None,
                 data: data.as_deref(),
                 now: crate::clock::now_secs(),

@@ -152,6 +152,47 @@ pub fn sign_detached(
     signing_time: i64,
     timestamp: Option<TimestampFn<'_>>,
 ) -> Result<Vec<u8>, CmsError> {
+    sign_impl(
+        data,
+        false,
+        signer,
+        signer_cert,
+        chain,
+        signing_time,
+        timestamp,
+    )
+}
+
+/// Sign `content` and carry it inside the SignedData (eContent), e.g. a trust list: same
+/// attributes and algorithms as [`sign_detached`]; [`verify_embedded`] checks it and
+/// [`embedded_content`] returns the content.
+pub fn sign_embedded(
+    content: &[u8],
+    signer: &dyn Signer,
+    signer_cert: &[u8],
+    chain: &[Vec<u8>],
+    signing_time: i64,
+) -> Result<Vec<u8>, CmsError> {
+    sign_impl(
+        content,
+        true,
+        signer,
+        signer_cert,
+        chain,
+        signing_time,
+        None,
+    )
+}
+
+fn sign_impl(
+    data: &[u8],
+    embed: bool,
+    signer: &dyn Signer,
+    signer_cert: &[u8],
+    chain: &[Vec<u8>],
+    signing_time: i64,
+    timestamp: Option<TimestampFn<'_>>,
+) -> Result<Vec<u8>, CmsError> {
     let cert = Certificate::from_der(signer_cert)
         .map_err(|e| CmsError::Input(format!("signer certificate: {e}")))?;
     if cert.to_der()? != signer_cert {
@@ -251,7 +292,11 @@ pub fn sign_detached(
         digest_algorithms: SetOfVec::try_from(vec![hash.algorithm_identifier()])?,
         encap_content_info: EncapsulatedContentInfo {
             econtent_type: data_oid,
-            econtent: None,
+            econtent: if embed {
+                Some(Any::encode_from(&OctetString::new(data)?)?)
+            } else {
+                None
+            },
         },
         certificates: Some(CertificateSet::try_from(certs)?),
         crls: None,
@@ -859,33 +904,81 @@ pub fn verify_with_chain(
 ) -> CmsReport {
     let info = match verify_detached(p7s, data) {
         Ok(i) => i,
-        Err(e) => {
-            let (indication, sub) = classify(&e);
-            return CmsReport {
-                indication,
-                sub_indication: Some(sub),
-                detail: e.to_string(),
-                signer: None,
-                signing_time: None,
-                timestamp_time: None,
-                tolerated: vec![],
-                chain: None,
-            };
-        }
+        Err(e) => return signature_failure(&e),
     };
+    let mut input = Input::new(info.signer_cert.clone(), anchors.to_vec(), time);
+    input.crls = crls.to_vec();
+    input.revocation = revocation;
+    let chain = validate_signer(&info, input);
+    chain_report(info, chain)
+}
+
+/// [`verify_with_chain`] with the verification options of seals and documents: their
+/// anchors, intermediates, CRLs and OCSP responses, and, when `opts.trust` is set, revocation
+/// data fetched for other regions' certificates and the recognition of the anchoring region.
+/// The signer certificate is validated at the signature time-stamp's time when there is a
+/// verified one, else at `opts.now`.
+pub async fn verify_with_options(
+    p7s: &[u8],
+    data: &[u8],
+    opts: &crate::seal::service::VerifyOptions<'_>,
+) -> CmsReport {
+    let info = match verify_detached(p7s, data) {
+        Ok(i) => i,
+        Err(e) => return signature_failure(&e),
+    };
+    let at = info.timestamp_time.unwrap_or(opts.now);
+    let mut input = Input::new(info.signer_cert.clone(), opts.anchors.clone(), at);
+    input.intermediates = opts.intermediates.clone();
+    input.crls = opts.crls.clone();
+    input.ocsp = opts.ocsp.clone();
+    input.revocation = opts.revocation;
+    if let Some(t) = opts.trust {
+        let g = t.revocation_data(&info.signer_cert).await;
+        input.crls.extend(g.crls);
+        input.ocsp.extend(g.ocsp);
+    }
+    let mut chain = validate_signer(&info, input);
+    if let Some(t) = opts.trust {
+        t.review(
+            &mut chain,
+            &info.signer_cert,
+            at,
+            crate::verify::hook::ChainRole::Signer,
+        );
+    }
+    chain_report(info, chain)
+}
+
+fn signature_failure(e: &CmsError) -> CmsReport {
+    let (indication, sub) = classify(e);
+    CmsReport {
+        indication,
+        sub_indication: Some(sub),
+        detail: e.to_string(),
+        signer: None,
+        signing_time: None,
+        timestamp_time: None,
+        tolerated: vec![],
+        chain: None,
+    }
+}
+
+/// Validate the signer certificate with the carried certificates added to the pool.
+fn validate_signer(info: &CmsInfo, mut input: Input) -> Report {
+    input.intermediates.extend(
+        info.certificates
+            .iter()
+            .filter(|c| **c != info.signer_cert)
+            .cloned(),
+    );
+    Validator::shared().validate(&input)
+}
+
+fn chain_report(info: CmsInfo, chain: Report) -> CmsReport {
     let signer = Certificate::from_der(&info.signer_cert)
         .ok()
         .map(|c| dn_string(c.tbs_certificate().subject()));
-    let mut input = Input::new(info.signer_cert.clone(), anchors.to_vec(), time);
-    input.intermediates = info
-        .certificates
-        .iter()
-        .filter(|c| **c != info.signer_cert)
-        .cloned()
-        .collect();
-    input.crls = crls.to_vec();
-    input.revocation = revocation;
-    let chain = Validator::shared().validate(&input);
     let (indication, sub_indication, detail) = if chain.passed() {
         (
             Indication::TotalPassed,

@@ -1135,6 +1135,7 @@ async fn verify_value(
                 ocsp: opts.ocsp.clone(),
                 revocation: opts.revocation,
                 maker_eku: opts.maker_eku,
+                trust: opts.trust,
                 registry: opts.registry,
                 data: Some(sig_bytes),
                 now: opts.now,
@@ -1162,14 +1163,7 @@ async fn verify_value(
         "Sign" => {
             // GB/T 35275 CMS over Signature.xml: detached with signed attributes, or the
             // vendor style carrying SM3(Signature.xml) as content (both handled by `cms`).
-            let rep = crate::document::cms::verify_with_chain(
-                value,
-                sig_bytes,
-                &opts.anchors,
-                &opts.crls,
-                opts.now,
-                opts.revocation,
-            );
+            let rep = crate::document::cms::verify_with_options(value, sig_bytes, opts).await;
             let sub = if rep.passed() {
                 None
             } else {

@@ -401,6 +401,65 @@ pub mod extensions {
     pub fn ocsp_no_check() -> Result<Extension, CertBuildError> {
         ext(ext_oid::OCSP_NOCHECK, false, &Null)
     }
+
+    /// policyMappings (critical, as RFC 5280 §4.2.1.5 recommends): pairs of
+    /// (issuerDomainPolicy, subjectDomainPolicy), in the order given.
+    pub fn policy_mappings(
+        pairs: &[(ObjectIdentifier, ObjectIdentifier)],
+    ) -> Result<Extension, CertBuildError> {
+        use x509_cert::ext::pkix::{PolicyMapping, PolicyMappings};
+        let value = PolicyMappings(
+            pairs
+                .iter()
+                .map(|(issuer, subject)| PolicyMapping {
+                    issuer_domain_policy: *issuer,
+                    subject_domain_policy: *subject,
+                })
+                .collect(),
+        );
+        ext(PolicyMappings::OID, true, &value)
+    }
+
+    /// nameConstraints (critical, RFC 5280 §4.2.1.10): permitted and excluded subtrees
+    /// (minimum 0, no maximum); an empty list leaves that field out.
+    pub fn name_constraints(
+        permitted: Vec<GeneralName>,
+        excluded: Vec<GeneralName>,
+    ) -> Result<Extension, CertBuildError> {
+        use x509_cert::ext::pkix::NameConstraints;
+        use x509_cert::ext::pkix::constraints::name::GeneralSubtree;
+        let subtrees = |names: Vec<GeneralName>| {
+            (!names.is_empty()).then(|| {
+                names
+                    .into_iter()
+                    .map(|base| GeneralSubtree {
+                        base,
+                        minimum: 0,
+                        maximum: None,
+                    })
+                    .collect::<Vec<_>>()
+            })
+        };
+        let value = NameConstraints {
+            permitted_subtrees: subtrees(permitted),
+            excluded_subtrees: subtrees(excluded),
+        };
+        ext(NameConstraints::OID, true, &value)
+    }
+
+    /// policyConstraints (critical, RFC 5280 §4.2.1.11): requireExplicitPolicy and
+    /// inhibitPolicyMapping as SkipCerts.
+    pub fn policy_constraints(
+        require_explicit_policy: Option<u32>,
+        inhibit_policy_mapping: Option<u32>,
+    ) -> Result<Extension, CertBuildError> {
+        use x509_cert::ext::pkix::PolicyConstraints;
+        let value = PolicyConstraints {
+            require_explicit_policy,
+            inhibit_policy_mapping,
+        };
+        ext(PolicyConstraints::OID, true, &value)
+    }
 }
 
 /// PEM-encode a certificate.

@@ -5,6 +5,7 @@
 
 pub mod authority;
 pub mod cert;
+pub mod cross;
 pub mod csr;
 pub mod identifiers;
 pub mod profile;

@@ -28,6 +28,8 @@ pub enum ProfileKind {
     Tsa,
     /// The seal-making authority (制章者).
     SealMaker,
+    /// The signer of the region's trust list (mutual recognition).
+    TrustListSigner,
 }
 
 impl ProfileKind {
@@ -37,9 +39,10 @@ impl ProfileKind {
             ProfileKind::Person => &["name", "id_number"],
             ProfileKind::Organization => &["name", "credit_code", "province", "locality"],
             ProfileKind::Device => &["device_id", "owner_credit_code", "dns", "ip", "uri"],
-            ProfileKind::OcspSigner | ProfileKind::Tsa | ProfileKind::SealMaker => {
-                &["name", "organization"]
-            }
+            ProfileKind::OcspSigner
+            | ProfileKind::Tsa
+            | ProfileKind::SealMaker
+            | ProfileKind::TrustListSigner => &["name", "organization"],
         }
     }
 
@@ -55,7 +58,10 @@ impl ProfileKind {
     pub fn is_service(self) -> bool {
         matches!(
             self,
-            ProfileKind::OcspSigner | ProfileKind::Tsa | ProfileKind::SealMaker
+            ProfileKind::OcspSigner
+                | ProfileKind::Tsa
+                | ProfileKind::SealMaker
+                | ProfileKind::TrustListSigner
         )
     }
 }
@@ -333,7 +339,7 @@ fn extract_backticked(msg: &str) -> Option<String> {
 
 /// The profiles shipped in the repository's `policies/` folder (compiled in, written to a
 /// data directory by `yinxin init`).
-pub const BUILTIN_PROFILES: [(&str, &str); 6] = [
+pub const BUILTIN_PROFILES: [(&str, &str); 7] = [
     ("person.toml", include_str!("../../policies/person.toml")),
     (
         "organization.toml",
@@ -348,6 +354,10 @@ pub const BUILTIN_PROFILES: [(&str, &str); 6] = [
     (
         "seal-maker.toml",
         include_str!("../../policies/seal-maker.toml"),
+    ),
+    (
+        "trust-list-signer.toml",
+        include_str!("../../policies/trust-list-signer.toml"),
     ),
 ];
 

@@ -427,6 +427,7 @@ async fn init_inner(
             ("ocsp-signer", "OCSP Signer"),
             ("tsa", "Time-Stamping Unit"),
             ("seal-maker", "Seal Maker"),
+            ("trust-list-signer", "Trust List Signer"),
         ] {
             let profile = profiles
                 .get(profile_name)
@@ -514,7 +515,11 @@ async fn init_inner(
         std::fs::create_dir_all(&pol_dir).map_err(|e| RegionError::Io(e.to_string()))?;
         created.file(pol_dir.clone());
     }
-    for (file, text) in BUILTIN_PROFILES {
+    let extra = [(
+        crate::trust::peers::TRUST_FILE,
+        include_str!("../../policies/trust.toml"),
+    )];
+    for (file, text) in BUILTIN_PROFILES.into_iter().chain(extra) {
         let p = pol_dir.join(file);
         if !p.exists() {
             std::fs::write(&p, text).map_err(|e| RegionError::Io(e.to_string()))?;

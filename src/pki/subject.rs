@@ -333,7 +333,10 @@ pub fn prepare(
                 organization: Some(owner.to_string()),
             })
         }
-        ProfileKind::OcspSigner | ProfileKind::Tsa | ProfileKind::SealMaker => {
+        ProfileKind::OcspSigner
+        | ProfileKind::Tsa
+        | ProfileKind::SealMaker
+        | ProfileKind::TrustListSigner => {
             let name =
                 name_field("name")?.ok_or_else(|| SubjectError::FieldMissing("name".into()))?;
             let org = name_field("organization")?

@@ -7,6 +7,7 @@ use super::format::{CertRef, Detected, NewSeal, Picture, Seal, SesSignature, det
 use super::types::SealType;
 use crate::crypto::Signer;
 use crate::pki::repo::{AuditEvent, RepoError};
+use crate::verify::hook::{ChainRole, TrustSource};
 use crate::verify::path::{Input, RevocationMode, Validator};
 use crate::verify::report::{Indication, Report, SubIndication};
 use const_oid::ObjectIdentifier;
@@ -340,6 +341,9 @@ pub struct VerifyOptions<'a> {
     pub data: Option<&'a [u8]>,
     /// Validation time for a bare seal (now).
     pub now: i64,
+    /// Recognized other regions (mutual recognition): revocation data for their
+    /// certificates and the review of chains they anchor.
+    pub trust: Option<&'a dyn TrustSource>,
 }
 
 struct Acc {
@@ -396,12 +400,13 @@ impl Acc {
     }
 }
 
-fn chain(
+async fn chain(
     cert: &[u8],
     at: i64,
     opts: &VerifyOptions<'_>,
     v: &Validator,
     eku: Option<ObjectIdentifier>,
+    role: ChainRole,
 ) -> Report {
     let mut input = Input::new(cert.to_vec(), opts.anchors.clone(), at);
     input.intermediates = opts.intermediates.clone();
@@ -411,7 +416,16 @@ fn chain(
     if let Some(e) = eku {
         input.required_eku = vec![e];
     }
-    v.validate(&input)
+    if let Some(t) = opts.trust {
+        let g = t.revocation_data(cert).await;
+        input.crls.extend(g.crls);
+        input.ocsp.extend(g.ocsp);
+    }
+    let mut report = v.validate(&input);
+    if let Some(t) = opts.trust {
+        t.review(&mut report, cert, at, role);
+    }
+    report
 }
 
 fn chain_outcome(r: &Report, what: &str) -> Result<String, (Indication, SubIndication, String)> {
@@ -473,7 +487,15 @@ async fn seal_steps(
     let required_eku = opts
         .maker_eku
         .or(if ours { Some(SEAL_MAKING) } else { None });
-    let maker_chain = chain(&seal.maker_cert, at, opts, v, required_eku);
+    let maker_chain = chain(
+        &seal.maker_cert,
+        at,
+        opts,
+        v,
+        required_eku,
+        ChainRole::SealMaker,
+    )
+    .await;
     if let (Some(eku), false) = (required_eku, maker_chain.passed()) {
         let has = crate::verify::cert::Cert::from_der(&seal.maker_cert)
             .ok()
@@ -696,7 +718,9 @@ pub async fn verify(der_bytes: &[u8], opts: &VerifyOptions<'_>) -> SealReport {
                                 opts,
                                 v,
                                 Some(ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.8")),
-                            );
+                                ChainRole::Tsu,
+                            )
+                            .await;
                             match chain_outcome(&tsa_chain, "TSA") {
                                 Ok(d) => {
                                     signing_time = Some(at);
@@ -743,7 +767,7 @@ pub async fn verify(der_bytes: &[u8], opts: &VerifyOptions<'_>) -> SealReport {
             report.maker_chain =
                 Some(seal_steps(&sig.seal, at, opts, v, &mut acc, &mut tolerated).await);
             // Step 5: the signer's certificate at the signing time.
-            let signer_chain = chain(&sig.signer_cert, at, opts, v, None);
+            let signer_chain = chain(&sig.signer_cert, at, opts, v, None, ChainRole::Signer).await;
             acc.push(
                 5,
                 "signer-certificate",

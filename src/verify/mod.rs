@@ -3,6 +3,7 @@
 //! and OCSP, and a structured report (ETSI EN 319 102-1 indications). No HTTP, no SQL.
 
 pub mod cert;
+pub mod hook;
 pub mod names;
 pub mod path;
 pub mod policy;

@@ -117,6 +117,12 @@ pub struct Report {
     pub sub_indication: Option<SubIndication>,
     /// The trust anchor used.
     pub anchor: Option<String>,
+    /// SHA-256 of the trust anchor's certificate (hex).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anchor_sha256: Option<String>,
+    /// Which region's trust service anchored the path (mutual recognition), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recognition: Option<Recognition>,
     /// The chosen path, end entity first, anchor excluded.
     pub path: Vec<CertReport>,
     /// Revocation decisions.
@@ -137,4 +143,29 @@ impl Report {
     pub fn passed(&self) -> bool {
         self.indication == Indication::TotalPassed
     }
+}
+
+/// How a path's anchor is recognized.
+#[derive(Clone, Debug, Serialize)]
+pub struct Recognition {
+    /// Region code.
+    pub region: String,
+    /// Region name.
+    pub region_name: String,
+    /// `own-region`, `trust-list` or `cross-certificate`.
+    pub via: String,
+    /// Sequence number of the trust list that listed the anchor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub list_sequence: Option<u64>,
+    /// The trust service (id in the list) that anchored the path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// Its status at the time that counted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_status: Option<String>,
+    /// Assurance level of the end entity, in our terms (name and OID), when mapped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assurance: Option<String>,
+    /// One line: "recognized via region a trust list #3 (…)".
+    pub summary: String,
 }

@@ -17,8 +17,13 @@ impl Server {
     /// Start `yinxin serve` on `data` with extra environment variables; waits for the
     /// "listening on" line.
     pub fn start(data: &Path, env: &[(&str, &str)]) -> Server {
+        Self::start_at(data, "127.0.0.1:0", env)
+    }
+
+    /// [`Server::start`] on a given listen address.
+    pub fn start_at(data: &Path, listen: &str, env: &[(&str, &str)]) -> Server {
         let mut c = yinxin();
-        c.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        c.args(["serve", "--listen", listen, "--data-dir"])
             .arg(data);
         for (k, v) in env {
             c.env(k, v);

@@ -1,0 +1,105 @@
+//! `yinxin trust-list publish | withdraw | show`: the region's signed trust list.
+
+use super::{CliError, DataArgs, passphrase};
+use crate::trust::TrustRepository;
+use crate::trust::list::ServiceStatus;
+use clap::Subcommand;
+use std::path::PathBuf;
+
+/// Trust list commands.
+#[derive(Subcommand, Debug)]
+pub enum TrustListCommand {
+    /// Sign and publish the next version (after any change of the region's services).
+    Publish {
+        #[command(flatten)]
+        data: DataArgs,
+        /// File with the key store passphrase (default: YINXIN_KEY_PASSPHRASE).
+        #[arg(long)]
+        key_passphrase_file: Option<PathBuf>,
+    },
+    /// Withdraw a trust service (e.g. `sm2-seal-maker`) and publish the new version.
+    Withdraw {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Service id as listed.
+        #[arg(long)]
+        service: String,
+        /// File with the key store passphrase (default: YINXIN_KEY_PASSPHRASE).
+        #[arg(long)]
+        key_passphrase_file: Option<PathBuf>,
+    },
+    /// Print the newest published list (JSON).
+    Show {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Write the signed list (CMS DER) here, SM2 version.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+fn actor() -> String {
+    format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    )
+}
+
+/// Run a trust-list command.
+pub async fn run(cmd: TrustListCommand) -> Result<(), CliError> {
+    let connector = crate::store::SqlConnector;
+    let (data, change, pass_file) = match cmd {
+        TrustListCommand::Show { data, out } => {
+            let (_, store) = super::open_store(&data).await?;
+            let l = store
+                .latest_own_list()
+                .await?
+                .ok_or_else(|| CliError("no trust list has been published yet".into()))?;
+            if let Some(o) = out {
+                std::fs::write(&o, &l.signed_sm2)
+                    .map_err(|e| CliError(format!("cannot write {}: {e}", o.display())))?;
+            }
+            println!("{}", l.content);
+            return Ok(());
+        }
+        TrustListCommand::Publish {
+            data,
+            key_passphrase_file,
+        } => (data, None, key_passphrase_file),
+        TrustListCommand::Withdraw {
+            data,
+            service,
+            key_passphrase_file,
+        } => (
+            data,
+            Some((service, ServiceStatus::Withdrawn)),
+            key_passphrase_file,
+        ),
+    };
+    let pass = passphrase(pass_file.as_deref(), "key store")?;
+    let region =
+        crate::pki::region::Region::open(&data.data_dir, data.database_url.as_deref(), &connector)
+            .await?;
+    let (_, store) = super::open_store(&data).await?;
+    let cfg = crate::trust::peers::TrustConfig::load(&data.data_dir.join("policies"))
+        .map_err(|e| CliError(e.to_string()))?;
+    let l = crate::trust::publish::publish(
+        &region,
+        &pass,
+        &store,
+        &cfg,
+        change.as_ref().map(|(id, st)| (id.as_str(), *st)),
+        &actor(),
+    )
+    .await
+    .map_err(|e| CliError(e.to_string()))?;
+    println!(
+        "{}",
+        serde_json::json!({
+            "sequence": l.sequence,
+            "issued": crate::clock::rfc3339(l.issued_at),
+            "next_update": crate::clock::rfc3339(l.next_update),
+        })
+    );
+    Ok(())
+}

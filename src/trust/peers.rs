@@ -1,0 +1,907 @@
+//! Peers (`policies/trust.toml`) and federation: fetching each recognized region's signed
+//! list, accepting it only when it is signed by a pinned certificate, is for that region, is
+//! not a rollback or an equivocation, and is not expired; keeping every accepted version; and
+//! judging chains that a peer's listed root anchors ([`TrustSource`]).
+//!
+//! Staleness: a peer's newest list is used until its nextUpdate plus `sync.grace_seconds`;
+//! after that every chain it anchors is INDETERMINATE / TRY_LATER until a fresh list arrives.
+//! A failed fetch never replaces the last good list.
+
+use super::fetch::{FetchConfig, RevocationFetcher};
+use super::list::{self, ListError, ServiceKind, ServiceStatus, TrustList, VerifiedList};
+use super::{PeerListRecord, TrustRepository};
+use crate::verify::hook::{ChainRole, Gathered, TrustSource};
+use crate::verify::report::{Failure, Indication, Recognition, Report, SubIndication};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+/// File name inside the policies directory.
+pub const TRUST_FILE: &str = "trust.toml";
+
+/// `[list]`: this region's own list.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OwnListConfig {
+    /// nextUpdate − issue time, hours (default 24). The server re-signs at half of it.
+    #[serde(default = "d_validity")]
+    pub validity_hours: u32,
+    /// Our assurance level OIDs and their names.
+    #[serde(default)]
+    pub assurance_levels: BTreeMap<String, String>,
+}
+
+/// `[sync]`: federation timings and limits.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncConfig {
+    /// Seconds between scheduled fetches of every peer's list (default 300).
+    #[serde(default = "d_interval")]
+    pub interval_seconds: u64,
+    /// Seconds a list is still used after its nextUpdate (default 3600).
+    #[serde(default = "d_grace")]
+    pub grace_seconds: i64,
+    /// Timeout of one list fetch, seconds (default 5).
+    #[serde(default = "d_timeout")]
+    pub timeout_seconds: u64,
+    /// Largest list accepted, bytes (default 4 MiB).
+    #[serde(default = "d_max_list")]
+    pub max_list_bytes: usize,
+    /// Longest reuse of a fetched OCSP response or CRL of a peer, seconds (default 300).
+    #[serde(default = "d_rev_cache")]
+    pub revocation_cache_seconds: u64,
+    /// Timeout of one revocation fetch, seconds (default 3).
+    #[serde(default = "d_rev_timeout")]
+    pub revocation_timeout_seconds: u64,
+}
+
+fn d_validity() -> u32 {
+    24
+}
+fn d_interval() -> u64 {
+    300
+}
+fn d_grace() -> i64 {
+    3600
+}
+fn d_timeout() -> u64 {
+    5
+}
+fn d_max_list() -> usize {
+    4 * 1024 * 1024
+}
+fn d_rev_cache() -> u64 {
+    300
+}
+fn d_rev_timeout() -> u64 {
+    3
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            interval_seconds: d_interval(),
+            grace_seconds: d_grace(),
+            timeout_seconds: d_timeout(),
+            max_list_bytes: d_max_list(),
+            revocation_cache_seconds: d_rev_cache(),
+            revocation_timeout_seconds: d_rev_timeout(),
+        }
+    }
+}
+
+impl Default for OwnListConfig {
+    fn default() -> Self {
+        OwnListConfig {
+            validity_hours: d_validity(),
+            assurance_levels: BTreeMap::new(),
+        }
+    }
+}
+
+/// What is accepted from a peer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Accept {
+    /// Certificates (signers of CMS, OFD Type="Sign", SES signatures; bare certificates).
+    Certificates,
+    /// Seals made by the peer's seal maker.
+    Seals,
+    /// E-licences issued by the peer.
+    ELicences,
+}
+
+/// `[[peer]]`: one recognized region.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeerConfig {
+    /// Region code (must equal the code inside its list).
+    pub region: String,
+    /// Display name.
+    #[serde(default)]
+    pub name: String,
+    /// Where its signed list is published (`…/v1/trust-list`).
+    pub list_url: String,
+    /// SHA-256 (hex) of the certificates that may sign its list.
+    #[serde(default)]
+    pub signer_sha256: Vec<String>,
+    /// PEM files (relative to the policies directory) of certificates that may sign it.
+    #[serde(default)]
+    pub signer_certs: Vec<PathBuf>,
+    /// What is accepted from it.
+    pub accept: Vec<Accept>,
+    /// Its assurance level OIDs → ours.
+    #[serde(default)]
+    pub assurance_map: BTreeMap<String, String>,
+}
+
+/// The whole `trust.toml`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustConfig {
+    /// Own list.
+    #[serde(default)]
+    pub list: OwnListConfig,
+    /// Sync.
+    #[serde(default)]
+    pub sync: SyncConfig,
+    /// Peers.
+    #[serde(default, rename = "peer")]
+    pub peers: Vec<PeerConfig>,
+}
+
+/// A configuration problem.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct TrustConfigError {
+    /// File.
+    pub file: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl TrustConfig {
+    /// Load `DIR/trust.toml` (absent: no peers, defaults).
+    pub fn load(policies_dir: &Path) -> Result<TrustConfig, TrustConfigError> {
+        let path = policies_dir.join(TRUST_FILE);
+        let err = |message: String| TrustConfigError {
+            file: path.display().to_string(),
+            message,
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(e) => return Err(err(e.to_string())),
+        };
+        let cfg: TrustConfig = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
+        let mut seen = std::collections::HashSet::new();
+        for p in &cfg.peers {
+            if !seen.insert(p.region.clone()) {
+                return Err(err(format!("peer {} is listed twice", p.region)));
+            }
+            if !p.list_url.starts_with("http://") {
+                return Err(err(format!(
+                    "peer {}: list_url must be an http:// URL (the list is signed)",
+                    p.region
+                )));
+            }
+            if p.signer_sha256.is_empty() && p.signer_certs.is_empty() {
+                return Err(err(format!(
+                    "peer {}: no pinned list signer (signer_sha256 or signer_certs)",
+                    p.region
+                )));
+            }
+            for oid in p.assurance_map.keys().chain(p.assurance_map.values()) {
+                oid.parse::<const_oid::ObjectIdentifier>()
+                    .map_err(|_| err(format!("peer {}: {oid:?} is not an OID", p.region)))?;
+            }
+        }
+        Ok(cfg)
+    }
+
+    /// The pins of a peer (SHA-256 of signer certificates).
+    pub fn pins(
+        &self,
+        peer: &PeerConfig,
+        policies_dir: &Path,
+    ) -> Result<Vec<[u8; 32]>, TrustConfigError> {
+        let err = |message: String| TrustConfigError {
+            file: policies_dir.join(TRUST_FILE).display().to_string(),
+            message,
+        };
+        let mut pins = Vec::new();
+        for h in &peer.signer_sha256 {
+            let b = hex::decode(h.trim())
+                .ok()
+                .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                .ok_or_else(|| {
+                    err(format!(
+                        "peer {}: {h:?} is not a SHA-256 in hex",
+                        peer.region
+                    ))
+                })?;
+            pins.push(b);
+        }
+        for f in &peer.signer_certs {
+            let path = policies_dir.join(f);
+            let text = std::fs::read(&path)
+                .map_err(|e| err(format!("peer {}: {}: {e}", peer.region, path.display())))?;
+            let der_bytes = pem_or_der(&text).ok_or_else(|| {
+                err(format!(
+                    "peer {}: {} is not a certificate",
+                    peer.region,
+                    path.display()
+                ))
+            })?;
+            pins.push(crate::crypto::sha256(&der_bytes));
+        }
+        Ok(pins)
+    }
+}
+
+fn pem_or_der(bytes: &[u8]) -> Option<Vec<u8>> {
+    use der::Decode;
+    if let Ok(s) = std::str::from_utf8(bytes)
+        && s.contains("-----BEGIN")
+    {
+        let (_, d) = der::pem::decode_vec(s.trim().as_bytes()).ok()?;
+        return x509_cert::Certificate::from_der(&d).ok().map(|_| d);
+    }
+    x509_cert::Certificate::from_der(bytes)
+        .ok()
+        .map(|_| bytes.to_vec())
+}
+
+/// A peer's list freshness.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Freshness {
+    /// No list accepted yet.
+    NeverSynced,
+    /// Before nextUpdate.
+    Fresh,
+    /// After nextUpdate, within the grace period: still used.
+    Stale,
+    /// After nextUpdate + grace: its chains are INDETERMINATE.
+    Expired,
+}
+
+/// A peer's state.
+struct PeerState {
+    config: PeerConfig,
+    pins: Vec<[u8; 32]>,
+    current: Option<Arc<VerifiedList>>,
+    versions: Vec<u64>,
+    last_attempt: Option<i64>,
+    last_success: Option<i64>,
+    last_error: Option<String>,
+}
+
+/// What a peer looks like from outside (`GET /v1/trust/peers`).
+#[derive(Clone, Debug, Serialize)]
+pub struct PeerView {
+    /// Region code.
+    pub region: String,
+    /// Name.
+    pub name: String,
+    /// List URL.
+    pub list_url: String,
+    /// `never-synced`, `fresh`, `stale`, `expired`.
+    pub state: Freshness,
+    /// Sequence of the list in use.
+    pub sequence: Option<u64>,
+    /// Its issue time and nextUpdate (RFC 3339).
+    pub issued: Option<String>,
+    /// nextUpdate.
+    pub next_update: Option<String>,
+    /// Every accepted sequence number.
+    pub versions: Vec<u64>,
+    /// Last fetch attempt, last success (RFC 3339).
+    pub last_attempt: Option<String>,
+    /// Last success.
+    pub last_success: Option<String>,
+    /// Why the last attempt failed (cleared by a success).
+    pub last_error: Option<String>,
+    /// What is accepted.
+    pub accept: Vec<Accept>,
+    /// Services of the list in use: id, kind, status.
+    pub services: Vec<serde_json::Value>,
+}
+
+/// The result of offering a list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "outcome")]
+pub enum SyncOutcome {
+    /// A newer version was accepted.
+    Accepted {
+        /// Its sequence number.
+        sequence: u64,
+    },
+    /// The same version as before.
+    Unchanged {
+        /// Its sequence number.
+        sequence: u64,
+    },
+}
+
+/// Federation: peers and their lists; also the [`TrustSource`] of verification.
+pub struct Federation {
+    own_code: String,
+    own_name: String,
+    own_anchors: Vec<Vec<u8>>,
+    config: TrustConfig,
+    peers: RwLock<BTreeMap<String, PeerState>>,
+    repo: Arc<dyn TrustRepository>,
+    fetcher: RevocationFetcher,
+    list_fetcher: RevocationFetcher,
+}
+
+impl Federation {
+    /// Build from configuration and restore the newest stored version of every peer's list
+    /// (re-verified against the current pins; versions that no longer verify are ignored).
+    pub async fn new(
+        own: (&str, &str),
+        own_anchors: Vec<Vec<u8>>,
+        config: TrustConfig,
+        policies_dir: &Path,
+        repo: Arc<dyn TrustRepository>,
+    ) -> Result<Federation, TrustConfigError> {
+        let now = crate::clock::now_secs();
+        let mut peers = BTreeMap::new();
+        for p in &config.peers {
+            let pins = config.pins(p, policies_dir)?;
+            let mut st = PeerState {
+                config: p.clone(),
+                pins,
+                current: None,
+                versions: vec![],
+                last_attempt: None,
+                last_success: None,
+                last_error: None,
+            };
+            match repo.peer_lists(&p.region).await {
+                Ok(stored) => {
+                    for rec in stored {
+                        // Signer validity is judged at fetch time: a stored list stays usable
+                        // under its own nextUpdate rules.
+                        if let Ok(v) = list::verify_signed(&rec.signed, &st.pins, rec.fetched_at)
+                            && v.list.region.code == p.region
+                        {
+                            st.versions.push(v.list.sequence);
+                            if st
+                                .current
+                                .as_ref()
+                                .is_none_or(|c| c.list.sequence < v.list.sequence)
+                            {
+                                st.last_success = Some(rec.fetched_at);
+                                st.current = Some(Arc::new(v));
+                            }
+                        }
+                    }
+                }
+                Err(e) => st.last_error = Some(format!("cannot read stored lists: {e}")),
+            }
+            let _ = now;
+            peers.insert(p.region.clone(), st);
+        }
+        let fetcher = RevocationFetcher::new(FetchConfig {
+            timeout: Duration::from_secs(config.sync.revocation_timeout_seconds),
+            cache_ttl: Duration::from_secs(config.sync.revocation_cache_seconds),
+            ..FetchConfig::default()
+        });
+        let list_fetcher = RevocationFetcher::new(FetchConfig {
+            timeout: Duration::from_secs(config.sync.timeout_seconds),
+            max_bytes: config.sync.max_list_bytes,
+            max_entries: 0,
+            ..FetchConfig::default()
+        });
+        Ok(Federation {
+            own_code: own.0.to_string(),
+            own_name: own.1.to_string(),
+            own_anchors,
+            config,
+            peers: RwLock::new(peers),
+            repo,
+            fetcher,
+            list_fetcher,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &TrustConfig {
+        &self.config
+    }
+
+    /// Peer region codes.
+    pub fn peer_codes(&self) -> Vec<String> {
+        self.peers
+            .read()
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn freshness(&self, l: Option<&VerifiedList>, now: i64) -> Freshness {
+        match l {
+            None => Freshness::NeverSynced,
+            Some(v) if now <= v.list.next_update_at() => Freshness::Fresh,
+            Some(v) if now <= v.list.next_update_at() + self.config.sync.grace_seconds => {
+                Freshness::Stale
+            }
+            Some(_) => Freshness::Expired,
+        }
+    }
+
+    /// Offer a signed list for `region` (what a fetch returned). On success it is stored and
+    /// used; on failure the state keeps the last good list and records the error.
+    pub async fn offer(
+        &self,
+        region: &str,
+        signed: &[u8],
+        now: i64,
+    ) -> Result<SyncOutcome, ListError> {
+        let checked = self.check(region, signed, now);
+        let outcome = match checked {
+            Ok((v, true)) => {
+                let rec = PeerListRecord {
+                    region: region.to_string(),
+                    sequence: v.list.sequence,
+                    issued_at: v.list.issued_at(),
+                    next_update: v.list.next_update_at(),
+                    fetched_at: now,
+                    signed: v.signed.clone(),
+                };
+                if let Err(e) = self.repo.insert_peer_list(&rec).await {
+                    tracing::warn!(peer = region, error = %e, "cannot store a peer list version");
+                }
+                let seq = v.list.sequence;
+                if let Ok(mut peers) = self.peers.write()
+                    && let Some(st) = peers.get_mut(region)
+                {
+                    // A concurrent sync may have accepted a newer one meanwhile.
+                    if st.current.as_ref().is_none_or(|c| c.list.sequence < seq) {
+                        st.current = Some(Arc::new(v));
+                    }
+                    if !st.versions.contains(&seq) {
+                        st.versions.push(seq);
+                    }
+                }
+                Ok(SyncOutcome::Accepted { sequence: seq })
+            }
+            Ok((v, false)) => Ok(SyncOutcome::Unchanged {
+                sequence: v.list.sequence,
+            }),
+            Err(e) => Err(e),
+        };
+        if let Ok(mut peers) = self.peers.write()
+            && let Some(st) = peers.get_mut(region)
+        {
+            st.last_attempt = Some(now);
+            match &outcome {
+                Ok(_) => {
+                    st.last_success = Some(now);
+                    st.last_error = None;
+                }
+                Err(e) => st.last_error = Some(e.to_string()),
+            }
+        }
+        if let Err(e) = &outcome {
+            tracing::warn!(peer = region, error = %e, "peer trust list rejected");
+        }
+        outcome
+    }
+
+    /// Verify a list for `region`; `true` when it is newer than the one in use.
+    fn check(
+        &self,
+        region: &str,
+        signed: &[u8],
+        now: i64,
+    ) -> Result<(VerifiedList, bool), ListError> {
+        let (pins, current) = {
+            let peers = self
+                .peers
+                .read()
+                .map_err(|_| ListError::Malformed("state poisoned".into()))?;
+            let st = peers.get(region).ok_or_else(|| ListError::WrongRegion {
+                expected: "a configured peer".into(),
+                got: region.to_string(),
+            })?;
+            (st.pins.clone(), st.current.clone())
+        };
+        let v = list::verify_signed(signed, &pins, now)?;
+        if v.list.region.code != region {
+            return Err(ListError::WrongRegion {
+                expected: region.to_string(),
+                got: v.list.region.code.clone(),
+            });
+        }
+        if let Some(c) = &current {
+            if v.list.sequence < c.list.sequence {
+                return Err(ListError::Rollback {
+                    have: c.list.sequence,
+                    got: v.list.sequence,
+                });
+            }
+            if v.list.sequence == c.list.sequence {
+                if v.list.canonical_json() == c.list.canonical_json() {
+                    return Ok((v, false));
+                }
+                return Err(ListError::Equivocation(v.list.sequence));
+            }
+        }
+        if v.list.issued_at() > now + 300 {
+            return Err(ListError::FromTheFuture(v.list.issued.clone()));
+        }
+        if v.list.next_update_at() < now {
+            return Err(ListError::Expired(v.list.next_update.clone()));
+        }
+        Ok((v, true))
+    }
+
+    /// Fetch `region`'s list now and offer it.
+    pub async fn sync(&self, region: &str) -> Result<SyncOutcome, String> {
+        let url = {
+            let peers = self
+                .peers
+                .read()
+                .map_err(|_| "state poisoned".to_string())?;
+            peers
+                .get(region)
+                .map(|p| p.config.list_url.clone())
+                .ok_or_else(|| format!("no peer {region}"))?
+        };
+        let now = crate::clock::now_secs();
+        // The list URL comes from our own configuration, not from fetched data.
+        let fetched = self.list_fetcher.get(&url, &|_| true).await;
+        match fetched {
+            Ok(bytes) => self
+                .offer(region, &bytes, now)
+                .await
+                .map_err(|e| e.to_string()),
+            Err(e) => {
+                let msg = format!("fetching {url}: {e}");
+                if let Ok(mut peers) = self.peers.write()
+                    && let Some(st) = peers.get_mut(region)
+                {
+                    st.last_attempt = Some(now);
+                    st.last_error = Some(msg.clone());
+                }
+                tracing::warn!(peer = region, error = %msg, "peer trust list fetch failed");
+                Err(msg)
+            }
+        }
+    }
+
+    /// Sync every peer (concurrently).
+    pub async fn sync_all(&self) -> Vec<(String, Result<SyncOutcome, String>)> {
+        let codes = self.peer_codes();
+        let futs = codes.iter().map(|c| self.sync(c));
+        let results = futures_util::future::join_all(futs).await;
+        codes.into_iter().zip(results).collect()
+    }
+
+    /// Drop cached revocation data of peers.
+    pub fn clear_revocation_cache(&self) {
+        self.fetcher.clear();
+    }
+
+    /// Every peer's state.
+    pub fn views(&self) -> Vec<PeerView> {
+        let now = crate::clock::now_secs();
+        let t = |x: Option<i64>| x.map(crate::clock::rfc3339);
+        let Ok(peers) = self.peers.read() else {
+            return vec![];
+        };
+        peers
+            .values()
+            .map(|st| {
+                let cur = st.current.as_deref();
+                PeerView {
+                    region: st.config.region.clone(),
+                    name: st.config.name.clone(),
+                    list_url: st.config.list_url.clone(),
+                    state: self.freshness(cur, now),
+                    sequence: cur.map(|c| c.list.sequence),
+                    issued: cur.map(|c| c.list.issued.clone()),
+                    next_update: cur.map(|c| c.list.next_update.clone()),
+                    versions: st.versions.clone(),
+                    last_attempt: t(st.last_attempt),
+                    last_success: t(st.last_success),
+                    last_error: st.last_error.clone(),
+                    accept: st.config.accept.clone(),
+                    services: cur
+                        .map(|c| {
+                            c.list
+                                .services
+                                .iter()
+                                .map(|s| {
+                                    serde_json::json!({"id": s.id, "kind": s.kind, "status": s.status, "status_start": s.status_start})
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                }
+            })
+            .collect()
+    }
+
+    /// The list in use for a peer whose list has a root CA service with this certificate.
+    fn peer_of_anchor(&self, anchor_sha256: &str) -> Option<(PeerConfig, Arc<VerifiedList>)> {
+        let peers = self.peers.read().ok()?;
+        peers.values().find_map(|st| {
+            let cur = st.current.clone()?;
+            let hit = cur.list.services.iter().any(|s| {
+                s.kind == ServiceKind::RootCa
+                    && s.certificates_der()
+                        .iter()
+                        .any(|c| hex::encode(crate::crypto::sha256(c)) == anchor_sha256)
+            });
+            hit.then(|| (st.config.clone(), cur))
+        })
+    }
+
+    fn assurance(&self, peer: Option<&PeerConfig>, target: &[u8]) -> Option<String> {
+        let cert = crate::verify::policy::info_from_der(target).ok()?;
+        let policies: Vec<String> = cert
+            .policies
+            .as_ref()?
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        let ours = &self.config.list.assurance_levels;
+        for p in &policies {
+            let mapped = match peer {
+                Some(peer) => peer.assurance_map.get(p).cloned(),
+                None => Some(p.clone()),
+            };
+            if let Some(m) = mapped
+                && let Some(name) = ours.get(&m)
+            {
+                return Some(match peer {
+                    Some(_) => format!("{name} ({m}, mapped from {p})"),
+                    None => format!("{name} ({m})"),
+                });
+            }
+        }
+        None
+    }
+}
+
+fn fail_review(r: &mut Report, indication: Indication, sub: SubIndication, rule: String) {
+    if r.passed() {
+        r.indication = indication;
+        r.sub_indication = Some(sub);
+        r.failure = Some(Failure {
+            index: None,
+            subject: None,
+            rule,
+        });
+    }
+}
+
+#[async_trait::async_trait]
+impl TrustSource for Federation {
+    fn anchors(&self) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+        let (mut anchors, mut inter) = (vec![], vec![]);
+        let Ok(peers) = self.peers.read() else {
+            return (anchors, inter);
+        };
+        for st in peers.values() {
+            let Some(cur) = &st.current else { continue };
+            for s in &cur.list.services {
+                match s.kind {
+                    ServiceKind::RootCa => anchors.extend(s.certificates_der()),
+                    ServiceKind::IssuingCa => inter.extend(s.certificates_der()),
+                    _ => {}
+                }
+            }
+        }
+        (anchors, inter)
+    }
+
+    async fn revocation_data(&self, target: &[u8]) -> Gathered {
+        // The peer whose listed CA certificates issued `target` (or the CA above it).
+        let found = {
+            let Ok(peers) = self.peers.read() else {
+                return Gathered::default();
+            };
+            let Ok(t) = crate::verify::cert::Cert::from_der(target) else {
+                return Gathered::default();
+            };
+            peers.values().find_map(|st| {
+                let cur = st.current.clone()?;
+                let pool: Vec<Vec<u8>> = cur
+                    .list
+                    .services
+                    .iter()
+                    .filter(|s| matches!(s.kind, ServiceKind::RootCa | ServiceKind::IssuingCa))
+                    .flat_map(|s| s.certificates_der())
+                    .collect();
+                let issued_here = pool.iter().any(|c| {
+                    crate::verify::cert::Cert::from_der(c)
+                        .is_ok_and(|c| crate::verify::cert::names_equal(&c.subject, &t.issuer))
+                });
+                issued_here.then(|| (st.config.region.clone(), cur, pool))
+            })
+        };
+        let Some((region, cur, pool)) = found else {
+            return Gathered::default();
+        };
+        let allowed = cur.list.supply_points();
+        let g = self
+            .fetcher
+            .gather(target, &pool, &|u: &str| allowed.contains(u))
+            .await;
+        Gathered {
+            crls: g.crls,
+            ocsp: g.ocsp,
+            notes: g
+                .notes
+                .into_iter()
+                .map(|n| format!("region {region}: {n}"))
+                .collect(),
+        }
+    }
+
+    fn review(&self, report: &mut Report, target: &[u8], at: i64, role: ChainRole) {
+        let Some(anchor) = report.anchor_sha256.clone() else {
+            return;
+        };
+        let own = self
+            .own_anchors
+            .iter()
+            .any(|a| hex::encode(crate::crypto::sha256(a)) == anchor);
+        if own {
+            let assurance = self.assurance(None, target);
+            report.recognition = Some(Recognition {
+                region: self.own_code.clone(),
+                region_name: self.own_name.clone(),
+                via: "own-region".into(),
+                list_sequence: None,
+                service: None,
+                service_status: None,
+                summary: format!(
+                    "anchored at this region's own root ({}){}",
+                    self.own_code,
+                    assurance
+                        .as_deref()
+                        .map(|a| format!(", assurance {a}"))
+                        .unwrap_or_default()
+                ),
+                assurance,
+            });
+            return;
+        }
+        let Some((peer, cur)) = self.peer_of_anchor(&anchor) else {
+            return;
+        };
+        let now = crate::clock::now_secs();
+        let l = &cur.list;
+        let root = l.services.iter().find(|s| {
+            s.kind == ServiceKind::RootCa
+                && s.certificates_der()
+                    .iter()
+                    .any(|c| hex::encode(crate::crypto::sha256(c)) == anchor)
+        });
+        let root_status = root.and_then(|s| s.status_at(at));
+        let assurance = self.assurance(Some(&peer), target);
+        let status_name = |s: Option<ServiceStatus>| match s {
+            Some(ServiceStatus::Granted) => "granted",
+            Some(ServiceStatus::Withdrawn) => "withdrawn",
+            None => "not yet listed",
+        };
+        report.recognition = Some(Recognition {
+            region: l.region.code.clone(),
+            region_name: l.region.name.clone(),
+            via: "trust-list".into(),
+            list_sequence: Some(l.sequence),
+            service: root.map(|s| s.id.clone()),
+            service_status: Some(status_name(root_status).into()),
+            summary: format!(
+                "recognized via region {} trust list #{} (service {}, {} at {}){}",
+                l.region.code,
+                l.sequence,
+                root.map(|s| s.id.as_str()).unwrap_or("?"),
+                status_name(root_status),
+                crate::clock::rfc3339(at),
+                assurance
+                    .as_deref()
+                    .map(|a| format!(", assurance {a}"))
+                    .unwrap_or_default()
+            ),
+            assurance,
+        });
+        let region = &l.region.code;
+        match self.freshness(Some(&cur), now) {
+            Freshness::Expired => {
+                return fail_review(
+                    report,
+                    Indication::Indeterminate,
+                    SubIndication::TryLater,
+                    format!(
+                        "the trust list of region {region} (#{}) expired at {} (+{} s grace) and no newer one could be obtained",
+                        l.sequence, l.next_update, self.config.sync.grace_seconds
+                    ),
+                );
+            }
+            Freshness::Fresh | Freshness::Stale | Freshness::NeverSynced => {}
+        }
+        let needed = match role {
+            ChainRole::SealMaker => Accept::Seals,
+            ChainRole::Signer | ChainRole::Tsu => Accept::Certificates,
+        };
+        // A timestamp from a recognized region is accepted whatever else is.
+        let accepted =
+            peer.accept.contains(&needed) || (role == ChainRole::Tsu && !peer.accept.is_empty());
+        if !accepted {
+            return fail_review(
+                report,
+                Indication::TotalFailed,
+                SubIndication::ChainConstraintsFailure,
+                format!("{needed:?} of region {region} are not recognized here (trust.toml)"),
+            );
+        }
+        if root_status != Some(ServiceStatus::Granted) {
+            return fail_review(
+                report,
+                Indication::TotalFailed,
+                SubIndication::ChainConstraintsFailure,
+                format!(
+                    "root CA service of region {region} was {} at {} (trust list #{})",
+                    status_name(root_status),
+                    crate::clock::rfc3339(at),
+                    l.sequence
+                ),
+            );
+        }
+        let kind = match role {
+            ChainRole::SealMaker => Some(ServiceKind::SealMaker),
+            ChainRole::Tsu => Some(ServiceKind::Tsu),
+            ChainRole::Signer => None,
+        };
+        if let Some(kind) = kind {
+            let svc = l.services.iter().find(|s| {
+                s.kind == kind && s.certificates_der().iter().any(|c| c.as_slice() == target)
+            });
+            let st = svc.and_then(|s| s.status_at(at));
+            if st != Some(ServiceStatus::Granted) {
+                fail_review(
+                    report,
+                    Indication::TotalFailed,
+                    SubIndication::ChainConstraintsFailure,
+                    match svc {
+                        None => format!(
+                            "the certificate is not a {} service in region {region}'s trust list #{}",
+                            kind.as_str(),
+                            l.sequence
+                        ),
+                        Some(s) => format!(
+                            "{} service {} of region {region} was {} at {} (trust list #{})",
+                            kind.as_str(),
+                            s.id,
+                            status_name(st),
+                            crate::clock::rfc3339(at),
+                            l.sequence
+                        ),
+                    },
+                );
+            }
+        }
+    }
+}
+
+/// The list in use for a peer (tests, CLI).
+impl Federation {
+    /// The list currently used for `region`.
+    pub fn current(&self, region: &str) -> Option<TrustList> {
+        self.peers
+            .read()
+            .ok()?
+            .get(region)?
+            .current
+            .as_ref()
+            .map(|c| c.list.clone())
+    }
+}

@@ -1,0 +1,42 @@
+//! The seam between chain validation and the trust model of mutual recognition: a
+//! [`TrustSource`] supplies revocation data for certificates of other regions (fetched only
+//! from supply points their trust lists name) and reviews each finished chain report, saying
+//! which region's trust service anchored it and failing it when that service was not granted
+//! at the time that counts. The validator itself stays pure; `trust` implements this.
+
+use super::report::Report;
+
+/// What a validated chain is used for: the trust service kind its target must be listed as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChainRole {
+    /// A signer's certificate (any holder issued under a listed CA).
+    Signer,
+    /// The seal maker that signed a seal.
+    SealMaker,
+    /// The time-stamping unit of a timestamp.
+    Tsu,
+}
+
+/// Revocation data gathered for a certificate.
+#[derive(Clone, Debug, Default)]
+pub struct Gathered {
+    /// CRLs (DER).
+    pub crls: Vec<Vec<u8>>,
+    /// OCSP responses (DER).
+    pub ocsp: Vec<Vec<u8>>,
+    /// What was fetched or refused, in words.
+    pub notes: Vec<String>,
+}
+
+/// Trust beyond the caller's own anchors (see module doc).
+#[async_trait::async_trait]
+pub trait TrustSource: Send + Sync {
+    /// Trust anchors and intermediates of the recognized regions usable now.
+    fn anchors(&self) -> (Vec<Vec<u8>>, Vec<Vec<u8>>);
+    /// Revocation data for `target` and the CA certificates above it.
+    async fn revocation_data(&self, target: &[u8]) -> Gathered;
+    /// Review a chain report of `target` for `role` at time `at` (the signing time when proven,
+    /// else now): fill `report.recognition`, and turn a pass into a failure when the anchoring
+    /// service or the target's service was not granted at `at`, or the region's list expired.
+    fn review(&self, report: &mut Report, target: &[u8], at: i64, role: ChainRole);
+}

@@ -1,0 +1,644 @@
+//! Mutual recognition with three `yinxin serve` processes on loopback (regions ra, rb, rc),
+//! each recognizing the others through signed trust lists. rb fetches ra's list through a
+//! proxy run by this test, so that it can be offered forged, rolled-back, slow, huge and
+//! malformed lists.
+
+mod common;
+use common::http::*;
+use common::*;
+
+use base64::Engine;
+use serde_json::{Value, json};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn b64() -> base64::engine::GeneralPurpose {
+    base64::engine::general_purpose::STANDARD
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn init_at(dir: &Path, code: &str, name: &str, port: u16) {
+    run_ok(
+        yinxin()
+            .args(["init", "--data-dir"])
+            .arg(dir)
+            .args(["--region", code, "--name", name])
+            .args(["--public-base-url", &format!("http://127.0.0.1:{port}")]),
+    );
+}
+
+/// SHA-256 of the SM2 trust-list signer of a region (from its first published list).
+fn signer_pin(dir: &Path) -> String {
+    run_ok(
+        yinxin()
+            .args(["trust-list", "publish", "--data-dir"])
+            .arg(dir),
+    );
+    let out = dir.join("list.cms");
+    run_ok(
+        yinxin()
+            .args(["trust-list", "show", "--data-dir"])
+            .arg(dir)
+            .arg("--out")
+            .arg(&out),
+    );
+    let signed = std::fs::read(&out).unwrap();
+    let info = yinxin::document::cms::verify_embedded(&signed).unwrap();
+    hex::encode(yinxin::crypto::sha256(&info.signer_cert))
+}
+
+struct Peer<'a> {
+    code: &'a str,
+    url: String,
+    pin: String,
+}
+
+fn write_trust(dir: &Path, peers: &[Peer<'_>], sync_extra: &str) {
+    let mut t = String::from(
+        "[list]\nvalidity_hours = 24\n[list.assurance_levels]\n\"1.3.6.1.4.1.32473.1.2.3\" = \"high\"\n\"1.3.6.1.4.1.32473.1.2.2\" = \"substantial\"\n",
+    );
+    t.push_str(&format!("[sync]\ninterval_seconds = 3600\n{sync_extra}\n"));
+    for p in peers {
+        t.push_str(&format!(
+            "[[peer]]\nregion = \"{}\"\nname = \"Region {}\"\nlist_url = \"{}\"\nsigner_sha256 = [\"{}\"]\naccept = [\"certificates\", \"seals\", \"e-licences\"]\n[peer.assurance_map]\n\"1.3.6.1.4.1.32473.1.2.3\" = \"1.3.6.1.4.1.32473.1.2.3\"\n",
+            p.code, p.code, p.url, p.pin
+        ));
+    }
+    std::fs::write(dir.join("policies/trust.toml"), t).unwrap();
+}
+
+/// What the list proxy serves.
+#[derive(Clone)]
+enum Mode {
+    /// Forward to the real list.
+    Forward,
+    /// Serve these bytes.
+    Fixed(Vec<u8>),
+    /// Answer after this long.
+    Slow(Duration),
+    /// Refuse (HTTP 503).
+    Down,
+}
+
+struct Proxy {
+    base: String,
+    mode: Arc<Mutex<Mode>>,
+}
+
+async fn start_proxy(upstream: String) -> Proxy {
+    let mode = Arc::new(Mutex::new(Mode::Forward));
+    let m = mode.clone();
+    let app = axum::Router::new().route(
+        "/list",
+        axum::routing::get(move || {
+            let m = m.clone();
+            let upstream = upstream.clone();
+            async move {
+                let mode = m.lock().unwrap().clone();
+                match mode {
+                    Mode::Forward => {
+                        let r = get(&upstream, None).await;
+                        (axum::http::StatusCode::OK, r.body)
+                    }
+                    Mode::Fixed(b) => (axum::http::StatusCode::OK, b),
+                    Mode::Slow(d) => {
+                        tokio::time::sleep(d).await;
+                        (axum::http::StatusCode::OK, vec![])
+                    }
+                    Mode::Down => (axum::http::StatusCode::SERVICE_UNAVAILABLE, vec![]),
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    Proxy { base, mode }
+}
+
+async fn verify_at(base: &str, object: &[u8]) -> Value {
+    let r = call(
+        "POST",
+        &format!("{base}/v1/verify"),
+        None,
+        &[("content-type", "application/octet-stream")],
+        object.to_vec(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    r.json()
+}
+
+async fn sync(base: &str, admin: &str, region: &str) -> Value {
+    let r = call(
+        "POST",
+        &format!("{base}/v1/trust/peers/sync?region={region}"),
+        Some(admin),
+        &[],
+        vec![],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    r.json()["peers"][0].clone()
+}
+
+async fn peer_state(base: &str, region: &str) -> Value {
+    let j = get(&format!("{base}/v1/trust/peers"), None).await.json();
+    j["peers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["region"] == region)
+        .cloned()
+        .unwrap()
+}
+
+/// Every chain report in a verification report (any depth).
+fn recognitions(v: &Value, out: &mut Vec<Value>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(r) = m.get("recognition") {
+                out.push(r.clone());
+            }
+            m.values().for_each(|x| recognitions(x, out));
+        }
+        Value::Array(a) => a.iter().for_each(|x| recognitions(x, out)),
+        _ => {}
+    }
+}
+
+fn issue_org(dir: &Path, tmp: &Path, name: &str, credit: &str) -> (String, PathBuf) {
+    std::fs::write(tmp.join("kp.txt"), "signer-key-passphrase").unwrap();
+    let subj = tmp.join(format!("{credit}.json"));
+    std::fs::write(
+        &subj,
+        json!({"name": name, "credit_code": credit}).to_string(),
+    )
+    .unwrap();
+    let out = tmp.join(format!("out-{credit}"));
+    let o = run_ok(
+        yinxin()
+            .args([
+                "issue",
+                "--profile",
+                "organization",
+                "--algorithm",
+                "sm2",
+                "--generate-key",
+                "--data-dir",
+            ])
+            .arg(dir)
+            .arg("--key-passphrase-file")
+            .arg(tmp.join("kp.txt"))
+            .arg("--subject")
+            .arg(&subj)
+            .arg("--out")
+            .arg(&out),
+    );
+    let serial = serde_json::from_slice::<Value>(&o.stdout).unwrap()["serial"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (serial, out)
+}
+
+fn sample_ofd() -> Vec<u8> {
+    use yinxin::document::ofd_write::{Item, NewDocument, NewPage, write_ofd};
+    write_ofd(&NewDocument {
+        pages: vec![NewPage {
+            width_mm: 210.0,
+            height_mm: 297.0,
+            items: vec![Item::Text {
+                x_mm: 20.0,
+                y_mm: 40.0,
+                size_mm: 5.0,
+                text: "跨区域合同（盖章）".into(),
+                font_name: "宋体".into(),
+            }],
+        }],
+    })
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_regions_recognize_each_other() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (pa, pb, pc) = (free_port(), free_port(), free_port());
+    let (da, db, dc) = (
+        tmp.path().join("a"),
+        tmp.path().join("b"),
+        tmp.path().join("c"),
+    );
+    init_at(&da, "ra", "甲区域", pa);
+    init_at(&db, "rb", "乙区域", pb);
+    init_at(&dc, "rc", "丙区域", pc);
+    let (pin_a, pin_b, pin_c) = (signer_pin(&da), signer_pin(&db), signer_pin(&dc));
+    let list = |p: u16| format!("http://127.0.0.1:{p}/v1/trust-list");
+    let proxy = start_proxy(list(pa)).await;
+
+    // A recognizes B and C; B recognizes A (through the proxy) and C; C recognizes A and B.
+    write_trust(
+        &da,
+        &[
+            Peer {
+                code: "rb",
+                url: list(pb),
+                pin: pin_b.clone(),
+            },
+            Peer {
+                code: "rc",
+                url: list(pc),
+                pin: pin_c.clone(),
+            },
+        ],
+        "",
+    );
+    write_trust(
+        &db,
+        &[
+            Peer {
+                code: "ra",
+                url: format!("{}/list", proxy.base),
+                pin: pin_a.clone(),
+            },
+            Peer {
+                code: "rc",
+                url: list(pc),
+                pin: pin_c.clone(),
+            },
+        ],
+        "timeout_seconds = 1\nmax_list_bytes = 200000\nrevocation_cache_seconds = 2\nrevocation_timeout_seconds = 2",
+    );
+    write_trust(
+        &dc,
+        &[
+            Peer {
+                code: "ra",
+                url: list(pa),
+                pin: pin_a.clone(),
+            },
+            Peer {
+                code: "rb",
+                url: list(pb),
+                pin: pin_b.clone(),
+            },
+        ],
+        "revocation_cache_seconds = 2",
+    );
+
+    // A: an organization with a signer certificate (server-held key), a second organization.
+    let (serial, signer_dir) = issue_org(&da, tmp.path(), "跨区域签约公司", "91350100M000100Y43");
+    let (_, other_dir) = issue_org(&da, tmp.path(), "另一家公司", "91110000802100433B");
+    let (_, seal_admin) = token(&da, "seal-admin", Some("91350100M000100Y43"));
+    let o = run_ok(
+        yinxin()
+            .args([
+                "token",
+                "create",
+                "--role",
+                "signer",
+                "--cert",
+                &serial,
+                "--data-dir",
+            ])
+            .arg(&da)
+            .arg("--key")
+            .arg(signer_dir.join("key.pem"))
+            .arg("--key-passphrase-file")
+            .arg(tmp.path().join("kp.txt")),
+    );
+    let signer_token = serde_json::from_slice::<Value>(&o.stdout).unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, admin_a) = token(&da, "admin", None);
+    let (_, admin_b) = token(&db, "admin", None);
+    let (_, peer_token_c) = token(&dc, "region-peer", None);
+    let loose = [
+        ("YINXIN_RATE_LIMIT_PER_SECOND", "100000"),
+        ("YINXIN_RATE_LIMIT_BURST", "100000"),
+        ("YINXIN_ANONYMOUS_RATE_LIMIT_PER_SECOND", "100000"),
+        ("YINXIN_ANONYMOUS_RATE_LIMIT_BURST", "100000"),
+    ];
+    let a = Server::start_at(&da, &format!("127.0.0.1:{pa}"), &loose);
+    let b = Server::start_at(&db, &format!("127.0.0.1:{pb}"), &loose);
+    let c = Server::start_at(
+        &dc,
+        &format!("127.0.0.1:{pc}"),
+        &[
+            ("YINXIN_ANONYMOUS_RATE_LIMIT_PER_SECOND", "0.01"),
+            ("YINXIN_ANONYMOUS_RATE_LIMIT_BURST", "6"),
+        ],
+    );
+    let (ba, bb, bc) = (a.base.clone(), b.base.clone(), c.base.clone());
+
+    // The published list: signed CMS by default, JSON on request, both algorithms.
+    let r = get(&format!("{ba}/v1/trust-list?format=json"), None).await;
+    assert_eq!(r.status, 200);
+    let la = r.json();
+    assert_eq!(la["region"]["code"], "ra");
+    let kinds: Vec<&str> = la["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect();
+    for k in [
+        "root-ca",
+        "issuing-ca",
+        "seal-maker",
+        "tsu",
+        "ocsp-responder",
+    ] {
+        assert!(kinds.contains(&k), "{k} missing in {kinds:?}");
+    }
+    let issuing = la["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "sm2-issuing")
+        .unwrap();
+    assert_eq!(issuing["status"], "granted");
+    assert!(
+        issuing["supply_points"]["ocsp"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("/ocsp")
+    );
+    for alg in ["sm2", "p256"] {
+        let r = get(&format!("{ba}/v1/trust-list?alg={alg}"), None).await;
+        assert_eq!(r.header("content-type").as_deref(), Some("application/cms"));
+        let info = yinxin::document::cms::verify_embedded(&r.body).unwrap();
+        let content = yinxin::document::cms::embedded_content(&r.body)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            serde_json::from_slice::<Value>(&content).unwrap()["sequence"],
+            la["sequence"]
+        );
+        // The SM2 copy is signed by the pinned SM2 signer, the P-256 copy by the other one.
+        let fp = hex::encode(yinxin::crypto::sha256(&info.signer_cert));
+        assert_eq!(fp == pin_a, alg == "sm2", "{alg}");
+    }
+
+    // Federation: B and C fetch the others' lists.
+    for (base, admin_peers) in [(&bb, vec!["ra", "rc"])] {
+        for p in admin_peers {
+            let s = sync(base, &admin_b, p).await;
+            assert_eq!(s["ok"], true, "{s:#}");
+        }
+    }
+    let (_, admin_c) = token(&dc, "admin", None);
+    for p in ["ra", "rb"] {
+        let s = sync(&bc, &admin_c, p).await;
+        assert_eq!(s["ok"], true, "{s:#}");
+    }
+    let st = peer_state(&bb, "ra").await;
+    assert_eq!(st["state"], "fresh", "{st:#}");
+    let seq1 = st["sequence"].as_u64().unwrap();
+
+    // A makes a seal and seals an OFD (timestamped by A's TSA).
+    let r = post_json(
+        &format!("{ba}/v1/seals"),
+        Some(&seal_admin),
+        &json!({"holder": "91350100M000100Y43", "type": "official", "name": "跨区域签约公司", "signers": [serial], "picture_png_base64": b64().encode(RED_PNG)}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let seal_id = r.json()["id"].as_str().unwrap().to_string();
+    let seal_ofd = |seal_id: String, token: String, ba: String| async move {
+        let r = call(
+            "POST",
+            &format!("{ba}/v1/documents/seal?seal={seal_id}&page=1&x=120&y=200"),
+            Some(&token),
+            &[("content-type", "application/octet-stream")],
+            sample_ofd(),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        r.body
+    };
+    let sealed1 = seal_ofd(seal_id.clone(), signer_token.clone(), ba.clone()).await;
+
+    // B and C verify it: TOTAL_PASSED, recognized via A's list, assurance mapped.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    for base in [&bb, &bc] {
+        let j = loop {
+            let j = verify_at(base, &sealed1).await;
+            if j["indication"] == "TOTAL_PASSED" || Instant::now() > deadline {
+                break j;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        };
+        assert_eq!(j["indication"], "TOTAL_PASSED", "{j:#}");
+        let mut recs = vec![];
+        recognitions(&j, &mut recs);
+        assert!(!recs.is_empty(), "{j:#}");
+        for r in &recs {
+            assert_eq!(r["region"], "ra", "{r:#}");
+            assert_eq!(r["via"], "trust-list");
+            assert!(
+                r["summary"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("recognized via region ra trust list #{seq1}")),
+                "{r:#}"
+            );
+        }
+        assert!(
+            recs.iter().any(|r| r["assurance"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("high"))),
+            "{recs:#?}"
+        );
+    }
+    // A bare certificate of A at B, and at A itself (own region).
+    let cert_pem = std::fs::read(signer_dir.join("cert.pem")).unwrap();
+    let j = verify_at(&bb, &cert_pem).await;
+    assert_eq!(j["indication"], "TOTAL_PASSED", "{j:#}");
+    assert_eq!(j["object"], "certificate");
+    assert_eq!(j["recognition"]["region"], "ra");
+    assert!(j["revocation"].as_array().unwrap().len() >= 2, "{j:#}");
+    let j = verify_at(&ba, &cert_pem).await;
+    assert_eq!(j["recognition"]["via"], "own-region", "{j:#}");
+
+    // Bad lists offered to B: each is rejected with a clear error; the good list stays in use.
+    let good = get(&list(pa), None).await.body;
+    let mut forged = good.clone();
+    let at = forged
+        .windows(8)
+        .position(|w| w == b"\"region\"")
+        .expect("content inside the CMS");
+    forged[at + 20] ^= 0x01;
+    let stranger = {
+        // A list signed by a key nobody pinned.
+        let key = yinxin::crypto::PrivateKey::generate(yinxin::crypto::Algorithm::Sm2).unwrap();
+        let signer = key.signer().unwrap();
+        let name = yinxin::pki::cert::NameBuilder::new()
+            .push(
+                yinxin::pki::cert::attr::CN,
+                yinxin::pki::cert::StringKind::Utf8,
+                "冒充者",
+            )
+            .build()
+            .unwrap();
+        let now = yinxin::clock::now_secs();
+        let cert = yinxin::pki::cert::sign_certificate(
+            &yinxin::pki::cert::CertificateTemplate {
+                serial: vec![1],
+                issuer: name.clone(),
+                subject: name,
+                not_before: now - 60,
+                not_after: now + 3600,
+                spki_der: key.public_key_spki_der().unwrap(),
+                extensions: vec![],
+            },
+            &signer,
+        )
+        .unwrap();
+        let mut l = yinxin::trust::list::TrustList::from_json(la.to_string().as_bytes()).unwrap();
+        l.sequence += 100;
+        yinxin::trust::list::sign(&l, &signer, &cert, now).unwrap()
+    };
+    let cases: Vec<(Mode, &str)> = vec![
+        (Mode::Fixed(forged), "forged"),
+        (Mode::Fixed(stranger), "unknown signer"),
+        (
+            Mode::Fixed(b"<html>not a list</html>".to_vec()),
+            "forged or malformed",
+        ),
+        (Mode::Fixed(vec![0x30; 300_000]), "larger than"),
+        (Mode::Slow(Duration::from_secs(3)), "timeout"),
+        (Mode::Down, "503"),
+    ];
+    for (mode, expect) in cases {
+        *proxy.mode.lock().unwrap() = mode;
+        let s = sync(&bb, &admin_b, "ra").await;
+        assert_eq!(s["ok"], false, "{s:#}");
+        assert!(
+            s["error"].as_str().unwrap().contains(expect),
+            "{expect}: {s:#}"
+        );
+        let st = peer_state(&bb, "ra").await;
+        assert_eq!(st["state"], "fresh");
+        assert_eq!(st["sequence"].as_u64(), Some(seq1));
+        assert!(
+            st["last_error"].as_str().unwrap().contains(expect),
+            "{st:#}"
+        );
+    }
+    *proxy.mode.lock().unwrap() = Mode::Forward;
+    assert_eq!(verify_at(&bb, &sealed1).await["indication"], "TOTAL_PASSED");
+
+    // A withdraws its SM2 seal maker (a new list version); B syncs it.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let r = call(
+        "POST",
+        &format!("{ba}/v1/trust-list/services/sm2-seal-maker/withdraw"),
+        Some(&admin_a),
+        &[],
+        vec![],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let seq2 = r.json()["sequence"].as_u64().unwrap();
+    assert!(seq2 > seq1);
+    let s = sync(&bb, &admin_b, "ra").await;
+    assert_eq!(s["result"]["outcome"], "accepted", "{s:#}");
+    assert_eq!(s["result"]["sequence"].as_u64(), Some(seq2));
+    // A rolled-back list (the old version, validly signed) is now refused.
+    *proxy.mode.lock().unwrap() = Mode::Fixed(good.clone());
+    let s = sync(&bb, &admin_b, "ra").await;
+    assert!(s["error"].as_str().unwrap().contains("rollback"), "{s:#}");
+    assert_eq!(peer_state(&bb, "ra").await["sequence"].as_u64(), Some(seq2));
+    *proxy.mode.lock().unwrap() = Mode::Forward;
+    let st = peer_state(&bb, "ra").await;
+    assert!(
+        st["versions"].as_array().unwrap().len() >= 2,
+        "every version kept: {st:#}"
+    );
+
+    // A new seal stamped after the withdrawal fails at B; the one timestamped before passes.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let sealed2 = seal_ofd(seal_id.clone(), signer_token.clone(), ba.clone()).await;
+    let j = verify_at(&bb, &sealed2).await;
+    assert_eq!(j["indication"], "TOTAL_FAILED", "{j:#}");
+    assert!(j.to_string().contains("withdrawn"), "{j:#}");
+    let j = verify_at(&bb, &sealed1).await;
+    assert_eq!(j["indication"], "TOTAL_PASSED", "{j:#}");
+
+    // A revokes the signer certificate: B reports REVOKED once its 2 s revocation cache expires.
+    let r = post_json(
+        &format!("{ba}/v1/certificates/{serial}/revoke"),
+        Some(&admin_a),
+        &json!({"reason": "keyCompromise"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let revoked_at = Instant::now();
+    let j = loop {
+        let j = verify_at(&bb, &sealed1).await;
+        if j["indication"] != "TOTAL_PASSED" || revoked_at.elapsed() > Duration::from_secs(15) {
+            break j;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(j["indication"], "TOTAL_FAILED", "{j:#}");
+    assert!(j.to_string().contains("REVOKED"), "{j:#}");
+    println!("revocation seen at B after {:?}", revoked_at.elapsed());
+
+    // Region-peer tokens get their own bucket at C; anonymous callers are limited.
+    let other_pem = std::fs::read(other_dir.join("cert.pem")).unwrap();
+    let mut limited = false;
+    for _ in 0..10 {
+        let r = call(
+            "POST",
+            &format!("{bc}/v1/verify"),
+            None,
+            &[("content-type", "application/octet-stream")],
+            other_pem.clone(),
+        )
+        .await;
+        if r.status == 429 {
+            r.assert_problem(429, "rate-limited");
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "anonymous callers are rate-limited");
+    let r = call(
+        "POST",
+        &format!("{bc}/v1/verify"),
+        Some(&peer_token_c),
+        &[("content-type", "application/octet-stream")],
+        other_pem.clone(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+
+    // A stopped: once B's cached status of A's other certificate expires, B cannot tell.
+    assert_eq!(
+        verify_at(&bb, &other_pem).await["indication"],
+        "TOTAL_PASSED"
+    );
+    drop(a);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let j = verify_at(&bb, &other_pem).await;
+    assert_eq!(j["indication"], "INDETERMINATE", "{j:#}");
+    assert_eq!(j["sub_indication"], "TRY_LATER", "{j:#}");
+    let j = verify_at(&bb, &sealed1).await;
+    assert_ne!(j["indication"], "TOTAL_PASSED", "{j:#}");
+    drop(b);
+    drop(c);
+}
