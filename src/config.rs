@@ -13,7 +13,8 @@
 //! Overrides: `YINXIN_DATABASE_URL`, `YINXIN_PUBLIC_BASE_URL`, `YINXIN_LISTEN`,
 //! `YINXIN_RATE_LIMIT_PER_SECOND`, `YINXIN_RATE_LIMIT_BURST`, `YINXIN_BODY_LIMIT_BYTES`,
 //! `YINXIN_REQUEST_TIMEOUT_SECONDS`, `YINXIN_MAX_CONCURRENCY`,
-//! `YINXIN_ANONYMOUS_RATE_LIMIT_PER_SECOND`, `YINXIN_ANONYMOUS_RATE_LIMIT_BURST`.
+//! `YINXIN_ANONYMOUS_RATE_LIMIT_PER_SECOND`, `YINXIN_ANONYMOUS_RATE_LIMIT_BURST`,
+//! `YINXIN_PEER_RATE_LIMIT_PER_SECOND`, `YINXIN_PEER_RATE_LIMIT_BURST`.
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -265,6 +266,12 @@ impl Config {
         }
         if let Some(v) = num("YINXIN_ANONYMOUS_RATE_LIMIT_BURST")? {
             c.service.anonymous_rate_limit_burst = v;
+        }
+        if let Some(v) = num("YINXIN_PEER_RATE_LIMIT_PER_SECOND")? {
+            c.service.peer_rate_limit_per_second = v;
+        }
+        if let Some(v) = num("YINXIN_PEER_RATE_LIMIT_BURST")? {
+            c.service.peer_rate_limit_burst = v;
         }
         if let Some(v) = num("YINXIN_MAX_CONCURRENCY")? {
             c.service.max_concurrency = v as usize;

@@ -5,6 +5,7 @@
 //!             --algorithm p256 --concurrency 64 --requests 20000 [--max-seconds 120]
 //! yinxin-load --url http://127.0.0.1:8080 --mode ocsp --body req.der --concurrency 64 --requests 200000
 //! yinxin-load --url http://127.0.0.1:8080 --mode tsa --body query.tsq --concurrency 32 --requests 20000
+//! yinxin-load --url http://127.0.0.1:8080 --mode verify --body cert.pem --token PEER --concurrency 32
 //! ```
 //! `issue` (default) sends `POST /v1/certificates` (organization profile, the given CSR);
 //! `ocsp` and `tsa` post a fixed DER body to `/ocsp` or `/tsa`. `--concurrency` workers use
@@ -74,8 +75,10 @@ fn parse_args() -> Result<Args, String> {
             return Err("--token and --csr are required".into());
         }
         "issue" => {}
-        "ocsp" | "tsa" if a.body.is_empty() => return Err("--body is required".into()),
-        "ocsp" | "tsa" => {}
+        "ocsp" | "tsa" | "verify" if a.body.is_empty() => {
+            return Err("--body is required".into());
+        }
+        "ocsp" | "tsa" | "verify" => {}
         other => return Err(format!("unknown mode {other}")),
     }
     let host = a
@@ -112,6 +115,7 @@ async fn main() {
     let (path, content_type, expect) = match args.mode.as_str() {
         "ocsp" => ("/ocsp", "application/ocsp-request", 200u16),
         "tsa" => ("/tsa", "application/timestamp-query", 200u16),
+        "verify" => ("/v1/verify", "application/octet-stream", 200u16),
         _ => ("/v1/certificates", "application/json", 201u16),
     };
     let body = if args.mode != "issue" {
@@ -145,11 +149,11 @@ async fn main() {
             let mut lat = Vec::new();
             let mut errors = 0usize;
             while next.fetch_add(1, Ordering::Relaxed) < total && Instant::now() < deadline {
-                let req = hyper::Request::post(&url)
-                    .header("content-type", content_type)
-                    .header("authorization", &auth)
-                    .body(Full::new(body.clone()))
-                    .expect("request");
+                let mut req = hyper::Request::post(&url).header("content-type", content_type);
+                if auth.len() > "Bearer ".len() {
+                    req = req.header("authorization", &auth);
+                }
+                let req = req.body(Full::new(body.clone())).expect("request");
                 let t = Instant::now();
                 match client.request(req).await {
                     Ok(resp) => {

@@ -28,7 +28,7 @@ pub enum TrustListCommand {
         #[arg(long)]
         key_passphrase_file: Option<PathBuf>,
     },
-    /// Print the newest published list (JSON).
+    /// Print the newest published list and its signers' SHA-256 pins (JSON).
     Show {
         #[command(flatten)]
         data: DataArgs,
@@ -59,7 +59,21 @@ pub async fn run(cmd: TrustListCommand) -> Result<(), CliError> {
                 std::fs::write(&o, &l.signed_sm2)
                     .map_err(|e| CliError(format!("cannot write {}: {e}", o.display())))?;
             }
-            println!("{}", l.content);
+            // The signer pins peers put in their trust.toml (`signer_sha256`).
+            let pin = |signed: &[u8]| {
+                crate::document::cms::verify_embedded(signed)
+                    .map(|i| hex::encode(crate::crypto::sha256(&i.signer_cert)))
+                    .unwrap_or_default()
+            };
+            let list: serde_json::Value = serde_json::from_str(&l.content)
+                .map_err(|e| CliError(format!("stored list: {e}")))?;
+            println!(
+                "{}",
+                serde_json::json!({
+                    "signer_sha256": {"sm2": pin(&l.signed_sm2), "p256": pin(&l.signed_p256)},
+                    "list": list,
+                })
+            );
             return Ok(());
         }
         TrustListCommand::Publish {

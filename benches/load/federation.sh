@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Cross-region verifications/s at region B with warm caches: region A issues an organization
+# certificate and seals an OFD; B recognizes A through its signed trust list, and a region-peer
+# caller posts them to B's /v1/verify. B's revocation cache (OCSP/CRL from A's listed supply
+# points) is warm after the first request; A keeps running. See BENCHMARKS.md.
+# Usage: benches/load/federation.sh [REQUESTS] [CONCURRENCY]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+REQUESTS=${1:-20000}
+CONCURRENCY=${2:-32}
+PA=${PA:-18461}
+PB=${PB:-18462}
+cargo build --release --bins >/dev/null
+BIN=target/release
+TMP=$(mktemp -d)
+trap 'kill $SA $SB 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$TMP"' EXIT
+export YINXIN_KEY_PASSPHRASE=load-benchmark-only-passphrase
+$BIN/yinxin init --data-dir "$TMP/a" --region ra --name "Region A" --public-base-url http://127.0.0.1:$PA >/dev/null
+$BIN/yinxin init --data-dir "$TMP/b" --region rb --name "Region B" --public-base-url http://127.0.0.1:$PB >/dev/null
+$BIN/yinxin trust-list publish --data-dir "$TMP/a" >/dev/null
+PIN=$($BIN/yinxin trust-list show --data-dir "$TMP/a" | sed -n 's/.*"sm2": *"\([0-9a-f]*\)".*/\1/p')
+cat >"$TMP/b/policies/trust.toml" <<TOML
+[list.assurance_levels]
+"1.3.6.1.4.1.32473.1.2.3" = "high"
+[[peer]]
+region = "ra"
+list_url = "http://127.0.0.1:$PA/v1/trust-list"
+signer_sha256 = ["$PIN"]
+accept = ["certificates", "seals"]
+[peer.assurance_map]
+"1.3.6.1.4.1.32473.1.2.3" = "1.3.6.1.4.1.32473.1.2.3"
+TOML
+echo '{"name":"Federation load","credit_code":"91350100M000100Y43"}' >"$TMP/o.json"
+$BIN/yinxin issue --data-dir "$TMP/a" --profile organization --algorithm sm2 \
+    --csr fixtures/csr/test-sm2.csr.pem --subject "$TMP/o.json" --out "$TMP/o" >/dev/null
+PEER=$($BIN/yinxin token create --data-dir "$TMP/b" --role region-peer | sed -n 's/.*"token": *"\([^"]*\)".*/\1/p')
+YINXIN_LOG=warn $BIN/yinxin serve --data-dir "$TMP/a" --listen 127.0.0.1:$PA >"$TMP/a.out" 2>/dev/null &
+SA=$!
+YINXIN_PEER_RATE_LIMIT_PER_SECOND=1000000 YINXIN_PEER_RATE_LIMIT_BURST=1000000 \
+    YINXIN_LOG=warn $BIN/yinxin serve --data-dir "$TMP/b" --listen 127.0.0.1:$PB >"$TMP/b.out" 2>/dev/null &
+SB=$!
+for _ in $(seq 100); do grep -q listening "$TMP/a.out" 2>/dev/null && grep -q listening "$TMP/b.out" 2>/dev/null && break; sleep 0.1; done
+# B's startup sync may have run before A listened: sync now.
+ADMIN=$($BIN/yinxin token create --data-dir "$TMP/b" --role admin | sed -n 's/.*"token": *"\([^"]*\)".*/\1/p')
+curl -sf -X POST -H "authorization: Bearer $ADMIN" "http://127.0.0.1:$PB/v1/trust/peers/sync" >/dev/null
+curl -sf -X POST -H "content-type: application/octet-stream" --data-binary @"$TMP/o/cert.pem" \
+    "http://127.0.0.1:$PB/v1/verify" | grep -q '"indication":"TOTAL_PASSED"' \
+    || { echo "warm-up verification did not pass"; exit 1; }
+echo "certificate of region A verified at region B (recognized via A's trust list):"
+$BIN/yinxin-load --url http://127.0.0.1:$PB --mode verify --body "$TMP/o/cert.pem" --token "$PEER" \
+    --concurrency "$CONCURRENCY" --requests "$REQUESTS" --max-seconds 120
