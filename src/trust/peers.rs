@@ -1127,7 +1127,7 @@ mod tests {
 
         // Fresh → stale (within grace, still used) → expired (INDETERMINATE / TRY_LATER).
         let (anchors, _) = f.anchors();
-        assert_eq!(anchors, [root.clone()]);
+        assert_eq!(anchors, std::slice::from_ref(&root));
         for (t, state, indication) in [
             (T0 + 100, Freshness::Fresh, Indication::TotalPassed),
             (
