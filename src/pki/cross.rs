@@ -38,7 +38,7 @@
 //! `DATA_DIR/ca/cross-<first 16 hex digits of SHA-256 of the peer root>.pem` and audited
 //! (`ca.cross-certify`).
 
-use super::authority::{PublicUrls, random_serial};
+use super::authority::random_serial;
 use super::cert::{
     self, CertBuildError, CertificateTemplate, NameBuilder, StringKind, attr, ext_oid,
     extensions as x,
@@ -581,14 +581,7 @@ pub async fn cross_certify(
         }
     }
     let signer = region.ca_signer(&root.id, pass).await?;
-    let urls = PublicUrls {
-        base: region
-            .config
-            .service
-            .public_base_url
-            .trim_end_matches('/')
-            .to_string(),
-    };
+    let urls = region.public_urls();
     let now = crate::clock::now_secs();
     let der_bytes = build(
         &root.der,

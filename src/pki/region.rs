@@ -677,14 +677,7 @@ impl Region {
         Ok(Authority::new(
             self.profiles.clone(),
             issuers,
-            PublicUrls {
-                base: self
-                    .config
-                    .service
-                    .public_base_url
-                    .trim_end_matches('/')
-                    .to_string(),
-            },
+            self.public_urls(),
             hasher,
             repo,
             clock,
@@ -693,6 +686,18 @@ impl Region {
 }
 
 impl Region {
+    /// The URLs this region's certificates and trust list point to.
+    pub fn public_urls(&self) -> PublicUrls {
+        PublicUrls {
+            base: self
+                .config
+                .service
+                .public_base_url
+                .trim_end_matches('/')
+                .to_string(),
+        }
+    }
+
     /// Decrypt a service key (`{alg}-ocsp-signer`, `{alg}-tsa`, …) and fetch its certificate.
     pub async fn service_signer(
         &self,

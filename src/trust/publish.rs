@@ -9,7 +9,6 @@ use super::list::{
 use super::peers::TrustConfig;
 use super::{OwnList, TrustRepository};
 use crate::crypto::Passphrase;
-use crate::pki::authority::PublicUrls;
 use crate::pki::region::Region;
 use crate::pki::repo::{AuditEvent, CaRole};
 
@@ -35,14 +34,7 @@ pub async fn current_services(
     region: &Region,
     cfg: &TrustConfig,
 ) -> Result<Vec<CurrentService>, PublishError> {
-    let urls = PublicUrls {
-        base: region
-            .config
-            .service
-            .public_base_url
-            .trim_end_matches('/')
-            .to_string(),
-    };
+    let urls = region.public_urls();
     let r = |e: crate::pki::repo::RepoError| PublishError::Store(e.to_string());
     let mut policies: Vec<String> = region
         .profiles
