@@ -32,7 +32,7 @@ pub fn document() -> Value {
             "description": "Issuance, lookup and revocation of SM2 and P-256 certificates. Errors are RFC 9457 problem details with type URIs urn:yinxin:problem:<kind>."
         },
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "operator token (yx_…), roles admin, registrar, auditor"}},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "operator token (yx_…): roles admin, registrar, auditor, seal-admin, signer, region-peer"}},
             "schemas": {
                 "Problem": {"type": "object", "required": ["type", "title", "status", "detail"], "properties": {
                     "type": {"type": "string", "format": "uri"}, "title": {"type": "string"},
@@ -126,8 +126,8 @@ pub fn document() -> Value {
             "/v1/seals/{id}/complete": {"post": {"summary": "Client-side stamping, step 2: the signature over the TBS bytes → SES_Signature with a timestamp", "security": bearer,
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": merge(json!({"200": {"description": "signature_base64"}}), problem_responses(&[401, 403, 404, 409, 422]))}},
-            "/v1/verify": {"post": {"summary": "Verify a seal, an SES_Signature, an OFD package or a CMS SignedData (JSON object_base64 [+ data_base64 for detached data], or the raw object as application/octet-stream): the report", "security": [],
-                "responses": merge(json!({"200": {"description": "the report"}}), problem_responses(&[400, 413, 415, 422]))}},
+            "/v1/verify": {"post": {"summary": "Verify a certificate (PEM or DER), a seal, an SES_Signature, an OFD package or a CMS SignedData (JSON object_base64 [+ data_base64 for detached data], or the raw object as application/octet-stream): the report, with the region whose trust service anchored each chain (recognition). Public: anonymous callers are rate-limited per address; a region-peer token has its own larger limit", "security": [{}, {"bearer": []}],
+                "responses": merge(json!({"200": {"description": "the report"}}), problem_responses(&[400, 401, 413, 415, 422, 429]))}},
             "/v1/documents/seal": {"post": {"summary": "Seal an OFD (signer token with a server-held key): body = the OFD package (streamed to disk); query seal=ID and page=N&x=MM&y=MM or keyword=TEXT; answer = the sealed OFD (application/ofd)", "security": bearer,
                 "parameters": [
                     {"name": "seal", "in": "query", "required": true, "schema": {"type": "string"}},
