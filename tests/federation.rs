@@ -338,7 +338,7 @@ async fn three_regions_recognize_each_other() {
         &format!("127.0.0.1:{pc}"),
         &[
             ("YINXIN_ANONYMOUS_RATE_LIMIT_PER_SECOND", "0.01"),
-            ("YINXIN_ANONYMOUS_RATE_LIMIT_BURST", "6"),
+            ("YINXIN_ANONYMOUS_RATE_LIMIT_BURST", "30"),
         ],
     );
     let (ba, bb, bc) = (a.base.clone(), b.base.clone(), c.base.clone());
@@ -601,7 +601,7 @@ async fn three_regions_recognize_each_other() {
     // Region-peer tokens get their own bucket at C; anonymous callers are limited.
     let other_pem = std::fs::read(other_dir.join("cert.pem")).unwrap();
     let mut limited = false;
-    for _ in 0..10 {
+    for _ in 0..40 {
         let r = call(
             "POST",
             &format!("{bc}/v1/verify"),
