@@ -665,3 +665,52 @@ fn openssl_agrees_p256() {
         Some(SubIndication::ChainConstraintsFailure)
     );
 }
+
+/// The service loads the cross-certificates it issued into its verification pool: Y's
+/// certificate posted to X's `/v1/verify` finds the path X root → cross-certificate → Y issuing
+/// CA, and the report says it was recognized via the cross-certificate. Y publishes no list X
+/// knows, so X has no allowed revocation source for Y's certificates: INDETERMINATE / TRY_LATER,
+/// never TOTAL_PASSED.
+#[tokio::test]
+async fn service_finds_paths_through_its_cross_certificates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = tmp.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let x = Region::init(tmp.path(), "test-x", X_NAME);
+    let y = Region::init(tmp.path(), "test-y", Y_NAME);
+    let y_cert = y.org(&work, "Y甲局", "sm2");
+    // PEM: the certificate followed by its issuing CA (the caller supplies the chain).
+    let y_cert = format!(
+        "{}{}",
+        yinxin::pki::cert::to_pem(&y_cert),
+        std::fs::read_to_string(y.ca("sm2-issuing.pem")).unwrap()
+    )
+    .into_bytes();
+    // Before cross-certification X finds no path.
+    let before = common::http::Server::start(&x.dir, &[]);
+    let verify = |base: String, cert: Vec<u8>| async move {
+        common::http::call(
+            "POST",
+            &format!("{base}/v1/verify"),
+            None,
+            &[("content-type", "application/octet-stream")],
+            cert,
+        )
+        .await
+        .json()
+    };
+    let j = verify(before.base.clone(), y_cert.clone()).await;
+    assert_eq!(j["sub_indication"], "NO_CERTIFICATE_CHAIN_FOUND", "{j:#}");
+    drop(before);
+    x.cross_certify(
+        &y.ca("sm2-root.pem"),
+        &["--policy-map", &format!("{X_ORG}={X_ORG}")],
+        &work.join("x-y.pem"),
+    );
+    let server = common::http::Server::start(&x.dir, &[]);
+    let j = verify(server.base.clone(), y_cert).await;
+    assert_eq!(j["recognition"]["via"], "cross-certificate", "{j:#}");
+    assert_eq!(j["path"].as_array().unwrap().len(), 3, "{j:#}");
+    assert_eq!(j["indication"], "INDETERMINATE", "{j:#}");
+    assert_eq!(j["sub_indication"], "TRY_LATER", "{j:#}");
+}

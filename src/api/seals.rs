@@ -619,7 +619,9 @@ pub async fn verify(
         data: data.as_deref(),
         now: crate::clock::now_secs(),
     };
-    if let Some(cert) = certificate_of(&object) {
+    if let Some((cert, chain)) = certificate_of(&object) {
+        let mut opts = opts;
+        opts.intermediates.extend(chain);
         let report = verify_certificate(&cert, &opts).await;
         return Ok(ok(
             StatusCode::OK,
@@ -674,17 +676,31 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddr {
     }
 }
 
-/// A certificate given as PEM or DER (anything else: `None`).
-fn certificate_of(object: &[u8]) -> Option<Vec<u8>> {
+/// A certificate given as DER, or as PEM optionally followed by more CERTIFICATE blocks (its
+/// chain, added to the pool); anything else: `None`.
+fn certificate_of(object: &[u8]) -> Option<(Vec<u8>, Vec<Vec<u8>>)> {
     use der::Decode;
-    let der_bytes = if object.starts_with(b"-----BEGIN CERTIFICATE") {
-        let text = std::str::from_utf8(object).ok()?;
-        der::pem::decode_vec(text.trim().as_bytes()).ok()?.1
-    } else {
-        object.to_vec()
-    };
-    x509_cert::Certificate::from_der(&der_bytes).ok()?;
-    Some(der_bytes)
+    if !object.starts_with(b"-----BEGIN CERTIFICATE") {
+        x509_cert::Certificate::from_der(object).ok()?;
+        return Some((object.to_vec(), vec![]));
+    }
+    let text = std::str::from_utf8(object).ok()?;
+    let mut certs = Vec::new();
+    for block in text.split_inclusive("-----END CERTIFICATE-----") {
+        let block = block.trim();
+        if block.is_empty() {
+            continue;
+        }
+        let (label, d) = der::pem::decode_vec(block.as_bytes()).ok()?;
+        if label != "CERTIFICATE" || certs.len() >= 16 {
+            return None;
+        }
+        x509_cert::Certificate::from_der(&d).ok()?;
+        certs.push(d);
+    }
+    let mut it = certs.into_iter();
+    let target = it.next()?;
+    Some((target, it.collect()))
 }
 
 /// A bare certificate: path validation now, with revocation required, through our anchors

@@ -595,6 +595,8 @@ async fn serve_region(
     let (seal_maker, seal_maker_cert) = region.service_signer("sm2-seal-maker", pass).await?;
     let cas_for_verify = cas.clone();
     let policies_dir = data_dir.join("policies");
+    // Cross-certificates we issued (bridge model) join the verification pool.
+    let cross_certs = crate::pki::cross::load_issued(data_dir);
     let trust_config = crate::trust::peers::TrustConfig::load(&policies_dir)
         .map_err(|e| CliError(e.to_string()))?;
     let federation = std::sync::Arc::new(
@@ -609,7 +611,8 @@ async fn serve_region(
             store.clone(),
         )
         .await
-        .map_err(|e| CliError(e.to_string()))?,
+        .map_err(|e| CliError(e.to_string()))?
+        .with_cross_certificates(&cross_certs),
     );
     let keys = region.key_store();
     let region = std::sync::Arc::new(region);
@@ -642,6 +645,7 @@ async fn serve_region(
                 .iter()
                 .filter(|c| c.role == crate::pki::repo::CaRole::Issuing)
                 .map(|c| c.der.clone())
+                .chain(cross_certs.iter().cloned())
                 .collect(),
         })),
         trust: Some(trust.clone()),

@@ -645,6 +645,32 @@ pub async fn cross_certify(
     })
 }
 
+/// The cross-certificates this region issued (`DATA_DIR/ca/cross-*.pem`), DER; unreadable
+/// files are skipped with a warning. The service adds them to the verification pool.
+pub fn load_issued(data_dir: &std::path::Path) -> Vec<Vec<u8>> {
+    let Ok(entries) = std::fs::read_dir(data_dir.join("ca")) else {
+        return vec![];
+    };
+    let mut out = vec![];
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        if !(name.starts_with("cross-") && name.ends_with(".pem")) {
+            continue;
+        }
+        let parsed = std::fs::read_to_string(e.path()).ok().and_then(|t| {
+            der::pem::decode_vec(t.trim().as_bytes())
+                .ok()
+                .map(|(_, d)| d)
+        });
+        match parsed {
+            Some(der_bytes) => out.push(der_bytes),
+            None => tracing::warn!(file = %name, "unreadable cross-certificate skipped"),
+        }
+    }
+    out.sort();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

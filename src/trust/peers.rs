@@ -337,6 +337,7 @@ pub struct Federation {
     fetcher: RevocationFetcher,
     list_fetcher: RevocationFetcher,
     clock: crate::clock::SharedClock,
+    cross: Vec<String>,
 }
 
 impl Federation {
@@ -406,12 +407,23 @@ impl Federation {
             fetcher,
             list_fetcher,
             clock: Arc::new(crate::clock::SystemClock),
+            cross: vec![],
         })
     }
 
     /// Use another clock (tests pin time to check staleness and expiry).
     pub fn with_clock(mut self, clock: crate::clock::SharedClock) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// Cross-certificates issued by this region (bridge model): paths through them are
+    /// reported as recognized via a cross-certificate.
+    pub fn with_cross_certificates(mut self, certs: &[Vec<u8>]) -> Self {
+        self.cross = certs
+            .iter()
+            .map(|c| hex::encode(crate::crypto::sha256(c)))
+            .collect();
         self
     }
 
@@ -759,6 +771,28 @@ impl TrustSource for Federation {
             .own_anchors
             .iter()
             .any(|a| hex::encode(crate::crypto::sha256(a)) == anchor);
+        let cross = report.path.iter().find(|c| self.cross.contains(&c.sha256));
+        if own && let Some(c) = cross {
+            let assurance = self.assurance(None, target);
+            report.recognition = Some(Recognition {
+                region: self.own_code.clone(),
+                region_name: self.own_name.clone(),
+                via: "cross-certificate".into(),
+                list_sequence: None,
+                service: None,
+                service_status: None,
+                summary: format!(
+                    "recognized via this region's cross-certificate to {}{}",
+                    c.subject,
+                    assurance
+                        .as_deref()
+                        .map(|a| format!(", policy and assurance as mapped: {a}"))
+                        .unwrap_or_default()
+                ),
+                assurance,
+            });
+            return;
+        }
         if own {
             let assurance = self.assurance(None, target);
             report.recognition = Some(Recognition {
