@@ -407,6 +407,18 @@ async fn three_regions_recognize_each_other() {
     let st = peer_state(&bb, "ra").await;
     assert_eq!(st["state"], "fresh", "{st:#}");
     let seq1 = st["sequence"].as_u64().unwrap();
+    let m = get(&format!("{bb}/metrics"), Some(&admin_b)).await;
+    let m = String::from_utf8_lossy(&m.body).to_string();
+    assert!(
+        m.contains("yinxin_trust_peer_state{region=\"ra\"} 1"),
+        "{m}"
+    );
+    assert!(
+        m.contains(&format!(
+            "yinxin_trust_peer_sequence{{region=\"ra\"}} {seq1}"
+        )),
+        "{m}"
+    );
 
     // A makes a seal and seals an OFD (timestamped by A's TSA).
     let r = post_json(

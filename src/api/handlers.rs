@@ -529,10 +529,31 @@ pub async fn metrics(State(s): State<Arc<AppState>>, headers: HeaderMap) -> ApiR
     let who = s
         .require(&headers, Permission::ReadMetrics, "metrics.read")
         .await?;
+    let mut text = s.metrics.render();
+    if let Some(t) = &s.trust {
+        // Federation: one gauge per peer (0 never synced, 1 fresh, 2 stale, 3 expired) and the
+        // sequence of the list in use, so that an operator can alert on stale peers.
+        text.push_str("# TYPE yinxin_trust_peer_state gauge\n");
+        text.push_str("# TYPE yinxin_trust_peer_sequence gauge\n");
+        for v in t.federation.views() {
+            let state = match v.state {
+                crate::trust::peers::Freshness::NeverSynced => 0,
+                crate::trust::peers::Freshness::Fresh => 1,
+                crate::trust::peers::Freshness::Stale => 2,
+                crate::trust::peers::Freshness::Expired => 3,
+            };
+            text.push_str(&format!(
+                "yinxin_trust_peer_state{{region=\"{}\"}} {state}\nyinxin_trust_peer_sequence{{region=\"{}\"}} {}\n",
+                v.region,
+                v.region,
+                v.sequence.unwrap_or(0)
+            ));
+        }
+    }
     let mut r = (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        s.metrics.render(),
+        text,
     )
         .into_response();
     r.extensions_mut().insert(TokenId(who.token_id));
