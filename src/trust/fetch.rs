@@ -33,6 +33,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use spki::AlgorithmIdentifierOwned;
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Duration;
 use x509_cert::ext::pkix::AuthorityInfoAccessSyntax;
@@ -212,6 +213,33 @@ fn check_url(url: &str, allowed: &dyn Fn(&str) -> bool) -> Result<hyper::Uri, Fe
     }
     if authority.host().is_empty() {
         return Err(FetchError::Scheme(format!("{url}: no host")));
+    }
+    // Addresses no CA publishes at, whatever a list says: unspecified, link-local (cloud
+    // metadata services live at 169.254.169.254), multicast and broadcast. Loopback and private
+    // ranges stay allowed (regions on internal networks; tests on loopback).
+    let host = authority
+        .host()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        let refused = match ip {
+            IpAddr::V4(v4) => {
+                v4.is_unspecified() || v4.is_link_local() || v4.is_multicast() || v4.is_broadcast()
+            }
+            IpAddr::V6(v6) => {
+                v6.is_unspecified()
+                    || v6.is_multicast()
+                    || (v6.segments()[0] & 0xffc0) == 0xfe80
+                    || v6
+                        .to_ipv4_mapped()
+                        .is_some_and(|m| m.is_link_local() || m.is_unspecified())
+            }
+        };
+        if refused {
+            return Err(FetchError::NotAllowed(format!(
+                "{url} refused: {ip} is an unspecified, link-local, multicast or broadcast address"
+            )));
+        }
     }
     Ok(uri)
 }
@@ -1240,6 +1268,18 @@ mod tests {
             .unwrap_err();
         assert!(matches!(e, FetchError::Scheme(_)), "{e}");
         assert_eq!(fx.srv.total(), 0);
+        // Metadata-style and other addresses no CA publishes at, even when "allowed".
+        for url in [
+            "http://169.254.169.254/latest/meta-data/",
+            "http://0.0.0.0/x.crl",
+            "http://224.0.0.1/x.crl",
+            "http://255.255.255.255/x.crl",
+            "http://[fe80::1]/x.crl",
+            "http://[::ffff:169.254.169.254]/x.crl",
+        ] {
+            let e = f.crl(url, &all).await.unwrap_err();
+            assert!(matches!(e, FetchError::NotAllowed(_)), "{url}: {e}");
+        }
     }
 
     #[tokio::test]
