@@ -135,6 +135,22 @@ pub struct PeerConfig {
     /// Its assurance level OIDs → ours.
     #[serde(default)]
     pub assurance_map: BTreeMap<String, String>,
+    /// Optional: SHA-256 (hex) of the only root CA certificates taken from its list as anchors
+    /// (a peer is otherwise trusted for whatever roots its signed list names).
+    #[serde(default)]
+    pub root_sha256: Vec<String>,
+}
+
+impl PeerConfig {
+    /// Whether a root CA certificate of this peer's list may anchor paths.
+    fn root_allowed(&self, cert: &[u8]) -> bool {
+        self.root_sha256.is_empty() || {
+            let fp = hex::encode(crate::crypto::sha256(cert));
+            self.root_sha256
+                .iter()
+                .any(|p| p.trim().eq_ignore_ascii_case(&fp))
+        }
+    }
 }
 
 /// The whole `trust.toml`.
@@ -652,9 +668,10 @@ impl Federation {
             let cur = st.current.clone()?;
             let hit = cur.list.services.iter().any(|s| {
                 s.kind == ServiceKind::RootCa
-                    && s.certificates_der()
-                        .iter()
-                        .any(|c| hex::encode(crate::crypto::sha256(c)) == anchor_sha256)
+                    && s.certificates_der().iter().any(|c| {
+                        hex::encode(crate::crypto::sha256(c)) == anchor_sha256
+                            && st.config.root_allowed(c)
+                    })
             });
             hit.then(|| (st.config.clone(), cur))
         })
@@ -710,7 +727,11 @@ impl TrustSource for Federation {
             let Some(cur) = &st.current else { continue };
             for s in &cur.list.services {
                 match s.kind {
-                    ServiceKind::RootCa => anchors.extend(s.certificates_der()),
+                    ServiceKind::RootCa => anchors.extend(
+                        s.certificates_der()
+                            .into_iter()
+                            .filter(|c| st.config.root_allowed(c)),
+                    ),
                     ServiceKind::IssuingCa => inter.extend(s.certificates_der()),
                     _ => {}
                 }
@@ -1054,8 +1075,12 @@ mod tests {
     }
 
     async fn federation(pin: &[u8], clock: Arc<Clock>) -> Federation {
+        federation_with(pin, clock, "").await
+    }
+
+    async fn federation_with(pin: &[u8], clock: Arc<Clock>, extra: &str) -> Federation {
         let cfg: TrustConfig = toml::from_str(&format!(
-            "[sync]\ngrace_seconds = 600\n[[peer]]\nregion = \"pa\"\nlist_url = \"http://127.0.0.1:9/\"\nsigner_sha256 = [\"{}\"]\naccept = [\"certificates\"]\n",
+            "[sync]\ngrace_seconds = 600\n[[peer]]\nregion = \"pa\"\nlist_url = \"http://127.0.0.1:9/\"\nsigner_sha256 = [\"{}\"]\naccept = [\"certificates\"]\n{extra}",
             hex::encode(crate::crypto::sha256(pin))
         ))
         .unwrap();
@@ -1190,6 +1215,29 @@ mod tests {
                 assert_eq!(r.sub_indication, Some(SubIndication::TryLater));
                 assert!(r.failure.unwrap().rule.contains("expired"));
             }
+        }
+        // With roots pinned in trust.toml, a listed root that is not pinned anchors nothing.
+        for (pin, anchors) in [
+            ("00".repeat(32), 0),
+            (hex::encode(crate::crypto::sha256(&root)).to_uppercase(), 1),
+        ] {
+            let g = federation_with(
+                &signer_cert,
+                clock.clone(),
+                &format!("root_sha256 = [\"{pin}\"]\n"),
+            )
+            .await;
+            g.offer(
+                "pa",
+                &sign(&v2, &signer, &signer_cert, T0).unwrap(),
+                T0 + 100,
+            )
+            .await
+            .unwrap();
+            assert_eq!(g.anchors().0.len(), anchors);
+            let mut r = passed_report(&root);
+            g.review(&mut r, &root, T0 + 100, ChainRole::Signer);
+            assert_eq!(r.recognition.is_some(), anchors == 1);
         }
         // Seals are not accepted from this peer; its root was not yet listed before T0.
         at(T0 + 100);
