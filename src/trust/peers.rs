@@ -836,7 +836,14 @@ impl TrustSource for Federation {
             return;
         }
         let Some((peer, cur)) = self.peer_of_anchor(&anchor) else {
-            return;
+            // Anchors come from our roots and the peers' lists; one that is in neither any
+            // more (a list changed during this verification) vouches for nothing.
+            return fail_review(
+                report,
+                Indication::Indeterminate,
+                SubIndication::NoCertificateChainFound,
+                "the anchor is neither this region's root nor listed by a recognized region".into(),
+            );
         };
         let now = self.clock.now();
         let l = &cur.list;
@@ -1238,6 +1245,8 @@ mod tests {
             let mut r = passed_report(&root);
             g.review(&mut r, &root, T0 + 100, ChainRole::Signer);
             assert_eq!(r.recognition.is_some(), anchors == 1);
+            // An anchor no recognized list names (any more) vouches for nothing.
+            assert_eq!(r.passed(), anchors == 1);
         }
         // Seals are not accepted from this peer; its root was not yet listed before T0.
         at(T0 + 100);
