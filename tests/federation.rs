@@ -10,7 +10,7 @@ use common::*;
 use base64::Engine;
 use serde_json::{Value, json};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -178,41 +178,6 @@ fn recognitions(v: &Value, out: &mut Vec<Value>) {
     }
 }
 
-fn issue_org(dir: &Path, tmp: &Path, name: &str, credit: &str) -> (String, PathBuf) {
-    std::fs::write(tmp.join("kp.txt"), "signer-key-passphrase").unwrap();
-    let subj = tmp.join(format!("{credit}.json"));
-    std::fs::write(
-        &subj,
-        json!({"name": name, "credit_code": credit}).to_string(),
-    )
-    .unwrap();
-    let out = tmp.join(format!("out-{credit}"));
-    let o = run_ok(
-        yinxin()
-            .args([
-                "issue",
-                "--profile",
-                "organization",
-                "--algorithm",
-                "sm2",
-                "--generate-key",
-                "--data-dir",
-            ])
-            .arg(dir)
-            .arg("--key-passphrase-file")
-            .arg(tmp.join("kp.txt"))
-            .arg("--subject")
-            .arg(&subj)
-            .arg("--out")
-            .arg(&out),
-    );
-    let serial = serde_json::from_slice::<Value>(&o.stdout).unwrap()["serial"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    (serial, out)
-}
-
 fn sample_ofd() -> Vec<u8> {
     use yinxin::document::ofd_write::{Item, NewDocument, NewPage, write_ofd};
     write_ofd(&NewDocument {
@@ -298,30 +263,17 @@ async fn three_regions_recognize_each_other() {
     );
 
     // A: an organization with a signer certificate (server-held key), a second organization.
-    let (serial, signer_dir) = issue_org(&da, tmp.path(), "跨区域签约公司", "91350100M000100Y43");
-    let (_, other_dir) = issue_org(&da, tmp.path(), "另一家公司", "91110000802100433B");
-    let (_, seal_admin) = token(&da, "seal-admin", Some("91350100M000100Y43"));
-    let o = run_ok(
-        yinxin()
-            .args([
-                "token",
-                "create",
-                "--role",
-                "signer",
-                "--cert",
-                &serial,
-                "--data-dir",
-            ])
-            .arg(&da)
-            .arg("--key")
-            .arg(signer_dir.join("key.pem"))
-            .arg("--key-passphrase-file")
-            .arg(tmp.path().join("kp.txt")),
+    let serial = issue_generated_org(
+        &da,
+        tmp.path(),
+        "跨区域签约公司",
+        "91350100M000100Y43",
+        "signer",
     );
-    let signer_token = serde_json::from_slice::<Value>(&o.stdout).unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (signer_dir, other_dir) = (tmp.path().join("signer"), tmp.path().join("other"));
+    issue_generated_org(&da, tmp.path(), "另一家公司", "91110000802100433B", "other");
+    let (_, seal_admin) = token(&da, "seal-admin", Some("91350100M000100Y43"));
+    let signer_token = signer_token(&da, tmp.path(), &serial, "signer");
     let (_, admin_a) = token(&da, "admin", None);
     let (_, admin_b) = token(&db, "admin", None);
     let (_, peer_token_c) = token(&dc, "region-peer", None);

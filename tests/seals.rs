@@ -740,67 +740,21 @@ fn seal_cli_round_trip() {
 async fn seal_api() {
     use base64::Engine;
     use common::http::*;
-    use common::{init_region, run_ok, yinxin};
+    use common::{init_region, yinxin};
     let b64 = base64::engine::general_purpose::STANDARD;
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     init_region(&data, None);
-    let w = |n: &str, b: &[u8]| {
-        let p = tmp.path().join(n);
-        std::fs::write(&p, b).unwrap();
-        p
-    };
-    w(
-        "org.json",
-        r#"{"name":"盖章单位","credit_code":"91350100M000100Y43"}"#.as_bytes(),
+    let serial = issue_generated_org(
+        &data,
+        tmp.path(),
+        "盖章单位",
+        "91350100M000100Y43",
+        "signer",
     );
-    w("kp.txt", b"signer-key-passphrase\n");
-    let o = run_ok(
-        yinxin()
-            .args([
-                "issue",
-                "--profile",
-                "organization",
-                "--algorithm",
-                "sm2",
-                "--generate-key",
-                "--data-dir",
-            ])
-            .arg(&data)
-            .arg("--key-passphrase-file")
-            .arg(tmp.path().join("kp.txt"))
-            .arg("--subject")
-            .arg(tmp.path().join("org.json"))
-            .arg("--out")
-            .arg(tmp.path().join("signer")),
-    );
-    let serial = serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()["serial"]
-        .as_str()
-        .unwrap()
-        .to_string();
     let (_, admin) = token(&data, "seal-admin", Some("91350100M000100Y43"));
     let (_, registrar) = token(&data, "registrar", None);
-    let o = run_ok(
-        yinxin()
-            .args([
-                "token",
-                "create",
-                "--role",
-                "signer",
-                "--cert",
-                &serial,
-                "--data-dir",
-            ])
-            .arg(&data)
-            .arg("--key")
-            .arg(tmp.path().join("signer/key.pem"))
-            .arg("--key-passphrase-file")
-            .arg(tmp.path().join("kp.txt")),
-    );
-    let signer_token = serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let signer_token = signer_token(&data, tmp.path(), &serial, "signer");
     let server = Server::start(
         &data,
         &[
