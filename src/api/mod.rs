@@ -365,12 +365,19 @@ pub fn spawn_background(state: Arc<AppState>) {
                 tokio::time::sleep(Duration::from_secs(30)).await;
             }
         });
-        // Federation: every peer's list at start and on schedule.
+        // Federation: every peer's list at start and on schedule (failures: within 30 s).
         tokio::spawn(async move {
             let every = Duration::from_secs(t.federation.config().sync.interval_seconds.max(1));
             loop {
-                t.federation.sync_all().await;
-                tokio::time::sleep(every).await;
+                let results = t.federation.sync_all().await;
+                // A peer that failed (down, or not yet up at our start) is retried sooner.
+                let failed = results.iter().any(|(_, r)| r.is_err());
+                let wait = if failed {
+                    every.min(Duration::from_secs(30))
+                } else {
+                    every
+                };
+                tokio::time::sleep(wait).await;
             }
         });
     }
