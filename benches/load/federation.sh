@@ -49,3 +49,26 @@ curl -sf -X POST -H "content-type: application/octet-stream" --data-binary @"$TM
 echo "certificate of region A verified at region B (recognized via A's trust list):"
 $BIN/yinxin-load --url http://127.0.0.1:$PB --mode verify --body "$TMP/o/cert.pem" --token "$PEER" \
     --concurrency "$CONCURRENCY" --requests "$REQUESTS" --max-seconds 120
+
+# Phase 2: an OFD sealed in region A (SM2 seal, server-side stamping, timestamp by A's TSA)
+# verified at B: the seven seal steps, three chains (signer, seal maker, TSU) each with
+# revocation from A's listed supply points, and the trust-list review of each.
+json() { python3 -c "import json,sys; print(json.load(sys.stdin)[\"$1\"])"; }
+echo signer-key-passphrase >"$TMP/kp.txt"
+SER=$($BIN/yinxin issue --data-dir "$TMP/a" --profile organization --algorithm sm2 --generate-key \
+    --key-passphrase-file "$TMP/kp.txt" --subject "$TMP/o.json" --out "$TMP/s" | json serial)
+SEAL_ADMIN=$($BIN/yinxin token create --data-dir "$TMP/a" --role seal-admin --org 91350100M000100Y43 | json token)
+SIGNER=$($BIN/yinxin token create --data-dir "$TMP/a" --role signer --cert "$SER" --key "$TMP/s/key.pem" \
+    --key-passphrase-file "$TMP/kp.txt" | json token)
+SEAL=$(curl -sf -H "authorization: Bearer $SEAL_ADMIN" -H 'content-type: application/json' \
+    -d "{\"holder\":\"91350100M000100Y43\",\"type\":\"official\",\"name\":\"Federation load\",\"signers\":[\"$SER\"],\"picture_png_base64\":\"$(base64 -w0 fixtures/ofd/test-seal-picture.png)\"}" \
+    "http://127.0.0.1:$PA/v1/seals" | json id)
+curl -sf -H "authorization: Bearer $SIGNER" -H 'content-type: application/octet-stream' \
+    --data-binary @fixtures/ofd/unsigned-contract.ofd -o "$TMP/sealed.ofd" \
+    "http://127.0.0.1:$PA/v1/documents/seal?seal=$SEAL&page=1&x=120&y=200"
+curl -sf -H "content-type: application/octet-stream" --data-binary @"$TMP/sealed.ofd" \
+    "http://127.0.0.1:$PB/v1/verify" | grep -q '"indication":"TOTAL_PASSED"' \
+    || { echo "warm-up OFD verification did not pass"; exit 1; }
+echo "OFD sealed in region A verified at region B:"
+$BIN/yinxin-load --url http://127.0.0.1:$PB --mode verify --body "$TMP/sealed.ofd" --token "$PEER" \
+    --concurrency "$CONCURRENCY" --requests "$((REQUESTS / 4))" --max-seconds 120
