@@ -606,3 +606,71 @@ async fn three_regions_recognize_each_other() {
     drop(b);
     drop(c);
 }
+
+/// The P-256 copy of a trust list verifies with OpenSSL 3 (`openssl cms -verify`) up to the
+/// region's P-256 root (the issuing CA travels in the CMS), and the content OpenSSL extracts is the canonical JSON `show` prints.
+#[test]
+fn trust_list_verifies_with_openssl() {
+    if !require_openssl("trust_list_verifies_with_openssl") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    init_region(&dir, None);
+    run_ok(
+        yinxin()
+            .args(["trust-list", "publish", "--data-dir"])
+            .arg(&dir),
+    );
+    let cms = tmp.path().join("list.p256.cms");
+    let shown = run_ok(
+        yinxin()
+            .args(["trust-list", "show", "--alg", "p256", "--data-dir"])
+            .arg(&dir)
+            .arg("--out")
+            .arg(&cms),
+    );
+    let shown: Value = serde_json::from_slice(&shown.stdout).unwrap();
+    let content = tmp.path().join("content.json");
+    let o = openssl(&[
+        "cms",
+        "-verify",
+        "-inform",
+        "DER",
+        "-in",
+        cms.to_str().unwrap(),
+        "-CAfile",
+        dir.join("ca/p256-root.pem").to_str().unwrap(),
+        "-purpose",
+        "any",
+        "-out",
+        content.to_str().unwrap(),
+    ]);
+    assert!(
+        o.status.success(),
+        "openssl cms -verify: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let got: Value = serde_json::from_slice(&std::fs::read(&content).unwrap()).unwrap();
+    assert_eq!(got, shown["list"]);
+    // One flipped byte of the content: OpenSSL refuses it too.
+    let mut bad = std::fs::read(&cms).unwrap();
+    let at = bad.windows(8).position(|w| w == b"\"region\"").unwrap();
+    bad[at + 12] ^= 1;
+    std::fs::write(&cms, bad).unwrap();
+    let o = openssl(&[
+        "cms",
+        "-verify",
+        "-inform",
+        "DER",
+        "-in",
+        cms.to_str().unwrap(),
+        "-CAfile",
+        dir.join("ca/p256-root.pem").to_str().unwrap(),
+        "-purpose",
+        "any",
+        "-out",
+        content.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+}

@@ -32,9 +32,12 @@ pub enum TrustListCommand {
     Show {
         #[command(flatten)]
         data: DataArgs,
-        /// Write the signed list (CMS DER) here, SM2 version.
+        /// Write the signed list (CMS DER) here.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Which signed copy `--out` writes: sm2 (default) or p256.
+        #[arg(long, default_value = "sm2", value_parser = ["sm2", "p256"])]
+        alg: String,
     },
 }
 
@@ -49,14 +52,19 @@ fn actor() -> String {
 pub async fn run(cmd: TrustListCommand) -> Result<(), CliError> {
     let connector = crate::store::SqlConnector;
     let (data, change, pass_file) = match cmd {
-        TrustListCommand::Show { data, out } => {
+        TrustListCommand::Show { data, out, alg } => {
             let (_, store) = super::open_store(&data).await?;
             let l = store
                 .latest_own_list()
                 .await?
                 .ok_or_else(|| CliError("no trust list has been published yet".into()))?;
             if let Some(o) = out {
-                std::fs::write(&o, &l.signed_sm2)
+                let signed = if alg == "p256" {
+                    &l.signed_p256
+                } else {
+                    &l.signed_sm2
+                };
+                std::fs::write(&o, signed)
                     .map_err(|e| CliError(format!("cannot write {}: {e}", o.display())))?;
             }
             // The signer pins peers put in their trust.toml (`signer_sha256`).

@@ -422,7 +422,19 @@ pub fn sign(
     signer_cert: &[u8],
     now: i64,
 ) -> Result<Vec<u8>, ListError> {
-    crate::document::cms::sign_embedded(&list.canonical_json(), signer, signer_cert, &[], now)
+    sign_with_chain(list, signer, signer_cert, &[], now)
+}
+
+/// [`sign`], also carrying `chain` (the signer's issuing CA), so that standard CMS tools can
+/// build the path to the region's root.
+pub fn sign_with_chain(
+    list: &TrustList,
+    signer: &dyn Signer,
+    signer_cert: &[u8],
+    chain: &[Vec<u8>],
+    now: i64,
+) -> Result<Vec<u8>, ListError> {
+    crate::document::cms::sign_embedded(&list.canonical_json(), signer, signer_cert, chain, now)
         .map_err(|e| ListError::Sign(e.to_string()))
 }
 

@@ -145,6 +145,22 @@ pub async fn publish(
             .map_err(|e| PublishError::Region(format!("P-256 trust-list signer: {e}")))?,
     ];
     let current = current_services(region, cfg).await?;
+    // The issuing CA of each signer travels in the CMS (standard tools build the path).
+    let cas = region
+        .repo
+        .cas()
+        .await
+        .map_err(|e| PublishError::Store(e.to_string()))?;
+    let issuing = |alg: crate::crypto::Algorithm| -> Vec<Vec<u8>> {
+        cas.iter()
+            .filter(|c| c.role == CaRole::Issuing && c.algorithm == alg)
+            .map(|c| c.der.clone())
+            .collect()
+    };
+    let chains = [
+        issuing(crate::crypto::Algorithm::Sm2),
+        issuing(crate::crypto::Algorithm::P256),
+    ];
     for _ in 0..5 {
         let prev = repo
             .latest_own_list()
@@ -177,9 +193,9 @@ pub async fn publish(
             issued_at: now,
             next_update: next.next_update_at(),
             content: String::from_utf8(next.canonical_json()).unwrap_or_default(),
-            signed_sm2: list::sign(&next, s1.as_ref(), c1, now)
+            signed_sm2: list::sign_with_chain(&next, s1.as_ref(), c1, &chains[0], now)
                 .map_err(|e| PublishError::Sign(e.to_string()))?,
-            signed_p256: list::sign(&next, s2.as_ref(), c2, now)
+            signed_p256: list::sign_with_chain(&next, s2.as_ref(), c2, &chains[1], now)
                 .map_err(|e| PublishError::Sign(e.to_string()))?,
         };
         let detail = match change {
