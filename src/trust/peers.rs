@@ -924,6 +924,33 @@ impl TrustSource for Federation {
                 ),
             );
         }
+        // Every CA of the path that the list names as a service (issuing CAs) must have been
+        // granted at that time too.
+        for c in &report.path {
+            let listed = l.services.iter().find(|s| {
+                s.kind == ServiceKind::IssuingCa
+                    && s.certificates_der()
+                        .iter()
+                        .any(|d| hex::encode(crate::crypto::sha256(d)) == c.sha256)
+            });
+            if let Some(svc) = listed {
+                let st = svc.status_at(at);
+                if st != Some(ServiceStatus::Granted) {
+                    return fail_review(
+                        report,
+                        Indication::TotalFailed,
+                        SubIndication::ChainConstraintsFailure,
+                        format!(
+                            "issuing CA service {} of region {region} was {} at {} (trust list #{})",
+                            svc.id,
+                            status_name(st),
+                            crate::clock::rfc3339(at),
+                            l.sequence
+                        ),
+                    );
+                }
+            }
+        }
         let kind = match role {
             ChainRole::SealMaker => Some(ServiceKind::SealMaker),
             ChainRole::Tsu => Some(ServiceKind::Tsu),
@@ -976,7 +1003,7 @@ impl Federation {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    pub(super) use super::*;
     use crate::crypto::{Algorithm, PrivateKey, Signer};
     use crate::pki::cert::{self, CertificateTemplate, NameBuilder, StringKind, attr};
     use crate::trust::list::{CurrentService, RegionId, SupplyPoints, next_version, sign};
@@ -984,10 +1011,10 @@ mod tests {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicI64, Ordering};
 
-    const T0: i64 = 1_800_000_000;
+    pub(super) const T0: i64 = 1_800_000_000;
 
     #[derive(Default)]
-    struct MemRepo(Mutex<Vec<PeerListRecord>>);
+    pub(super) struct MemRepo(Mutex<Vec<PeerListRecord>>);
 
     #[async_trait::async_trait]
     impl TrustRepository for MemRepo {
@@ -1025,14 +1052,14 @@ mod tests {
         }
     }
 
-    struct Clock(AtomicI64);
+    pub(super) struct Clock(pub(super) AtomicI64);
     impl crate::clock::Clock for Clock {
         fn now(&self) -> i64 {
             self.0.load(Ordering::SeqCst)
         }
     }
 
-    fn self_signed(cn: &str, ca: bool) -> (crate::crypto::SoftwareSigner, Vec<u8>) {
+    pub(super) fn self_signed(cn: &str, ca: bool) -> (crate::crypto::SoftwareSigner, Vec<u8>) {
         let key = PrivateKey::generate(Algorithm::Sm2).unwrap();
         let signer = key.signer().unwrap();
         let name = NameBuilder::new()
@@ -1060,7 +1087,12 @@ mod tests {
         (signer, der_bytes)
     }
 
-    fn list(prev: Option<&TrustList>, root: &[u8], now: i64, validity: i64) -> TrustList {
+    pub(super) fn list(
+        prev: Option<&TrustList>,
+        root: &[u8],
+        now: i64,
+        validity: i64,
+    ) -> TrustList {
         next_version(
             RegionId {
                 code: "pa".into(),
@@ -1081,11 +1113,11 @@ mod tests {
         )
     }
 
-    async fn federation(pin: &[u8], clock: Arc<Clock>) -> Federation {
+    pub(super) async fn federation(pin: &[u8], clock: Arc<Clock>) -> Federation {
         federation_with(pin, clock, "").await
     }
 
-    async fn federation_with(pin: &[u8], clock: Arc<Clock>, extra: &str) -> Federation {
+    pub(super) async fn federation_with(pin: &[u8], clock: Arc<Clock>, extra: &str) -> Federation {
         let cfg: TrustConfig = toml::from_str(&format!(
             "[sync]\ngrace_seconds = 600\n[[peer]]\nregion = \"pa\"\nlist_url = \"http://127.0.0.1:9/\"\nsigner_sha256 = [\"{}\"]\naccept = [\"certificates\"]\n{extra}",
             hex::encode(crate::crypto::sha256(pin))
@@ -1103,7 +1135,7 @@ mod tests {
         .with_clock(clock)
     }
 
-    fn passed_report(anchor: &[u8]) -> Report {
+    pub(super) fn passed_report(anchor: &[u8]) -> Report {
         Report {
             indication: Indication::TotalPassed,
             sub_indication: None,
@@ -1258,5 +1290,78 @@ mod tests {
         f.review(&mut r, &root, T0 - 100, ChainRole::Signer);
         assert_eq!(r.indication, Indication::TotalFailed);
         assert!(r.failure.unwrap().rule.contains("not yet listed"));
+    }
+}
+
+#[cfg(test)]
+mod issuing_tests {
+    use super::tests::*;
+    use crate::trust::list::{
+        CurrentService, RegionId, SupplyPoints, next_version, set_status, sign,
+    };
+    use crate::verify::report::CertReport;
+
+    #[tokio::test]
+    async fn a_withdrawn_issuing_ca_stops_recognition_from_its_withdrawal() {
+        let (signer, signer_cert) = self_signed("list signer", false);
+        let (_, root) = self_signed("peer root", true);
+        let (_, issuing) = self_signed("peer issuing", true);
+        let clock = Arc::new(Clock(std::sync::atomic::AtomicI64::new(T0 + 100)));
+        let f = federation(&signer_cert, clock).await;
+        let svc = |id: &str, kind, cert: &[u8]| CurrentService {
+            id: id.into(),
+            kind,
+            algorithm: "sm2".into(),
+            cert: cert.to_vec(),
+            policies: vec![],
+            assurance_levels: Default::default(),
+            supply_points: SupplyPoints::default(),
+        };
+        let mut l = next_version(
+            RegionId {
+                code: "pa".into(),
+                name: "Peer A".into(),
+            },
+            None,
+            &[
+                svc("sm2-root", ServiceKind::RootCa, &root),
+                svc("sm2-issuing", ServiceKind::IssuingCa, &issuing),
+            ],
+            T0,
+            3600,
+        );
+        assert!(set_status(
+            &mut l,
+            "sm2-issuing",
+            ServiceStatus::Withdrawn,
+            T0 + 50
+        ));
+        f.offer(
+            "pa",
+            &sign(&l, &signer, &signer_cert, T0).unwrap(),
+            T0 + 100,
+        )
+        .await
+        .unwrap();
+        for (at, passes) in [(T0 + 40, true), (T0 + 60, false)] {
+            let mut r = passed_report(&root);
+            r.path.push(CertReport {
+                index: 1,
+                subject: "CN=peer issuing".into(),
+                serial: "07".into(),
+                sha256: hex::encode(crate::crypto::sha256(&issuing)),
+                checks: vec![],
+            });
+            f.review(&mut r, &root, at, ChainRole::Signer);
+            assert_eq!(r.passed(), passes, "at {at}: {:?}", r.failure);
+            if !passes {
+                assert!(
+                    r.failure
+                        .unwrap()
+                        .rule
+                        .contains("issuing CA service sm2-issuing")
+                );
+            }
+        }
     }
 }
