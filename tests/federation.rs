@@ -674,3 +674,85 @@ fn trust_list_verifies_with_openssl() {
     ]);
     assert!(!o.status.success());
 }
+
+/// A relying party without a yinxin service verifies a certificate of region A offline with
+/// A's signed trust list (`yinxin verify --trust-list --trust-pin`): recognized via the list;
+/// refused with an unpinned signer; failed once A's list withdraws the issuing CA.
+#[test]
+fn offline_verification_with_a_trust_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("a");
+    init_region(&dir, None);
+    common::flow::write_subjects(tmp.path());
+    common::flow::issue(
+        &dir,
+        tmp.path(),
+        "organization",
+        "sm2",
+        Ok(&fixture("csr/test-sm2.csr.pem")),
+        "org",
+    );
+    let cert = tmp.path().join("org/cert.pem");
+    let publish = |extra: &[&str]| {
+        run_ok(
+            yinxin()
+                .args(["trust-list"])
+                .args(extra)
+                .arg("--data-dir")
+                .arg(&dir),
+        );
+        let list = tmp.path().join("list.cms");
+        let shown = run_ok(
+            yinxin()
+                .args(["trust-list", "show", "--data-dir"])
+                .arg(&dir)
+                .arg("--out")
+                .arg(&list),
+        );
+        let pin = serde_json::from_slice::<Value>(&shown.stdout).unwrap()["signer_sha256"]["sm2"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        (list, pin)
+    };
+    let verify = |list: &Path, pin: &str| {
+        yinxin()
+            .arg("verify")
+            .arg(&cert)
+            .arg("--trust-list")
+            .arg(list)
+            .args(["--trust-pin", pin, "--no-revocation"])
+            .output()
+            .unwrap()
+    };
+    let (list, pin) = publish(&["publish"]);
+    let o = verify(&list, &pin);
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("recognized via region test-gd trust list #1"),
+        "{out}"
+    );
+    // Without the list there is no anchor at all.
+    let o = yinxin()
+        .arg("verify")
+        .arg(&cert)
+        .arg("--no-revocation")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    // A pin that is not the signer's: the list is refused, one line, exit 3.
+    let o = verify(&list, &"ab".repeat(32));
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("unknown signer") && err.trim().lines().count() == 1,
+        "{err}"
+    );
+    // A withdraws its SM2 issuing CA: certificates under it are no longer recognized.
+    let (list, pin) = publish(&["withdraw", "--service", "sm2-issuing"]);
+    let o = verify(&list, &pin);
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("issuing CA service sm2-issuing"), "{out}");
+}

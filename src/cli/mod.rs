@@ -239,6 +239,13 @@ enum Command {
         /// Print the full JSON report.
         #[arg(long)]
         json: bool,
+        /// Signed trust list(s) of recognized regions (`GET /v1/trust-list`): their listed
+        /// roots become anchors, judged by the services' status history.
+        #[arg(long = "trust-list", num_args = 1.., requires = "trust_pins")]
+        trust_lists: Vec<PathBuf>,
+        /// SHA-256 (hex) of a certificate allowed to sign those lists.
+        #[arg(long = "trust-pin", num_args = 1..)]
+        trust_pins: Vec<String>,
     },
     /// Sign any file with a detached CMS signature (.p7s): SM2 per GB/T 35275 or P-256.
     Sign {
@@ -1590,6 +1597,8 @@ fn verify_file(cmd: Command) -> i32 {
         crls,
         no_revocation,
         json,
+        trust_lists,
+        trust_pins,
     } = cmd
     else {
         return 3;
@@ -1606,9 +1615,38 @@ fn verify_file(cmd: Command) -> i32 {
             .into_iter()
             .next()
             .ok_or("empty file")?;
-        let anchors = load_all(&anchors)?;
-        let intermediates = load_all(&intermediates)?;
+        let mut anchors = load_all(&anchors)?;
+        let mut intermediates = load_all(&intermediates)?;
         let crls = load_all(&crls)?;
+        let offline = if trust_lists.is_empty() {
+            None
+        } else {
+            let mut pins = Vec::new();
+            for p in &trust_pins {
+                pins.push(
+                    hex::decode(p.trim())
+                        .ok()
+                        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                        .ok_or(format!("--trust-pin {p}: not a SHA-256 in hex"))?,
+                );
+            }
+            let mut signed = Vec::new();
+            for f in &trust_lists {
+                signed.push(
+                    std::fs::read(f).map_err(|e| format!("cannot read {}: {e}", f.display()))?,
+                );
+            }
+            let t =
+                crate::trust::offline::OfflineTrust::load(&signed, &pins, crate::clock::now_secs())
+                    .map_err(|e| format!("trust list: {e}"))?;
+            let (a, i) = crate::verify::hook::TrustSource::anchors(&t);
+            anchors.extend(a);
+            intermediates.extend(i);
+            Some(t)
+        };
+        let trust = offline
+            .as_ref()
+            .map(|t| t as &dyn crate::verify::hook::TrustSource);
         let revocation = if no_revocation {
             crate::verify::path::RevocationMode::Off
         } else {
@@ -1635,7 +1673,7 @@ fn verify_file(cmd: Command) -> i32 {
                 ocsp: vec![],
                 revocation,
                 maker_eku: None,
-                trust: None,
+                trust,
                 registry: None,
                 data: None,
                 now: crate::clock::now_secs(),
@@ -1686,7 +1724,7 @@ fn verify_file(cmd: Command) -> i32 {
                 ocsp: vec![],
                 revocation,
                 maker_eku: None,
-                trust: None,
+                trust,
                 registry: None,
                 data: data.as_deref(),
                 now: crate::clock::now_secs(),
@@ -1723,14 +1761,27 @@ fn verify_file(cmd: Command) -> i32 {
             ));
         }
         if crate::document::cms::embedded_content(&obj).is_ok() {
-            let r = crate::document::cms::verify_with_chain(
+            let opts = crate::seal::service::VerifyOptions {
+                anchors,
+                intermediates,
+                crls,
+                ocsp: vec![],
+                revocation,
+                maker_eku: None,
+                trust,
+                registry: None,
+                data: None,
+                now: crate::clock::now_secs(),
+            };
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            let r = rt.block_on(crate::document::cms::verify_with_options(
                 &obj,
                 data.as_deref().unwrap_or_default(),
-                &anchors,
-                &crls,
-                crate::clock::now_secs(),
-                revocation,
-            );
+                &opts,
+            ));
             let summary = format!(
                 "{}{}  (CMS) {}",
                 name(r.indication),
@@ -1756,9 +1807,17 @@ fn verify_file(cmd: Command) -> i32 {
             input.intermediates = intermediates;
             input.crls = crls;
             input.revocation = revocation;
-            let r = crate::verify::path::Validator::new().validate(&input);
+            let mut r = crate::verify::path::Validator::new().validate(&input);
+            if let Some(t) = trust {
+                t.review(
+                    &mut r,
+                    &input.target,
+                    input.time,
+                    crate::verify::hook::ChainRole::Signer,
+                );
+            }
             let summary = format!(
-                "{}{}  (certificate){}",
+                "{}{}  (certificate){}{}",
                 name(r.indication),
                 r.sub_indication
                     .map(|s| format!(
@@ -1772,6 +1831,10 @@ fn verify_file(cmd: Command) -> i32 {
                 r.failure
                     .as_ref()
                     .map(|f| format!("\n  {}", f.rule))
+                    .unwrap_or_default(),
+                r.recognition
+                    .as_ref()
+                    .map(|g| format!("\n  {}", g.summary))
                     .unwrap_or_default()
             );
             return Ok((

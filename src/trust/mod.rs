@@ -7,6 +7,7 @@
 
 pub mod fetch;
 pub mod list;
+pub mod offline;
 pub mod peers;
 pub mod publish;
 

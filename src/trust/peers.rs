@@ -716,6 +716,166 @@ fn fail_review(r: &mut Report, indication: Indication, sub: SubIndication, rule:
     }
 }
 
+/// What a chain anchored by a listed root is judged against.
+pub(crate) struct Judged<'a> {
+    pub(crate) target: &'a [u8],
+    pub(crate) at: i64,
+    pub(crate) role: ChainRole,
+    pub(crate) anchor: &'a str,
+    pub(crate) peer: &'a PeerConfig,
+    pub(crate) list: &'a TrustList,
+    pub(crate) freshness: Freshness,
+    pub(crate) grace: i64,
+    pub(crate) assurance: Option<String>,
+}
+
+/// Fill the recognition of a report whose anchor is a root listed in `j.list`, and fail it when
+/// the list is expired, the object is not accepted from that region, or a service (root, listed
+/// issuing CA, seal maker or TSU) was not granted at `j.at`.
+pub(crate) fn review_against(report: &mut Report, j: &Judged<'_>) {
+    let l = j.list;
+    let root = l.services.iter().find(|s| {
+        s.kind == ServiceKind::RootCa
+            && s.certificates_der()
+                .iter()
+                .any(|c| hex::encode(crate::crypto::sha256(c)) == j.anchor)
+    });
+    let root_status = root.and_then(|s| s.status_at(j.at));
+    let assurance = j.assurance.clone();
+    let status_name = |s: Option<ServiceStatus>| match s {
+        Some(ServiceStatus::Granted) => "granted",
+        Some(ServiceStatus::Withdrawn) => "withdrawn",
+        None => "not yet listed",
+    };
+    report.recognition = Some(Recognition {
+        region: l.region.code.clone(),
+        region_name: l.region.name.clone(),
+        via: "trust-list".into(),
+        list_sequence: Some(l.sequence),
+        service: root.map(|s| s.id.clone()),
+        service_status: Some(status_name(root_status).into()),
+        summary: format!(
+            "recognized via region {} trust list #{} (service {}, {} at {}){}",
+            l.region.code,
+            l.sequence,
+            root.map(|s| s.id.as_str()).unwrap_or("?"),
+            status_name(root_status),
+            crate::clock::rfc3339(j.at),
+            assurance
+                .as_deref()
+                .map(|a| format!(", assurance {a}"))
+                .unwrap_or_default()
+        ),
+        assurance,
+    });
+    let region = &l.region.code;
+    match j.freshness {
+        Freshness::Expired => {
+            return fail_review(
+                report,
+                Indication::Indeterminate,
+                SubIndication::TryLater,
+                format!(
+                    "the trust list of region {region} (#{}) expired at {} (+{} s grace) and no newer one could be obtained",
+                    l.sequence, l.next_update, j.grace
+                ),
+            );
+        }
+        Freshness::Fresh | Freshness::Stale | Freshness::NeverSynced => {}
+    }
+    let needed = match j.role {
+        ChainRole::SealMaker => Accept::Seals,
+        ChainRole::Signer | ChainRole::Tsu => Accept::Certificates,
+    };
+    // A timestamp from a recognized region is accepted whatever else is.
+    let accepted =
+        j.peer.accept.contains(&needed) || (j.role == ChainRole::Tsu && !j.peer.accept.is_empty());
+    if !accepted {
+        return fail_review(
+            report,
+            Indication::TotalFailed,
+            SubIndication::ChainConstraintsFailure,
+            format!("{needed:?} of region {region} are not recognized here (trust.toml)"),
+        );
+    }
+    if root_status != Some(ServiceStatus::Granted) {
+        return fail_review(
+            report,
+            Indication::TotalFailed,
+            SubIndication::ChainConstraintsFailure,
+            format!(
+                "root CA service of region {region} was {} at {} (trust list #{})",
+                status_name(root_status),
+                crate::clock::rfc3339(j.at),
+                l.sequence
+            ),
+        );
+    }
+    // Every CA of the path that the list names as a service (issuing CAs) must have been
+    // granted at that time too.
+    for c in &report.path {
+        let listed = l.services.iter().find(|s| {
+            s.kind == ServiceKind::IssuingCa
+                && s.certificates_der()
+                    .iter()
+                    .any(|d| hex::encode(crate::crypto::sha256(d)) == c.sha256)
+        });
+        if let Some(svc) = listed {
+            let st = svc.status_at(j.at);
+            if st != Some(ServiceStatus::Granted) {
+                return fail_review(
+                    report,
+                    Indication::TotalFailed,
+                    SubIndication::ChainConstraintsFailure,
+                    format!(
+                        "issuing CA service {} of region {region} was {} at {} (trust list #{})",
+                        svc.id,
+                        status_name(st),
+                        crate::clock::rfc3339(j.at),
+                        l.sequence
+                    ),
+                );
+            }
+        }
+    }
+    let kind = match j.role {
+        ChainRole::SealMaker => Some(ServiceKind::SealMaker),
+        ChainRole::Tsu => Some(ServiceKind::Tsu),
+        ChainRole::Signer => None,
+    };
+    if let Some(kind) = kind {
+        let svc = l.services.iter().find(|s| {
+            s.kind == kind
+                && s.certificates_der()
+                    .iter()
+                    .any(|c| c.as_slice() == j.target)
+        });
+        let st = svc.and_then(|s| s.status_at(j.at));
+        if st != Some(ServiceStatus::Granted) {
+            fail_review(
+                report,
+                Indication::TotalFailed,
+                SubIndication::ChainConstraintsFailure,
+                match svc {
+                    None => format!(
+                        "the certificate is not a {} service in region {region}'s trust list #{}",
+                        kind.as_str(),
+                        l.sequence
+                    ),
+                    Some(s) => format!(
+                        "{} service {} of region {region} was {} at {} (trust list #{})",
+                        kind.as_str(),
+                        s.id,
+                        status_name(st),
+                        crate::clock::rfc3339(j.at),
+                        l.sequence
+                    ),
+                },
+            );
+        }
+    }
+}
+
 #[async_trait::async_trait]
 impl TrustSource for Federation {
     fn anchors(&self) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
@@ -846,144 +1006,20 @@ impl TrustSource for Federation {
             );
         };
         let now = self.clock.now();
-        let l = &cur.list;
-        let root = l.services.iter().find(|s| {
-            s.kind == ServiceKind::RootCa
-                && s.certificates_der()
-                    .iter()
-                    .any(|c| hex::encode(crate::crypto::sha256(c)) == anchor)
-        });
-        let root_status = root.and_then(|s| s.status_at(at));
-        let assurance = self.assurance(Some(&peer), target);
-        let status_name = |s: Option<ServiceStatus>| match s {
-            Some(ServiceStatus::Granted) => "granted",
-            Some(ServiceStatus::Withdrawn) => "withdrawn",
-            None => "not yet listed",
-        };
-        report.recognition = Some(Recognition {
-            region: l.region.code.clone(),
-            region_name: l.region.name.clone(),
-            via: "trust-list".into(),
-            list_sequence: Some(l.sequence),
-            service: root.map(|s| s.id.clone()),
-            service_status: Some(status_name(root_status).into()),
-            summary: format!(
-                "recognized via region {} trust list #{} (service {}, {} at {}){}",
-                l.region.code,
-                l.sequence,
-                root.map(|s| s.id.as_str()).unwrap_or("?"),
-                status_name(root_status),
-                crate::clock::rfc3339(at),
-                assurance
-                    .as_deref()
-                    .map(|a| format!(", assurance {a}"))
-                    .unwrap_or_default()
-            ),
-            assurance,
-        });
-        let region = &l.region.code;
-        match self.freshness(Some(&cur), now) {
-            Freshness::Expired => {
-                return fail_review(
-                    report,
-                    Indication::Indeterminate,
-                    SubIndication::TryLater,
-                    format!(
-                        "the trust list of region {region} (#{}) expired at {} (+{} s grace) and no newer one could be obtained",
-                        l.sequence, l.next_update, self.config.sync.grace_seconds
-                    ),
-                );
-            }
-            Freshness::Fresh | Freshness::Stale | Freshness::NeverSynced => {}
-        }
-        let needed = match role {
-            ChainRole::SealMaker => Accept::Seals,
-            ChainRole::Signer | ChainRole::Tsu => Accept::Certificates,
-        };
-        // A timestamp from a recognized region is accepted whatever else is.
-        let accepted =
-            peer.accept.contains(&needed) || (role == ChainRole::Tsu && !peer.accept.is_empty());
-        if !accepted {
-            return fail_review(
-                report,
-                Indication::TotalFailed,
-                SubIndication::ChainConstraintsFailure,
-                format!("{needed:?} of region {region} are not recognized here (trust.toml)"),
-            );
-        }
-        if root_status != Some(ServiceStatus::Granted) {
-            return fail_review(
-                report,
-                Indication::TotalFailed,
-                SubIndication::ChainConstraintsFailure,
-                format!(
-                    "root CA service of region {region} was {} at {} (trust list #{})",
-                    status_name(root_status),
-                    crate::clock::rfc3339(at),
-                    l.sequence
-                ),
-            );
-        }
-        // Every CA of the path that the list names as a service (issuing CAs) must have been
-        // granted at that time too.
-        for c in &report.path {
-            let listed = l.services.iter().find(|s| {
-                s.kind == ServiceKind::IssuingCa
-                    && s.certificates_der()
-                        .iter()
-                        .any(|d| hex::encode(crate::crypto::sha256(d)) == c.sha256)
-            });
-            if let Some(svc) = listed {
-                let st = svc.status_at(at);
-                if st != Some(ServiceStatus::Granted) {
-                    return fail_review(
-                        report,
-                        Indication::TotalFailed,
-                        SubIndication::ChainConstraintsFailure,
-                        format!(
-                            "issuing CA service {} of region {region} was {} at {} (trust list #{})",
-                            svc.id,
-                            status_name(st),
-                            crate::clock::rfc3339(at),
-                            l.sequence
-                        ),
-                    );
-                }
-            }
-        }
-        let kind = match role {
-            ChainRole::SealMaker => Some(ServiceKind::SealMaker),
-            ChainRole::Tsu => Some(ServiceKind::Tsu),
-            ChainRole::Signer => None,
-        };
-        if let Some(kind) = kind {
-            let svc = l.services.iter().find(|s| {
-                s.kind == kind && s.certificates_der().iter().any(|c| c.as_slice() == target)
-            });
-            let st = svc.and_then(|s| s.status_at(at));
-            if st != Some(ServiceStatus::Granted) {
-                fail_review(
-                    report,
-                    Indication::TotalFailed,
-                    SubIndication::ChainConstraintsFailure,
-                    match svc {
-                        None => format!(
-                            "the certificate is not a {} service in region {region}'s trust list #{}",
-                            kind.as_str(),
-                            l.sequence
-                        ),
-                        Some(s) => format!(
-                            "{} service {} of region {region} was {} at {} (trust list #{})",
-                            kind.as_str(),
-                            s.id,
-                            status_name(st),
-                            crate::clock::rfc3339(at),
-                            l.sequence
-                        ),
-                    },
-                );
-            }
-        }
+        review_against(
+            report,
+            &Judged {
+                target,
+                at,
+                role,
+                anchor: &anchor,
+                peer: &peer,
+                list: &cur.list,
+                freshness: self.freshness(Some(&cur), now),
+                grace: self.config.sync.grace_seconds,
+                assurance: self.assurance(Some(&peer), target),
+            },
+        );
     }
 }
 
