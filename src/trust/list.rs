@@ -266,13 +266,6 @@ impl TrustList {
         parse_time(&self.next_update).unwrap_or(0)
     }
 
-    /// The service whose certificates include `cert_der`.
-    pub fn service_with_cert(&self, cert_der: &[u8]) -> Option<&Service> {
-        self.services
-            .iter()
-            .find(|s| s.certificates_der().iter().any(|c| c == cert_der))
-    }
-
     /// Every supply point URL of the list (the only URLs fetched for this region).
     pub fn supply_points(&self) -> std::collections::BTreeSet<String> {
         self.services
@@ -438,6 +431,20 @@ pub fn sign_with_chain(
         .map_err(|e| ListError::Sign(e.to_string()))
 }
 
+/// A certificate of a verified list, decoded and hashed once (lists are consulted on every
+/// verification).
+#[derive(Clone, Debug)]
+pub struct ListedCert {
+    /// Index of its service in `list.services`.
+    pub service: usize,
+    /// The service's kind.
+    pub kind: ServiceKind,
+    /// DER.
+    pub der: Vec<u8>,
+    /// SHA-256 of the DER (hex).
+    pub sha256: String,
+}
+
 /// A signed list whose signature verified and whose signer is pinned.
 #[derive(Clone, Debug)]
 pub struct VerifiedList {
@@ -447,6 +454,69 @@ pub struct VerifiedList {
     pub signer_sha256: String,
     /// The exact signed bytes (CMS DER).
     pub signed: Vec<u8>,
+    /// Every certificate of every service.
+    pub certs: Vec<ListedCert>,
+    /// Every supply point URL (the only URLs fetched for this region).
+    pub supply_points: std::collections::BTreeSet<String>,
+}
+
+impl VerifiedList {
+    fn new(list: TrustList, signer_sha256: String, signed: Vec<u8>) -> Self {
+        let certs = list
+            .services
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| {
+                s.certificates_der().into_iter().map(move |der| ListedCert {
+                    service: i,
+                    kind: s.kind,
+                    sha256: hex::encode(crate::crypto::sha256(&der)),
+                    der,
+                })
+            })
+            .collect();
+        let supply_points = list.supply_points();
+        VerifiedList {
+            list,
+            signer_sha256,
+            signed,
+            certs,
+            supply_points,
+        }
+    }
+
+    /// Add the listed roots accepted by `root_ok` to `anchors` and the issuing CAs to
+    /// `intermediates`.
+    pub fn anchors_into(
+        &self,
+        anchors: &mut Vec<Vec<u8>>,
+        intermediates: &mut Vec<Vec<u8>>,
+        root_ok: impl Fn(&ListedCert) -> bool,
+    ) {
+        for c in &self.certs {
+            match c.kind {
+                ServiceKind::RootCa if root_ok(c) => anchors.push(c.der.clone()),
+                ServiceKind::IssuingCa => intermediates.push(c.der.clone()),
+                _ => {}
+            }
+        }
+    }
+
+    /// The certificates of services of `kind`.
+    pub fn certs_of(&self, kind: ServiceKind) -> impl Iterator<Item = &ListedCert> {
+        self.certs.iter().filter(move |c| c.kind == kind)
+    }
+
+    /// The service of `kind` with a certificate matching `pred`.
+    pub fn service_where(
+        &self,
+        kind: ServiceKind,
+        pred: impl Fn(&ListedCert) -> bool,
+    ) -> Option<&Service> {
+        self.certs_of(kind)
+            .find(|c| pred(c))
+            .map(|c| &self.list.services[c.service])
+    }
 }
 
 /// Verify a signed list: CMS signature over the embedded content, signer certificate pinned
@@ -473,11 +543,7 @@ pub fn verify_signed(
         .map_err(|e| ListError::Signature(e.to_string()))?
         .ok_or_else(|| ListError::Malformed("the CMS carries no content".into()))?;
     let list = TrustList::from_json(&content)?;
-    Ok(VerifiedList {
-        list,
-        signer_sha256: hex::encode(fp),
-        signed: signed.to_vec(),
-    })
+    Ok(VerifiedList::new(list, hex::encode(fp), signed.to_vec()))
 }
 
 #[cfg(test)]

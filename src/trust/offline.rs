@@ -52,13 +52,7 @@ impl TrustSource for OfflineTrust {
     fn anchors(&self) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
         let (mut anchors, mut inter) = (vec![], vec![]);
         for (_, v) in &self.lists {
-            for s in &v.list.services {
-                match s.kind {
-                    ServiceKind::RootCa => anchors.extend(s.certificates_der()),
-                    ServiceKind::IssuingCa => inter.extend(s.certificates_der()),
-                    _ => {}
-                }
-            }
+            v.anchors_into(&mut anchors, &mut inter, |_| true);
         }
         (anchors, inter)
     }
@@ -72,14 +66,11 @@ impl TrustSource for OfflineTrust {
             return;
         };
         // Anchors given with --anchor are the caller's own business.
-        let Some((peer, v)) = self.lists.iter().find(|(_, v)| {
-            v.list.services.iter().any(|s| {
-                s.kind == ServiceKind::RootCa
-                    && s.certificates_der()
-                        .iter()
-                        .any(|c| hex::encode(crate::crypto::sha256(c)) == anchor)
-            })
-        }) else {
+        let Some((peer, v)) = self
+            .lists
+            .iter()
+            .find(|(_, v)| v.certs_of(ServiceKind::RootCa).any(|c| c.sha256 == anchor))
+        else {
             return;
         };
         review_against(
@@ -90,7 +81,7 @@ impl TrustSource for OfflineTrust {
                 role,
                 anchor: &anchor,
                 peer,
-                list: &v.list,
+                list: v,
                 freshness: Freshness::Fresh,
                 grace: 0,
                 assurance: None,

@@ -142,14 +142,13 @@ pub struct PeerConfig {
 }
 
 impl PeerConfig {
-    /// Whether a root CA certificate of this peer's list may anchor paths.
-    fn root_allowed(&self, cert: &[u8]) -> bool {
-        self.root_sha256.is_empty() || {
-            let fp = hex::encode(crate::crypto::sha256(cert));
-            self.root_sha256
+    /// Whether a root CA certificate (by SHA-256, hex) of this peer's list may anchor paths.
+    fn root_allowed(&self, sha256: &str) -> bool {
+        self.root_sha256.is_empty()
+            || self
+                .root_sha256
                 .iter()
-                .any(|p| p.trim().eq_ignore_ascii_case(&fp))
-        }
+                .any(|p| p.trim().eq_ignore_ascii_case(sha256))
     }
 }
 
@@ -666,13 +665,10 @@ impl Federation {
         let peers = self.peers.read().ok()?;
         peers.values().find_map(|st| {
             let cur = st.current.clone()?;
-            let hit = cur.list.services.iter().any(|s| {
-                s.kind == ServiceKind::RootCa
-                    && s.certificates_der().iter().any(|c| {
-                        hex::encode(crate::crypto::sha256(c)) == anchor_sha256
-                            && st.config.root_allowed(c)
-                    })
-            });
+            let hit = st.config.root_allowed(anchor_sha256)
+                && cur
+                    .certs_of(ServiceKind::RootCa)
+                    .any(|c| c.sha256 == anchor_sha256);
             hit.then(|| (st.config.clone(), cur))
         })
     }
@@ -723,7 +719,7 @@ pub(crate) struct Judged<'a> {
     pub(crate) role: ChainRole,
     pub(crate) anchor: &'a str,
     pub(crate) peer: &'a PeerConfig,
-    pub(crate) list: &'a TrustList,
+    pub(crate) list: &'a VerifiedList,
     pub(crate) freshness: Freshness,
     pub(crate) grace: i64,
     pub(crate) assurance: Option<String>,
@@ -733,13 +729,10 @@ pub(crate) struct Judged<'a> {
 /// the list is expired, the object is not accepted from that region, or a service (root, listed
 /// issuing CA, seal maker or TSU) was not granted at `j.at`.
 pub(crate) fn review_against(report: &mut Report, j: &Judged<'_>) {
-    let l = j.list;
-    let root = l.services.iter().find(|s| {
-        s.kind == ServiceKind::RootCa
-            && s.certificates_der()
-                .iter()
-                .any(|c| hex::encode(crate::crypto::sha256(c)) == j.anchor)
-    });
+    let l = &j.list.list;
+    let root = j
+        .list
+        .service_where(ServiceKind::RootCa, |c| c.sha256 == j.anchor);
     let root_status = root.and_then(|s| s.status_at(j.at));
     let assurance = j.assurance.clone();
     let status_name = |s: Option<ServiceStatus>| match s {
@@ -814,12 +807,9 @@ pub(crate) fn review_against(report: &mut Report, j: &Judged<'_>) {
     // Every CA of the path that the list names as a service (issuing CAs) must have been
     // granted at that time too.
     for c in &report.path {
-        let listed = l.services.iter().find(|s| {
-            s.kind == ServiceKind::IssuingCa
-                && s.certificates_der()
-                    .iter()
-                    .any(|d| hex::encode(crate::crypto::sha256(d)) == c.sha256)
-        });
+        let listed = j
+            .list
+            .service_where(ServiceKind::IssuingCa, |d| d.sha256 == c.sha256);
         if let Some(svc) = listed {
             let st = svc.status_at(j.at);
             if st != Some(ServiceStatus::Granted) {
@@ -844,12 +834,7 @@ pub(crate) fn review_against(report: &mut Report, j: &Judged<'_>) {
         ChainRole::Signer => None,
     };
     if let Some(kind) = kind {
-        let svc = l.services.iter().find(|s| {
-            s.kind == kind
-                && s.certificates_der()
-                    .iter()
-                    .any(|c| c.as_slice() == j.target)
-        });
+        let svc = j.list.service_where(kind, |c| c.der == j.target);
         let st = svc.and_then(|s| s.status_at(j.at));
         if st != Some(ServiceStatus::Granted) {
             fail_review(
@@ -885,17 +870,9 @@ impl TrustSource for Federation {
         };
         for st in peers.values() {
             let Some(cur) = &st.current else { continue };
-            for s in &cur.list.services {
-                match s.kind {
-                    ServiceKind::RootCa => anchors.extend(
-                        s.certificates_der()
-                            .into_iter()
-                            .filter(|c| st.config.root_allowed(c)),
-                    ),
-                    ServiceKind::IssuingCa => inter.extend(s.certificates_der()),
-                    _ => {}
-                }
-            }
+            cur.anchors_into(&mut anchors, &mut inter, |c| {
+                st.config.root_allowed(&c.sha256)
+            });
         }
         (anchors, inter)
     }
@@ -912,11 +889,10 @@ impl TrustSource for Federation {
             peers.values().find_map(|st| {
                 let cur = st.current.clone()?;
                 let pool: Vec<Vec<u8>> = cur
-                    .list
-                    .services
+                    .certs
                     .iter()
-                    .filter(|s| matches!(s.kind, ServiceKind::RootCa | ServiceKind::IssuingCa))
-                    .flat_map(|s| s.certificates_der())
+                    .filter(|c| matches!(c.kind, ServiceKind::RootCa | ServiceKind::IssuingCa))
+                    .map(|c| c.der.clone())
                     .collect();
                 let issued_here = pool.iter().any(|c| {
                     crate::verify::cert::Cert::from_der(c)
@@ -928,7 +904,7 @@ impl TrustSource for Federation {
         let Some((region, cur, pool)) = found else {
             return Gathered::default();
         };
-        let allowed = cur.list.supply_points();
+        let allowed = &cur.supply_points;
         let g = self
             .fetcher
             .gather(target, &pool, &|u: &str| allowed.contains(u))
@@ -1014,7 +990,7 @@ impl TrustSource for Federation {
                 role,
                 anchor: &anchor,
                 peer: &peer,
-                list: &cur.list,
+                list: &cur,
                 freshness: self.freshness(Some(&cur), now),
                 grace: self.config.sync.grace_seconds,
                 assurance: self.assurance(Some(&peer), target),
