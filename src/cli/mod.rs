@@ -1664,24 +1664,27 @@ fn verify_file(cmd: Command) -> i32 {
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default()
         };
-        if obj.starts_with(b"PK") || obj.windows(4).take(1 << 16).any(|w| w == b"PK\x03\x04") {
-            // An OFD package.
-            let opts = crate::seal::service::VerifyOptions {
-                anchors,
-                intermediates,
-                crls,
-                ocsp: vec![],
-                revocation,
-                maker_eku: None,
-                trust,
-                registry: None,
-                data: None,
-                now: crate::clock::now_secs(),
-            };
-            let rt = tokio::runtime::Builder::new_current_thread()
+        let mut opts = crate::seal::service::VerifyOptions {
+            anchors,
+            intermediates,
+            crls,
+            ocsp: vec![],
+            revocation,
+            maker_eku: None,
+            trust,
+            registry: None,
+            data: None,
+            now: crate::clock::now_secs(),
+        };
+        let runtime = || {
+            tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| e.to_string())
+        };
+        if obj.starts_with(b"PK") || obj.windows(4).take(1 << 16).any(|w| w == b"PK\x03\x04") {
+            // An OFD package.
+            let rt = runtime()?;
             let r = rt.block_on(crate::document::ofd::verify(&obj, &opts));
             let mut summary = format!(
                 "{}{}  (OFD, {} signature(s)) {}",
@@ -1717,22 +1720,8 @@ fn verify_file(cmd: Command) -> i32 {
             ));
         }
         if !matches!(crate::seal::detect(&obj), crate::seal::Detected::Unknown(_)) {
-            let opts = crate::seal::service::VerifyOptions {
-                anchors,
-                intermediates,
-                crls,
-                ocsp: vec![],
-                revocation,
-                maker_eku: None,
-                trust,
-                registry: None,
-                data: data.as_deref(),
-                now: crate::clock::now_secs(),
-            };
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())?;
+            opts.data = data.as_deref();
+            let rt = runtime()?;
             let r = rt.block_on(crate::seal::service::verify(&obj, &opts));
             let mut summary = format!(
                 "{}{}  ({})",
@@ -1761,22 +1750,7 @@ fn verify_file(cmd: Command) -> i32 {
             ));
         }
         if crate::document::cms::embedded_content(&obj).is_ok() {
-            let opts = crate::seal::service::VerifyOptions {
-                anchors,
-                intermediates,
-                crls,
-                ocsp: vec![],
-                revocation,
-                maker_eku: None,
-                trust,
-                registry: None,
-                data: None,
-                now: crate::clock::now_secs(),
-            };
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())?;
+            let rt = runtime()?;
             let r = rt.block_on(crate::document::cms::verify_with_options(
                 &obj,
                 data.as_deref().unwrap_or_default(),
@@ -1803,9 +1777,9 @@ fn verify_file(cmd: Command) -> i32 {
             ));
         }
         if crate::verify::cert::Cert::from_der(&obj).is_ok() {
-            let mut input = crate::verify::path::Input::new(obj, anchors, crate::clock::now_secs());
-            input.intermediates = intermediates;
-            input.crls = crls;
+            let mut input = crate::verify::path::Input::new(obj, opts.anchors, opts.now);
+            input.intermediates = opts.intermediates;
+            input.crls = opts.crls;
             input.revocation = revocation;
             let mut r = crate::verify::path::Validator::new().validate(&input);
             if let Some(t) = trust {
