@@ -407,6 +407,40 @@ fn self_signed(c: &Cert) -> bool {
         }
 }
 
+/// Try `urls` in order with `fetch` until one answers. Each attempt leaves a note in `parts`
+/// (`{kind} {url}: fetched`, `… served from cache, fetched N s ago`, or `{kind} {error}`); the
+/// first answer is returned.
+async fn first_answer<'a, F, Fut>(
+    kind: &str,
+    urls: &'a [String],
+    parts: &mut Vec<String>,
+    now: i64,
+    mut fetch: F,
+) -> Option<Vec<u8>>
+where
+    F: FnMut(&'a str) -> Fut,
+    Fut: Future<Output = Result<Fetched, FetchError>>,
+{
+    for u in urls {
+        match fetch(u).await {
+            Ok(f) => {
+                let origin = if f.from_cache {
+                    format!(
+                        "served from cache, fetched {} s ago",
+                        (now - f.fetched_at).max(0)
+                    )
+                } else {
+                    "fetched".to_string()
+                };
+                parts.push(format!("{kind} {u}: {origin}"));
+                return Some(f.der);
+            }
+            Err(e) => parts.push(format!("{kind} {e}")),
+        }
+    }
+    None
+}
+
 fn push_unique(list: &mut Vec<Vec<u8>>, der_bytes: Vec<u8>) {
     if !list.contains(&der_bytes) {
         list.push(der_bytes);
@@ -748,16 +782,6 @@ impl RevocationFetcher {
                 continue;
             }
             let now = crate::clock::now_secs();
-            let origin = |f: &Fetched| {
-                if f.from_cache {
-                    format!(
-                        "served from cache, fetched {} s ago",
-                        (now - f.fetched_at).max(0)
-                    )
-                } else {
-                    "fetched".to_string()
-                }
-            };
             let checked = |u: &str| -> Result<hyper::Uri, FetchError> {
                 match verdicts.get(u) {
                     Some(Ok(uri)) => Ok(uri.clone()),
@@ -772,20 +796,14 @@ impl RevocationFetcher {
                     if p.ocsp.is_empty() {
                         parts.push("no OCSP responder in the certificate".into());
                     }
-                    for u in &p.ocsp {
-                        let r = match checked(u) {
-                            Ok(uri) => self.fetch_ocsp(u, uri, &p.cert, i).await,
-                            Err(e) => Err(e),
-                        };
-                        match r {
-                            Ok(f) => {
-                                parts.push(format!("OCSP {u}: {}", origin(&f)));
-                                push_unique(&mut out.ocsp, f.der);
-                                done = true;
-                                break;
-                            }
-                            Err(e) => parts.push(format!("OCSP {e}")),
-                        }
+                    let cert = &p.cert;
+                    let got = first_answer("OCSP", &p.ocsp, &mut parts, now, |u| async move {
+                        self.fetch_ocsp(u, checked(u)?, cert, i).await
+                    })
+                    .await;
+                    if let Some(der_bytes) = got {
+                        push_unique(&mut out.ocsp, der_bytes);
+                        done = true;
                     }
                 }
                 None if !p.ocsp.is_empty() => parts.push(format!(
@@ -803,20 +821,14 @@ impl RevocationFetcher {
                         break;
                     }
                     for alternatives in lists {
-                        for u in alternatives {
-                            let r = match checked(u) {
-                                Ok(uri) => self.fetch_crl(u, uri).await,
-                                Err(e) => Err(e),
-                            };
-                            match r {
-                                Ok(f) => {
-                                    parts.push(format!("{kind} {u}: {}", origin(&f)));
-                                    push_unique(&mut out.crls, f.der);
-                                    done = true;
-                                    break;
-                                }
-                                Err(e) => parts.push(format!("{kind} {e}")),
-                            }
+                        let got =
+                            first_answer(kind, alternatives, &mut parts, now, |u| async move {
+                                self.fetch_crl(u, checked(u)?).await
+                            })
+                            .await;
+                        if let Some(der_bytes) = got {
+                            push_unique(&mut out.crls, der_bytes);
+                            done = true;
                         }
                     }
                 }
