@@ -630,20 +630,23 @@ fn trust_list_verifies_with_openssl() {
     );
     let shown: Value = serde_json::from_slice(&shown.stdout).unwrap();
     let content = tmp.path().join("content.json");
-    let o = openssl(&[
-        "cms",
-        "-verify",
-        "-inform",
-        "DER",
-        "-in",
-        cms.to_str().unwrap(),
-        "-CAfile",
-        dir.join("ca/p256-root.pem").to_str().unwrap(),
-        "-purpose",
-        "any",
-        "-out",
-        content.to_str().unwrap(),
-    ]);
+    let cms_verify = || {
+        openssl(&[
+            "cms",
+            "-verify",
+            "-inform",
+            "DER",
+            "-in",
+            cms.to_str().unwrap(),
+            "-CAfile",
+            dir.join("ca/p256-root.pem").to_str().unwrap(),
+            "-purpose",
+            "any",
+            "-out",
+            content.to_str().unwrap(),
+        ])
+    };
+    let o = cms_verify();
     assert!(
         o.status.success(),
         "openssl cms -verify: {}",
@@ -656,21 +659,7 @@ fn trust_list_verifies_with_openssl() {
     let at = bad.windows(8).position(|w| w == b"\"region\"").unwrap();
     bad[at + 12] ^= 1;
     std::fs::write(&cms, bad).unwrap();
-    let o = openssl(&[
-        "cms",
-        "-verify",
-        "-inform",
-        "DER",
-        "-in",
-        cms.to_str().unwrap(),
-        "-CAfile",
-        dir.join("ca/p256-root.pem").to_str().unwrap(),
-        "-purpose",
-        "any",
-        "-out",
-        content.to_str().unwrap(),
-    ]);
-    assert!(!o.status.success());
+    assert!(!cms_verify().status.success());
 }
 
 /// A relying party without a yinxin service verifies a certificate of region A offline with
