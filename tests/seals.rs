@@ -557,41 +557,13 @@ fn seal_cli_round_trip() {
         std::fs::write(&p, b).unwrap();
         p
     };
-    w(
-        "org.json",
-        r#"{"name":"盖章单位","credit_code":"91350100M000100Y43"}"#.as_bytes(),
+    let serial = common::http::issue_generated_org(
+        &data,
+        tmp.path(),
+        "盖章单位",
+        "91350100M000100Y43",
+        "signer",
     );
-    w("kp.txt", b"signer-key-passphrase\n");
-    run_ok(
-        yinxin()
-            .args([
-                "issue",
-                "--profile",
-                "organization",
-                "--algorithm",
-                "sm2",
-                "--generate-key",
-                "--data-dir",
-            ])
-            .arg(&data)
-            .arg("--key-passphrase-file")
-            .arg(tmp.path().join("kp.txt"))
-            .arg("--subject")
-            .arg(tmp.path().join("org.json"))
-            .arg("--out")
-            .arg(tmp.path().join("signer")),
-    );
-    let serial = {
-        let o = run_ok(
-            yinxin()
-                .args(["list", "--profile", "organization", "--data-dir"])
-                .arg(&data),
-        );
-        let v: serde_json::Value =
-            serde_json::from_str(String::from_utf8_lossy(&o.stdout).lines().next().unwrap())
-                .unwrap();
-        v["serial"].as_str().unwrap().to_string()
-    };
     let png = w("seal.png", RED_PNG);
     let o = run_ok(
         yinxin()
