@@ -443,6 +443,8 @@ pub struct ListedCert {
     pub der: Vec<u8>,
     /// SHA-256 of the DER (hex).
     pub sha256: String,
+    /// Subject name (`None` when the certificate does not parse).
+    pub subject: Option<x509_cert::name::Name>,
 }
 
 /// A signed list whose signature verified and whose signer is pinned.
@@ -471,6 +473,9 @@ impl VerifiedList {
                     service: i,
                     kind: s.kind,
                     sha256: hex::encode(crate::crypto::sha256(&der)),
+                    subject: crate::verify::cert::Cert::from_der(&der)
+                        .ok()
+                        .map(|c| c.subject),
                     der,
                 })
             })

@@ -888,17 +888,20 @@ impl TrustSource for Federation {
             };
             peers.values().find_map(|st| {
                 let cur = st.current.clone()?;
-                let pool: Vec<Vec<u8>> = cur
-                    .certs
-                    .iter()
-                    .filter(|c| matches!(c.kind, ServiceKind::RootCa | ServiceKind::IssuingCa))
-                    .map(|c| c.der.clone())
-                    .collect();
-                let issued_here = pool.iter().any(|c| {
-                    crate::verify::cert::Cert::from_der(c)
-                        .is_ok_and(|c| crate::verify::cert::names_equal(&c.subject, &t.issuer))
+                let cas = || {
+                    cur.certs
+                        .iter()
+                        .filter(|c| matches!(c.kind, ServiceKind::RootCa | ServiceKind::IssuingCa))
+                };
+                let issued_here = cas().any(|c| {
+                    c.subject
+                        .as_ref()
+                        .is_some_and(|n| crate::verify::cert::names_equal(n, &t.issuer))
                 });
-                issued_here.then(|| (st.config.region.clone(), cur, pool))
+                issued_here.then(|| {
+                    let pool: Vec<Vec<u8>> = cas().map(|c| c.der.clone()).collect();
+                    (st.config.region.clone(), cur.clone(), pool)
+                })
             })
         };
         let Some((region, cur, pool)) = found else {
