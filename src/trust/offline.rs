@@ -37,14 +37,6 @@ impl OfflineTrust {
         }
         Ok(OfflineTrust { lists })
     }
-
-    /// `region #sequence` of every list loaded.
-    pub fn describe(&self) -> Vec<String> {
-        self.lists
-            .iter()
-            .map(|(_, v)| format!("{} #{}", v.list.region.code, v.list.sequence))
-            .collect()
-    }
 }
 
 #[async_trait::async_trait]

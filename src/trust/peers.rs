@@ -8,7 +8,7 @@
 //! A failed fetch never replaces the last good list.
 
 use super::fetch::{FetchConfig, RevocationFetcher};
-use super::list::{self, ListError, ServiceKind, ServiceStatus, TrustList, VerifiedList};
+use super::list::{self, ListError, ServiceKind, ServiceStatus, VerifiedList};
 use super::{PeerListRecord, TrustRepository};
 use crate::verify::hook::{ChainRole, Gathered, TrustSource};
 use crate::verify::report::{Failure, Indication, Recognition, Report, SubIndication};
@@ -615,11 +615,6 @@ impl Federation {
         codes.into_iter().zip(results).collect()
     }
 
-    /// Drop cached revocation data of peers.
-    pub fn clear_revocation_cache(&self) {
-        self.fetcher.clear();
-    }
-
     /// Every peer's state.
     pub fn views(&self) -> Vec<PeerView> {
         let now = self.clock.now();
@@ -1002,26 +997,14 @@ impl TrustSource for Federation {
     }
 }
 
-/// The list in use for a peer (tests, CLI).
-impl Federation {
-    /// The list currently used for `region`.
-    pub fn current(&self, region: &str) -> Option<TrustList> {
-        self.peers
-            .read()
-            .ok()?
-            .get(region)?
-            .current
-            .as_ref()
-            .map(|c| c.list.clone())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     pub(super) use super::*;
     use crate::crypto::{Algorithm, PrivateKey, Signer};
     use crate::pki::cert::{self, CertificateTemplate, NameBuilder, StringKind, attr};
-    use crate::trust::list::{CurrentService, RegionId, SupplyPoints, next_version, sign};
+    use crate::trust::list::{
+        CurrentService, RegionId, SupplyPoints, TrustList, next_version, sign,
+    };
     use crate::verify::report::Indication;
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicI64, Ordering};
