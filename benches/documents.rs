@@ -93,7 +93,7 @@ fn bench(c: &mut Criterion) {
         crls: vec![],
         ocsp: vec![],
         revocation: RevocationMode::Off,
-        maker_eku: None,
+        seal_makers: vec![],
         trust: None,
         registry: None,
         data: None,

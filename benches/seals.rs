@@ -52,7 +52,7 @@ fn bench(c: &mut Criterion) {
         crls: vec![],
         ocsp: vec![],
         revocation: RevocationMode::Off,
-        maker_eku: None,
+        seal_makers: vec![],
         trust: None,
         registry: None,
         data: Some(&data),

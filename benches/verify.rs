@@ -94,6 +94,7 @@ fn bench(c: &mut Criterion) {
             issued.record.der.clone(),
             vec![der("sm2-root")],
             yinxin::clock::now_secs(),
+            yinxin::verify::purpose::Purpose::DocumentSigner,
         );
         input.intermediates = vec![der("sm2-issuing")];
         input.crls = vec![

@@ -144,7 +144,12 @@ fn validate(
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    let mut input = Input::new(target.to_vec(), vec![anchor.to_vec()], now);
+    let mut input = Input::new(
+        target.to_vec(),
+        vec![anchor.to_vec()],
+        now,
+        yinxin::verify::purpose::Purpose::DocumentSigner,
+    );
     input.intermediates = pool.iter().map(|c| c.to_vec()).collect();
     // No CRLs are fetched here (see the module comment).
     input.revocation = RevocationMode::Off;

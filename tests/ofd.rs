@@ -23,7 +23,7 @@ fn opts() -> VerifyOptions<'static> {
         crls: vec![],
         ocsp: vec![],
         revocation: RevocationMode::Off,
-        maker_eku: None,
+        seal_makers: vec![],
         trust: None,
         registry: None,
         data: None,

@@ -102,7 +102,7 @@ impl Env {
             crls: vec![],
             ocsp: vec![],
             revocation: RevocationMode::Off,
-            maker_eku: None,
+            seal_makers: vec![],
             trust: None,
             registry: None,
             data: None,

@@ -31,6 +31,7 @@ pub fn run_case(validator: &Validator, case: &Value) -> (bool, bool, String) {
         read("certs", case["cert"].as_str().unwrap()),
         vec![read("certs", "TrustAnchorRootCertificate.crt")],
         PKITS_TIME,
+        yinxin::verify::purpose::Purpose::DocumentSigner,
     );
     input.intermediates = case["other_certs"]
         .as_array()

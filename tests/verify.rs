@@ -167,7 +167,12 @@ impl Env {
     }
 
     fn input(&self, ee: Vec<u8>) -> Input {
-        let mut i = Input::new(ee, vec![self.root.clone()], yinxin::clock::now_secs());
+        let mut i = Input::new(
+            ee,
+            vec![self.root.clone()],
+            yinxin::clock::now_secs(),
+            yinxin::verify::purpose::Purpose::DocumentSigner,
+        );
         i.intermediates = vec![self.issuing.clone()];
         i
     }
@@ -305,7 +310,7 @@ async fn own_chain(alg: Algorithm) {
     // Wrong key usage for the purpose.
     let mut input = e.input(ee.clone());
     input.crls = crls.clone();
-    input.required_key_usage = yinxin::verify::cert::ku::KEY_ENCIPHERMENT;
+    input.purpose = yinxin::verify::purpose::Purpose::OcspSigner;
     expect(
         &v.validate(&input),
         Indication::TotalFailed,
@@ -520,7 +525,12 @@ async fn mutated_inputs_never_panic_and_stay_in_budget() {
         } else {
             ee.clone()
         };
-        let mut input = Input::new(target, vec![e.root.clone()], yinxin::clock::now_secs());
+        let mut input = Input::new(
+            target,
+            vec![e.root.clone()],
+            yinxin::clock::now_secs(),
+            yinxin::verify::purpose::Purpose::DocumentSigner,
+        );
         let n = rng.next() % 6;
         input.intermediates = (0..n)
             .map(|_| {
@@ -620,7 +630,12 @@ fn anchor_name_constraints_are_enforced_on_request() {
     };
     let v = Validator::new();
     let run = |ee: Vec<u8>, enforce: bool| {
-        let mut i = Input::new(ee, vec![root.clone()], now);
+        let mut i = Input::new(
+            ee,
+            vec![root.clone()],
+            now,
+            yinxin::verify::purpose::Purpose::ServerAuth,
+        );
         i.revocation = RevocationMode::Off;
         i.enforce_anchor_constraints = enforce;
         v.validate(&i)

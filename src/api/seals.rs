@@ -539,12 +539,23 @@ pub async fn complete(
     ))
 }
 
+/// Query parameters of `POST /v1/verify`.
+#[derive(Deserialize)]
+pub struct VerifyQuery {
+    /// For a bare certificate: what it is validated for.
+    #[serde(default)]
+    purpose: Option<String>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct VerifyBody {
     object_base64: String,
     #[serde(default)]
     data_base64: Option<String>,
+    /// For a bare certificate: what it is validated for (default `document-signer`).
+    #[serde(default)]
+    purpose: Option<String>,
 }
 
 /// `POST /v1/verify` (public): a seal or an SES_Signature (JSON with base64, or the raw DER as
@@ -553,6 +564,7 @@ struct VerifyBody {
 pub async fn verify(
     State(s): State<Arc<AppState>>,
     ClientAddr(addr): ClientAddr,
+    axum::extract::Query(query): axum::extract::Query<VerifyQuery>,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
@@ -570,6 +582,7 @@ pub async fn verify(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
+    let mut purpose_name = query.purpose;
     let (object, data) = if ct.starts_with("application/octet-stream") {
         let bytes = axum::body::to_bytes(body, s.limits.body_limit)
             .await
@@ -583,6 +596,9 @@ pub async fn verify(
         (bytes.to_vec(), None)
     } else {
         let b: VerifyBody = super::handlers::read_json(&s, &headers, body).await?;
+        if b.purpose.is_some() {
+            purpose_name = b.purpose.clone();
+        }
         (
             decode_b64("object_base64", &b.object_base64)?,
             b.data_base64
@@ -590,6 +606,12 @@ pub async fn verify(
                 .map(|d| decode_b64("data_base64", d))
                 .transpose()?,
         )
+    };
+    let purpose = match purpose_name.as_deref() {
+        None => crate::verify::purpose::Purpose::DocumentSigner,
+        Some(p) => p.parse().map_err(|e: String| {
+            Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-request", &e)
+        })?,
     };
     let mut crls = Vec::new();
     for ca in s.status.cas() {
@@ -613,7 +635,10 @@ pub async fn verify(
         crls,
         ocsp: vec![],
         revocation: crate::verify::path::RevocationMode::Require,
-        maker_eku: None,
+        seal_makers: federation
+            .as_deref()
+            .map(|f| f.seal_makers())
+            .unwrap_or_default(),
         trust,
         registry: Some(svc.repo.as_ref()),
         data: data.as_deref(),
@@ -622,7 +647,7 @@ pub async fn verify(
     if let Some((cert, chain)) = certificate_of(&object) {
         let mut opts = opts;
         opts.intermediates.extend(chain);
-        let report = verify_certificate(&cert, &opts).await;
+        let report = verify_certificate(&cert, purpose, &opts).await;
         return Ok(ok(
             StatusCode::OK,
             serde_json::to_value(&report).unwrap_or(Value::Null),
@@ -705,8 +730,13 @@ fn certificate_of(object: &[u8]) -> Option<(Vec<u8>, Vec<Vec<u8>>)> {
 
 /// A bare certificate: path validation now, with revocation required, through our anchors
 /// and those of recognized regions; the report says which region anchored it.
-async fn verify_certificate(cert: &[u8], opts: &seals::VerifyOptions<'_>) -> Value {
-    let mut input = crate::verify::path::Input::new(cert.to_vec(), opts.anchors.clone(), opts.now);
+async fn verify_certificate(
+    cert: &[u8],
+    purpose: crate::verify::purpose::Purpose,
+    opts: &seals::VerifyOptions<'_>,
+) -> Value {
+    let mut input =
+        crate::verify::path::Input::new(cert.to_vec(), opts.anchors.clone(), opts.now, purpose);
     input.intermediates = opts.intermediates.clone();
     input.crls = opts.crls.clone();
     input.revocation = opts.revocation;
@@ -719,15 +749,11 @@ async fn verify_certificate(cert: &[u8], opts: &seals::VerifyOptions<'_>) -> Val
     }
     let mut report = crate::verify::path::Validator::shared().validate(&input);
     if let Some(t) = opts.trust {
-        t.review(
-            &mut report,
-            cert,
-            opts.now,
-            crate::verify::hook::ChainRole::Signer,
-        );
+        t.review(&mut report, cert, opts.now, purpose.chain_role());
     }
     let mut v = serde_json::to_value(&report).unwrap_or(Value::Null);
     v["object"] = json!("certificate");
+    v["purpose"] = json!(purpose.name());
     if !notes.is_empty() {
         v["revocation_fetch"] = json!(notes);
     }

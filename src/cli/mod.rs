@@ -207,6 +207,10 @@ enum Command {
         /// Do not check revocation.
         #[arg(long)]
         no_revocation: bool,
+        /// What the certificate is validated for: seal-maker, document-signer, tsu,
+        /// ocsp-signer, trust-list-signer, ca, crl-signer, client-auth, server-auth.
+        #[arg(long, default_value = "document-signer")]
+        purpose: crate::verify::purpose::Purpose,
         /// Print the full JSON report.
         #[arg(long)]
         json: bool,
@@ -246,6 +250,13 @@ enum Command {
         /// SHA-256 (hex) of a certificate allowed to sign those lists.
         #[arg(long = "trust-pin", num_args = 1..)]
         trust_pins: Vec<String>,
+        /// A seal maker's certificate (PEM or DER) recognised as a seal maker although it
+        /// lacks this region's seal-making EKU (e.g. another vendor's maker).
+        #[arg(long = "seal-maker", num_args = 1..)]
+        seal_makers: Vec<PathBuf>,
+        /// For a bare certificate: what it is validated for (see verify-chain --purpose).
+        #[arg(long, default_value = "document-signer")]
+        purpose: crate::verify::purpose::Purpose,
     },
     /// Sign any file with a detached CMS signature (.p7s): SM2 per GB/T 35275 or P-256.
     Sign {
@@ -1599,6 +1610,8 @@ fn verify_file(cmd: Command) -> i32 {
         json,
         trust_lists,
         trust_pins,
+        seal_makers,
+        purpose,
     } = cmd
     else {
         return 3;
@@ -1670,7 +1683,10 @@ fn verify_file(cmd: Command) -> i32 {
             crls,
             ocsp: vec![],
             revocation,
-            maker_eku: None,
+            seal_makers: load_all(&seal_makers)?
+                .iter()
+                .map(|c| crate::crypto::sha256(c))
+                .collect(),
             trust,
             registry: None,
             data: None,
@@ -1777,18 +1793,13 @@ fn verify_file(cmd: Command) -> i32 {
             ));
         }
         if crate::verify::cert::Cert::from_der(&obj).is_ok() {
-            let mut input = crate::verify::path::Input::new(obj, opts.anchors, opts.now);
+            let mut input = crate::verify::path::Input::new(obj, opts.anchors, opts.now, purpose);
             input.intermediates = opts.intermediates;
             input.crls = opts.crls;
             input.revocation = revocation;
             let mut r = crate::verify::path::Validator::new().validate(&input);
             if let Some(t) = trust {
-                t.review(
-                    &mut r,
-                    &input.target,
-                    input.time,
-                    crate::verify::hook::ChainRole::Signer,
-                );
+                t.review(&mut r, &input.target, input.time, purpose.chain_role());
             }
             let summary = format!(
                 "{}{}  (certificate){}{}",
@@ -1876,6 +1887,7 @@ fn verify_chain(cmd: Command) -> i32 {
         inhibit_policy_mapping,
         inhibit_any_policy,
         no_revocation,
+        purpose,
         json,
     } = cmd
     else {
@@ -1901,7 +1913,7 @@ fn verify_chain(cmd: Command) -> i32 {
             }
             None => crate::clock::now_secs(),
         };
-        let mut input = crate::verify::path::Input::new(target, load_all(&anchors)?, time);
+        let mut input = crate::verify::path::Input::new(target, load_all(&anchors)?, time, purpose);
         input.intermediates = load_all(&intermediates)?;
         input.crls = load_all(&crls)?;
         input.ocsp = load_all(&ocsp)?;

@@ -34,6 +34,7 @@ use crate::crypto::{Algorithm, CryptoError, Signer, oid as alg};
 use crate::status::tsp::{self, EssCertIdV2, IssuerSerial, SigningCertificateV2, TsHash};
 use crate::verify::cert::{dn_string, names_equal};
 use crate::verify::path::{Input, RevocationMode, Validator};
+use crate::verify::purpose::Purpose;
 use crate::verify::report::{Indication, Report, SubIndication};
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::content_info::{CmsVersion, ContentInfo};
@@ -334,8 +335,12 @@ pub struct CmsInfo {
     /// always checked against the signature value; its signature when it carries the TSA
     /// certificate (the TSA certificate is not chained here).
     pub timestamp: Option<Vec<u8>>,
-    /// genTime of that token, Unix seconds, only when the token's signature was checked.
+    /// genTime as stated by that token, Unix seconds, only when the token's own signature
+    /// was checked. A *statement*: it proves nothing until the TSU is validated
+    /// ([`crate::verify::timestamp::prove`]).
     pub timestamp_time: Option<i64>,
+    /// The SignerInfo signature value (what a signature time-stamp covers).
+    pub signature_value: Vec<u8>,
     /// What was accepted although not strictly as we produce it.
     pub tolerated: Vec<String>,
 }
@@ -706,6 +711,7 @@ fn verify_impl(p7s: &[u8], data: Option<&[u8]>) -> Result<CmsInfo, CmsError> {
         signing_time,
         timestamp,
         timestamp_time,
+        signature_value: signature.to_vec(),
         tolerated,
     })
 }
@@ -818,6 +824,10 @@ pub enum CmsSubIndication {
     TryLater,
     /// Revocation information is too old.
     RevocationOutOfBounds,
+    /// Expired after the claimed signing time, no proof of existence before.
+    OutOfBoundsNoPoe,
+    /// Revoked after the claimed signing time, no proof of existence before.
+    RevokedNoPoe,
 }
 
 impl From<SubIndication> for CmsSubIndication {
@@ -833,6 +843,10 @@ impl From<SubIndication> for CmsSubIndication {
             SubIndication::CryptoConstraintsFailure => CmsSubIndication::CryptoConstraintsFailure,
             SubIndication::TryLater => CmsSubIndication::TryLater,
             SubIndication::RevocationOutOfBounds => CmsSubIndication::RevocationOutOfBounds,
+            SubIndication::OutOfBoundsNoPoe => CmsSubIndication::OutOfBoundsNoPoe,
+            SubIndication::RevokedNoPoe => CmsSubIndication::RevokedNoPoe,
+            SubIndication::SignedDataNotFound => CmsSubIndication::SignedDataNotFound,
+            SubIndication::NoCheckRan => CmsSubIndication::Generic,
         }
     }
 }
@@ -853,9 +867,21 @@ pub struct CmsReport {
     /// The signingTime attribute, Unix seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signing_time: Option<i64>,
-    /// genTime of the signature time-stamp token, Unix seconds.
+    /// genTime of the signature time-stamp token, Unix seconds, when the token *proved* it
+    /// (its TSU validated for the TSU purpose to an anchor).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp_time: Option<i64>,
+    /// The time the signer certificate was validated at, Unix seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validated_at: Option<i64>,
+    /// `timestamp` (a validated timestamp proved the time) or `current-time`.
+    pub time_basis: &'static str,
+    /// The TSU certificate's chain report, when the token carried one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tsu_chain: Option<Report>,
+    /// What the relying party should know (e.g. a time-stamp not accepted as proof).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Leniencies applied.
     pub tolerated: Vec<String>,
     /// The signer certificate's chain validation, when the signature verified.
@@ -906,7 +932,12 @@ pub fn verify_with_chain(
         Ok(i) => i,
         Err(e) => return signature_failure(&e),
     };
-    let mut input = Input::new(info.signer_cert.clone(), anchors.to_vec(), time);
+    let mut input = Input::new(
+        info.signer_cert.clone(),
+        anchors.to_vec(),
+        time,
+        Purpose::DocumentSigner,
+    );
     input.crls = crls.to_vec();
     input.revocation = revocation;
     let chain = validate_signer(&info, input);
@@ -916,8 +947,11 @@ pub fn verify_with_chain(
 /// [`verify_with_chain`] with the verification options of seals and documents: their
 /// anchors, intermediates, CRLs and OCSP responses, and, when `opts.trust` is set, revocation
 /// data fetched for other regions' certificates and the recognition of the anchoring region.
-/// The signer certificate is validated at the signature time-stamp's time when there is a
-/// verified one, else at `opts.now`.
+///
+/// The signer certificate is validated for the document-signer purpose at the time a
+/// signature time-stamp *proves* ([`crate::verify::timestamp`]: its TSU validated for the TSU
+/// purpose to an anchor), else at `opts.now`; `signingTime` is the signer's claim and only
+/// decides between a failure and INDETERMINATE *_NO_POE (ETSI EN 319 102-1).
 pub async fn verify_with_options(
     p7s: &[u8],
     data: &[u8],
@@ -927,27 +961,51 @@ pub async fn verify_with_options(
         Ok(i) => i,
         Err(e) => return signature_failure(&e),
     };
-    let at = info.timestamp_time.unwrap_or(opts.now);
-    let mut input = Input::new(info.signer_cert.clone(), opts.anchors.clone(), at);
-    input.intermediates = opts.intermediates.clone();
-    input.crls = opts.crls.clone();
-    input.ocsp = opts.ocsp.clone();
-    input.revocation = opts.revocation;
-    if let Some(t) = opts.trust {
-        let g = t.revocation_data(&info.signer_cert).await;
-        input.crls.extend(g.crls);
-        input.ocsp.extend(g.ocsp);
+    let inputs = opts.chain_inputs();
+    let mut proven = None;
+    let mut tsu_chain = None;
+    let mut notes = Vec::new();
+    if let Some(token) = &info.timestamp {
+        let check = crate::verify::timestamp::prove(token, &info.signature_value, &inputs).await;
+        tsu_chain = check.tsu_chain;
+        match check.proof {
+            Ok(p) => proven = Some(p),
+            Err(e) => notes.push(format!(
+                "the signature time-stamp is not accepted as proof of time ({e}); validated at the current time"
+            )),
+        }
     }
-    let mut chain = validate_signer(&info, input);
-    if let Some(t) = opts.trust {
-        t.review(
-            &mut chain,
-            &info.signer_cert,
-            at,
-            crate::verify::hook::ChainRole::Signer,
-        );
+    let at = proven.as_ref().map_or(opts.now, |p| p.at());
+    let chain = crate::verify::chain::validate_for(
+        &info.signer_cert,
+        &info.certificates,
+        at,
+        Purpose::DocumentSigner,
+        &inputs,
+    )
+    .await;
+    let claimed = info.signing_time;
+    let judged = if proven.is_some() {
+        None
+    } else {
+        crate::verify::chain::judge_without_poe(&chain, claimed)
+    };
+    let mut report = chain_report(info, chain);
+    if let Some((ind, sub, rule)) = judged {
+        report.indication = ind;
+        report.sub_indication = Some(CmsSubIndication::from(sub));
+        report.detail = format!("signature valid; signer certificate chain: {rule}");
     }
-    chain_report(info, chain)
+    report.timestamp_time = proven.as_ref().map(|p| p.at());
+    report.validated_at = Some(at);
+    report.time_basis = if proven.is_some() {
+        "timestamp"
+    } else {
+        "current-time"
+    };
+    report.tsu_chain = tsu_chain;
+    report.notes = notes;
+    report
 }
 
 fn signature_failure(e: &CmsError) -> CmsReport {
@@ -959,6 +1017,10 @@ fn signature_failure(e: &CmsError) -> CmsReport {
         signer: None,
         signing_time: None,
         timestamp_time: None,
+        validated_at: None,
+        time_basis: "current-time",
+        tsu_chain: None,
+        notes: vec![],
         tolerated: vec![],
         chain: None,
     }
@@ -1003,7 +1065,11 @@ fn chain_report(info: CmsInfo, chain: Report) -> CmsReport {
         detail,
         signer,
         signing_time: info.signing_time,
-        timestamp_time: info.timestamp_time,
+        timestamp_time: None,
+        validated_at: None,
+        time_basis: "given",
+        tsu_chain: None,
+        notes: vec![],
         tolerated: info.tolerated,
         chain: Some(chain),
     }

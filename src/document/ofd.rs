@@ -1129,16 +1129,8 @@ async fn verify_value(
     match entry.kind.as_str() {
         "Seal" => {
             let o = VerifyOptions {
-                anchors: opts.anchors.clone(),
-                intermediates: opts.intermediates.clone(),
-                crls: opts.crls.clone(),
-                ocsp: opts.ocsp.clone(),
-                revocation: opts.revocation,
-                maker_eku: opts.maker_eku,
-                trust: opts.trust,
-                registry: opts.registry,
                 data: Some(sig_bytes),
-                now: opts.now,
+                ..opts.clone()
             };
             let seal = crate::seal::service::verify(value, &o).await;
             let deciding = seal

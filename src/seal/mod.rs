@@ -23,3 +23,4 @@ pub use format::{
 pub mod picture;
 pub mod service;
 pub mod types;
+pub mod verify;

@@ -165,6 +165,11 @@ pub struct TrustConfig {
     /// Peers.
     #[serde(default, rename = "peer")]
     pub peers: Vec<PeerConfig>,
+    /// SHA-256 (hex) of seal-maker certificates this region recognises as seal makers
+    /// although they lack our seal-making EKU and are not listed by a peer (e.g. a vendor's
+    /// maker whose seals this region accepts). Their chains must still validate.
+    #[serde(default)]
+    pub seal_maker_sha256: Vec<String>,
 }
 
 /// A configuration problem.
@@ -213,7 +218,21 @@ impl TrustConfig {
                     .map_err(|_| err(format!("peer {}: {oid:?} is not an OID", p.region)))?;
             }
         }
+        cfg.seal_makers().map_err(err)?;
         Ok(cfg)
+    }
+
+    /// The seal makers named in `seal_maker_sha256`.
+    pub fn seal_makers(&self) -> Result<Vec<[u8; 32]>, String> {
+        self.seal_maker_sha256
+            .iter()
+            .map(|h| {
+                hex::decode(h.trim())
+                    .ok()
+                    .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                    .ok_or_else(|| format!("seal_maker_sha256: {h:?} is not a SHA-256 in hex"))
+            })
+            .collect()
     }
 
     /// The pins of a peer (SHA-256 of signer certificates).
@@ -356,6 +375,11 @@ pub struct Federation {
 }
 
 impl Federation {
+    /// Seal makers this region names explicitly (`seal_maker_sha256` in trust.toml).
+    pub fn seal_makers(&self) -> Vec<[u8; 32]> {
+        self.config.seal_makers().unwrap_or_default()
+    }
+
     /// Build from configuration and restore the newest stored version of every peer's list
     /// (re-verified against the current pins; versions that no longer verify are ignored).
     pub async fn new(
@@ -1348,6 +1372,7 @@ mod issuing_tests {
                 subject: "CN=peer issuing".into(),
                 serial: "07".into(),
                 sha256: hex::encode(crate::crypto::sha256(&issuing)),
+                not_after: None,
                 checks: vec![],
             });
             f.review(&mut r, &root, at, ChainRole::Signer);

@@ -3,9 +3,12 @@
 //! and OCSP, and a structured report (ETSI EN 319 102-1 indications). No HTTP, no SQL.
 
 pub mod cert;
+pub mod chain;
 pub mod hook;
 pub mod names;
 pub mod path;
 pub mod policy;
+pub mod purpose;
 pub mod report;
 pub mod revocation;
+pub mod timestamp;

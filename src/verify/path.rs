@@ -9,6 +9,7 @@
 use super::cert::{Cert, ku, names_equal};
 use super::names;
 use super::policy::{self, PolicyParams};
+use super::purpose::Purpose;
 use super::report::*;
 use super::revocation::{self, Crl, RevocationContext, Status};
 use crate::crypto::verify::verify_signature;
@@ -70,10 +71,9 @@ pub struct Input {
     pub policy: PolicyParams,
     /// Revocation treatment.
     pub revocation: RevocationMode,
-    /// keyUsage bits the end entity must allow.
-    pub required_key_usage: u16,
-    /// extKeyUsage the end entity must carry (when it has the extension).
-    pub required_eku: Vec<ObjectIdentifier>,
+    /// What the end entity is validated for: its required extended key usage and key usage
+    /// (there is no "any certificate").
+    pub purpose: Purpose,
     /// Work limits.
     pub budget: Budget,
     /// Apply the constraints the trust anchor's certificate carries (RFC 5937): its name
@@ -83,8 +83,8 @@ pub struct Input {
 }
 
 impl Input {
-    /// Defaults: any policy, revocation required, no usage requirement.
-    pub fn new(target: Vec<u8>, anchors: Vec<Vec<u8>>, time: i64) -> Self {
+    /// Defaults: any policy, revocation required, validated for `purpose`.
+    pub fn new(target: Vec<u8>, anchors: Vec<Vec<u8>>, time: i64, purpose: Purpose) -> Self {
         Input {
             target,
             intermediates: vec![],
@@ -99,8 +99,7 @@ impl Input {
                 initial_any_policy_inhibit: false,
             },
             revocation: RevocationMode::Require,
-            required_key_usage: 0,
-            required_eku: vec![],
+            purpose,
             budget: Budget::default(),
             enforce_anchor_constraints: false,
         }
@@ -232,8 +231,7 @@ impl RevocationContext for Ctx<'_> {
         }
         let mut input = self.input.clone();
         input.target = signer.der.clone();
-        input.required_key_usage = ku::CRL_SIGN;
-        input.required_eku = vec![];
+        input.purpose = Purpose::CrlSigner;
         input.policy.initial_explicit_policy = false;
         input.policy.user_initial_policy_set = None;
         input.revocation = match self.input.revocation {
@@ -541,6 +539,7 @@ fn validate_path(
             subject: super::cert::dn_string(&c.subject),
             serial: hex::encode_upper(&c.serial),
             sha256: hex::encode(c.fingerprint),
+            not_after: Some(c.not_after),
             checks: vec![],
         })
         .collect();
@@ -697,42 +696,17 @@ fn validate_path(
                 ));
             }
         } else {
-            let need = ctx.input.required_key_usage;
-            if need != 0 && !cert.allows_usage(need) {
-                check(
-                    &mut checks,
-                    "key-usage",
-                    false,
-                    "required key usage not allowed",
-                );
-                r.path[ri].checks = checks;
-                return Err(fail(
-                    SubIndication::ChainConstraintsFailure,
-                    i,
-                    "the end entity's keyUsage does not allow the required use",
-                ));
-            }
-            if !ctx.input.required_eku.is_empty()
-                && let Some(eku) = &cert.eku
-            {
-                let any_eku = ObjectIdentifier::new_unwrap("2.5.29.37.0");
-                if !ctx
-                    .input
-                    .required_eku
-                    .iter()
-                    .all(|e| eku.contains(e) || eku.contains(&any_eku))
-                {
-                    check(
-                        &mut checks,
-                        "extended-key-usage",
-                        false,
-                        "required extended key usage missing",
-                    );
+            match ctx.input.purpose.check(cert) {
+                Ok(()) => {
+                    check(&mut checks, "purpose", true, ctx.input.purpose.name());
+                }
+                Err(e) => {
+                    check(&mut checks, "purpose", false, e.to_string());
                     r.path[ri].checks = checks;
                     return Err(fail(
                         SubIndication::ChainConstraintsFailure,
                         i,
-                        "the end entity's extKeyUsage lacks the required purpose",
+                        format!("not valid for {}: {e}", ctx.input.purpose),
                     ));
                 }
             }
@@ -847,6 +821,7 @@ fn validate_path(
                         status: "good".into(),
                         source,
                         revoked: None,
+                        revoked_at: None,
                     });
                 }
                 Status::Revoked { source, at, reason } => {
@@ -860,6 +835,7 @@ fn validate_path(
                         status: "revoked".into(),
                         source: source.clone(),
                         revoked: Some((crate::clock::rfc3339(at), reason)),
+                        revoked_at: Some(at),
                     });
                     return Err(fail(
                         SubIndication::Revoked,
@@ -879,6 +855,7 @@ fn validate_path(
                             status: "unknown".into(),
                             source: why.clone(),
                             revoked: None,
+                            revoked_at: None,
                         });
                         return Err(Failed {
                             sub: if stale {

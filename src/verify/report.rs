@@ -41,6 +41,16 @@ pub enum SubIndication {
     TryLater,
     /// Revocation information is too old.
     RevocationOutOfBounds,
+    /// A certificate (or the seal) expired after the claimed signing time and no proof of
+    /// existence (a validated timestamp) shows the signature existed before.
+    OutOfBoundsNoPoe,
+    /// A certificate was revoked after the claimed signing time and no proof of existence
+    /// shows the signature existed before the revocation.
+    RevokedNoPoe,
+    /// The signed data is needed and was not given.
+    SignedDataNotFound,
+    /// A check that a valid result needs did not run.
+    NoCheckRan,
 }
 
 /// Outcome of one check.
@@ -78,6 +88,9 @@ pub struct CertReport {
     pub serial: String,
     /// SHA-256 of the DER (hex).
     pub sha256: String,
+    /// notAfter, Unix seconds (for the judgement of claimed times).
+    #[serde(skip)]
+    pub not_after: Option<i64>,
     /// Checks.
     pub checks: Vec<Check>,
 }
@@ -94,6 +107,9 @@ pub struct RevocationReport {
     /// Revocation time and reason when revoked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revoked: Option<(String, i64)>,
+    /// Revocation time, Unix seconds.
+    #[serde(skip)]
+    pub revoked_at: Option<i64>,
 }
 
 /// Where and why validation failed.

@@ -1,0 +1,655 @@
+//! The seven-step verification of a seal (`.esl`) or an electronic signature (SES_Signature),
+//! v1 or v4 (`../shared/reference/seals.md`, GB/T 38540 §7.3), each step reported.
+//!
+//! The result starts undecided: it is TOTAL_PASSED only when every step a valid result needs
+//! ran and passed. The maker certificate is validated for the *seal maker* purpose and must be
+//! *recognised* as one (our seal-making EKU under our own anchors, a granted seal-maker service
+//! of a recognized region's trust list, or a certificate the relying party names); the signer
+//! for the *document signer* purpose. Only a validated timestamp ([`ProvenTime`]) moves the
+//! validation time into the past; `timeInfo` is the signer's claim (ETSI EN 319 102-1
+//! *_NO_POE when it is all there is). Must not import HTTP or SQL.
+
+use super::format::{Detected, Seal, detect};
+use super::service::{SealRepository, SealStatus};
+use crate::verify::chain::{ChainInputs, judge_without_poe, validate_for};
+use crate::verify::hook::TrustSource;
+use crate::verify::path::RevocationMode;
+use crate::verify::purpose::Purpose;
+use crate::verify::report::{Indication, Report, SubIndication};
+use crate::verify::timestamp::{ProvenTime, prove};
+use serde::Serialize;
+
+/// One verification step.
+#[derive(Clone, Debug, Serialize)]
+pub struct Step {
+    /// 1–7 (seals.md order).
+    pub step: u8,
+    /// Name.
+    pub name: &'static str,
+    /// `passed`, `failed`, `indeterminate`, `skipped`.
+    pub outcome: &'static str,
+    /// Detail.
+    pub detail: String,
+}
+
+/// Which time the signature was judged at, and on what basis.
+#[derive(Clone, Debug, Serialize)]
+pub struct TimeReport {
+    /// The time the certificates and the seal were validated at (RFC 3339).
+    pub validated_at: String,
+    /// `timestamp` (a validated timestamp proved the signature existed then) or
+    /// `current-time` (nothing proved an earlier time).
+    pub basis: &'static str,
+    /// The proven time, with the TSU that proved it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proven: Option<ProvenTime>,
+    /// The signing time the signer wrote (`timeInfo`): a claim, never used as proof.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claimed: Option<String>,
+}
+
+/// The seal or signature verification report.
+#[derive(Clone, Debug, Serialize)]
+pub struct SealReport {
+    /// Overall indication: TOTAL_PASSED only when every needed step passed.
+    pub indication: Indication,
+    /// Sub-indication of the deciding step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub_indication: Option<SubIndication>,
+    /// What was verified: `seal` or `signature`, and the format version.
+    pub object: String,
+    /// esID, name, type code.
+    pub seal: serde_json::Value,
+    /// Steps.
+    pub steps: Vec<Step>,
+    /// Vendor quirks tolerated.
+    pub tolerated: Vec<String>,
+    /// The time the verification used and its basis (signatures only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<TimeReport>,
+    /// Chain report of the maker certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maker_chain: Option<Report>,
+    /// Chain report of the signer certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signer_chain: Option<Report>,
+    /// Chain report of the timestamp's TSU certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tsu_chain: Option<Report>,
+}
+
+/// Trust material and options for verification.
+#[derive(Clone)]
+pub struct VerifyOptions<'a> {
+    /// Trust anchors (DER).
+    pub anchors: Vec<Vec<u8>>,
+    /// Extra intermediates.
+    pub intermediates: Vec<Vec<u8>>,
+    /// CRLs.
+    pub crls: Vec<Vec<u8>>,
+    /// OCSP responses.
+    pub ocsp: Vec<Vec<u8>>,
+    /// Require revocation status for the chains.
+    pub revocation: RevocationMode,
+    /// Seal makers the relying party names explicitly (SHA-256 of their certificates):
+    /// recognised as seal makers without our seal-making EKU (other vendors' makers).
+    pub seal_makers: Vec<[u8; 32]>,
+    /// The seal registry (our region's seals), consulted when the seal is in it.
+    pub registry: Option<&'a dyn SealRepository>,
+    /// The protected data, when available.
+    pub data: Option<&'a [u8]>,
+    /// The current time (Unix seconds).
+    pub now: i64,
+    /// Recognized other regions (mutual recognition): revocation data for their
+    /// certificates and the review of chains they anchor.
+    pub trust: Option<&'a dyn TrustSource>,
+}
+
+impl VerifyOptions<'_> {
+    /// The chain-validation view of these options.
+    pub fn chain_inputs(&self) -> ChainInputs<'_> {
+        ChainInputs {
+            anchors: &self.anchors,
+            intermediates: &self.intermediates,
+            crls: &self.crls,
+            ocsp: &self.ocsp,
+            revocation: self.revocation,
+            trust: self.trust,
+        }
+    }
+}
+
+type Outcome = Result<String, (Indication, SubIndication, String)>;
+
+fn rank(i: Indication) -> u8 {
+    match i {
+        Indication::TotalPassed => 0,
+        Indication::Indeterminate => 1,
+        Indication::TotalFailed => 2,
+    }
+}
+
+/// Steps recorded so far. The verdict is computed at the end from the steps a valid result
+/// needs: a needed step that did not run makes the result INDETERMINATE, never PASSED.
+struct Acc {
+    steps: Vec<Step>,
+    worst: Option<(Indication, SubIndication)>,
+}
+
+impl Acc {
+    fn push(&mut self, step: u8, name: &'static str, outcome: Outcome) {
+        match outcome {
+            Ok(detail) => self.steps.push(Step {
+                step,
+                name,
+                outcome: "passed",
+                detail,
+            }),
+            Err((ind, sub, detail)) => {
+                if self.worst.is_none_or(|(w, _)| rank(ind) > rank(w)) {
+                    self.worst = Some((ind, sub));
+                }
+                self.steps.push(Step {
+                    step,
+                    name,
+                    outcome: if ind == Indication::TotalFailed {
+                        "failed"
+                    } else {
+                        "indeterminate"
+                    },
+                    detail,
+                });
+            }
+        }
+    }
+
+    fn skip(&mut self, step: u8, name: &'static str, detail: &str) {
+        self.steps.push(Step {
+            step,
+            name,
+            outcome: "skipped",
+            detail: detail.into(),
+        });
+    }
+
+    /// The verdict: the worst failure, else PASSED when every `needed` step passed, else
+    /// INDETERMINATE naming the step that did not run.
+    fn verdict(&self, needed: &[&'static str]) -> (Indication, Option<SubIndication>) {
+        if let Some((ind, sub)) = self.worst {
+            return (ind, Some(sub));
+        }
+        let all_ran = needed.iter().all(|n| {
+            self.steps
+                .iter()
+                .any(|s| s.name == *n && s.outcome == "passed")
+        });
+        if all_ran {
+            (Indication::TotalPassed, None)
+        } else {
+            (Indication::Indeterminate, Some(SubIndication::NoCheckRan))
+        }
+    }
+}
+
+fn chain_outcome(r: &Report, what: &str, claimed: Option<i64>, proven: bool) -> Outcome {
+    if r.passed() {
+        return Ok(format!(
+            "{what} certificate chain valid (anchor {})",
+            r.anchor.clone().unwrap_or_default()
+        ));
+    }
+    let judged = if proven {
+        None
+    } else {
+        judge_without_poe(r, claimed)
+    };
+    let (ind, sub, rule) = judged.unwrap_or_else(|| {
+        (
+            r.indication,
+            r.sub_indication
+                .unwrap_or(SubIndication::NoCertificateChainFound),
+            r.failure
+                .as_ref()
+                .map(|f| f.rule.clone())
+                .unwrap_or_default(),
+        )
+    });
+    Err((ind, sub, format!("{what} certificate: {rule}")))
+}
+
+/// Step 4 for the maker: the maker's signature, its certificate chain for the seal-maker
+/// purpose, its recognition as a seal maker, and the registry.
+async fn seal_steps(
+    seal: &Seal,
+    at: i64,
+    time: &TimeBasis,
+    opts: &VerifyOptions<'_>,
+    acc: &mut Acc,
+    tolerated: &mut Vec<String>,
+) -> Report {
+    match seal.verify_maker_signature() {
+        Ok(c) => {
+            tolerated.extend(c.tolerated.iter().map(|t| format!("{t:?}")));
+            acc.push(
+                4,
+                "seal-maker-signature",
+                Ok("the seal maker's signature is valid".into()),
+            );
+        }
+        Err(e) => acc.push(
+            4,
+            "seal-maker-signature",
+            Err((
+                Indication::TotalFailed,
+                SubIndication::SigCryptoFailure,
+                e.to_string(),
+            )),
+        ),
+    }
+    let inputs = opts.chain_inputs();
+    let maker_chain = validate_for(&seal.maker_cert, &[], at, Purpose::SealMaker, &inputs).await;
+    acc.push(
+        4,
+        "seal-maker-certificate",
+        chain_outcome(&maker_chain, "maker", time.claimed, time.proven),
+    );
+    if maker_chain.passed() {
+        acc.push(
+            4,
+            "seal-maker-recognised",
+            recognise_maker(&seal.maker_cert, &maker_chain, opts),
+        );
+    }
+    if let Some(reg) = opts.registry {
+        match reg.seal(&seal.es_id).await {
+            Ok(Some(rec)) if rec.der == seal.der => match rec.status {
+                SealStatus::Active => acc.push(
+                    4,
+                    "seal-registry",
+                    Ok(format!("seal {} is active in the registry", rec.id)),
+                ),
+                s => acc.push(
+                    4,
+                    "seal-registry",
+                    Err((
+                        Indication::TotalFailed,
+                        SubIndication::Revoked,
+                        format!("seal {} is {} in the registry", rec.id, s.as_str()),
+                    )),
+                ),
+            },
+            Ok(_) => acc.skip(4, "seal-registry", "not a seal of this region's registry"),
+            Err(e) => acc.push(
+                4,
+                "seal-registry",
+                Err((
+                    Indication::Indeterminate,
+                    SubIndication::TryLater,
+                    e.to_string(),
+                )),
+            ),
+        }
+    }
+    maker_chain
+}
+
+/// Whether a maker whose chain validated is a seal maker: named by the relying party, a
+/// granted seal-maker service of a recognized region's list (the trust source's review of a
+/// seal-maker chain fails otherwise), or carrying our seal-making EKU under our own anchors.
+fn recognise_maker(maker: &[u8], chain: &Report, opts: &VerifyOptions<'_>) -> Outcome {
+    let fp = crate::crypto::sha256(maker);
+    if opts.seal_makers.contains(&fp) {
+        return Ok("named by the relying party as a seal maker".into());
+    }
+    if let Some(r) = &chain.recognition
+        && r.via == "trust-list"
+    {
+        return Ok(format!(
+            "a granted seal-maker service of region {} (trust list #{})",
+            r.region,
+            r.list_sequence.unwrap_or_default()
+        ));
+    }
+    let explicit = crate::verify::cert::Cert::from_der(maker)
+        .is_ok_and(|c| Purpose::SealMaker.explicitly_named(&c));
+    if explicit {
+        return Ok("carries the seal-making extended key usage under this region's anchors".into());
+    }
+    Err((
+        Indication::Indeterminate,
+        SubIndication::ChainConstraintsFailure,
+        "maker not recognised as a seal maker: its certificate lacks the seal-making extended \
+         key usage, is not a seal-maker service of a recognized region, and was not named by \
+         the relying party (--seal-maker)"
+            .into(),
+    ))
+}
+
+/// The time a signature is judged at.
+struct TimeBasis {
+    at: i64,
+    proven: bool,
+    claimed: Option<i64>,
+}
+
+const SEAL_NEEDS: &[&str] = &[
+    "parse",
+    "seal-validity",
+    "seal-maker-signature",
+    "seal-maker-certificate",
+    "seal-maker-recognised",
+];
+
+const SIGNATURE_NEEDS: &[&str] = &[
+    "parse",
+    "signature-value",
+    "signer-in-cert-list",
+    "seal-validity",
+    "seal-maker-signature",
+    "seal-maker-certificate",
+    "seal-maker-recognised",
+    "signer-certificate",
+    "data",
+];
+
+fn describe(s: &Seal) -> serde_json::Value {
+    serde_json::json!({
+        "es_id": s.es_id, "name": s.name, "type": s.seal_type, "version": format!("{:?}", s.version),
+        "valid_start": crate::clock::rfc3339(s.valid_start), "valid_end": crate::clock::rfc3339(s.valid_end),
+        "picture": {"type": s.picture.kind, "width_mm": s.picture.width_mm, "height_mm": s.picture.height_mm, "bytes": s.picture.data.len()},
+        "ext_datas": s.ext_datas.iter().map(|e| serde_json::json!({"oid": e.oid.to_string(), "critical": e.critical, "known": e.known_name()})).collect::<Vec<_>>(),
+    })
+}
+
+/// Verify a seal (`.esl`) or an SES_Signature, v1 or v4.
+pub async fn verify(der_bytes: &[u8], opts: &VerifyOptions<'_>) -> SealReport {
+    let mut acc = Acc {
+        steps: vec![],
+        worst: None,
+    };
+    let mut tolerated = Vec::new();
+    let mut report = SealReport {
+        indication: Indication::Indeterminate,
+        sub_indication: Some(SubIndication::NoCheckRan),
+        object: "unknown".into(),
+        seal: serde_json::Value::Null,
+        steps: vec![],
+        tolerated: vec![],
+        time: None,
+        maker_chain: None,
+        signer_chain: None,
+        tsu_chain: None,
+    };
+    let needs: &[&str] = match detect(der_bytes) {
+        Detected::Unknown(why) => {
+            acc.push(
+                1,
+                "parse",
+                Err((Indication::TotalFailed, SubIndication::FormatFailure, why)),
+            );
+            SEAL_NEEDS
+        }
+        Detected::Seal(seal) => {
+            report.object = format!("seal {:?}", seal.version);
+            report.seal = describe(&seal);
+            acc.push(1, "parse", Ok(format!("{:?} seal", seal.version)));
+            for e in seal.unknown_critical_ext_datas() {
+                tolerated.push(format!("unknown critical ExtData {}", e.oid));
+            }
+            if opts.now < seal.valid_start || opts.now > seal.valid_end {
+                acc.push(
+                    4,
+                    "seal-validity",
+                    Err((
+                        Indication::TotalFailed,
+                        SubIndication::Expired,
+                        "the seal is outside its validity period now".into(),
+                    )),
+                );
+            } else {
+                acc.push(
+                    4,
+                    "seal-validity",
+                    Ok("the seal is within its validity period".into()),
+                );
+            }
+            let now = TimeBasis {
+                at: opts.now,
+                proven: true,
+                claimed: None,
+            };
+            report.maker_chain =
+                Some(seal_steps(&seal, opts.now, &now, opts, &mut acc, &mut tolerated).await);
+            SEAL_NEEDS
+        }
+        Detected::Signature(sig) => {
+            report.object = format!("signature {:?}", sig.seal.version);
+            report.seal = describe(&sig.seal);
+            acc.push(
+                1,
+                "parse",
+                Ok(format!("{:?} electronic signature", sig.seal.version)),
+            );
+            for e in sig
+                .unknown_critical_ext_datas()
+                .into_iter()
+                .chain(sig.seal.unknown_critical_ext_datas())
+            {
+                tolerated.push(format!("unknown critical ExtData {}", e.oid));
+            }
+            // Step 2: the signature value over the exact TBS_Sign bytes.
+            match sig.verify_signature() {
+                Ok(c) => {
+                    tolerated.extend(c.tolerated.iter().map(|t| format!("{t:?}")));
+                    acc.push(
+                        2,
+                        "signature-value",
+                        Ok("the signature over TBS_Sign is valid".into()),
+                    );
+                }
+                Err(e) => acc.push(
+                    2,
+                    "signature-value",
+                    Err((
+                        Indication::TotalFailed,
+                        SubIndication::SigCryptoFailure,
+                        e.to_string(),
+                    )),
+                ),
+            }
+            // Step 3: signer ↔ seal.
+            if sig.signer_in_cert_list() {
+                acc.push(
+                    3,
+                    "signer-in-cert-list",
+                    Ok("the signer's certificate is in the seal's certList".into()),
+                );
+            } else {
+                acc.push(
+                    3,
+                    "signer-in-cert-list",
+                    Err((
+                        Indication::TotalFailed,
+                        SubIndication::ChainConstraintsFailure,
+                        "the signer's certificate is not in the seal's certList".into(),
+                    )),
+                );
+            }
+            // Step 6: the timestamp, the only thing that can prove an earlier time.
+            let inputs = opts.chain_inputs();
+            let mut proven: Option<ProvenTime> = None;
+            match &sig.timestamp {
+                None => acc.skip(
+                    6,
+                    "timestamp",
+                    "no timestamp: validated at the current time",
+                ),
+                Some(tok) => {
+                    let check = prove(tok, &sig.signature, &inputs).await;
+                    report.tsu_chain = check.tsu_chain;
+                    match check.proof {
+                        Ok(p) => {
+                            acc.push(
+                                6,
+                                "timestamp",
+                                Ok(format!(
+                                    "timestamp at {} by {} proves the signature existed then",
+                                    crate::clock::rfc3339(p.at()),
+                                    p.tsu()
+                                )),
+                            );
+                            proven = Some(p);
+                        }
+                        Err(e) if e.is_corrupt() => acc.push(
+                            6,
+                            "timestamp",
+                            Err((
+                                Indication::TotalFailed,
+                                if matches!(e, crate::verify::timestamp::NotProven::BadSignature(_))
+                                {
+                                    SubIndication::SigCryptoFailure
+                                } else {
+                                    SubIndication::FormatFailure
+                                },
+                                e.to_string(),
+                            )),
+                        ),
+                        Err(e) => acc.skip(
+                            6,
+                            "timestamp",
+                            &format!(
+                                "not accepted as proof of time ({e}); validated at the current time"
+                            ),
+                        ),
+                    }
+                }
+            }
+            let time = TimeBasis {
+                at: proven.as_ref().map_or(opts.now, ProvenTime::at),
+                proven: proven.is_some(),
+                claimed: sig.time_info,
+            };
+            report.time = Some(TimeReport {
+                validated_at: crate::clock::rfc3339(time.at),
+                basis: if time.proven {
+                    "timestamp"
+                } else {
+                    "current-time"
+                },
+                proven,
+                claimed: sig.time_info.map(crate::clock::rfc3339),
+            });
+            acc.push(4, "seal-validity", seal_validity(&sig, &time));
+            report.maker_chain =
+                Some(seal_steps(&sig.seal, time.at, &time, opts, &mut acc, &mut tolerated).await);
+            // Step 5: the signer's certificate, for signing documents, at that time.
+            let signer_chain = validate_for(
+                &sig.signer_cert,
+                &[],
+                time.at,
+                Purpose::DocumentSigner,
+                &inputs,
+            )
+            .await;
+            acc.push(
+                5,
+                "signer-certificate",
+                chain_outcome(&signer_chain, "signer", time.claimed, time.proven),
+            );
+            report.signer_chain = Some(signer_chain);
+            // Step 7: data.
+            match opts.data {
+                None => acc.push(
+                    7,
+                    "data",
+                    Err((
+                        Indication::Indeterminate,
+                        SubIndication::SignedDataNotFound,
+                        "no data given: what was signed cannot be checked".into(),
+                    )),
+                ),
+                Some(d) if sig.check_data(d) => {
+                    acc.push(7, "data", Ok("dataHash matches SM3 of the data".into()))
+                }
+                Some(_) => acc.push(
+                    7,
+                    "data",
+                    Err((
+                        Indication::TotalFailed,
+                        SubIndication::SigCryptoFailure,
+                        "dataHash does not match the data".into(),
+                    )),
+                ),
+            }
+            SIGNATURE_NEEDS
+        }
+    };
+    let (indication, sub) = acc.verdict(needs);
+    acc.steps.sort_by_key(|s| s.step);
+    report.indication = indication;
+    report.sub_indication = sub;
+    report.steps = acc.steps;
+    tolerated.sort();
+    tolerated.dedup();
+    report.tolerated = tolerated;
+    report
+}
+
+/// The seal's validity period at the signing time: the proven time when there is one; else
+/// the seal must be valid now, and a seal that expired after the claimed time is
+/// INDETERMINATE / OUT_OF_BOUNDS_NO_POE.
+fn seal_validity(sig: &super::SesSignature, t: &TimeBasis) -> Outcome {
+    let (start, end) = (sig.seal.valid_start, sig.seal.valid_end);
+    let rfc = crate::clock::rfc3339;
+    let fail = |sub, d: String| Err((Indication::TotalFailed, sub, d));
+    if let Some(c) = t.claimed
+        && !(start..=end).contains(&c)
+    {
+        return fail(
+            if c < start {
+                SubIndication::NotYetValid
+            } else {
+                SubIndication::Expired
+            },
+            format!(
+                "the claimed signing time {} is outside the seal's validity ({} – {})",
+                rfc(c),
+                rfc(start),
+                rfc(end)
+            ),
+        );
+    }
+    if t.at < start {
+        return fail(
+            SubIndication::NotYetValid,
+            format!("the seal is valid only from {}", rfc(start)),
+        );
+    }
+    if t.at > end {
+        if t.proven {
+            return fail(
+                SubIndication::Expired,
+                format!(
+                    "the seal expired at {}, before the proven signing time",
+                    rfc(end)
+                ),
+            );
+        }
+        return Err((
+            Indication::Indeterminate,
+            SubIndication::OutOfBoundsNoPoe,
+            format!(
+                "the seal expired at {}; signed at {} only as claimed by the signer — no timestamp proves it",
+                rfc(end),
+                t.claimed
+                    .map(rfc)
+                    .unwrap_or_else(|| "an unknown time".into())
+            ),
+        ));
+    }
+    Ok(if t.proven {
+        "the seal was valid at the proven signing time".into()
+    } else {
+        "the seal is valid now".into()
+    })
+}

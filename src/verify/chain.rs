@@ -1,0 +1,132 @@
+//! One entry point to validate a certificate *for a purpose* with the relying party's trust
+//! material: its anchors and pool, revocation data (plus what a [`TrustSource`] fetches for
+//! recognized regions), and the trust source's review of the finished chain. Seal, CMS, OFD,
+//! time-stamp and bare-certificate verification all go through [`validate_for`]. Must not
+//! import HTTP, SQL, `seal`, `document` or `trust` (the trust model comes in as the
+//! [`TrustSource`] seam).
+
+use super::hook::{ChainRole, TrustSource};
+use super::path::{Input, RevocationMode, Validator};
+use super::purpose::Purpose;
+use super::report::{Indication, Report, SubIndication};
+
+/// The relying party's trust material for one verification.
+#[derive(Clone, Copy)]
+pub struct ChainInputs<'a> {
+    /// Trust anchors (DER certificates).
+    pub anchors: &'a [Vec<u8>],
+    /// Candidate intermediates.
+    pub intermediates: &'a [Vec<u8>],
+    /// CRLs.
+    pub crls: &'a [Vec<u8>],
+    /// OCSP responses.
+    pub ocsp: &'a [Vec<u8>],
+    /// Revocation treatment.
+    pub revocation: RevocationMode,
+    /// Recognized other regions, if any.
+    pub trust: Option<&'a dyn TrustSource>,
+}
+
+impl Purpose {
+    /// The trust-list role a chain of this purpose is reviewed under.
+    pub fn chain_role(self) -> ChainRole {
+        match self {
+            Purpose::SealMaker => ChainRole::SealMaker,
+            Purpose::Tsu => ChainRole::Tsu,
+            _ => ChainRole::Signer,
+        }
+    }
+}
+
+/// Validate `cert` (with `extra` certificates it came with added to the pool) at `at` for
+/// `purpose`, then let the trust source review it.
+pub async fn validate_for(
+    cert: &[u8],
+    extra: &[Vec<u8>],
+    at: i64,
+    purpose: Purpose,
+    inputs: &ChainInputs<'_>,
+) -> Report {
+    let mut input = Input::new(cert.to_vec(), inputs.anchors.to_vec(), at, purpose);
+    input.intermediates = inputs.intermediates.to_vec();
+    input
+        .intermediates
+        .extend(extra.iter().filter(|c| c.as_slice() != cert).cloned());
+    input.crls = inputs.crls.to_vec();
+    input.ocsp = inputs.ocsp.to_vec();
+    input.revocation = inputs.revocation;
+    if let Some(t) = inputs.trust {
+        let g = t.revocation_data(cert).await;
+        input.crls.extend(g.crls);
+        input.ocsp.extend(g.ocsp);
+    }
+    let mut report = Validator::shared().validate(&input);
+    if let Some(t) = inputs.trust {
+        t.review(&mut report, cert, at, purpose.chain_role());
+    }
+    report
+}
+
+/// The outcome of a chain validated at the current time for a signature whose signing time
+/// is only *claimed* (no proof of existence), following ETSI EN 319 102-1 §5.6.2.4: a
+/// certificate that expired after the claimed time gives INDETERMINATE /
+/// OUT_OF_BOUNDS_NO_POE; one revoked after the claimed time INDETERMINATE / REVOKED_NO_POE;
+/// a claim that itself admits signing after expiry or revocation stays a failure.
+pub fn judge_without_poe(
+    report: &Report,
+    claimed: Option<i64>,
+) -> Option<(Indication, SubIndication, String)> {
+    if report.passed() {
+        return None;
+    }
+    let rule = report
+        .failure
+        .as_ref()
+        .map(|f| f.rule.clone())
+        .unwrap_or_default();
+    let sub = report
+        .sub_indication
+        .unwrap_or(SubIndication::NoCertificateChainFound);
+    let claim = |c: i64| crate::clock::rfc3339(c);
+    match (sub, claimed) {
+        (SubIndication::Expired, Some(c)) => {
+            let not_after = report
+                .failure
+                .as_ref()
+                .and_then(|f| f.index)
+                .and_then(|i| report.path.get(i))
+                .and_then(|p| p.not_after);
+            if not_after.is_some_and(|na| c > na) {
+                return Some((
+                    Indication::TotalFailed,
+                    SubIndication::Expired,
+                    format!("{rule}; the claimed signing time {} is after it", claim(c)),
+                ));
+            }
+            Some((
+                Indication::Indeterminate,
+                SubIndication::OutOfBoundsNoPoe,
+                format!(
+                    "{rule} now; signed at {} only as claimed by the signer — no timestamp proves it existed before",
+                    claim(c)
+                ),
+            ))
+        }
+        (SubIndication::Revoked, Some(c)) => {
+            let revoked_at = report.revocation.iter().find_map(|r| r.revoked_at);
+            match revoked_at {
+                Some(r) if c < r => Some((
+                    Indication::Indeterminate,
+                    SubIndication::RevokedNoPoe,
+                    format!(
+                        "{rule}: revoked at {}, signed at {} only as claimed by the signer — no timestamp proves it was signed before the revocation",
+                        claim(r),
+                        claim(c)
+                    ),
+                )),
+                _ => Some((report.indication, sub, rule)),
+            }
+        }
+        _ => Some((report.indication, sub, rule)),
+    }
+}
