@@ -33,6 +33,13 @@ pub fn run_case(validator: &Validator, case: &Value) -> (bool, bool, String) {
         PKITS_TIME,
         yinxin::verify::purpose::Purpose::DocumentSigner,
     );
+    // PKITS names no purpose; some of its end entities are CA certificates, which are
+    // validated as such (a CA certificate never signs documents).
+    if yinxin::verify::cert::Cert::from_der(&input.target)
+        .is_ok_and(|c| c.basic.is_some_and(|b| b.ca))
+    {
+        input.purpose = yinxin::verify::purpose::Purpose::Ca;
+    }
     input.intermediates = case["other_certs"]
         .as_array()
         .map(|a| {

@@ -310,10 +310,28 @@ fn recognise_maker(maker: &[u8], chain: &Report, opts: &VerifyOptions<'_>) -> Ou
             r.list_sequence.unwrap_or_default()
         ));
     }
-    let explicit = crate::verify::cert::Cert::from_der(maker)
-        .is_ok_and(|c| Purpose::SealMaker.explicitly_named(&c));
-    if explicit {
+    let cert = crate::verify::cert::Cert::from_der(maker).ok();
+    if cert
+        .as_ref()
+        .is_some_and(|c| Purpose::SealMaker.explicitly_named(c))
+    {
         return Ok("carries the seal-making extended key usage under this region's anchors".into());
+    }
+    // Under our own anchors a certificate whose EKU names other purposes only was issued for
+    // something else: it is known not to be a seal maker.
+    if let Some(eku) = cert.as_ref().and_then(|c| c.eku.as_ref())
+        && !eku.contains(&crate::verify::purpose::EKU_ANY)
+    {
+        let purposes: Vec<String> = eku.iter().map(eku_name).collect();
+        return Err((
+            Indication::TotalFailed,
+            SubIndication::ChainConstraintsFailure,
+            format!(
+                "the maker certificate is not a seal maker's: it was issued for {} \
+                 (no seal-making extended key usage)",
+                purposes.join(", ")
+            ),
+        ));
     }
     Err((
         Indication::Indeterminate,
@@ -323,6 +341,20 @@ fn recognise_maker(maker: &[u8], chain: &Report, opts: &VerifyOptions<'_>) -> Ou
          the relying party (--seal-maker)"
             .into(),
     ))
+}
+
+fn eku_name(o: &const_oid::ObjectIdentifier) -> String {
+    use crate::verify::purpose::*;
+    match *o {
+        EKU_SERVER_AUTH => "serverAuth".into(),
+        EKU_CLIENT_AUTH => "clientAuth".into(),
+        EKU_EMAIL_PROTECTION => "emailProtection".into(),
+        EKU_TIME_STAMPING => "timeStamping".into(),
+        EKU_OCSP_SIGNING => "OCSPSigning".into(),
+        EKU_DOCUMENT_SIGNING => "documentSigning".into(),
+        EKU_TRUST_LIST_SIGNING => "trust-list signing".into(),
+        other => other.to_string(),
+    }
 }
 
 /// The time a signature is judged at.

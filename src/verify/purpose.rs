@@ -10,10 +10,11 @@
 //! CAs issue, or anyExtendedKeyUsage); a certificate made only for time-stamping, OCSP or
 //! server authentication does not sign documents.
 //!
-//! A seal maker's *recognition* (our EKU under our anchors, a granted seal-maker service of a
-//! recognized peer's list, or a certificate the relying party names) is decided by the seal
-//! verifier after the chain validated; the path check here only refuses a certificate whose
-//! extensions say it is for something else. Must not import HTTP, SQL or `trust`.
+//! A seal maker's EKU is decided by its *recognition* (our seal-making EKU under our anchors,
+//! a granted seal-maker service of a recognized peer's list, or a certificate the relying
+//! party names), which the seal verifier requires after the chain validated: without it the
+//! seal is never PASSED. The path check here requires its key usage and that it is not a CA.
+//! Must not import HTTP, SQL or `trust`.
 
 use super::cert::{Cert, ku};
 use const_oid::ObjectIdentifier as Oid;
@@ -173,11 +174,12 @@ impl Purpose {
             EKU_CLIENT_AUTH,
             EKU_ANY,
         ];
-        const SEAL_MAKER: &[Oid] = &[EKU_SEAL_MAKING, EKU_ANY];
         const CLIENT: &[Oid] = &[EKU_CLIENT_AUTH, EKU_ANY];
         const SERVER: &[Oid] = &[EKU_SERVER_AUTH, EKU_ANY];
         match self {
-            Purpose::SealMaker => EkuRule::IfPresent(SEAL_MAKER),
+            // Decided by the seal verifier's recognition step (see the module doc): a maker
+            // named by the relying party or listed by a peer may carry another vendor's EKU.
+            Purpose::SealMaker => EkuRule::None,
             Purpose::DocumentSigner => EkuRule::IfPresent(DOC),
             Purpose::Tsu => EkuRule::Required(EKU_TIME_STAMPING),
             Purpose::OcspSigner => EkuRule::Required(EKU_OCSP_SIGNING),
@@ -217,12 +219,8 @@ impl Purpose {
         let purpose = self.name();
         let is_ca = cert.basic.is_some_and(|b| b.ca);
         match self {
-            Purpose::Ca => {
-                if !is_ca {
-                    return Err(PurposeError::NotCa);
-                }
-            }
-            Purpose::CrlSigner => {}
+            Purpose::Ca if !is_ca => return Err(PurposeError::NotCa),
+            Purpose::Ca | Purpose::CrlSigner => {}
             _ if is_ca => return Err(PurposeError::IsCa { purpose }),
             _ => {}
         }
