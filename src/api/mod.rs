@@ -435,7 +435,8 @@ pub fn spawn_background(state: Arc<AppState>) {
                         Ok((full, delta)) => {
                             tracing::info!(ca = %ca, full = full.number, delta = delta.number, entries = full.entries, "CRLs published")
                         }
-                        Err(e) => tracing::error!(ca = %ca, error = %e, "CRL generation failed"),
+                        // Logged and counted by the status service (metrics: CRL health).
+                        Err(_) => {}
                     }
                 }
             }
