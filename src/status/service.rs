@@ -347,9 +347,14 @@ impl StatusService {
     pub async fn generate_crl(&self, ca_id: &str, delta: bool) -> Result<CrlRecord, StatusError> {
         let r = self.generate_crl_unrecorded(ca_id, delta).await;
         if let Err(e) = &r {
-            // Only our own CAs are counted: an unknown id is a caller's mistake, not a CRL
-            // that could not be made (and must not create metric series).
-            if self.cas.iter().any(|c| c.record.id == ca_id) {
+            // Only CAs this process signs CRLs for are counted: an unknown id, or a CA whose
+            // CRLs are made offline, is the caller's mistake, not a CRL that could not be made
+            // (and must not create metric series).
+            if self
+                .cas
+                .iter()
+                .any(|c| c.record.id == ca_id && c.crl_signer.is_some())
+            {
                 tracing::error!(ca = %ca_id, kind = kind_name(delta), error = %e, "CRL generation failed");
                 self.with_health(ca_id, delta, |h| h.failures += 1);
             }
