@@ -273,7 +273,7 @@ async fn assert_agree(e: &Env, svc: &StatusService, full: &CrlRecord, deltas: &[
     for (serial, expect) in &e.expect {
         let (der, _) = &e.certs[serial];
         let answer = ocsp_status(svc, &e.issuer, der).await;
-        answers.insert(serial.clone(), answer.clone());
+        answers.insert(serial.clone(), answer);
         match (expect, answer, listed.get(serial)) {
             (Expect::Valid, None, None) => {}
             (Expect::Revoked(reason, invalidity), Some((at, ocsp_reason)), Some(l)) => {
