@@ -47,6 +47,15 @@ pub trait StatusRepository: Send + Sync {
     async fn store_crl(&self, rec: &CrlRecord) -> Result<(), RepoError>;
     /// The latest full (or delta) CRL of a CA.
     async fn latest_crl(&self, ca_id: &str, delta: bool) -> Result<Option<CrlRecord>, RepoError>;
+    /// thisUpdate of the latest full (or delta) CRL of a CA, without reading the CRL itself
+    /// (monitoring asks often; a CRL may be megabytes).
+    async fn latest_crl_this_update(
+        &self,
+        ca_id: &str,
+        delta: bool,
+    ) -> Result<Option<i64>, RepoError> {
+        Ok(self.latest_crl(ca_id, delta).await?.map(|c| c.this_update))
+    }
     /// The highest CRL number used by a CA (0 if none).
     async fn max_crl_number(&self, ca_id: &str) -> Result<u64, RepoError>;
     /// Status changes after `seq`: (seq, serial, issuer CA id), oldest first, at most `limit`.
@@ -381,8 +390,12 @@ impl StatusService {
                     .ok()
                     .and_then(|m| m.get(&(ca.record.id.clone(), delta)).copied())
                     .unwrap_or_default();
-                let stored = match self.status.latest_crl(&ca.record.id, delta).await {
-                    Ok(c) => c.map(|c| c.this_update),
+                let stored = match self
+                    .status
+                    .latest_crl_this_update(&ca.record.id, delta)
+                    .await
+                {
+                    Ok(t) => t,
                     Err(e) => {
                         tracing::warn!(ca = %ca.record.id, error = %e, "reading the latest CRL for metrics");
                         None
