@@ -464,8 +464,11 @@ pub async fn revoke(
                 RevokeError::HoldNotAllowed => {
                     Problem::unprocessable("hold-not-allowed", e.to_string())
                 }
-                RevokeError::InvalidityInFuture => {
-                    Problem::unprocessable("invalid-time", e.to_string())
+                RevokeError::InvalidityBeforeNotBefore { .. } => {
+                    Problem::unprocessable("invalidity-date-before-validity", e.to_string())
+                }
+                RevokeError::InvalidityInFuture { .. } => {
+                    Problem::unprocessable("invalidity-date-in-future", e.to_string())
                 }
                 RevokeError::Store(err) => Problem::internal(err),
             };
@@ -530,6 +533,9 @@ pub async fn metrics(State(s): State<Arc<AppState>>, headers: HeaderMap) -> ApiR
         .require(&headers, Permission::ReadMetrics, "metrics.read")
         .await?;
     let mut text = s.metrics.render();
+    text.push_str(&super::metrics::render_crl_health(
+        &s.status.crl_health().await,
+    ));
     if let Some(t) = &s.trust {
         // Federation: one gauge per peer (0 never synced, 1 fresh, 2 stale, 3 expired) and the
         // sequence of the list in use, so that an operator can alert on stale peers.

@@ -1,5 +1,5 @@
 //! Prometheus text-format metrics: requests by route and status, a latency histogram per
-//! route, and certificates issued by profile.
+//! route, certificates issued by profile, and CRL generation health.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -103,8 +103,89 @@ impl Metrics {
     }
 }
 
+/// CRL generation health in the Prometheus text format: alert on
+/// `increase(yinxin_crl_generation_failures_total[15m]) > 0`, on
+/// `time() - yinxin_crl_last_success_timestamp_seconds{kind="full"} > <half the CRL validity>`
+/// and on `yinxin_crl_adjusted_entries > 0` (damaged stored revocation data).
+pub fn render_crl_health(health: &[crate::status::service::CrlHealth]) -> String {
+    let mut out = String::new();
+    out.push_str("# HELP yinxin_crl_generation_failures_total CRL generations that failed in this process, by CA and kind.\n");
+    out.push_str("# TYPE yinxin_crl_generation_failures_total counter\n");
+    for h in health {
+        out.push_str(&format!(
+            "yinxin_crl_generation_failures_total{{ca=\"{}\",kind=\"{}\"}} {}\n",
+            esc(&h.ca_id),
+            kind(h.delta),
+            h.failures
+        ));
+    }
+    out.push_str("# HELP yinxin_crl_last_success_timestamp_seconds thisUpdate of the newest CRL made (by any process sharing the database), by CA and kind.\n");
+    out.push_str("# TYPE yinxin_crl_last_success_timestamp_seconds gauge\n");
+    for h in health {
+        if let Some(t) = h.last_success {
+            out.push_str(&format!(
+                "yinxin_crl_last_success_timestamp_seconds{{ca=\"{}\",kind=\"{}\"}} {t}\n",
+                esc(&h.ca_id),
+                kind(h.delta)
+            ));
+        }
+    }
+    out.push_str("# HELP yinxin_crl_adjusted_entries Entries of the last CRL made by this process whose stored revocation time or invalidity date was out of range.\n");
+    out.push_str("# TYPE yinxin_crl_adjusted_entries gauge\n");
+    for h in health {
+        out.push_str(&format!(
+            "yinxin_crl_adjusted_entries{{ca=\"{}\",kind=\"{}\"}} {}\n",
+            esc(&h.ca_id),
+            kind(h.delta),
+            h.adjusted_entries
+        ));
+    }
+    out
+}
+
+fn kind(delta: bool) -> &'static str {
+    if delta { "delta" } else { "full" }
+}
+
 fn esc(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::service::CrlHealth;
+
+    #[test]
+    fn crl_health_text() {
+        let text = render_crl_health(&[
+            CrlHealth {
+                ca_id: "sm2-issuing".into(),
+                delta: false,
+                failures: 2,
+                last_success: Some(1_800_000_000),
+                adjusted_entries: 1,
+            },
+            CrlHealth {
+                ca_id: "sm2-issuing".into(),
+                delta: true,
+                failures: 0,
+                last_success: None,
+                adjusted_entries: 0,
+            },
+        ]);
+        for line in [
+            "yinxin_crl_generation_failures_total{ca=\"sm2-issuing\",kind=\"full\"} 2",
+            "yinxin_crl_generation_failures_total{ca=\"sm2-issuing\",kind=\"delta\"} 0",
+            "yinxin_crl_last_success_timestamp_seconds{ca=\"sm2-issuing\",kind=\"full\"} 1800000000",
+            "yinxin_crl_adjusted_entries{ca=\"sm2-issuing\",kind=\"full\"} 1",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} missing:\n{text}");
+        }
+        assert!(!text.contains(
+            "yinxin_crl_last_success_timestamp_seconds{ca=\"sm2-issuing\",kind=\"delta\"}"
+        ));
+    }
 }

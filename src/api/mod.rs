@@ -431,11 +431,9 @@ pub fn spawn_background(state: Arc<AppState>) {
                     .iter()
                     .any(|c| c.record.id == ca && c.crl_signer.is_some())
                 {
-                    match s.status.regenerate_crls(&ca).await {
-                        Ok((full, delta)) => {
-                            tracing::info!(ca = %ca, full = full.number, delta = delta.number, entries = full.entries, "CRLs published")
-                        }
-                        Err(e) => tracing::error!(ca = %ca, error = %e, "CRL generation failed"),
+                    // A failure is logged and counted by the status service (metrics).
+                    if let Ok((full, delta)) = s.status.regenerate_crls(&ca).await {
+                        tracing::info!(ca = %ca, full = full.number, delta = delta.number, entries = full.entries, "CRLs published")
                     }
                 }
             }

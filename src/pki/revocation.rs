@@ -114,9 +114,32 @@ pub enum RevokeError {
         /// Current reason code.
         reason: Option<i64>,
     },
-    /// An invalidity date after the revocation.
-    #[error("the invalidity date is in the future")]
-    InvalidityInFuture,
+    /// An invalidity date before the certificate's notBefore: the certificate cannot have
+    /// become invalid before it was valid (and such dates, before 1970 in particular, are not
+    /// what a CRL should carry).
+    #[error(
+        "the invalidity date {} is before the certificate's notBefore {}",
+        crate::clock::rfc3339(*date),
+        crate::clock::rfc3339(*not_before)
+    )]
+    InvalidityBeforeNotBefore {
+        /// The date asked, Unix seconds.
+        date: i64,
+        /// The certificate's notBefore, Unix seconds.
+        not_before: i64,
+    },
+    /// An invalidity date later than now (beyond [`INVALIDITY_CLOCK_SKEW`]).
+    #[error(
+        "the invalidity date {} is in the future (now {})",
+        crate::clock::rfc3339(*date),
+        crate::clock::rfc3339(*now)
+    )]
+    InvalidityInFuture {
+        /// The date asked, Unix seconds.
+        date: i64,
+        /// The time of the request, Unix seconds.
+        now: i64,
+    },
     /// certificateHold is only for person certificates.
     #[error("certificateHold is only available for person certificates")]
     HoldNotAllowed,
@@ -140,6 +163,31 @@ pub struct RevokeRequest<'a> {
     pub scope: Option<&'a str>,
     /// Now, Unix seconds.
     pub now: i64,
+}
+
+/// How far an invalidity date may lie ahead of the server's clock (the caller's clock may run
+/// ahead): such a date is recorded as the revocation time itself.
+pub const INVALIDITY_CLOCK_SKEW: i64 = 300;
+
+/// The invalidity date to record for a revocation at `now` of a certificate valid from
+/// `not_before`: refused before `not_before` or more than [`INVALIDITY_CLOCK_SKEW`] after
+/// `now`; a date slightly ahead of `now` is recorded as `now`. Every revocation (API, CLI,
+/// library) goes through here, so every stored date can be published in a CRL.
+pub fn check_invalidity_date(
+    date: Option<i64>,
+    not_before: i64,
+    now: i64,
+) -> Result<Option<i64>, RevokeError> {
+    let Some(date) = date else {
+        return Ok(None);
+    };
+    if date < not_before {
+        return Err(RevokeError::InvalidityBeforeNotBefore { date, not_before });
+    }
+    if date > now.saturating_add(INVALIDITY_CLOCK_SKEW) {
+        return Err(RevokeError::InvalidityInFuture { date, now });
+    }
+    Ok(Some(date.min(now)))
 }
 
 async fn load_in_scope(
@@ -175,11 +223,7 @@ pub async fn revoke(
     } else {
         CertStatus::Revoked
     };
-    if let Some(inv) = r.invalidity_date
-        && inv > r.now
-    {
-        return Err(RevokeError::InvalidityInFuture);
-    }
+    let invalidity_date = check_invalidity_date(r.invalidity_date, current.not_before, r.now)?;
     let audit = AuditEvent::now(
         r.actor,
         "certificate.revoke",
@@ -192,7 +236,7 @@ pub async fn revoke(
         status,
         reason: r.reason.code(),
         at: r.now,
-        invalidity_date: r.invalidity_date,
+        invalidity_date,
     };
     match repo.revoke(&change, &audit).await? {
         RevokeOutcome::Changed(rec) => Ok((rec, true)),
@@ -227,5 +271,53 @@ pub async fn release(
             reason: rec.revocation_reason,
         }),
         RevokeOutcome::NotFound => Err(RevokeError::NotFound(serial)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalidity_dates() {
+        let (nb, now) = (1_700_000_000, 1_800_000_000);
+        assert_eq!(check_invalidity_date(None, nb, now).unwrap(), None);
+        assert_eq!(check_invalidity_date(Some(nb), nb, now).unwrap(), Some(nb));
+        assert_eq!(
+            check_invalidity_date(Some(now), nb, now).unwrap(),
+            Some(now)
+        );
+        // Within the clock skew: recorded as the revocation time.
+        assert_eq!(
+            check_invalidity_date(Some(now + INVALIDITY_CLOCK_SKEW), nb, now).unwrap(),
+            Some(now)
+        );
+        match check_invalidity_date(Some(now + INVALIDITY_CLOCK_SKEW + 1), nb, now) {
+            Err(RevokeError::InvalidityInFuture { date, now: n }) => {
+                assert_eq!((date, n), (now + INVALIDITY_CLOCK_SKEW + 1, now))
+            }
+            other => panic!("{other:?}"),
+        }
+        let e = check_invalidity_date(Some(-1), nb, now).unwrap_err();
+        assert!(matches!(
+            e,
+            RevokeError::InvalidityBeforeNotBefore { date: -1, not_before } if not_before == nb
+        ));
+        assert_eq!(
+            e.to_string(),
+            "the invalidity date 1969-12-31T23:59:59Z is before the certificate's notBefore 2023-11-14T22:13:20Z"
+        );
+        assert!(matches!(
+            check_invalidity_date(Some(nb - 1), nb, now),
+            Err(RevokeError::InvalidityBeforeNotBefore { .. })
+        ));
+        assert!(matches!(
+            check_invalidity_date(Some(i64::MAX), nb, i64::MAX - 10),
+            Ok(Some(_))
+        ));
+        assert!(matches!(
+            check_invalidity_date(Some(i64::MIN), nb, now),
+            Err(RevokeError::InvalidityBeforeNotBefore { .. })
+        ));
     }
 }

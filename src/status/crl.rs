@@ -5,12 +5,12 @@
 //! The CRL's Authority Key Identifier is the issuer's Subject Key Identifier (not the issuer's
 //! own AKI); full and delta CRLs share one increasing CRL number sequence per CA.
 
+use super::asn1_time;
 use crate::crypto::{CryptoError, Signer};
-use crate::pki::cert::{self, CertBuildError};
+use crate::pki::cert::CertBuildError;
 use const_oid::ObjectIdentifier;
 use der::Encode;
-use der::asn1::{GeneralizedTime, OctetString};
-use std::time::Duration;
+use der::asn1::OctetString;
 use x509_cert::ext::Extension;
 use x509_cert::ext::pkix::AuthorityKeyIdentifier;
 
@@ -100,28 +100,58 @@ fn int_content(bytes: &[u8]) -> Vec<u8> {
     v
 }
 
+/// The CRL's own times (thisUpdate, nextUpdate) come from the clock: out of range is an error.
 fn time_der(secs: i64) -> Result<Vec<u8>, CrlError> {
-    Ok(cert::time_from_unix(secs)?.to_der()?)
+    asn1_time::x509_time_der(secs)
+        .ok_or_else(|| CrlError::Encoding(format!("time {secs} is outside years 0000-9999")))
 }
 
-fn generalized_time_der(secs: i64) -> Result<Vec<u8>, CrlError> {
-    let secs = u64::try_from(secs).map_err(|_| CrlError::Encoding("time before 1970".into()))?;
-    Ok(GeneralizedTime::from_unix_duration(Duration::from_secs(secs))?.to_der()?)
+/// What had to be changed in an entry so that it could be published (see
+/// [`EntryEncoder::push`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryAdjustment {
+    /// The stored revocation time was outside 1970–9999: published as 1970-01-01T00:00:00Z.
+    RevocationTime,
+    /// The stored invalidity date was outside years 0000–9999: the extension was left out.
+    InvalidityDateOmitted,
 }
+
+impl EntryAdjustment {
+    /// Short name for logs and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryAdjustment::RevocationTime => "revocation_time",
+            EntryAdjustment::InvalidityDateOmitted => "invalidity_date",
+        }
+    }
+}
+
+/// At most this many adjusted entries per CRL are remembered by serial (all are counted).
+pub const ADJUSTED_SERIALS_KEPT: usize = 16;
 
 /// Streams revoked entries into their DER `SEQUENCE OF` content.
 #[derive(Default)]
 pub struct EntryEncoder {
     buf: Vec<u8>,
     count: usize,
+    adjusted: usize,
+    adjusted_serials: Vec<(String, Vec<EntryAdjustment>)>,
 }
 
 impl EntryEncoder {
-    /// Append one entry.
+    /// Append one entry. A stored time that cannot be published as it is never stops the CRL
+    /// and never drops the entry: the revocation date is published as 1970-01-01T00:00:00Z
+    /// (see [`asn1_time`]) and an unencodable invalidity date is left out; such entries are
+    /// counted ([`Self::adjusted`]) and the first ones kept by serial for the log.
     pub fn push(&mut self, e: &RevokedEntry) -> Result<(), CrlError> {
         let mut body = Vec::with_capacity(64);
         push_tlv(&mut body, 0x02, &int_content(&e.serial));
-        body.extend_from_slice(&time_der(e.revoked_at)?);
+        let mut adjusted = Vec::new();
+        let (at, at_adjusted) = asn1_time::published_revocation_time(e.revoked_at);
+        if at_adjusted {
+            adjusted.push(EntryAdjustment::RevocationTime);
+        }
+        body.extend_from_slice(&time_der(at)?);
         let mut exts = Vec::new();
         if e.reason != 0 {
             // Extension { extnID reasonCode, extnValue OCTET STRING { ENUMERATED reason } }
@@ -137,22 +167,45 @@ impl EntryEncoder {
             push_tlv(&mut exts, 0x30, &ext);
         }
         if let Some(inv) = e.invalidity_date {
-            let mut ext = Vec::new();
-            ext.extend_from_slice(&INVALIDITY_DATE.to_der()?);
-            push_tlv(&mut ext, 0x04, &generalized_time_der(inv)?);
-            push_tlv(&mut exts, 0x30, &ext);
+            match asn1_time::generalized_time_der(inv) {
+                Some(t) => {
+                    let mut ext = Vec::new();
+                    ext.extend_from_slice(&INVALIDITY_DATE.to_der()?);
+                    push_tlv(&mut ext, 0x04, &t);
+                    push_tlv(&mut exts, 0x30, &ext);
+                }
+                None => adjusted.push(EntryAdjustment::InvalidityDateOmitted),
+            }
         }
         if !exts.is_empty() {
             push_tlv(&mut body, 0x30, &exts);
         }
         push_tlv(&mut self.buf, 0x30, &body);
         self.count += 1;
+        if !adjusted.is_empty() {
+            self.adjusted += 1;
+            if self.adjusted_serials.len() < ADJUSTED_SERIALS_KEPT {
+                let skip = e.serial.iter().take_while(|b| **b == 0).count();
+                self.adjusted_serials
+                    .push((hex::encode_upper(&e.serial[skip..]), adjusted));
+            }
+        }
         Ok(())
     }
 
     /// Number of entries so far.
     pub fn len(&self) -> usize {
         self.count
+    }
+
+    /// Number of entries published with an adjustment so far.
+    pub fn adjusted(&self) -> usize {
+        self.adjusted
+    }
+
+    /// The first adjusted entries: (serial in upper-case hex, what was adjusted).
+    pub fn adjusted_serials(&self) -> &[(String, Vec<EntryAdjustment>)] {
+        &self.adjusted_serials
     }
 
     /// Whether no entry was pushed.
@@ -253,6 +306,7 @@ pub fn build_crl(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pki::cert;
 
     #[test]
     fn der_helpers() {
@@ -264,9 +318,7 @@ mod tests {
         assert_eq!(v, vec![0x82, 0x01, 0x2c]);
     }
 
-    #[test]
-    fn crl_parses_with_x509_cert() {
-        use der::Decode;
+    fn test_ca() -> (impl Signer, Vec<u8>, Vec<u8>) {
         let key = crate::crypto::PrivateKey::generate(crate::crypto::Algorithm::P256).unwrap();
         let signer = key.signer().unwrap();
         let spki = key.public_key_spki_der().unwrap();
@@ -285,6 +337,85 @@ mod tests {
             extensions: vec![],
         };
         let ca = cert::sign_certificate(&tpl, &signer).unwrap();
+        (signer, ca, ski)
+    }
+
+    /// Stored times no encoder can take never stop a CRL and never drop an entry.
+    #[test]
+    fn out_of_range_times_are_published_not_fatal() {
+        use der::Decode;
+        let (signer, ca, ski) = test_ca();
+        let mut enc = EntryEncoder::default();
+        let entry = |serial: u8, revoked_at: i64, inv: Option<i64>| RevokedEntry {
+            serial: vec![serial],
+            revoked_at,
+            reason: 1,
+            invalidity_date: inv,
+        };
+        // Before 1970: an invalidity date is GeneralizedTime, not an error.
+        enc.push(&entry(1, 1_800_000_000, Some(-1))).unwrap();
+        // An invalidity date past 9999: the extension is left out.
+        enc.push(&entry(2, 1_800_000_000, Some(i64::MAX))).unwrap();
+        // A revocation time before 1970: published as the epoch.
+        enc.push(&entry(3, -86_400, None)).unwrap();
+        // 1949 and 2050 invalidity dates (GeneralizedTime either way), a clean entry.
+        enc.push(&entry(4, 1_800_000_000, Some(-631_152_001)))
+            .unwrap();
+        enc.push(&entry(5, 2_524_608_000, Some(2_524_608_000)))
+            .unwrap();
+        assert_eq!(enc.len(), 5);
+        assert_eq!(enc.adjusted(), 2);
+        assert_eq!(
+            enc.adjusted_serials(),
+            &[
+                (
+                    "02".to_string(),
+                    vec![EntryAdjustment::InvalidityDateOmitted]
+                ),
+                ("03".to_string(), vec![EntryAdjustment::RevocationTime]),
+            ]
+        );
+        let crl = build_crl(
+            &CrlParams {
+                issuer_cert: ca,
+                issuer_ski: ski,
+                number: 1,
+                delta_base: None,
+                this_update: 1_800_000_100,
+                next_update: 1_800_086_500,
+            },
+            enc,
+            &signer,
+        )
+        .unwrap();
+        let parsed: x509_cert::crl::CertificateList =
+            x509_cert::crl::CertificateList::from_der(&crl).unwrap();
+        let revoked = parsed.tbs_cert_list.revoked_certificates.unwrap();
+        assert_eq!(revoked.len(), 5);
+        let inv = |i: usize| {
+            revoked[i]
+                .crl_entry_extensions
+                .as_ref()
+                .unwrap()
+                .iter()
+                .find(|e| e.extn_id == INVALIDITY_DATE)
+                .map(|e| String::from_utf8(e.extn_value.as_bytes()[2..].to_vec()).unwrap())
+        };
+        assert_eq!(inv(0).as_deref(), Some("19691231235959Z"));
+        assert_eq!(inv(1), None);
+        assert_eq!(revoked[2].revocation_date.to_unix_duration().as_secs(), 0);
+        assert_eq!(inv(3).as_deref(), Some("19491231235959Z"));
+        assert_eq!(inv(4).as_deref(), Some("20500101000000Z"));
+        assert!(matches!(
+            revoked[4].revocation_date,
+            x509_cert::time::Time::GeneralTime(_)
+        ));
+    }
+
+    #[test]
+    fn crl_parses_with_x509_cert() {
+        use der::Decode;
+        let (signer, ca, ski) = test_ca();
         let mut enc = EntryEncoder::default();
         enc.push(&RevokedEntry {
             serial: vec![0x81, 2, 3],

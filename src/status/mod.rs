@@ -2,6 +2,7 @@
 //! responder (RFC 6960 / RFC 5019) and the time-stamping unit (RFC 3161). The ASN.1
 //! structures are defined here with `der` derive. No HTTP and no SQL here.
 
+pub mod asn1_time;
 pub mod crl;
 pub mod ocsp;
 pub mod service;

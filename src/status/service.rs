@@ -2,6 +2,7 @@
 //! responses, builds and keeps full and delta CRLs, and keeps both consistent with
 //! revocations made by any process sharing the database (through the status change feed).
 
+use super::asn1_time::published_revocation_time;
 use super::crl::{self, CrlParams, EntryEncoder, RevokedEntry};
 use super::ocsp::{self, CertId, IssuerHashes, Known, Responder, ResponseStatus};
 use crate::clock::SharedClock;
@@ -46,6 +47,15 @@ pub trait StatusRepository: Send + Sync {
     async fn store_crl(&self, rec: &CrlRecord) -> Result<(), RepoError>;
     /// The latest full (or delta) CRL of a CA.
     async fn latest_crl(&self, ca_id: &str, delta: bool) -> Result<Option<CrlRecord>, RepoError>;
+    /// thisUpdate of the latest full (or delta) CRL of a CA, without reading the CRL itself
+    /// (monitoring asks often; a CRL may be megabytes).
+    async fn latest_crl_this_update(
+        &self,
+        ca_id: &str,
+        delta: bool,
+    ) -> Result<Option<i64>, RepoError> {
+        Ok(self.latest_crl(ca_id, delta).await?.map(|c| c.this_update))
+    }
     /// The highest CRL number used by a CA (0 if none).
     async fn max_crl_number(&self, ca_id: &str) -> Result<u64, RepoError>;
     /// Status changes after `seq`: (seq, serial, issuer CA id), oldest first, at most `limit`.
@@ -109,6 +119,32 @@ pub struct StatusService {
     cache: RwLock<HashMap<String, Vec<CachedResponse>>>,
     last_seq: Mutex<i64>,
     crl_lock: tokio::sync::Mutex<()>,
+    health: Mutex<HashMap<(String, bool), HealthCounters>>,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct HealthCounters {
+    failures: u64,
+    last_success: Option<i64>,
+    adjusted_entries: u64,
+}
+
+/// How CRL generation goes for one CA and kind (full or delta), for monitoring: the metrics
+/// endpoint renders it, so that an operator is alerted when CRLs stop being made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CrlHealth {
+    /// CA id.
+    pub ca_id: String,
+    /// Delta CRL (else full).
+    pub delta: bool,
+    /// Generations that failed in this process since it started.
+    pub failures: u64,
+    /// thisUpdate of the newest CRL of this kind: made by this process, or stored by any
+    /// process sharing the database. `None` if there is none.
+    pub last_success: Option<i64>,
+    /// Entries of the last CRL this process made whose stored times had to be adjusted (see
+    /// [`crl::EntryEncoder::push`]); 0 before the first.
+    pub adjusted_entries: u64,
 }
 
 /// Errors generating CRLs.
@@ -147,6 +183,7 @@ impl StatusService {
             cache: RwLock::new(HashMap::new()),
             last_seq: Mutex::new(seq),
             crl_lock: tokio::sync::Mutex::new(()),
+            health: Mutex::new(HashMap::new()),
         })
     }
 
@@ -239,8 +276,9 @@ impl StatusService {
         Ok(match self.repo.certificate(&serial).await? {
             Some(rec) if rec.issuer_ca == ca_id => match rec.status {
                 CertStatus::Valid => Known::Good,
+                // The same published time as the CRL entry (a damaged stored time included).
                 CertStatus::Revoked | CertStatus::Hold => Known::Revoked {
-                    at: rec.revoked_at.unwrap_or(rec.created_at),
+                    at: published_revocation_time(rec.revoked_at.unwrap_or(rec.created_at)).0,
                     reason: rec.revocation_reason.unwrap_or(0),
                 },
             },
@@ -301,18 +339,85 @@ impl StatusService {
         Ok(cas)
     }
 
-    /// Generate and store a new full CRL and a delta CRL over it for `ca_id`.
+    /// Generate and store a new full CRL and a delta CRL over the latest full CRL for
+    /// `ca_id`. The delta is attempted even when the full CRL failed: over the previous full
+    /// CRL it still carries the newer revocations. The first error is returned.
     pub async fn regenerate_crls(
         &self,
         ca_id: &str,
     ) -> Result<(CrlRecord, CrlRecord), StatusError> {
-        let full = self.generate_crl(ca_id, false).await?;
-        let delta = self.generate_crl(ca_id, true).await?;
-        Ok((full, delta))
+        let full = self.generate_crl(ca_id, false).await;
+        let delta = self.generate_crl(ca_id, true).await;
+        Ok((full?, delta?))
     }
 
-    /// Generate and store one CRL (full, or delta over the latest full CRL).
+    /// Generate and store one CRL (full, or delta over the latest full CRL). A failure is
+    /// logged and counted (see [`Self::crl_health`]).
     pub async fn generate_crl(&self, ca_id: &str, delta: bool) -> Result<CrlRecord, StatusError> {
+        let r = self.generate_crl_unrecorded(ca_id, delta).await;
+        if let Err(e) = &r {
+            // Only CAs this process signs CRLs for are counted: an unknown id, or a CA whose
+            // CRLs are made offline, is the caller's mistake, not a CRL that could not be made
+            // (and must not create metric series).
+            if self
+                .cas
+                .iter()
+                .any(|c| c.record.id == ca_id && c.crl_signer.is_some())
+            {
+                tracing::error!(ca = %ca_id, kind = kind_name(delta), error = %e, "CRL generation failed");
+                self.with_health(ca_id, delta, |h| h.failures += 1);
+            }
+        }
+        r
+    }
+
+    fn with_health(&self, ca_id: &str, delta: bool, f: impl FnOnce(&mut HealthCounters)) {
+        if let Ok(mut m) = self.health.lock() {
+            f(m.entry((ca_id.to_string(), delta)).or_default());
+        }
+    }
+
+    /// CRL generation health of every CA this process signs CRLs for (full and delta), in
+    /// CA order. Reads the newest stored CRLs (so that a CRL made by another process sharing
+    /// the database counts as made).
+    pub async fn crl_health(&self) -> Vec<CrlHealth> {
+        let mut out = Vec::new();
+        for ca in self.cas.iter().filter(|c| c.crl_signer.is_some()) {
+            for delta in [false, true] {
+                let h = self
+                    .health
+                    .lock()
+                    .ok()
+                    .and_then(|m| m.get(&(ca.record.id.clone(), delta)).copied())
+                    .unwrap_or_default();
+                let stored = match self
+                    .status
+                    .latest_crl_this_update(&ca.record.id, delta)
+                    .await
+                {
+                    Ok(t) => t,
+                    Err(e) => {
+                        tracing::warn!(ca = %ca.record.id, error = %e, "reading the latest CRL for metrics");
+                        None
+                    }
+                };
+                out.push(CrlHealth {
+                    ca_id: ca.record.id.clone(),
+                    delta,
+                    failures: h.failures,
+                    last_success: h.last_success.max(stored),
+                    adjusted_entries: h.adjusted_entries,
+                });
+            }
+        }
+        out
+    }
+
+    async fn generate_crl_unrecorded(
+        &self,
+        ca_id: &str,
+        delta: bool,
+    ) -> Result<CrlRecord, StatusError> {
         let _guard = self.crl_lock.lock().await;
         let ca = self
             .cas
@@ -372,6 +477,8 @@ impl StatusService {
                 })
                 .await?;
             let entries = enc.len() as u64;
+            let adjusted = enc.adjusted() as u64;
+            let adjusted_serials = enc.adjusted_serials().to_vec();
             let number = self.status.max_crl_number(&ca.record.id).await? + 1;
             let params = CrlParams {
                 issuer_cert: ca.record.der.clone(),
@@ -397,12 +504,54 @@ impl StatusService {
                 der,
             };
             match self.status.store_crl(&rec).await {
-                Ok(()) => return Ok(rec),
+                Ok(()) => {
+                    self.published(&rec, adjusted, &adjusted_serials);
+                    return Ok(rec);
+                }
                 Err(RepoError::Conflict(_)) if attempt < 5 => continue,
                 Err(e) => return Err(e.into()),
             }
         }
     }
+}
+
+impl StatusService {
+    /// Record a stored CRL; report entries whose stored times had to be adjusted (a damaged
+    /// row must be repaired by an operator; the CRL lists it meanwhile).
+    fn published(
+        &self,
+        rec: &CrlRecord,
+        adjusted: u64,
+        serials: &[(String, Vec<crl::EntryAdjustment>)],
+    ) {
+        let delta = rec.base_number.is_some();
+        self.with_health(&rec.ca_id, delta, |h| {
+            h.last_success = h.last_success.max(Some(rec.this_update));
+            h.adjusted_entries = adjusted;
+        });
+        if adjusted > 0 {
+            let listed = serials
+                .iter()
+                .map(|(s, what)| {
+                    let what: Vec<&str> = what.iter().map(|w| w.as_str()).collect();
+                    format!("{s}:{}", what.join("+"))
+                })
+                .collect::<Vec<_>>()
+                .join(",");
+            tracing::error!(
+                ca = %rec.ca_id,
+                kind = kind_name(delta),
+                number = rec.number,
+                adjusted,
+                serials = %listed,
+                "CRL published with entries whose stored revocation time or invalidity date is out of range (revocation time published as 1970-01-01T00:00:00Z, invalidity date left out): repair these rows"
+            );
+        }
+    }
+}
+
+fn kind_name(delta: bool) -> &'static str {
+    if delta { "delta" } else { "full" }
 }
 
 fn strip_zero(b: &[u8]) -> &[u8] {

@@ -791,6 +791,26 @@ impl StatusRepository for Store {
         row.as_ref().map(crl_from_row).transpose()
     }
 
+    async fn latest_crl_this_update(
+        &self,
+        ca_id: &str,
+        delta: bool,
+    ) -> Result<Option<i64>, RepoError> {
+        let sql = if delta {
+            "SELECT this_update FROM crls WHERE ca_id = $1 AND base_number IS NOT NULL ORDER BY number DESC LIMIT 1"
+        } else {
+            "SELECT this_update FROM crls WHERE ca_id = $1 AND base_number IS NULL ORDER BY number DESC LIMIT 1"
+        };
+        let row = sqlx::query(sql)
+            .bind(ca_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        row.as_ref()
+            .map(|r| get::<i64>(r, "this_update"))
+            .transpose()
+    }
+
     async fn max_crl_number(&self, ca_id: &str) -> Result<u64, RepoError> {
         let row = sqlx::query("SELECT COALESCE(MAX(number), 0) AS n FROM crls WHERE ca_id = $1")
             .bind(ca_id)
