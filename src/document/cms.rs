@@ -598,6 +598,19 @@ fn check_ess_v1(value: &Any, cert_der: &[u8]) -> Result<(), CmsError> {
     Ok(())
 }
 
+/// Whether two content-type OIDs name the same type: GB/T 35275 (`1.2.156.10197.6.1.4.2.x`)
+/// and PKCS #7 (`1.2.840.113549.1.7.x`) are used interchangeably by vendors.
+fn same_content_type(a: ObjectIdentifier, b: ObjectIdentifier) -> bool {
+    const PAIRS: [(ObjectIdentifier, ObjectIdentifier); 2] = [
+        (oid::GM_DATA, oid::DATA),
+        (oid::GM_SIGNED_DATA, oid::SIGNED_DATA),
+    ];
+    a == b
+        || PAIRS
+            .iter()
+            .any(|(g, p)| (a == *g && b == *p) || (a == *p && b == *g))
+}
+
 /// Verify a CMS signature over `data` (detached, or attached when `data` is `None` or
 /// equals the content, or the OFD vendor style where eContent is the hash of `data`).
 fn verify_impl(p7s: &[u8], data: Option<&[u8]>) -> Result<CmsInfo, CmsError> {
@@ -641,10 +654,18 @@ fn verify_impl(p7s: &[u8], data: Option<&[u8]>) -> Result<CmsInfo, CmsError> {
                 .ok_or_else(|| CmsError::Attributes("contentType is missing".into()))?
                 .decode_as::<ObjectIdentifier>()?;
             if ct != p.econtent_type {
-                return Err(CmsError::Attributes(format!(
-                    "contentType {ct} differs from eContentType {}",
-                    p.econtent_type
-                )));
+                if same_content_type(ct, p.econtent_type) {
+                    tolerated.push(format!(
+                        "contentType {ct} and eContentType {} are the GB/T 35275 and PKCS #7 \
+                         names of the same type",
+                        p.econtent_type
+                    ));
+                } else {
+                    return Err(CmsError::Attributes(format!(
+                        "contentType {ct} differs from eContentType {}",
+                        p.econtent_type
+                    )));
+                }
             }
             let md = single(attrs, oid::MESSAGE_DIGEST)?
                 .ok_or_else(|| CmsError::Attributes("messageDigest is missing".into()))?
@@ -1127,6 +1148,40 @@ mod tests {
         let pem = format!("-----BEGIN CMS-----\n{b64}\n-----END CMS-----\n");
         let info = verify_detached(pem.as_bytes(), b"x").unwrap();
         assert_eq!(info.tolerated, ["PEM input"]);
+    }
+
+    /// Vendors mix the GB/T 35275 and PKCS #7 names of a content type (eContentType id-data
+    /// with a contentType attribute of 1.2.156.10197.6.1.4.2.1): equal, and tolerated by
+    /// name; an unrelated type still fails.
+    #[test]
+    fn equivalent_content_type_oids() {
+        let (signer, c) = self_signed(Algorithm::Sm2);
+        let p7s = sign_detached(b"x", &signer, &c, &[], 1_767_225_600, None).unwrap();
+        let with_econtent_type = |t: ObjectIdentifier| {
+            let ci = ContentInfo::from_der(&p7s).unwrap();
+            let mut sd: SignedData = ci.content.decode_as().unwrap();
+            assert_eq!(sd.encap_content_info.econtent_type, oid::GM_DATA);
+            sd.encap_content_info.econtent_type = t;
+            ContentInfo {
+                content_type: ci.content_type,
+                content: Any::encode_from(&sd).unwrap(),
+            }
+            .to_der()
+            .unwrap()
+        };
+        let info = verify_detached(&with_econtent_type(oid::DATA), b"x").unwrap();
+        assert!(
+            info.tolerated
+                .iter()
+                .any(|t| t.contains("GB/T 35275 and PKCS #7 names of the same type")),
+            "{:?}",
+            info.tolerated
+        );
+        let other = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
+        assert!(matches!(
+            verify_detached(&with_econtent_type(other), b"x"),
+            Err(CmsError::Attributes(m)) if m.contains("differs from eContentType")
+        ));
     }
 
     #[test]

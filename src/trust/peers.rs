@@ -692,16 +692,14 @@ impl Federation {
         })
     }
 
-    fn assurance(&self, peer: Option<&PeerConfig>, target: &[u8]) -> Option<String> {
-        let cert = crate::verify::policy::info_from_der(target).ok()?;
-        let policies: Vec<String> = cert
-            .policies
-            .as_ref()?
-            .iter()
-            .map(|p| p.to_string())
-            .collect();
+    /// The assurance level the *validated* path carries: the first policy of the report's
+    /// valid policy set (RFC 5280 §6.1.5, expressed in the anchor's domain — for a path through
+    /// one of our cross-certificates already mapped into ours) that is one of our levels,
+    /// translated through the peer's map for a peer's anchor. A policy the end entity asserts
+    /// but the path does not validate gives no assurance; nor does an anyPolicy-only path.
+    fn assurance(&self, peer: Option<&PeerConfig>, report: &Report) -> Option<String> {
         let ours = &self.config.list.assurance_levels;
-        for p in &policies {
+        for p in report.valid_policy_set.iter().filter(|p| *p != "anyPolicy") {
             let mapped = match peer {
                 Some(peer) => peer.assurance_map.get(p).cloned(),
                 None => Some(p.clone()),
@@ -952,7 +950,7 @@ impl TrustSource for Federation {
             .any(|a| hex::encode(crate::crypto::sha256(a)) == anchor);
         let cross = report.path.iter().find(|c| self.cross.contains(&c.sha256));
         if own && let Some(c) = cross {
-            let assurance = self.assurance(None, target);
+            let assurance = self.assurance(None, report);
             report.recognition = Some(Recognition {
                 region: self.own_code.clone(),
                 region_name: self.own_name.clone(),
@@ -973,7 +971,7 @@ impl TrustSource for Federation {
             return;
         }
         if own {
-            let assurance = self.assurance(None, target);
+            let assurance = self.assurance(None, report);
             report.recognition = Some(Recognition {
                 region: self.own_code.clone(),
                 region_name: self.own_name.clone(),
@@ -1015,7 +1013,7 @@ impl TrustSource for Federation {
                 list: &cur,
                 freshness: self.freshness(Some(&cur), now),
                 grace: self.config.sync.grace_seconds,
-                assurance: self.assurance(Some(&peer), target),
+                assurance: self.assurance(Some(&peer), report),
             },
         );
     }
@@ -1322,6 +1320,41 @@ mod issuing_tests {
         CurrentService, RegionId, SupplyPoints, next_version, set_status, sign,
     };
     use crate::verify::report::CertReport;
+
+    /// The reported assurance is what the path validated (valid_policy_set), not what the
+    /// end entity asserts: an anyPolicy-only path gives none; a peer's level is mapped.
+    #[tokio::test]
+    async fn assurance_comes_from_the_valid_policy_set() {
+        let (_, own_root) = self_signed("own root", true);
+        let high = "1.3.6.1.4.1.32473.1.2.3";
+        let cfg: TrustConfig = toml::from_str(&format!(
+            "[list.assurance_levels]\n\"{high}\" = \"high\"\n"
+        ))
+        .unwrap();
+        let f = Federation::new(
+            ("me", "Me"),
+            vec![own_root.clone()],
+            cfg,
+            Path::new("."),
+            Arc::new(MemRepo::default()),
+        )
+        .await
+        .unwrap();
+        let review = |set: &[&str]| {
+            let mut r = passed_report(&own_root);
+            r.valid_policy_set = set.iter().map(|s| s.to_string()).collect();
+            f.review(&mut r, b"target", T0, ChainRole::Signer);
+            let rec = r.recognition.expect("own-region recognition");
+            assert_eq!(rec.via, "own-region");
+            rec.assurance
+        };
+        assert_eq!(review(&["anyPolicy"]), None);
+        assert_eq!(review(&["1.2.3.4"]), None);
+        assert_eq!(
+            review(&["1.2.3.4", high]).as_deref(),
+            Some("high (1.3.6.1.4.1.32473.1.2.3)")
+        );
+    }
 
     #[tokio::test]
     async fn a_withdrawn_issuing_ca_stops_recognition_from_its_withdrawal() {
