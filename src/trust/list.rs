@@ -171,6 +171,9 @@ pub enum ListError {
     /// The signer certificate is outside its validity.
     #[error("the list signer's certificate is not valid now")]
     SignerExpired,
+    /// The pinned signer certificate is not a trust-list signer's (EKU, key usage).
+    #[error("the list signer's certificate is not for signing trust lists: {0}")]
+    SignerPurpose(String),
     /// The content is not a list.
     #[error("malformed list: {0}")]
     Malformed(String),
@@ -525,7 +528,8 @@ impl VerifiedList {
 }
 
 /// Verify a signed list: CMS signature over the embedded content, signer certificate pinned
-/// (`pins`: SHA-256 of the allowed signer certificates) and within its validity at `now`,
+/// (`pins`: SHA-256 of the allowed signer certificates), valid for the trust-list-signer
+/// purpose (its EKU and key usage) and within its validity at `now`,
 /// content a well-formed list. Region, sequence and freshness are checked by the caller
 /// (see [`super::peers`]), which knows what it accepted before.
 pub fn verify_signed(
@@ -544,6 +548,9 @@ pub fn verify_signed(
     if now < cert.not_before || now > cert.not_after {
         return Err(ListError::SignerExpired);
     }
+    crate::verify::purpose::Purpose::TrustListSigner
+        .check(&cert)
+        .map_err(|e| ListError::SignerPurpose(e.to_string()))?;
     let content = crate::document::cms::embedded_content(signed)
         .map_err(|e| ListError::Signature(e.to_string()))?
         .ok_or_else(|| ListError::Malformed("the CMS carries no content".into()))?;

@@ -1090,6 +1090,16 @@ mod tests {
         if ca {
             extensions.push(cert::extensions::basic_constraints(true, None).unwrap());
             extensions.push(cert::extensions::key_usage(&["keyCertSign", "cRLSign"]).unwrap());
+        } else {
+            // A trust-list signer's profile.
+            extensions.push(cert::extensions::key_usage(&["digitalSignature"]).unwrap());
+            extensions.push(
+                cert::extensions::extended_key_usage(
+                    vec![crate::verify::purpose::EKU_TRUST_LIST_SIGNING],
+                    false,
+                )
+                .unwrap(),
+            );
         }
         let der_bytes = cert::sign_certificate(
             &CertificateTemplate {
@@ -1321,16 +1331,32 @@ mod issuing_tests {
     };
     use crate::verify::report::CertReport;
 
+    /// A pinned list signer must still be a trust-list signer: a pinned CA certificate (no
+    /// trust-list EKU) signing a list is refused with the reason.
+    #[tokio::test]
+    async fn a_pinned_signer_must_be_a_trust_list_signer() {
+        let (ca_signer, ca_cert) = self_signed("pinned CA", true);
+        let (_, root) = self_signed("peer root", true);
+        let clock = Arc::new(Clock(std::sync::atomic::AtomicI64::new(T0)));
+        let f = federation(&ca_cert, clock).await;
+        let l = list(None, &root, T0, 3600);
+        let e = f
+            .offer("pa", &sign(&l, &ca_signer, &ca_cert, T0).unwrap(), T0)
+            .await;
+        assert!(
+            matches!(&e, Err(ListError::SignerPurpose(m)) if m.contains("CA certificate")),
+            "{e:?}"
+        );
+    }
+
     /// The reported assurance is what the path validated (valid_policy_set), not what the
     /// end entity asserts: an anyPolicy-only path gives none; a peer's level is mapped.
     #[tokio::test]
     async fn assurance_comes_from_the_valid_policy_set() {
         let (_, own_root) = self_signed("own root", true);
         let high = "1.3.6.1.4.1.32473.1.2.3";
-        let cfg: TrustConfig = toml::from_str(&format!(
-            "[list.assurance_levels]\n\"{high}\" = \"high\"\n"
-        ))
-        .unwrap();
+        let cfg: TrustConfig =
+            toml::from_str(&format!("[list.assurance_levels]\n\"{high}\" = \"high\"\n")).unwrap();
         let f = Federation::new(
             ("me", "Me"),
             vec![own_root.clone()],
