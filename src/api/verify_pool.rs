@@ -41,6 +41,7 @@ pub struct VerifyPool {
     workers: usize,
     anonymous_workers: usize,
     deadline: Duration,
+    anonymous_wait: Duration,
 }
 
 /// Cancels the deadline when the request future is dropped before the work ends.
@@ -73,7 +74,14 @@ impl VerifyPool {
             workers,
             anonymous_workers,
             deadline,
+            anonymous_wait: ANONYMOUS_QUEUE_WAIT,
         }
+    }
+
+    /// Another wait for anonymous permits than [`ANONYMOUS_QUEUE_WAIT`].
+    pub fn with_anonymous_wait(mut self, wait: Duration) -> VerifyPool {
+        self.anonymous_wait = wait;
+        self
     }
 
     /// Permits in all, permits anonymous callers may hold, and the deadline of each run.
@@ -115,7 +123,7 @@ impl VerifyPool {
             Some(
                 Self::permit(
                     &self.anonymous,
-                    ANONYMOUS_QUEUE_WAIT.min(left()),
+                    self.anonymous_wait.min(left()),
                     "available to anonymous callers",
                 )
                 .await?,
@@ -123,7 +131,7 @@ impl VerifyPool {
         } else {
             None
         };
-        let permit = Self::permit(&self.all, left(), "").await?;
+        let permit = Self::permit(&self.all, left(), "of the pool").await?;
         let handle = tokio::runtime::Handle::current();
         let d = deadline.clone();
         let task = tokio::task::spawn_blocking(move || {
@@ -152,4 +160,84 @@ pub fn deadline_problem(stopped: &crate::document::ofd::Stopped) -> Problem {
         "timeout",
         stopped.to_string(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn anonymous_callers_keep_to_their_share() {
+        let pool = Arc::new(
+            VerifyPool::new(2, 1, Duration::from_secs(600))
+                .with_anonymous_wait(Duration::from_millis(50)),
+        );
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let (started, has_started) = tokio::sync::oneshot::channel::<()>();
+        let p = pool.clone();
+        let first = tokio::spawn(async move {
+            p.run(true, move |_| async move {
+                let _ = started.send(());
+                let _ = released.recv();
+                "first"
+            })
+            .await
+        });
+        has_started.await.expect("the first anonymous run started");
+        // The anonymous share is in use: a second anonymous caller is refused.
+        let e = pool
+            .run(true, |_| async { "second" })
+            .await
+            .expect_err("anonymous share in use");
+        assert_eq!((e.status.as_u16(), e.kind), (503, "overloaded"));
+        assert_eq!(e.retry_after, Some(1));
+        assert!(e.detail.contains("anonymous"), "{}", e.detail);
+        // A token holder still gets a worker.
+        assert_eq!(
+            pool.run(false, |_| async { "token" }).await.ok(),
+            Some("token")
+        );
+        let _ = release.send(());
+        assert_eq!(first.await.ok().and_then(Result::ok), Some("first"));
+        assert_eq!(pool.sizes().0, 2);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_deadline_cuts_awaits_and_an_abandoned_request_cancels() {
+        let pool = Arc::new(VerifyPool::new(1, 1, Duration::from_millis(100)));
+        let e = pool
+            .run(false, |_| async {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+            })
+            .await
+            .expect_err("cut at the deadline");
+        assert_eq!((e.status.as_u16(), e.kind), (503, "timeout"));
+        assert!(e.detail.contains("deadline of 0.100 s"), "{}", e.detail);
+
+        // Abandoned while working: the work sees the cancel at its next check, and its permit
+        // comes back only when it has stopped.
+        let pool = Arc::new(VerifyPool::new(1, 1, Duration::from_secs(3600)));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (started, has_started) = tokio::sync::oneshot::channel::<()>();
+        let p = pool.clone();
+        let abandoned = tokio::spawn(async move {
+            p.run(false, move |d| async move {
+                let _ = started.send(());
+                while !d.expired() {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                let _ = tx.send(d.is_cancelled());
+            })
+            .await
+        });
+        has_started.await.expect("started");
+        abandoned.abort();
+        let cancelled =
+            tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(60)))
+                .await
+                .ok()
+                .and_then(Result::ok);
+        assert_eq!(cancelled, Some(true));
+        assert_eq!(pool.run(false, |_| async { 1 }).await.ok(), Some(1));
+    }
 }

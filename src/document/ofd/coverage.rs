@@ -46,9 +46,9 @@ pub const CUSTOM_TAGS: &str = "custom tags";
 /// Role of the extensions list.
 pub const EXTENSIONS: &str = "extensions";
 /// Role of `OFD.xml`.
-pub const METADATA: &str = "package root OFD.xml (document metadata: DocInfo, CustomData)";
+pub const METADATA: &str = "document metadata (OFD.xml: DocInfo, CustomData)";
 /// Role of a file the document's structure does not name.
-pub const UNKNOWN: &str = "a file the document does not name (added after signing?)";
+pub const UNKNOWN: &str = "file the document does not name (added after signing?)";
 
 /// A file of the package that no signature protects.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -376,13 +376,16 @@ pub(super) fn warnings(parts: &[UnprotectedPart]) -> Vec<String> {
     by_role
         .into_iter()
         .map(|(role, files)| {
-            let mut names = files.iter().take(10).copied().collect::<Vec<_>>().join(", ");
+            let mut names = files
+                .iter()
+                .take(10)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
             if files.len() > 10 {
                 names.push_str(&format!(" and {} more", files.len() - 10));
             }
-            format!(
-                "protected by no signature ({role}): {names}; it may have been changed or added after signing"
-            )
+            format!("protected by no signature — {role}: {names}; a change to it is not detected")
         })
         .collect()
 }
