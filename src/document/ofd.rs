@@ -548,6 +548,9 @@ async fn verify_signature(
         }
         r.references.push(ReferenceReport { file, ok, detail });
     }
+    // One note per quirk, however many References show it.
+    let mut seen = std::collections::HashSet::new();
+    r.tolerated.retain(|t| seen.insert(t.clone()));
     let refs_ok = r.references.iter().filter(|x| x.ok).count();
     let refs_summary = format!("references {refs_ok}/{} ok", r.references.len());
     // Coverage: no References at all, or the document root or a page left out.
