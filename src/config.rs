@@ -14,7 +14,8 @@
 //! `YINXIN_RATE_LIMIT_PER_SECOND`, `YINXIN_RATE_LIMIT_BURST`, `YINXIN_BODY_LIMIT_BYTES`,
 //! `YINXIN_REQUEST_TIMEOUT_SECONDS`, `YINXIN_MAX_CONCURRENCY`,
 //! `YINXIN_ANONYMOUS_RATE_LIMIT_PER_SECOND`, `YINXIN_ANONYMOUS_RATE_LIMIT_BURST`,
-//! `YINXIN_PEER_RATE_LIMIT_PER_SECOND`, `YINXIN_PEER_RATE_LIMIT_BURST`.
+//! `YINXIN_PEER_RATE_LIMIT_PER_SECOND`, `YINXIN_PEER_RATE_LIMIT_BURST`,
+//! `YINXIN_VERIFY_WORKERS`, `YINXIN_ANONYMOUS_VERIFY_WORKERS`, `YINXIN_VERIFY_DEADLINE_SECONDS`.
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -92,6 +93,21 @@ pub struct ServiceConfig {
     /// Burst of a `region-peer` token (default 1000).
     #[serde(default = "default_peer_burst")]
     pub peer_rate_limit_burst: f64,
+    /// Public verifications (`/v1/verify`) run at once on the verification pool (default 0:
+    /// the number of cores).
+    #[serde(default)]
+    pub verify_workers: usize,
+    /// Of those, how many anonymous callers may hold (default 0: half, at least one).
+    #[serde(default)]
+    pub anonymous_verify_workers: usize,
+    /// Deadline of one public verification, seconds (default 20; at most 90 % of the request
+    /// timeout). Work cut there answers 503 `timeout`.
+    #[serde(default = "default_verify_deadline")]
+    pub verify_deadline_seconds: f64,
+}
+
+fn default_verify_deadline() -> f64 {
+    20.0
 }
 
 fn default_anon_rate() -> f64 {
@@ -162,6 +178,9 @@ impl ServiceConfig {
             anonymous_rate_limit_burst: default_anon_burst(),
             peer_rate_limit_per_second: default_peer_rate(),
             peer_rate_limit_burst: default_peer_burst(),
+            verify_workers: 0,
+            anonymous_verify_workers: 0,
+            verify_deadline_seconds: default_verify_deadline(),
         }
     }
 
@@ -275,6 +294,15 @@ impl Config {
         }
         if let Some(v) = num("YINXIN_MAX_CONCURRENCY")? {
             c.service.max_concurrency = v as usize;
+        }
+        if let Some(v) = num("YINXIN_VERIFY_WORKERS")? {
+            c.service.verify_workers = v as usize;
+        }
+        if let Some(v) = num("YINXIN_ANONYMOUS_VERIFY_WORKERS")? {
+            c.service.anonymous_verify_workers = v as usize;
+        }
+        if let Some(v) = num("YINXIN_VERIFY_DEADLINE_SECONDS")? {
+            c.service.verify_deadline_seconds = v;
         }
         Ok(c)
     }

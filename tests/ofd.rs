@@ -4,6 +4,7 @@
 //! a clear error or a FAILED / INDETERMINATE report, never a panic.
 
 use std::io::Write as _;
+use yinxin::document::ofd::coverage::{self, UnprotectedPart};
 use yinxin::document::ofd::{self, OfdError, OfdReport, Package, SignatureReport};
 use yinxin::seal::service::VerifyOptions;
 use yinxin::verify::path::RevocationMode;
@@ -80,6 +81,9 @@ async fn gomain_tax_invoice() {
     );
     assert_eq!(info.provider.name.as_deref(), Some("gomain_eseal"));
     assert_eq!(info.stamp_annots.len(), 1);
+    // Coverage: the root, the page and every other file protected.
+    assert!(s.uncovered.is_empty(), "{:?}", s.uncovered);
+    assert!(r.unprotected.is_empty() && r.warnings.is_empty(), "{r:#?}");
     // The report serializes.
     let j = serde_json::to_value(&r).expect("json");
     assert!(j["signatures"][0]["references"].is_array());
@@ -101,6 +105,18 @@ async fn kinggrid_gomain_invoice() {
         "{:?}",
         r.tolerated
     );
+    // Root and all five pages protected; OFD.xml (the invoice metadata in CustomData) is not:
+    // reported with a warning, the indication unchanged.
+    assert!(s.uncovered.is_empty(), "{:?}", s.uncovered);
+    assert_eq!(
+        r.unprotected,
+        [UnprotectedPart {
+            file: "OFD.xml".into(),
+            role: coverage::METADATA.into()
+        }]
+    );
+    assert_eq!(r.warnings.len(), 1);
+    assert!(r.warnings[0].contains("OFD.xml"), "{:?}", r.warnings);
 }
 
 #[tokio::test]
@@ -111,6 +127,16 @@ async fn gomain_bw_v4signed() {
     assert_eq!(refs_ok(s), (13, 13), "{:#?}", s.references);
     assert_seal_core_passes(s);
     assert_ne!(r.indication, Indication::TotalFailed, "{r:#?}");
+    // Everything protected; Document.xml names its template `TPLS/Tpl_0/...` for the entry
+    // `Doc_0/Tpls/Tpl_0/...` (tolerated).
+    assert!(s.uncovered.is_empty() && r.unprotected.is_empty(), "{r:#?}");
+    assert!(
+        r.tolerated
+            .iter()
+            .any(|t| t.contains("TPLS/Tpl_0/Content.xml") && t.contains("case")),
+        "{:?}",
+        r.tolerated
+    );
 }
 
 #[tokio::test]
@@ -161,6 +187,22 @@ async fn tongzhiweiye_tampered_with_cms() {
     );
     assert!(r.tolerated.iter().any(|t| t.contains("MaxSignId")));
     assert!(seal.tolerated.iter().any(|t| t.contains("\"SM3\"")));
+    // Neither signature protects the resource lists nor the embedded font they name.
+    let unprotected: Vec<(&str, &str)> = r
+        .unprotected
+        .iter()
+        .map(|u| (u.file.as_str(), u.role.as_str()))
+        .collect();
+    assert_eq!(
+        unprotected,
+        [
+            ("Doc_0/DocumentRes.xml", coverage::RESOURCES),
+            ("Doc_0/PublicRes.xml", coverage::RESOURCES),
+            ("Doc_0/Res/Font7.ttf", coverage::RESOURCE_FILE),
+        ]
+    );
+    assert_eq!(r.warnings.len(), 2, "{:?}", r.warnings);
+    assert!(seal.uncovered.is_empty() && cms.uncovered.is_empty());
 }
 
 #[tokio::test]
@@ -191,6 +233,8 @@ async fn dms360_reserialised() {
             .iter()
             .any(|t| t.contains("1.2.156.10197.1.401.2"))
     );
+    // It protects every file (its own Signatures.xml at Doc_0/ is signature machinery).
+    assert!(s.uncovered.is_empty() && r.unprotected.is_empty(), "{r:#?}");
 }
 
 // ---------------------------------------------------------------------------------------------

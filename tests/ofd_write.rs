@@ -3,130 +3,12 @@
 //! vendor's signed OFD sealed again keeps its own signature's references intact.
 
 mod common;
-use common::{RED_PNG, TEST_PASSPHRASE, org_signer};
+use common::RED_PNG;
+use common::sealing::seal_env;
 use std::io::Write as _;
-use std::sync::Arc;
-use yinxin::crypto::{Passphrase, Signer};
 use yinxin::document::ofd::{self, OfdReport, Package, SignatureReport};
 use yinxin::document::ofd_write::{self, Item, NewDocument, NewPage, Placement};
-use yinxin::pki::region::{self, InitParams, Region};
-use yinxin::seal::service::{self as seals, VerifyOptions};
-use yinxin::seal::types;
-use yinxin::store::{SqlConnector, Store};
-use yinxin::verify::path::RevocationMode;
 use yinxin::verify::report::Indication;
-
-struct Env {
-    _tmp: tempfile::TempDir,
-    seal: seals::SealRecord,
-    signer: (Arc<dyn Signer>, Vec<u8>),
-    anchors: Vec<Vec<u8>>,
-    intermediates: Vec<Vec<u8>>,
-}
-
-fn pass() -> Passphrase {
-    Passphrase::new(TEST_PASSPHRASE.into()).unwrap()
-}
-
-async fn setup() -> Env {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("data");
-    region::init(
-        InitParams {
-            data_dir: dir.clone(),
-            code: "sl".into(),
-            name: "印章测试区".into(),
-            database_url: None,
-            public_base_url: None,
-        },
-        &pass(),
-        &SqlConnector,
-    )
-    .await
-    .unwrap();
-    let store = Arc::new(
-        Store::connect(&yinxin::config::resolve_database_url(
-            "sqlite://yinxin.db",
-            &dir,
-        ))
-        .await
-        .unwrap(),
-    );
-    let region = Region::from_parts(
-        &dir,
-        yinxin::config::Config::load(&dir).unwrap(),
-        store.clone(),
-    )
-    .await
-    .unwrap();
-    let maker = region
-        .service_signer("sm2-seal-maker", &pass())
-        .await
-        .unwrap();
-    let signer = org_signer(&region, "盖章单位").await;
-    let cas = region.repo.cas().await.unwrap();
-    let der = |id: &str| cas.iter().find(|c| c.id == id).unwrap().der.clone();
-    let t = types::builtin()
-        .into_iter()
-        .find(|t| t.key == "contract")
-        .unwrap();
-    let seal = seals::make_seal(
-        &seals::SealRequest {
-            region: "sl",
-            seal_type: &t,
-            holder: "91350100M000100Y43",
-            name: "盖章单位合同专用章",
-            signers: vec![(signer.2.clone(), signer.1.clone())],
-            picture_png: RED_PNG.to_vec(),
-            validity_days: 365,
-            now: yinxin::clock::now_secs() - 60,
-        },
-        maker.0.as_ref(),
-        &maker.1,
-    )
-    .unwrap();
-    Env {
-        _tmp: tmp,
-        seal,
-        signer: (signer.0, signer.1),
-        anchors: vec![der("sm2-root")],
-        intermediates: vec![der("sm2-issuing")],
-    }
-}
-
-impl Env {
-    fn opts(&self) -> VerifyOptions<'_> {
-        VerifyOptions {
-            anchors: self.anchors.clone(),
-            intermediates: self.intermediates.clone(),
-            crls: vec![],
-            ocsp: vec![],
-            revocation: RevocationMode::Off,
-            seal_makers: vec![],
-            trust: None,
-            registry: None,
-            data: None,
-            now: yinxin::clock::now_secs(),
-        }
-    }
-
-    async fn verify(&self, pkg: &[u8]) -> OfdReport {
-        ofd::verify(pkg, &self.opts()).await
-    }
-
-    fn seal(&self, pkg: &[u8], placement: Placement) -> Vec<u8> {
-        ofd_write::seal_ofd(
-            pkg,
-            &self.seal,
-            self.signer.0.as_ref(),
-            &self.signer.1,
-            placement,
-            yinxin::clock::now_secs(),
-            None,
-        )
-        .unwrap_or_else(|e| panic!("seal_ofd: {e}"))
-    }
-}
 
 fn fixture(name: &str) -> Vec<u8> {
     let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -220,8 +102,12 @@ fn assert_passed(r: &OfdReport, n: usize) {
         let (ok, all) = refs_ok(s);
         assert_eq!(ok, all, "{:#?}", s.references);
         assert!(all > 0);
+        assert!(s.uncovered.is_empty(), "{:?}", s.uncovered);
     }
     assert_eq!(r.indication, Indication::TotalPassed, "{}", r.detail);
+    // Our signatures protect every file but the signature machinery.
+    assert!(r.unprotected.is_empty(), "{:?}", r.unprotected);
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
 }
 
 #[test]
@@ -271,7 +157,7 @@ fn written_ofd_reads_back() {
 
 #[tokio::test]
 async fn seal_verify_twice_and_tamper() {
-    let env = setup().await;
+    let env = seal_env().await;
     let doc = ofd_write::write_ofd(&sample()).expect("write");
     let before = Package::from_bytes(&doc).expect("reads");
 
@@ -399,7 +285,7 @@ async fn seal_verify_twice_and_tamper() {
 
 #[tokio::test]
 async fn seal_a_vendor_ofd() {
-    let env = setup().await;
+    let env = seal_env().await;
     let vendor = fixture("gomain-bw-v4signed.ofd");
     let sealed = env.seal(&vendor, at(0, 100.0, 80.0));
     let before = Package::from_bytes(&vendor).expect("reads");
@@ -446,7 +332,7 @@ async fn seal_a_vendor_ofd() {
 /// valid, the CMS parses as GB/T 35275 SignedData, and a changed page fails both, named.
 #[tokio::test]
 async fn sign_type_cms_in_ofd() {
-    let env = setup().await;
+    let env = seal_env().await;
     let doc = ofd_write::write_ofd(&sample()).expect("write");
     let sign = |pkg: &[u8]| {
         ofd_write::sign_ofd(
@@ -532,7 +418,7 @@ async fn sign_type_cms_in_ofd() {
 /// (Tongzhiweiye's last signature) is refused: another signature would invalidate it.
 #[tokio::test]
 async fn seal_and_sign_every_vendor_ofd() {
-    let env = setup().await;
+    let env = seal_env().await;
     for name in [
         "dms360-v1-reserialised.ofd",
         "gomain-bw-v4signed.ofd",
@@ -574,6 +460,8 @@ async fn seal_and_sign_every_vendor_ofd() {
                 "{name}: {ours:#?}"
             );
         }
+        // Our last signature protects every file the vendor's left unprotected.
+        assert!(r.unprotected.is_empty(), "{name}: {:?}", r.unprotected);
     }
     let e = ofd_write::seal_ofd(
         &fixture("tongzhiweiye-raw64-cms-tampered.ofd"),

@@ -12,6 +12,7 @@ pub mod problem;
 pub mod seals;
 mod status;
 pub mod trust;
+pub mod verify_pool;
 
 use crate::auth::{Permission, Principal, TokenRecord, TokenRejection, check_token, token_hash};
 use crate::config::Config;
@@ -82,6 +83,9 @@ pub struct Limits {
     pub anonymous: (f64, f64),
     /// `region-peer` token rate and burst.
     pub peer: (f64, f64),
+    /// Verification pool: permits in all (0: cores), permits anonymous callers may hold (0:
+    /// half), and the deadline of one verification (see [`verify_pool`]).
+    pub verify_pool: (usize, usize, Duration),
 }
 
 impl Limits {
@@ -102,8 +106,26 @@ impl Limits {
                 c.service.peer_rate_limit_per_second.max(0.001),
                 c.service.peer_rate_limit_burst.max(1.0),
             ),
+            verify_pool: (
+                c.service.verify_workers,
+                c.service.anonymous_verify_workers,
+                verify_deadline(c),
+            ),
         }
     }
+}
+
+/// The deadline of one public verification: as configured (finite, positive), at most 90 % of
+/// the request timeout so that the verification's own answer comes before the generic one.
+fn verify_deadline(c: &Config) -> Duration {
+    let timeout = Duration::from_secs(c.service.request_timeout_seconds.max(1));
+    let s = c.service.verify_deadline_seconds;
+    let wanted = if s.is_finite() && s > 0.0 {
+        Duration::from_secs_f64(s.min(86_400.0))
+    } else {
+        Duration::from_secs(20)
+    };
+    wanted.min(timeout.mul_f64(0.9))
 }
 
 /// How long a looked-up token is trusted before it is read again (revocation delay).
@@ -147,6 +169,8 @@ pub struct AppState {
     token_cache: Mutex<HashMap<String, (TokenRecord, Instant)>>,
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
     inflight: Arc<Semaphore>,
+    /// The bounded pool public verification runs on.
+    pub verify_pool: verify_pool::VerifyPool,
     openapi: String,
 }
 
@@ -192,6 +216,11 @@ impl AppState {
             region_name: config.region.name.clone(),
             cas,
             inflight: Arc::new(Semaphore::new(limits.max_concurrency)),
+            verify_pool: verify_pool::VerifyPool::new(
+                limits.verify_pool.0,
+                limits.verify_pool.1,
+                limits.verify_pool.2,
+            ),
             limits,
             metrics: metrics::Metrics::default(),
             status,
@@ -600,8 +629,28 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/trust/peers", get(trust::peers))
         .route("/v1/trust/peers/sync", post(trust::sync))
         .fallback(|| async { Problem::not_found("no such resource") })
+        // Last line: a panic in a handler is a problem+json 500 (seen by the envelope's log
+        // and metrics), not a dropped connection.
+        .layer(catch_panic())
         .layer(middleware::from_fn_with_state(state.clone(), envelope))
         .with_state(state)
+}
+
+/// The panic handler of the router: a problem+json 500 (the panic message goes to the log).
+pub fn catch_panic() -> tower_http::catch_panic::CatchPanicLayer<fn(PanicPayload) -> Response> {
+    tower_http::catch_panic::CatchPanicLayer::custom(panic_response as fn(PanicPayload) -> Response)
+}
+
+/// What a panic carries.
+pub type PanicPayload = Box<dyn std::any::Any + Send + 'static>;
+
+fn panic_response(payload: PanicPayload) -> Response {
+    let message = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    Problem::internal(&format!("handler panicked: {message}")).into_response()
 }
 
 /// Wait for SIGTERM or SIGINT.

@@ -576,7 +576,7 @@ pub async fn verify(
         s.rate_limit_anonymous(addr)?;
         None
     };
-    let svc = services(&s)?;
+    services(&s)?;
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -613,6 +613,26 @@ pub async fn verify(
             Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-request", &e)
         })?,
     };
+    // CPU work off the async workers, within the deadline (see `verify_pool`).
+    let state = s.clone();
+    state
+        .verify_pool
+        .run(who.is_none(), move |deadline| {
+            verify_object(s, who, object, data, purpose, deadline)
+        })
+        .await?
+}
+
+/// The verification proper of `POST /v1/verify`, run on the verification pool.
+async fn verify_object(
+    s: Arc<AppState>,
+    who: Option<Principal>,
+    object: Vec<u8>,
+    data: Option<Vec<u8>>,
+    purpose: crate::verify::purpose::Purpose,
+    deadline: crate::document::ofd::Deadline,
+) -> ApiResult<Response> {
+    let svc = services(&s)?;
     let mut crls = Vec::new();
     for ca in s.status.cas() {
         if let Ok(Some(c)) = s.status.store().latest_crl(&ca.record.id, false).await {
@@ -655,7 +675,9 @@ pub async fn verify(
         ));
     }
     if object.starts_with(b"PK\x03\x04") {
-        let report = crate::document::ofd::verify(&object, &opts).await;
+        let report = crate::document::ofd::verify_until(&object, &opts, &deadline)
+            .await
+            .map_err(|stopped| super::verify_pool::deadline_problem(&stopped))?;
         return Ok(ok(
             StatusCode::OK,
             serde_json::to_value(&report).unwrap_or(Value::Null),

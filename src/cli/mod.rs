@@ -1728,6 +1728,12 @@ fn verify_file(cmd: Command) -> i32 {
                 for f in &sig.failed_files {
                     summary.push_str(&format!("\n    changed after signing: {f}"));
                 }
+                for f in &sig.uncovered {
+                    summary.push_str(&format!("\n    not protected by this signature: {f}"));
+                }
+            }
+            for w in &r.warnings {
+                summary.push_str(&format!("\n  warning: {w}"));
             }
             return Ok((
                 r.indication,

@@ -13,8 +13,22 @@ use crate::seal::service::{SealReport, VerifyOptions};
 use crate::verify::report::{Indication, SubIndication};
 use base64::Engine as _;
 use serde::Serialize;
-use std::collections::BTreeMap;
-use std::io::Read as _;
+use std::collections::{BTreeMap, BTreeSet};
+
+mod budget;
+pub mod coverage;
+mod package;
+mod parts;
+mod xml;
+
+pub use budget::{Deadline, HashWork, Stopped};
+use budget::{HashError, Hasher, Method};
+use coverage::{Structure, UnprotectedPart};
+pub use package::Package;
+pub use parts::{
+    Provider, Reference, SignatureEntry, SignatureXml, StampAnnot, parse_signature_xml,
+    signature_entries,
+};
 
 /// At most this many zip entries.
 pub const MAX_ENTRIES: usize = 10_000;
@@ -31,6 +45,24 @@ pub const RATIO_FREE_SIZE: u64 = 1024 * 1024;
 pub const MAX_XML_SIZE: usize = 8 * 1024 * 1024;
 /// At most this element nesting depth in an XML part.
 pub const MAX_XML_DEPTH: usize = 64;
+/// At most this many elements per XML part (a bigger part is refused, not parsed further).
+pub const MAX_XML_ELEMENTS: usize = 100_000;
+/// At most this many attributes per XML part.
+pub const MAX_XML_ATTRIBUTES: usize = 200_000;
+/// At most this many signatures per package (all `Signatures.xml` together): a package that
+/// lists more is TOTAL_FAILED / FORMAT_FAILURE before any signature is verified.
+pub const MAX_SIGNATURES: usize = 64;
+/// At most this many References per signature: a signature that lists more is TOTAL_FAILED /
+/// FORMAT_FAILURE unchecked (real vendors write a few dozen).
+pub const MAX_REFERENCES: usize = 4_096;
+/// At most this many References for all the signatures of a package together.
+pub const MAX_REFERENCES_TOTAL: usize = 16_384;
+/// At most this many bytes hashed by one verification (each file is hashed once per check
+/// method, whatever the number of References naming it): the package's size limit.
+pub const MAX_HASHED_BYTES: u64 = MAX_TOTAL_SIZE;
+/// At most this many XML parts read to learn the document structure for coverage (root,
+/// resource lists, annotation / attachment / custom tag lists).
+pub const MAX_STRUCTURE_PARTS: usize = 64;
 
 /// The OFD namespace.
 pub const OFD_NS: &str = "http://www.ofdspec.org/2016";
@@ -92,664 +124,6 @@ pub enum OfdError {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The package
-// ---------------------------------------------------------------------------------------------
-
-/// An OFD zip package read safely from bytes: every file entry's exact bytes, by normalized
-/// path (`Doc_0/Document.xml`, no leading `/`).
-#[derive(Clone, Debug)]
-pub struct Package {
-    entries: BTreeMap<String, Vec<u8>>,
-    tolerated: Vec<String>,
-}
-
-/// Validate and normalize a zip entry name (drops `.` and empty segments).
-fn normalize_entry_name(name: &str) -> Result<String, OfdError> {
-    let bad = |reason| OfdError::Traversal {
-        name: name.to_string(),
-        reason,
-    };
-    if name.is_empty() {
-        return Err(bad("empty name"));
-    }
-    if name.contains('\\') {
-        return Err(bad("backslash in the name"));
-    }
-    if name.contains('\0') {
-        return Err(bad("NUL in the name"));
-    }
-    if name.starts_with('/') {
-        return Err(bad("absolute path"));
-    }
-    let b = name.as_bytes();
-    if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' {
-        return Err(bad("drive letter"));
-    }
-    let mut parts = Vec::new();
-    for seg in name.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => return Err(bad("`..` segment")),
-            s => parts.push(s),
-        }
-    }
-    if parts.is_empty() {
-        return Err(bad("no path segments"));
-    }
-    Ok(parts.join("/"))
-}
-
-/// Total-entries count of the end-of-central-directory record, when found (not zip64).
-fn eocd_entry_count(bytes: &[u8]) -> Option<u64> {
-    const EOCD: &[u8] = b"PK\x05\x06";
-    if bytes.len() < 22 {
-        return None;
-    }
-    let from = bytes.len().saturating_sub(22 + 65_535);
-    let tail = &bytes[from..];
-    let pos = tail.windows(4).rposition(|w| w == EOCD)?;
-    let rec = tail.get(pos..pos + 22)?;
-    let total = u16::from_le_bytes([rec[10], rec[11]]);
-    (total != 0xFFFF).then_some(u64::from(total))
-}
-
-/// The first name listed twice in the central directory starting at `start` (bounded walk).
-fn duplicate_in_central_directory(bytes: &[u8], start: usize) -> Option<String> {
-    let mut seen = std::collections::HashSet::new();
-    let mut pos = start;
-    for _ in 0..=MAX_ENTRIES {
-        let rec = bytes.get(pos..pos.checked_add(46)?)?;
-        if &rec[..4] != b"PK\x01\x02" {
-            return None;
-        }
-        let le = |i: usize| usize::from(u16::from_le_bytes([rec[i], rec[i + 1]]));
-        let (name_len, extra_len, comment_len) = (le(28), le(30), le(32));
-        let name = bytes.get(pos + 46..pos + 46 + name_len)?;
-        if !seen.insert(name) {
-            return Some(String::from_utf8_lossy(name).into_owned());
-        }
-        pos += 46 + name_len + extra_len + comment_len;
-    }
-    None
-}
-
-type Archive<'a> = zip::ZipArchive<std::io::Cursor<&'a [u8]>>;
-
-impl Package {
-    /// Read a package from bytes within the limits of this module.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Package, OfdError> {
-        let mut tolerated = Vec::new();
-        if let Some(n) = eocd_entry_count(bytes)
-            && n > MAX_ENTRIES as u64
-        {
-            return Err(OfdError::TooManyEntries(n));
-        }
-        let mut zip_bytes = bytes;
-        let mut archive: Archive<'_> = match zip::ZipArchive::new(std::io::Cursor::new(bytes)) {
-            Ok(a) => a,
-            Err(first) => {
-                // Leading junk the zip reader could not skip: retry from the first local header.
-                let start = bytes
-                    .windows(4)
-                    .position(|w| w == b"PK\x03\x04")
-                    .filter(|&p| p > 0)
-                    .ok_or_else(|| OfdError::NotZip(first.to_string()))?;
-                let a = zip::ZipArchive::new(std::io::Cursor::new(&bytes[start..]))
-                    .map_err(|_| OfdError::NotZip(first.to_string()))?;
-                tolerated.push(format!(
-                    "{start} junk bytes before the zip (read from the first local header)"
-                ));
-                zip_bytes = &bytes[start..];
-                a
-            }
-        };
-        if archive.offset() > 0 {
-            tolerated.push(format!("{} junk bytes before the zip", archive.offset()));
-        }
-        let n = archive.len();
-        if n > MAX_ENTRIES {
-            return Err(OfdError::TooManyEntries(n as u64));
-        }
-        if archive.has_duplicate_names() {
-            let dir = usize::try_from(archive.central_directory_start()).unwrap_or(usize::MAX);
-            let offset = usize::try_from(archive.offset()).unwrap_or(0);
-            let name = duplicate_in_central_directory(zip_bytes, dir)
-                .or_else(|| duplicate_in_central_directory(zip_bytes, dir.saturating_add(offset)))
-                .unwrap_or_else(|| "(a name)".into());
-            return Err(OfdError::Duplicate(name));
-        }
-        // First pass over the central directory only: names and declared sizes.
-        let meta = archive.metadata();
-        let mut declared_total: u64 = 0;
-        for i in 0..n {
-            let e = meta.entry(i).map_err(|e| OfdError::BadEntry {
-                name: format!("#{i}"),
-                reason: e.to_string(),
-            })?;
-            let raw_name = e.name().map_err(|err| OfdError::BadEntry {
-                name: format!("#{i}"),
-                reason: err.to_string(),
-            })?;
-            normalize_entry_name(&raw_name)?;
-            declared_total = declared_total.saturating_add(e.size());
-        }
-        if declared_total > MAX_TOTAL_SIZE {
-            return Err(OfdError::TooLarge(format!(
-                "the entries claim {declared_total} bytes uncompressed (at most {MAX_TOTAL_SIZE})"
-            )));
-        }
-        let mut entries = BTreeMap::new();
-        let mut total: u64 = 0;
-        let mut descriptors = 0usize;
-        for i in 0..n {
-            let mut f = archive.by_index(i).map_err(|e| OfdError::BadEntry {
-                name: format!("#{i}"),
-                reason: e.to_string(),
-            })?;
-            let raw_name = f
-                .name()
-                .map(|c| c.into_owned())
-                .map_err(|e| OfdError::BadEntry {
-                    name: format!("#{i}"),
-                    reason: e.to_string(),
-                })?;
-            let name = normalize_entry_name(&raw_name)?;
-            if raw_name.ends_with('/') {
-                if f.size() > 0 {
-                    return Err(OfdError::BadEntry {
-                        name: raw_name,
-                        reason: "a directory entry with data".into(),
-                    });
-                }
-                continue;
-            }
-            if f.encrypted() {
-                return Err(OfdError::BadEntry {
-                    name,
-                    reason: "the entry is encrypted".into(),
-                });
-            }
-            if f.flags().is_using_data_descriptor() {
-                descriptors += 1;
-            }
-            let declared = f.size();
-            let compressed = f.compressed_size();
-            if declared > MAX_ENTRY_SIZE {
-                return Err(OfdError::TooLarge(format!(
-                    "entry {name} is {declared} bytes uncompressed (at most {MAX_ENTRY_SIZE})"
-                )));
-            }
-            if total.saturating_add(declared) > MAX_TOTAL_SIZE {
-                return Err(OfdError::TooLarge(format!(
-                    "the package is more than {MAX_TOTAL_SIZE} bytes uncompressed"
-                )));
-            }
-            let ratio_cap = compressed.saturating_mul(MAX_RATIO).max(RATIO_FREE_SIZE);
-            if declared > ratio_cap {
-                return Err(OfdError::ZipBomb {
-                    name,
-                    ratio: declared / compressed.max(1),
-                });
-            }
-            // Never trust the declared size: read at most one byte past every limit.
-            let limit = MAX_ENTRY_SIZE.min(MAX_TOTAL_SIZE - total).min(ratio_cap);
-            let mut buf = Vec::with_capacity(usize::try_from(declared.min(limit)).unwrap_or(0));
-            (&mut f)
-                .take(limit + 1)
-                .read_to_end(&mut buf)
-                .map_err(|e| OfdError::BadEntry {
-                    name: name.clone(),
-                    reason: e.to_string(),
-                })?;
-            let got = buf.len() as u64;
-            if got > limit {
-                return Err(if got > ratio_cap {
-                    OfdError::ZipBomb {
-                        ratio: got / compressed.max(1),
-                        name,
-                    }
-                } else if got > MAX_ENTRY_SIZE {
-                    OfdError::TooLarge(format!(
-                        "entry {name} is more than {MAX_ENTRY_SIZE} bytes uncompressed"
-                    ))
-                } else {
-                    OfdError::TooLarge(format!(
-                        "the package is more than {MAX_TOTAL_SIZE} bytes uncompressed"
-                    ))
-                });
-            }
-            if got != declared {
-                return Err(OfdError::BadEntry {
-                    name,
-                    reason: format!("{got} bytes where the central directory says {declared}"),
-                });
-            }
-            total += got;
-            if entries.insert(name.clone(), buf).is_some() {
-                return Err(OfdError::Duplicate(name));
-            }
-        }
-        if descriptors > 0 {
-            tolerated.push(format!(
-                "data descriptors on {descriptors} entries (sizes from the central directory)"
-            ));
-        }
-        Ok(Package { entries, tolerated })
-    }
-
-    /// The exact bytes of a file (`/Doc_0/x.xml` or `Doc_0/x.xml`).
-    pub fn get(&self, path: &str) -> Option<&[u8]> {
-        self.entries
-            .get(path.trim_start_matches('/'))
-            .map(Vec::as_slice)
-    }
-
-    /// Resolve a path found in the part `base_file`: absolute (`/Doc_0/...`, from the package
-    /// root) or relative to `base_file`'s folder. `None` if it leaves the package root.
-    pub fn resolve(&self, base_file: &str, path: &str) -> Option<String> {
-        resolve_path(base_file, path)
-    }
-
-    /// The file names (normalized), sorted.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.entries.keys().map(String::as_str)
-    }
-
-    /// Number of files.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// Whether there are no files.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    /// Vendor quirks tolerated while reading the zip.
-    pub fn tolerated(&self) -> &[String] {
-        &self.tolerated
-    }
-}
-
-/// See [`Package::resolve`].
-fn resolve_path(base_file: &str, path: &str) -> Option<String> {
-    let path = path.trim();
-    if path.is_empty() {
-        return None;
-    }
-    let path = path.replace('\\', "/");
-    let mut parts: Vec<&str> = Vec::new();
-    if !path.starts_with('/') {
-        let base = base_file.trim_start_matches('/');
-        if let Some((dir, _)) = base.rsplit_once('/') {
-            parts.extend(dir.split('/').filter(|s| !s.is_empty() && *s != "."));
-        }
-    }
-    for seg in path.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            s => parts.push(s),
-        }
-    }
-    (!parts.is_empty()).then(|| parts.join("/"))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Bounded XML
-// ---------------------------------------------------------------------------------------------
-
-/// A parsed XML element (names by local name; namespaces matched leniently).
-#[derive(Clone, Debug, Default)]
-struct Element {
-    name: String,
-    attrs: Vec<(String, String)>,
-    children: Vec<Element>,
-    text: String,
-}
-
-impl Element {
-    fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-    fn child(&self, name: &str) -> Option<&Element> {
-        self.children.iter().find(|c| c.name == name)
-    }
-    fn children_named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s Element> + 's {
-        self.children.iter().filter(move |c| c.name == name)
-    }
-    fn child_text(&self, name: &str) -> Option<String> {
-        self.child(name)
-            .map(|c| c.text.trim().to_string())
-            .filter(|s| !s.is_empty())
-    }
-}
-
-fn local(qname: &str) -> &str {
-    qname.rsplit_once(':').map_or(qname, |(_, l)| l)
-}
-
-/// Parse an XML part within the limits; returns the root element and tolerated quirks.
-fn parse_xml(path: &str, bytes: &[u8]) -> Result<(Element, Vec<String>), OfdError> {
-    use quick_xml::events::Event;
-    let bad = |reason: String| OfdError::BadXml {
-        path: path.to_string(),
-        reason,
-    };
-    let mut tolerated = Vec::new();
-    if bytes.len() > MAX_XML_SIZE {
-        return Err(bad(format!(
-            "{} bytes (at most {MAX_XML_SIZE} parsed)",
-            bytes.len()
-        )));
-    }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = match std::str::from_utf8(bytes) {
-        Ok(s) => std::borrow::Cow::Borrowed(s),
-        Err(_) => {
-            tolerated.push(format!("{path}: not UTF-8, read lossily"));
-            String::from_utf8_lossy(bytes)
-        }
-    };
-    let mut reader = quick_xml::Reader::from_str(&text);
-    let mut stack: Vec<Element> = Vec::new();
-    let mut root: Option<Element> = None;
-    let open = |e: &quick_xml::events::BytesStart<'_>,
-                tolerated: &mut Vec<String>,
-                is_root: bool|
-     -> Result<Element, OfdError> {
-        let qname = e.name();
-        let qname = qname.as_ref();
-        let prefix = qname.rsplit_once(':').map(|(p, _)| p);
-        let mut el = Element {
-            name: local(qname).to_string(),
-            ..Element::default()
-        };
-        let mut ns: Option<String> = None;
-        for a in e.attributes() {
-            let a = a.map_err(|e| bad(e.to_string()))?;
-            let key = a.key.as_ref();
-            let value = a
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map_err(|e| bad(e.to_string()))?
-                .into_owned();
-            if key == "xmlns" || key.starts_with("xmlns:") {
-                let p = key.strip_prefix("xmlns:");
-                if p == prefix {
-                    ns = Some(value);
-                }
-                continue;
-            }
-            el.attrs.push((local(key).to_string(), value));
-        }
-        if is_root {
-            match ns.as_deref() {
-                Some(OFD_NS) => {}
-                Some("http://www.ofdspec.org") => tolerated.push(format!(
-                    "{path}: namespace http://www.ofdspec.org (without /2016)"
-                )),
-                Some(other) => tolerated.push(format!(
-                    "{path}: namespace {other:?}; elements matched by local name"
-                )),
-                None => tolerated.push(format!(
-                    "{path}: no namespace on the root; elements matched by local name"
-                )),
-            }
-        }
-        Ok(el)
-    };
-    loop {
-        let ev = reader
-            .read_event()
-            .map_err(|e| bad(format!("{e} at byte {}", reader.error_position())))?;
-        match ev {
-            Event::Start(e) => {
-                if stack.len() >= MAX_XML_DEPTH {
-                    return Err(bad(format!(
-                        "elements nested deeper than {MAX_XML_DEPTH} levels"
-                    )));
-                }
-                if root.is_some() && stack.is_empty() {
-                    return Err(bad("more than one root element".into()));
-                }
-                let el = open(&e, &mut tolerated, stack.is_empty())?;
-                stack.push(el);
-            }
-            Event::Empty(e) => {
-                if root.is_some() && stack.is_empty() {
-                    return Err(bad("more than one root element".into()));
-                }
-                let el = open(&e, &mut tolerated, stack.is_empty())?;
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(el),
-                    None => root = Some(el),
-                }
-            }
-            Event::End(_) => {
-                let el = stack
-                    .pop()
-                    .ok_or_else(|| bad("unbalanced end tag".into()))?;
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(el),
-                    None => root = Some(el),
-                }
-            }
-            Event::Text(t) => {
-                if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&t.xml10_content());
-                }
-            }
-            Event::CData(t) => {
-                if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&t.xml10_content());
-                }
-            }
-            Event::GeneralRef(r) => {
-                let resolved: String = match r.resolve_char_ref() {
-                    Ok(Some(c)) => c.to_string(),
-                    Ok(None) => quick_xml::escape::resolve_predefined_entity(&r)
-                        .ok_or_else(|| bad(format!("undefined entity &{};", &*r)))?
-                        .to_string(),
-                    Err(e) => return Err(bad(e.to_string())),
-                };
-                if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&resolved);
-                }
-            }
-            Event::DocType(_) => {
-                return Err(bad("DOCTYPE declarations are not allowed".into()));
-            }
-            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
-            Event::Eof => break,
-        }
-    }
-    if !stack.is_empty() {
-        return Err(bad("unclosed elements at the end".into()));
-    }
-    let root = root.ok_or_else(|| bad("no root element".into()))?;
-    Ok((root, tolerated))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Signature parts
-// ---------------------------------------------------------------------------------------------
-
-/// One `ofd:Signature` entry of `Signatures.xml`.
-#[derive(Clone, Debug, Serialize)]
-pub struct SignatureEntry {
-    /// ID.
-    pub id: String,
-    /// Type: `Seal` (default) or `Sign`.
-    pub kind: String,
-    /// BaseLoc as written.
-    pub base_loc: String,
-    /// The `Signatures.xml` path it was listed in.
-    pub signatures_xml: String,
-}
-
-/// The signature list of a package: every `Signatures.xml` named by a `DocBody` of `OFD.xml`,
-/// with the quirks tolerated. An OFD without signatures gives an empty list.
-pub fn signature_entries(pkg: &Package) -> Result<(Vec<SignatureEntry>, Vec<String>), OfdError> {
-    let ofd = pkg
-        .get("OFD.xml")
-        .ok_or_else(|| OfdError::MissingPart("OFD.xml".into()))?;
-    let (root, mut tolerated) = parse_xml("OFD.xml", ofd)?;
-    let mut out = Vec::new();
-    for body in root.children_named("DocBody") {
-        let Some(loc) = body.child_text("Signatures") else {
-            continue;
-        };
-        let path = pkg
-            .resolve("OFD.xml", &loc)
-            .ok_or_else(|| OfdError::BadXml {
-                path: "OFD.xml".into(),
-                reason: format!("Signatures path {loc:?} leaves the package"),
-            })?;
-        let bytes = pkg
-            .get(&path)
-            .ok_or_else(|| OfdError::MissingPart(path.clone()))?;
-        let (sigs, t) = parse_xml(&path, bytes)?;
-        tolerated.extend(t);
-        if let Some(max) = sigs.child_text("MaxSignId")
-            && max.parse::<u64>().is_err()
-        {
-            tolerated.push(format!("{path}: MaxSignId {max:?} is not a number"));
-        }
-        for s in sigs.children_named("Signature") {
-            let base_loc = s
-                .attr("BaseLoc")
-                .map(str::to_string)
-                .or_else(|| s.child_text("BaseLoc"))
-                .unwrap_or_default();
-            out.push(SignatureEntry {
-                id: s.attr("ID").unwrap_or_default().to_string(),
-                kind: s
-                    .attr("Type")
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .unwrap_or("Seal")
-                    .to_string(),
-                base_loc,
-                signatures_xml: path.clone(),
-            });
-        }
-    }
-    Ok((out, tolerated))
-}
-
-/// Provider of a signature.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Provider {
-    /// ProviderName.
-    pub name: Option<String>,
-    /// Version.
-    pub version: Option<String>,
-    /// Company.
-    pub company: Option<String>,
-}
-
-/// One protected file.
-#[derive(Clone, Debug, Serialize)]
-pub struct Reference {
-    /// FileRef as written.
-    pub file_ref: String,
-    /// CheckMethod of its References element (None = SM3).
-    pub check_method: Option<String>,
-    /// CheckValue as written (base64).
-    pub check_value: String,
-}
-
-/// A stamp appearance.
-#[derive(Clone, Debug, Serialize)]
-pub struct StampAnnot {
-    /// ID.
-    pub id: Option<String>,
-    /// PageRef.
-    pub page_ref: Option<String>,
-    /// Boundary (`x y w h`, mm).
-    pub boundary: Option<String>,
-}
-
-/// A parsed `Signature.xml`.
-#[derive(Clone, Debug, Serialize)]
-pub struct SignatureXml {
-    /// Provider.
-    pub provider: Provider,
-    /// SignatureMethod (OID text).
-    pub signature_method: Option<String>,
-    /// SignatureDateTime, as written (formats vary).
-    pub signature_date_time: Option<String>,
-    /// References.
-    pub references: Vec<Reference>,
-    /// StampAnnots.
-    pub stamp_annots: Vec<StampAnnot>,
-    /// Seal BaseLoc.
-    pub seal_base_loc: Option<String>,
-    /// SignedValue path as written.
-    pub signed_value: Option<String>,
-    /// Quirks tolerated.
-    pub tolerated: Vec<String>,
-}
-
-/// Parse `Signature.xml` (at `path`, for messages).
-pub fn parse_signature_xml(path: &str, bytes: &[u8]) -> Result<SignatureXml, OfdError> {
-    let (root, mut tolerated) = parse_xml(path, bytes)?;
-    let si = root.child("SignedInfo").ok_or_else(|| OfdError::BadXml {
-        path: path.to_string(),
-        reason: "no SignedInfo".into(),
-    })?;
-    let mut provider = Provider::default();
-    if let Some(p) = si.child("Provider") {
-        provider.name = p.attr("ProviderName").map(str::to_string);
-        provider.version = p.attr("Version").map(str::to_string);
-        provider.company = p.attr("Company").map(str::to_string);
-        if provider.name.is_none() && p.child("ProviderName").is_some() {
-            tolerated.push(format!("{path}: Provider written as child elements"));
-            provider.name = p.child_text("ProviderName");
-            provider.version = p.child_text("Version");
-            provider.company = p.child_text("Company");
-        }
-    }
-    let mut references = Vec::new();
-    for refs in si.children_named("References") {
-        let method = refs
-            .attr("CheckMethod")
-            .map(|m| m.trim().to_string())
-            .filter(|m| !m.is_empty());
-        for r in refs.children_named("Reference") {
-            references.push(Reference {
-                file_ref: r.attr("FileRef").unwrap_or_default().to_string(),
-                check_method: method.clone(),
-                check_value: r.child_text("CheckValue").unwrap_or_default(),
-            });
-        }
-    }
-    let stamp_annots = si
-        .children_named("StampAnnot")
-        .map(|a| StampAnnot {
-            id: a.attr("ID").map(str::to_string),
-            page_ref: a.attr("PageRef").map(str::to_string),
-            boundary: a.attr("Boundary").map(str::to_string),
-        })
-        .collect();
-    Ok(SignatureXml {
-        provider,
-        signature_method: si.child_text("SignatureMethod"),
-        signature_date_time: si.child_text("SignatureDateTime"),
-        references,
-        stamp_annots,
-        seal_base_loc: si.child("Seal").and_then(|s| s.child_text("BaseLoc")),
-        signed_value: root.child_text("SignedValue"),
-        tolerated,
-    })
-}
-
-// ---------------------------------------------------------------------------------------------
 // Verification
 // ---------------------------------------------------------------------------------------------
 
@@ -773,7 +147,8 @@ pub struct SignatureReport {
     pub kind: String,
     /// Path of its Signature.xml.
     pub signature_xml: String,
-    /// This signature's indication: the worst of its references and its signed value.
+    /// This signature's indication: the worst of its references, its coverage and its signed
+    /// value.
     pub indication: Indication,
     /// Sub-indication.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -790,6 +165,9 @@ pub struct SignatureReport {
     pub references: Vec<ReferenceReport>,
     /// Files whose Reference failed (changed after signing, or missing).
     pub failed_files: Vec<String>,
+    /// What this signature must protect but does not (its document root, a page's content):
+    /// each makes it TOTAL_FAILED.
+    pub uncovered: Vec<String>,
     /// The seal verification (Type="Seal").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seal: Option<SealReport>,
@@ -809,8 +187,16 @@ pub struct OfdReport {
     pub detail: String,
     /// Each signature.
     pub signatures: Vec<SignatureReport>,
+    /// Files of the package that no signature protects (templates, resources, annotations,
+    /// attachments, files added after signing …; not the signature machinery). They do not
+    /// change the indication: see `warnings`.
+    pub unprotected: Vec<UnprotectedPart>,
+    /// What a relying party should know beyond the indication (unprotected parts).
+    pub warnings: Vec<String>,
     /// Package-level quirks tolerated.
     pub tolerated: Vec<String>,
+    /// How much hashing the verification did.
+    pub work: HashWork,
 }
 
 fn indication_name(i: Indication) -> &'static str {
@@ -829,71 +215,140 @@ fn rank(i: Indication) -> u8 {
     }
 }
 
-/// Hash with a CheckMethod; `None` if the method is not supported.
-fn check_hash(method: Option<&str>, data: &[u8]) -> Option<Vec<u8>> {
-    match method.map(str::trim) {
-        None | Some("") => Some(crate::crypto::sm3(data).to_vec()),
-        Some(m)
-            if m == SM3_OID
-                || m == "1.2.156.10197.1.401.1"
-                || m == "1.2.156.10197.1.401.2"
-                || m.eq_ignore_ascii_case("SM3") =>
-        {
-            Some(crate::crypto::sm3(data).to_vec())
-        }
-        Some(m)
-            if m == SHA256_OID
-                || m.eq_ignore_ascii_case("SHA256")
-                || m.eq_ignore_ascii_case("SHA-256") =>
-        {
-            Some(crate::crypto::sha256(data).to_vec())
-        }
-        Some(_) => None,
-    }
-}
-
-fn failed_report(e: &OfdError, tolerated: Vec<String>) -> OfdReport {
+fn failed_report(detail: String, tolerated: Vec<String>) -> OfdReport {
     OfdReport {
         indication: Indication::TotalFailed,
         sub_indication: Some(SubIndication::FormatFailure),
-        detail: e.to_string(),
+        detail,
         signatures: vec![],
+        unprotected: vec![],
+        warnings: vec![],
         tolerated,
+        work: HashWork::default(),
     }
 }
 
-/// Verify every signature of an OFD package given as bytes.
+/// A report for a verification stopped by its deadline (only with [`Deadline::none`] if it
+/// was cancelled): INDETERMINATE, nothing concluded.
+fn stopped_report(s: &Stopped) -> OfdReport {
+    OfdReport {
+        indication: Indication::Indeterminate,
+        sub_indication: None,
+        detail: s.to_string(),
+        signatures: vec![],
+        unprotected: vec![],
+        warnings: vec![],
+        tolerated: vec![],
+        work: HashWork::default(),
+    }
+}
+
+/// Verify every signature of an OFD package given as bytes (no deadline: the caps of this
+/// module bound the work).
 pub async fn verify(pkg_bytes: &[u8], opts: &VerifyOptions<'_>) -> OfdReport {
-    match Package::from_bytes(pkg_bytes) {
-        Ok(pkg) => verify_package(&pkg, opts).await,
-        Err(e) => failed_report(&e, vec![]),
+    verify_until(pkg_bytes, opts, &Deadline::none())
+        .await
+        .unwrap_or_else(|s| stopped_report(&s))
+}
+
+/// [`verify`] that stops with [`Stopped`] once `deadline` passes (checked per package entry
+/// read, per signature and per reference hashed).
+pub async fn verify_until(
+    pkg_bytes: &[u8],
+    opts: &VerifyOptions<'_>,
+    deadline: &Deadline,
+) -> Result<OfdReport, Stopped> {
+    match Package::read_until(pkg_bytes, deadline)? {
+        Ok(pkg) => verify_package_until(&pkg, opts, deadline).await,
+        Err(e) => Ok(failed_report(e.to_string(), vec![])),
     }
 }
 
 /// Verify every signature of a package already read.
 pub async fn verify_package(pkg: &Package, opts: &VerifyOptions<'_>) -> OfdReport {
+    verify_package_until(pkg, opts, &Deadline::none())
+        .await
+        .unwrap_or_else(|s| stopped_report(&s))
+}
+
+/// [`verify_package`] that stops with [`Stopped`] once `deadline` passes.
+pub async fn verify_package_until(
+    pkg: &Package,
+    opts: &VerifyOptions<'_>,
+    deadline: &Deadline,
+) -> Result<OfdReport, Stopped> {
     let mut tolerated = pkg.tolerated().to_vec();
     let entries = match signature_entries(pkg) {
         Ok((entries, t)) => {
             tolerated.extend(t);
             entries
         }
-        Err(e) => return failed_report(&e, tolerated),
+        Err(e) => return Ok(failed_report(e.to_string(), tolerated)),
     };
     if entries.is_empty() {
-        return OfdReport {
+        return Ok(OfdReport {
             indication: Indication::Indeterminate,
             sub_indication: None,
             detail: "the package has no signatures (no Signatures.xml or no Signature in it)"
                 .into(),
             signatures: vec![],
+            unprotected: vec![],
+            warnings: vec![],
             tolerated,
-        };
+            work: HashWork::default(),
+        });
     }
+    if entries.len() > MAX_SIGNATURES {
+        return Ok(failed_report(
+            format!(
+                "the package lists {} signatures; at most {MAX_SIGNATURES} are verified \
+                 (MAX_SIGNATURES): refused before verifying any",
+                entries.len()
+            ),
+            tolerated,
+        ));
+    }
+    let structure = Structure::read(pkg, deadline)?;
+    tolerated.extend(structure.tolerated.iter().cloned());
+    let mut hasher = Hasher::new(deadline);
+    let mut refs_left = MAX_REFERENCES_TOTAL;
+    // Machinery: the signature lists, and each signature's own files.
+    let mut machinery: BTreeSet<String> = structure
+        .docs
+        .iter()
+        .filter_map(|d| d.signatures_xml.clone())
+        .collect();
+    machinery.extend(entries.iter().map(|e| e.signatures_xml.clone()));
+    let mut covered = BTreeSet::new();
+    let mut listed: BTreeMap<String, String> = BTreeMap::new();
     let mut signatures = Vec::with_capacity(entries.len());
-    for entry in &entries {
-        signatures.push(verify_signature(pkg, entry, opts).await);
+    for (i, entry) in entries.iter().enumerate() {
+        deadline.check(|| {
+            format!(
+                "before signature {} of {} (ID {:?})",
+                i + 1,
+                entries.len(),
+                entry.id
+            )
+        })?;
+        let sig_path = locate(pkg, &entry.signatures_xml, &entry.base_loc, &mut vec![]).ok();
+        if let Some(p) = &sig_path
+            && let Some(first) = listed.get(p)
+        {
+            signatures.push(duplicate_report(entry, p, first));
+            continue;
+        }
+        if let Some(p) = sig_path {
+            listed.insert(p, entry.id.clone());
+        }
+        let (report, own) =
+            verify_signature(pkg, entry, &structure, &mut refs_left, &mut hasher, opts).await?;
+        covered.extend(report.references.iter().map(|x| x.file.clone()));
+        machinery.extend(own);
+        signatures.push(report);
     }
+    let unprotected = structure.unprotected(pkg, &covered, &machinery);
+    let warnings = coverage::warnings(&unprotected);
     let mut indication = Indication::TotalPassed;
     let mut sub_indication = None;
     let mut detail = format!("{} signature(s) verified", signatures.len());
@@ -904,12 +359,51 @@ pub async fn verify_package(pkg: &Package, opts: &VerifyOptions<'_>) -> OfdRepor
             detail = format!("signature {} ({}): {}", s.id, s.kind, s.detail);
         }
     }
-    OfdReport {
+    if !unprotected.is_empty() {
+        detail.push_str(&format!(
+            "; {} file(s) of the package protected by no signature (see warnings)",
+            unprotected.len()
+        ));
+    }
+    Ok(OfdReport {
         indication,
         sub_indication,
         detail,
         signatures,
+        unprotected,
+        warnings,
         tolerated,
+        work: hasher.work,
+    })
+}
+
+/// A report for a signature whose Signature.xml is already listed: refused, not counted twice.
+fn duplicate_report(entry: &SignatureEntry, sig_path: &str, first: &str) -> SignatureReport {
+    let mut r = signature_report(entry);
+    r.signature_xml = sig_path.to_string();
+    r.detail = format!(
+        "{sig_path} is already listed as signature ID {first:?}: a signature listed twice is \
+         refused, not counted twice"
+    );
+    r
+}
+
+/// A FAILED / FORMAT_FAILURE report for `entry`, filled in by the caller.
+fn signature_report(entry: &SignatureEntry) -> SignatureReport {
+    SignatureReport {
+        id: entry.id.clone(),
+        kind: entry.kind.clone(),
+        signature_xml: entry.base_loc.clone(),
+        indication: Indication::TotalFailed,
+        sub_indication: Some(SubIndication::FormatFailure),
+        value_indication: Indication::Indeterminate,
+        detail: String::new(),
+        info: None,
+        references: vec![],
+        failed_files: vec![],
+        uncovered: vec![],
+        seal: None,
+        tolerated: vec![],
     }
 }
 
@@ -938,25 +432,33 @@ fn locate(
     Err(resolved.unwrap_or_else(|| path.to_string()))
 }
 
+/// The files of a signature that are its own machinery: its signed value and its seal file
+/// (as `verify_value` finds them; `Signature.xml` is added by the caller).
+fn own_files(pkg: &Package, sig_path: &str, info: &SignatureXml) -> Vec<String> {
+    let mut out = Vec::new();
+    let named = info
+        .signed_value
+        .iter()
+        .chain(info.seal_base_loc.iter())
+        .map(String::as_str);
+    for name in named.chain(["SignedValue.dat", "SignValue.dat"]) {
+        if let Ok(p) = locate(pkg, sig_path, name, &mut vec![]) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Verify one signature; also returns its machinery files (Signature.xml, value, seal).
 async fn verify_signature(
     pkg: &Package,
     entry: &SignatureEntry,
+    structure: &Structure,
+    refs_left: &mut usize,
+    hasher: &mut Hasher<'_>,
     opts: &VerifyOptions<'_>,
-) -> SignatureReport {
-    let mut r = SignatureReport {
-        id: entry.id.clone(),
-        kind: entry.kind.clone(),
-        signature_xml: entry.base_loc.clone(),
-        indication: Indication::TotalFailed,
-        sub_indication: Some(SubIndication::FormatFailure),
-        value_indication: Indication::Indeterminate,
-        detail: String::new(),
-        info: None,
-        references: vec![],
-        failed_files: vec![],
-        seal: None,
-        tolerated: vec![],
-    };
+) -> Result<(SignatureReport, Vec<String>), Stopped> {
+    let mut r = signature_report(entry);
     // Signature.xml
     let sig_path = match locate(
         pkg,
@@ -968,7 +470,7 @@ async fn verify_signature(
         Err(p) => {
             r.signature_xml = p.clone();
             r.detail = format!("missing part: {p} (the signature's Signature.xml)");
-            return r;
+            return Ok((r, vec![]));
         }
     };
     r.signature_xml = sig_path.clone();
@@ -977,26 +479,63 @@ async fn verify_signature(
         Ok(i) => i,
         Err(e) => {
             r.detail = e.to_string();
-            return r;
+            return Ok((r, vec![sig_path]));
         }
     };
+    let mut own = own_files(pkg, &sig_path, &info);
+    own.push(sig_path.clone());
+    // Caps, before any work.
+    let n = info.references.len();
+    if n > MAX_REFERENCES {
+        r.detail = format!(
+            "the signature lists {n} References; at most {MAX_REFERENCES} are checked per \
+             signature (MAX_REFERENCES): refused unchecked"
+        );
+        return Ok((r, own));
+    }
+    if n > *refs_left {
+        r.detail = format!(
+            "the signatures of the package list more than {MAX_REFERENCES_TOTAL} References \
+             together (MAX_REFERENCES_TOTAL): this one refused unchecked"
+        );
+        return Ok((r, own));
+    }
+    *refs_left -= n;
     r.tolerated.extend(info.tolerated.iter().cloned());
     // References.
     let mut refs_indication = Indication::TotalPassed;
     let mut noted_methods = Vec::new();
-    for reference in &info.references {
+    for (i, reference) in info.references.iter().enumerate() {
         let m = reference.check_method.as_deref();
         if let Some(m) = m
             && m != SM3_OID
             && !noted_methods.iter().any(|n: &String| n == m)
         {
             noted_methods.push(m.to_string());
-            if check_hash(Some(m), b"").is_some() && m != SHA256_OID {
+            if Method::of(Some(m)) == Some(Method::Sm3) {
                 r.tolerated
                     .push(format!("CheckMethod {m:?} taken as {SM3_OID} (SM3)"));
             }
         }
-        let (file, outcome) = check_reference(pkg, &sig_path, reference, &mut r.tolerated);
+        let during = |file: &str| {
+            format!(
+                "while hashing {file} (reference {} of {n} of signature {:?})",
+                i + 1,
+                entry.id
+            )
+        };
+        let (file, outcome) =
+            match check_reference(pkg, &sig_path, reference, &mut r.tolerated, hasher, during)? {
+                RefCheck::Done(file, outcome) => (file, outcome),
+                RefCheck::OverBudget(file, needed) => {
+                    r.detail = format!(
+                        "hashing {file} would bring the bytes hashed by this verification to \
+                         {needed} (at most {MAX_HASHED_BYTES}, MAX_HASHED_BYTES): the \
+                         signature is refused with {i} of {n} references checked"
+                    );
+                    return Ok((r, own));
+                }
+            };
         let (ok, detail, ind) = match outcome {
             Ok(d) => (true, d, Indication::TotalPassed),
             Err((ind, d)) => (false, d, ind),
@@ -1009,8 +548,37 @@ async fn verify_signature(
         }
         r.references.push(ReferenceReport { file, ok, detail });
     }
+    // One note per quirk, however many References show it.
+    let mut seen = std::collections::HashSet::new();
+    r.tolerated.retain(|t| seen.insert(t.clone()));
     let refs_ok = r.references.iter().filter(|x| x.ok).count();
     let refs_summary = format!("references {refs_ok}/{} ok", r.references.len());
+    // Coverage: no References at all, or the document root or a page left out.
+    let covered: BTreeSet<String> = r.references.iter().map(|x| x.file.clone()).collect();
+    let coverage_failure = if r.references.is_empty() {
+        Some("the signature protects no file (it has no References)".to_string())
+    } else {
+        match coverage::missing(structure.doc_of(&entry.signatures_xml), &covered) {
+            Ok(m) if m.is_empty() => None,
+            Ok(m) => {
+                r.uncovered = m.iter().map(|(_, f)| f.clone()).collect();
+                let list: Vec<String> = m.iter().map(|(role, f)| format!("{role} {f}")).collect();
+                Some(format!(
+                    "the signature leaves unprotected: {}",
+                    list.join(", ")
+                ))
+            }
+            Err(why) => Some(format!(
+                "what the signature must protect cannot be known: {why}"
+            )),
+        }
+    };
+    hasher.deadline().check(|| {
+        format!(
+            "before verifying the signed value of signature {:?}",
+            entry.id
+        )
+    })?;
     // The signed value.
     let (value_indication, value_sub, value_detail) =
         verify_value(pkg, entry, &sig_path, sig_bytes, &info, opts, &mut r).await;
@@ -1022,9 +590,16 @@ async fn verify_signature(
         // match its CheckValue is reported as SIG_CRYPTO_FAILURE.
         r.sub_indication = Some(SubIndication::SigCryptoFailure);
         r.detail = format!(
-            "{refs_summary}; changed or missing after signing: {}; {value_detail}",
-            r.failed_files.join(", ")
+            "{refs_summary}; changed or missing after signing: {}; {}{value_detail}",
+            r.failed_files.join(", "),
+            coverage_failure
+                .map(|c| format!("{c}; "))
+                .unwrap_or_default()
         );
+    } else if let Some(c) = coverage_failure {
+        r.indication = Indication::TotalFailed;
+        r.sub_indication = Some(SubIndication::FormatFailure);
+        r.detail = format!("{c}; {refs_summary}; {value_detail}");
     } else if rank(value_indication) >= rank(refs_indication) {
         r.indication = value_indication;
         r.sub_indication = value_sub;
@@ -1034,22 +609,31 @@ async fn verify_signature(
         r.sub_indication = None;
         r.detail = format!("{refs_summary} (some could not be checked); {value_detail}");
     }
-    r
+    Ok((r, own))
 }
 
 type RefOutcome = Result<String, (Indication, String)>;
+
+enum RefCheck {
+    /// The reference was checked (or cannot be): the file and the outcome.
+    Done(String, RefOutcome),
+    /// Hashing the file would exceed [`MAX_HASHED_BYTES`] (bytes hashed so far included).
+    OverBudget(String, u64),
+}
 
 fn check_reference(
     pkg: &Package,
     sig_path: &str,
     reference: &Reference,
     tolerated: &mut Vec<String>,
-) -> (String, RefOutcome) {
+    hasher: &mut Hasher<'_>,
+    during: impl FnOnce(&str) -> String,
+) -> Result<RefCheck, Stopped> {
     let path = match locate(pkg, sig_path, &reference.file_ref, tolerated) {
         Ok(p) => p,
         Err(p) => {
             let d = format!("{p} is missing from the package");
-            return (p, Err((Indication::TotalFailed, d)));
+            return Ok(RefCheck::Done(p, Err((Indication::TotalFailed, d))));
         }
     };
     let data = pkg.get(&path).unwrap_or_default();
@@ -1062,27 +646,32 @@ fn check_reference(
         Ok(v) => v,
         Err(e) => {
             let d = format!("the CheckValue of {path} is not base64: {e}");
-            return (path, Err((Indication::TotalFailed, d)));
+            return Ok(RefCheck::Done(path, Err((Indication::TotalFailed, d))));
         }
     };
-    let Some(actual) = check_hash(reference.check_method.as_deref(), data) else {
+    let Some(method) = Method::of(reference.check_method.as_deref()) else {
         let d = format!(
             "CheckMethod {:?} is not supported; {path} not checked",
             reference.check_method.as_deref().unwrap_or_default()
         );
-        return (path, Err((Indication::Indeterminate, d)));
+        return Ok(RefCheck::Done(path, Err((Indication::Indeterminate, d))));
     };
-    if actual == expected {
-        (path, Ok("hash matches the CheckValue".into()))
+    let actual = match hasher.digest(&path, method, data, || during(&path)) {
+        Ok(d) => d,
+        Err(HashError::Stopped(s)) => return Err(s),
+        Err(HashError::Budget { needed }) => return Ok(RefCheck::OverBudget(path, needed)),
+    };
+    Ok(if actual == expected.as_slice() {
+        RefCheck::Done(path, Ok("hash matches the CheckValue".into()))
     } else {
-        (
+        RefCheck::Done(
             path,
             Err((
                 Indication::TotalFailed,
                 "hash does not match the CheckValue: the file changed after signing".into(),
             )),
         )
-    }
+    })
 }
 
 async fn verify_value(
@@ -1190,56 +779,5 @@ async fn verify_value(
             None,
             format!("signature Type {other:?} is not known; its value is not verified"),
         ),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn entry_names() {
-        assert_eq!(
-            normalize_entry_name("Doc_0/./a.xml").ok().as_deref(),
-            Some("Doc_0/a.xml")
-        );
-        for bad in ["../evil", "a/../../b", "/abs", "C:/x", "a\\b", ""] {
-            assert!(normalize_entry_name(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn resolving() {
-        assert_eq!(
-            resolve_path("Doc_0/Signs/Signatures.xml", "Sign_0/Signature.xml").as_deref(),
-            Some("Doc_0/Signs/Sign_0/Signature.xml")
-        );
-        assert_eq!(
-            resolve_path("Doc_0/Signs/Signatures.xml", "/Doc_0/Document.xml").as_deref(),
-            Some("Doc_0/Document.xml")
-        );
-        assert_eq!(
-            resolve_path("OFD.xml", "Doc_0/Signs/Signatures.xml").as_deref(),
-            Some("Doc_0/Signs/Signatures.xml")
-        );
-        assert_eq!(resolve_path("OFD.xml", "../x"), None);
-    }
-
-    #[test]
-    fn xml_limits() {
-        let deep = "<a>".repeat(100) + &"</a>".repeat(100);
-        assert!(matches!(
-            parse_xml("x.xml", deep.as_bytes()),
-            Err(OfdError::BadXml { .. })
-        ));
-        let ent = br#"<!DOCTYPE a [<!ENTITY e SYSTEM "file:///etc/passwd">]><a>&e;</a>"#;
-        assert!(parse_xml("x.xml", ent).is_err());
-        let ok = br#"<ofd:A xmlns:ofd="http://www.ofdspec.org"><ofd:B X="1">t&amp;&#x41;</ofd:B></ofd:A>"#;
-        let (root, tol) = parse_xml("x.xml", ok)
-            .map_err(|e| e.to_string())
-            .unwrap_or_default();
-        assert_eq!(root.child_text("B").as_deref(), Some("t&A"));
-        assert_eq!(root.child("B").and_then(|b| b.attr("X")), Some("1"));
-        assert_eq!(tol.len(), 1);
     }
 }

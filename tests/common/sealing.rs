@@ -1,0 +1,130 @@
+//! A region with a contract seal and its signer, to seal and sign OFD packages in tests.
+
+use super::{RED_PNG, TEST_PASSPHRASE, org_signer};
+use std::sync::Arc;
+use yinxin::crypto::{Passphrase, Signer};
+use yinxin::document::ofd::{self, OfdReport};
+use yinxin::document::ofd_write::{self, Placement};
+use yinxin::pki::region::{self, InitParams, Region};
+use yinxin::seal::service::{self as seals, VerifyOptions};
+use yinxin::seal::types;
+use yinxin::store::{SqlConnector, Store};
+use yinxin::verify::path::RevocationMode;
+
+/// A region (in a temporary directory), one active contract seal, its signer, and the
+/// region's SM2 root and issuing CA as anchors and intermediates.
+pub struct SealEnv {
+    pub tmp: tempfile::TempDir,
+    pub seal: seals::SealRecord,
+    pub signer: (Arc<dyn Signer>, Vec<u8>),
+    pub anchors: Vec<Vec<u8>>,
+    pub intermediates: Vec<Vec<u8>>,
+}
+
+fn pass() -> Passphrase {
+    Passphrase::new(TEST_PASSPHRASE.into()).unwrap()
+}
+
+/// Create the region, the signer and the seal.
+pub async fn seal_env() -> SealEnv {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    region::init(
+        InitParams {
+            data_dir: dir.clone(),
+            code: "sl".into(),
+            name: "印章测试区".into(),
+            database_url: None,
+            public_base_url: None,
+        },
+        &pass(),
+        &SqlConnector,
+    )
+    .await
+    .unwrap();
+    let store = Arc::new(
+        Store::connect(&yinxin::config::resolve_database_url(
+            "sqlite://yinxin.db",
+            &dir,
+        ))
+        .await
+        .unwrap(),
+    );
+    let region = Region::from_parts(
+        &dir,
+        yinxin::config::Config::load(&dir).unwrap(),
+        store.clone(),
+    )
+    .await
+    .unwrap();
+    let maker = region
+        .service_signer("sm2-seal-maker", &pass())
+        .await
+        .unwrap();
+    let signer = org_signer(&region, "盖章单位").await;
+    let cas = region.repo.cas().await.unwrap();
+    let der = |id: &str| cas.iter().find(|c| c.id == id).unwrap().der.clone();
+    let t = types::builtin()
+        .into_iter()
+        .find(|t| t.key == "contract")
+        .unwrap();
+    let seal = seals::make_seal(
+        &seals::SealRequest {
+            region: "sl",
+            seal_type: &t,
+            holder: "91350100M000100Y43",
+            name: "盖章单位合同专用章",
+            signers: vec![(signer.2.clone(), signer.1.clone())],
+            picture_png: RED_PNG.to_vec(),
+            validity_days: 365,
+            now: yinxin::clock::now_secs() - 60,
+        },
+        maker.0.as_ref(),
+        &maker.1,
+    )
+    .unwrap();
+    SealEnv {
+        tmp,
+        seal,
+        signer: (signer.0, signer.1),
+        anchors: vec![der("sm2-root")],
+        intermediates: vec![der("sm2-issuing")],
+    }
+}
+
+impl SealEnv {
+    /// Our anchors, no revocation, now.
+    pub fn opts(&self) -> VerifyOptions<'_> {
+        VerifyOptions {
+            anchors: self.anchors.clone(),
+            intermediates: self.intermediates.clone(),
+            crls: vec![],
+            ocsp: vec![],
+            revocation: RevocationMode::Off,
+            seal_makers: vec![],
+            trust: None,
+            registry: None,
+            data: None,
+            now: yinxin::clock::now_secs(),
+        }
+    }
+
+    /// Verify a package with [`SealEnv::opts`].
+    pub async fn verify(&self, pkg: &[u8]) -> OfdReport {
+        ofd::verify(pkg, &self.opts()).await
+    }
+
+    /// Seal a package with the seal at `placement`.
+    pub fn seal(&self, pkg: &[u8], placement: Placement) -> Vec<u8> {
+        ofd_write::seal_ofd(
+            pkg,
+            &self.seal,
+            self.signer.0.as_ref(),
+            &self.signer.1,
+            placement,
+            yinxin::clock::now_secs(),
+            None,
+        )
+        .unwrap_or_else(|e| panic!("seal_ofd: {e}"))
+    }
+}
