@@ -634,7 +634,10 @@ fn seal_validity(sig: &super::SesSignature, t: &TimeBasis) -> Outcome {
     let (start, end) = (sig.seal.valid_start, sig.seal.valid_end);
     let rfc = crate::clock::rfc3339;
     let fail = |sub, d: String| Err((Indication::TotalFailed, sub, d));
+    // With a proven time the signer's claim is irrelevant; without one a claim outside the
+    // seal's validity admits signing with a seal that was not valid.
     if let Some(c) = t.claimed
+        && !t.proven
         && !(start..=end).contains(&c)
     {
         return fail(
