@@ -683,13 +683,20 @@ async fn serve_region(
 
 /// POST a body to an http:// URL and return the response body (2xx only).
 /// A signature timestamp from the RFC 3161 TSA at `url`: a token over SM3 of `sig`.
-async fn fetch_timestamp(url: &str, sig: &[u8]) -> Result<Vec<u8>, CliError> {
-    let req = crate::status::tsp::build_request(
-        crate::status::tsp::TsHash::Sm3,
-        &crate::crypto::sm3(sig),
-        None,
-        true,
-    )?;
+/// A timestamp over `sig` from the TSA at `url`, asking for the hash that goes with the
+/// signature's algorithm (SM3 for SM2, SHA-256 for P-256), so that SM2 signatures get an SM2
+/// token and P-256 ones a P-256 token that `openssl ts -verify` can check.
+async fn fetch_timestamp(
+    url: &str,
+    sig: &[u8],
+    alg: crate::crypto::Algorithm,
+) -> Result<Vec<u8>, CliError> {
+    use crate::status::tsp::TsHash;
+    let hash = match alg {
+        crate::crypto::Algorithm::Sm2 => TsHash::Sm3,
+        crate::crypto::Algorithm::P256 => TsHash::Sha256,
+    };
+    let req = crate::status::tsp::build_request(hash, &hash.digest(sig), None, true)?;
     let resp = http_post(url, "application/timestamp-query", req).await?;
     let p = crate::status::tsp::parse_response(&resp).map_err(|e| CliError(format!("TSA: {e}")))?;
     p.token
@@ -1142,13 +1149,14 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             tsa,
         } => {
             let (signer, cert_der) = load_signer(&cert, &key, &key_passphrase_file)?;
+            let alg = crate::crypto::Signer::algorithm(&signer);
             // The signing code asks for the timestamp synchronously: block this worker on the
             // HTTP exchange, and keep the first failure to report it.
             let ts_error: std::cell::RefCell<Option<CliError>> = std::cell::RefCell::new(None);
             let ts_fn = |sig: &[u8]| -> Option<Vec<u8>> {
                 let url = tsa.as_deref()?;
                 let got = tokio::task::block_in_place(|| {
-                    tokio::runtime::Handle::current().block_on(fetch_timestamp(url, sig))
+                    tokio::runtime::Handle::current().block_on(fetch_timestamp(url, sig, alg))
                 });
                 match got {
                     Ok(t) => Some(t),
@@ -1552,7 +1560,9 @@ async fn seal_command(cmd: SealCommand) -> Result<(), CliError> {
             let unsigned = seals::stamp(&rec, &hash, &name, &signer, &cert_der, now, None)?;
             let parsed = crate::seal::SesSignature::from_der(&unsigned)?;
             let token = match tsa {
-                Some(url) => Some(fetch_timestamp(&url, &parsed.signature).await?),
+                Some(url) => Some(
+                    fetch_timestamp(&url, &parsed.signature, crate::crypto::Algorithm::Sm2).await?,
+                ),
                 None => None,
             };
             let signed = crate::seal::SesSignature::assemble_v4(
@@ -2013,6 +2023,18 @@ pub fn main() -> i32 {
             return code;
         }
     };
+    if !matches!(
+        cli.command,
+        Command::Serve { .. } | Command::Quickstart { .. }
+    ) {
+        // A command piped into `head` ends quietly when the pipe closes, as Unix tools do,
+        // instead of panicking on the failed write. (The server keeps ignoring SIGPIPE.)
+        #[cfg(unix)]
+        // SAFETY: restoring the default disposition of one signal before any thread starts.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     if matches!(cli.command, Command::VerifyChain { .. }) {
         return verify_chain(cli.command);
     }

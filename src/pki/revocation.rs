@@ -104,7 +104,9 @@ pub enum RevokeError {
     OutOfScope(String),
     /// Already in another state.
     #[error(
-        "certificate {serial} is already {status} (reason {reason:?}); a different revocation is not possible"
+        "certificate {serial} is already {status}{}; a different revocation is not possible",
+        reason.and_then(RevocationReason::from_code)
+            .map(|r| format!(" (reason {})", r.name())).unwrap_or_default()
     )]
     Conflict {
         /// Serial.
