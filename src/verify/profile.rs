@@ -174,29 +174,24 @@ pub fn check_san(san: &[GeneralName]) -> Result<(), FailureReason> {
         return bad("the extension has no entry".into());
     }
     for gn in san {
-        match gn {
-            GeneralName::Rfc822Name(m) => {
-                if !valid_mailbox(m.as_str()) {
-                    return bad(format!("rfc822Name {:?}", m.as_str()));
-                }
+        let problem = match gn {
+            GeneralName::Rfc822Name(m) if !valid_mailbox(m.as_str()) => {
+                Some(format!("rfc822Name {:?}", m.as_str()))
             }
-            GeneralName::DnsName(d) => {
-                if !valid_dns_name(d.as_str(), true) {
-                    return bad(format!("dNSName {:?}", d.as_str()));
-                }
+            GeneralName::DnsName(d) if !valid_dns_name(d.as_str(), true) => {
+                Some(format!("dNSName {:?}", d.as_str()))
             }
-            GeneralName::UniformResourceIdentifier(u) => {
-                if !valid_uri(u.as_str()) {
-                    return bad(format!("uniformResourceIdentifier {:?}", u.as_str()));
-                }
+            GeneralName::UniformResourceIdentifier(u) if !valid_uri(u.as_str()) => {
+                Some(format!("uniformResourceIdentifier {:?}", u.as_str()))
             }
-            GeneralName::IpAddress(ip) => {
-                let n = ip.as_bytes().len();
-                if n != 4 && n != 16 {
-                    return bad(format!("iPAddress of {n} octets (4 or 16)"));
-                }
-            }
-            _ => {}
+            GeneralName::IpAddress(ip) if ![4, 16].contains(&ip.as_bytes().len()) => Some(format!(
+                "iPAddress of {} octets (4 or 16)",
+                ip.as_bytes().len()
+            )),
+            _ => None,
+        };
+        if let Some(detail) = problem {
+            return bad(detail);
         }
     }
     Ok(())

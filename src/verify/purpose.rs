@@ -217,12 +217,8 @@ impl Purpose {
         let purpose = self.name();
         let is_ca = cert.basic.is_some_and(|b| b.ca);
         match self {
-            Purpose::Ca => {
-                if !is_ca {
-                    return Err(PurposeError::NotCa);
-                }
-            }
-            Purpose::CrlSigner => {}
+            Purpose::Ca if !is_ca => return Err(PurposeError::NotCa),
+            Purpose::Ca | Purpose::CrlSigner => {}
             _ if is_ca => return Err(PurposeError::IsCa { purpose }),
             _ => {}
         }
