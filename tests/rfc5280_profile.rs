@@ -137,6 +137,16 @@ fn key_identifiers() {
         "missing-authority-key-id",
         Some(0),
     );
+    // An AKI with only authorityCertIssuer/SerialNumber, no keyIdentifier.
+    let mut exts = ee_exts();
+    exts.push(raw_ext("2.5.29.35", false, &seq(&[&tlv(0x82, &[0x01])])));
+    let ee = root.issue("aki without key id", &[0x23], fresh_spki(), exts);
+    expect_failure(
+        &run(&root, ee, &[]),
+        "CHAIN_CONSTRAINTS_FAILURE",
+        "missing-authority-key-id",
+        Some(0),
+    );
     // A CA without SKI, blamed as the intermediate.
     let sub = root.sub_ca_with("Sub CA without SKI", |_| {
         vec![
@@ -462,109 +472,6 @@ fn weak_signature_algorithms() {
             Some(0),
         );
     }
-}
-
-/// A real SHA-1 chain made by OpenSSL is refused for its algorithm (optional: skipped when
-/// OpenSSL is absent or refuses to sign with SHA-1).
-#[test]
-fn openssl_sha1_chain_is_refused() {
-    if !common::openssl_available() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let p = |n: &str| dir.path().join(n).to_string_lossy().into_owned();
-    let ok = |args: &[&str]| {
-        std::process::Command::new("openssl")
-            .args(args)
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    let made = ok(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-sha256",
-        "-days",
-        "30",
-        "-subj",
-        "/CN=SHA1 Test Root",
-        "-keyout",
-        &p("root.key"),
-        "-out",
-        &p("root.pem"),
-        "-outform",
-        "PEM",
-        "-addext",
-        "basicConstraints=critical,CA:TRUE",
-    ]) && ok(&[
-        "req",
-        "-new",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-subj",
-        "/CN=SHA1 Test EE",
-        "-keyout",
-        &p("ee.key"),
-        "-out",
-        &p("ee.csr"),
-    ]) && std::fs::write(
-        p("ext.cnf"),
-        "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nauthorityKeyIdentifier=keyid\n",
-    )
-    .is_ok()
-        && ok(&[
-            "x509",
-            "-req",
-            "-sha1",
-            "-in",
-            &p("ee.csr"),
-            "-CA",
-            &p("root.pem"),
-            "-CAkey",
-            &p("root.key"),
-            "-set_serial",
-            "4660",
-            "-days",
-            "10",
-            "-extfile",
-            &p("ext.cnf"),
-            "-outform",
-            "DER",
-            "-out",
-            &p("ee.der"),
-        ])
-        && ok(&[
-            "x509",
-            "-in",
-            &p("root.pem"),
-            "-outform",
-            "DER",
-            "-out",
-            &p("root.der"),
-        ]);
-    if !made {
-        return;
-    }
-    let root_der = std::fs::read(p("root.der")).unwrap();
-    let ee = std::fs::read(p("ee.der")).unwrap();
-    let mut i = yinxin::verify::path::Input::new(
-        ee,
-        vec![root_der],
-        now(),
-        yinxin::verify::purpose::Purpose::DocumentSigner,
-    );
-    i.revocation = yinxin::verify::path::RevocationMode::Off;
-    let r = Validator::new().validate(&i);
-    expect_failure(
-        &r,
-        "CRYPTO_CONSTRAINTS_FAILURE",
-        "weak-signature-algorithm",
-        Some(0),
-    );
-    assert!(r.failure.unwrap().rule.contains("sha1WithRSAEncryption"));
 }
 
 /// RFC 4055 §3.3: a key whose SubjectPublicKeyInfo says id-RSASSA-PSS makes PSS signatures

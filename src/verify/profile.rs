@@ -11,7 +11,7 @@
 //!   URI absolute (scheme and scheme-specific part), with a host when it has an authority;
 //!   iPAddress of 4 or 16 octets (§4.2.1.6); critical when the subject is empty;
 //! - authorityKeyIdentifier and subjectKeyIdentifier never critical (§4.2.1.1, §4.2.1.2);
-//!   AKI present in every v3 certificate that is not self-signed, SKI in every v3 CA
+//!   AKI with its keyIdentifier in every v3 certificate that is not self-signed, SKI in every v3 CA
 //!   certificate (v1/v2 certificates cannot carry extensions and are not held to it);
 //! - extKeyUsage, when present, not empty (§4.2.1.12);
 //! - nameConstraints and policyConstraints critical (§4.2.1.10, §4.2.1.11; the latter can be
@@ -106,7 +106,8 @@ pub fn check_extensions(
         return Err(FailureReason::CriticalSubjectKeyId);
     }
     if cert.version >= 2 {
-        if !self_signed && cert.critical(ext::AKI).is_none() {
+        // The keyIdentifier field, not only the extension (RFC 5280 §4.2.1.1).
+        if !self_signed && cert.aki.is_none() {
             return Err(FailureReason::MissingAuthorityKeyId);
         }
         if cert.is_ca() && cert.critical(ext::SKI).is_none() {
