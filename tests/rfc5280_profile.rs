@@ -579,8 +579,8 @@ fn pss_keys_are_bound_to_pss() {
     );
 }
 
-/// `yinxin verify-chain --no-anchor-constraints` opts out of RFC 5937 (exit 1 → 0 for an
-/// expired anchor) and the JSON report carries the reason code.
+/// `yinxin verify-chain --no-anchor-constraints` (and `yinxin verify` on a certificate) opt out
+/// of RFC 5937 (exit 1 → 0 for an expired anchor); the JSON report carries the reason code.
 #[test]
 fn verify_chain_cli_anchor_opt_out() {
     let root = Ca::root_with(
@@ -617,4 +617,21 @@ fn verify_chain_cli_anchor_opt_out() {
         "{}",
         String::from_utf8_lossy(&o.stdout)
     );
+    // `yinxin verify` on a bare certificate: the same opt-out.
+    let verify = |extra: &[&str]| {
+        common::yinxin()
+            .arg("verify")
+            .arg(dir.path().join("ee.pem"))
+            .arg("--anchor")
+            .arg(dir.path().join("root.der"))
+            .args(["--no-revocation", "--json"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let o = verify(&[]);
+    assert_eq!(o.status.code(), Some(1));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["failure"]["reason"], "anchor-expired");
+    assert_eq!(verify(&["--no-anchor-constraints"]).status.code(), Some(0));
 }

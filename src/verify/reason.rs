@@ -214,7 +214,7 @@ pub enum FailureReason {
         /// What was found.
         detail: String,
     },
-    /// A CRL has no cRLNumber (RFC 5280 §5.2.3): it is not used.
+    /// A CRL has no (readable) cRLNumber (RFC 5280 §5.2.3): it is not used.
     #[error("a CRL has no cRLNumber extension")]
     CrlNumberMissing,
     /// A CRL's cRLNumber is critical (RFC 5280 §5.2.3): it is not used.
