@@ -1,10 +1,14 @@
 //! NIST PKITS: every case of `fixtures/pkits/pkits.json` with its parameters must give the
-//! expected outcome (DSA cases may report the algorithm as unsupported; they are counted and
-//! named separately). Prints `PKITS: N passed, M failed, K unsupported`.
+//! expected outcome, and every case that must fail must fail for the expected reason: the
+//! sub-indication and failure reason code of `fixtures/pkits/expected-reasons.json` (a default
+//! per PKITS section, overridden per case). DSA cases that should pass report the algorithm as
+//! unsupported; they are counted and named separately. Prints
+//! `PKITS: N passed, M failed, K unsupported`.
 
 use serde_json::Value;
 use yinxin::verify::path::{Input, RevocationMode, Validator};
-use yinxin::verify::report::SubIndication;
+use yinxin::verify::purpose::Purpose;
+use yinxin::verify::report::{Report, SubIndication};
 
 /// 2022-05-01T00:00:00Z
 const PKITS_TIME: i64 = 1_651_363_200;
@@ -25,13 +29,20 @@ fn oids(v: &Value) -> Vec<const_oid::ObjectIdentifier> {
         .collect()
 }
 
-/// Run one case; returns (outcome matched, unsupported algorithm, detail).
-pub fn run_case(validator: &Validator, case: &Value) -> (bool, bool, String) {
+/// The PKITS input of one case.
+pub fn input(case: &Value) -> Input {
+    let target = read("certs", case["cert"].as_str().unwrap());
+    // RFC 5280 §6 has no purpose; PKITS's targets are signers, or CAs (path length and
+    // CRL scope cases), validated as such.
+    let purpose = match yinxin::verify::cert::Cert::from_der(&target) {
+        Ok(c) if c.is_ca() => Purpose::Ca,
+        _ => Purpose::DocumentSigner,
+    };
     let mut input = Input::new(
-        read("certs", case["cert"].as_str().unwrap()),
+        target,
         vec![read("certs", "TrustAnchorRootCertificate.crt")],
         PKITS_TIME,
-        yinxin::verify::purpose::Purpose::DocumentSigner,
+        purpose,
     );
     // PKITS names no purpose; some of its end entities are CA certificates, which are
     // validated as such (a CA certificate never signs documents).
@@ -58,6 +69,9 @@ pub fn run_case(validator: &Validator, case: &Value) -> (bool, bool, String) {
         .unwrap_or_default();
     crls.push(read("crls", "TrustAnchorRootCRL.crl"));
     input.crls = crls;
+    // PKITS (2011) CA certificates carry policyConstraints non-critical, which RFC 5280
+    // §4.2.1.11 forbids and the default profile refuses.
+    input.profile.policy_constraints_critical = false;
     input.revocation = if case["revocation"] == Value::Bool(false) {
         RevocationMode::IfAvailable
     } else {
@@ -86,38 +100,95 @@ pub fn run_case(validator: &Validator, case: &Value) -> (bool, bool, String) {
             .and_then(Value::as_bool)
             .unwrap_or(false);
     }
-    let report = validator.validate(&input);
+    input
+}
+
+/// The expected (sub-indication, reason code) of a case that must fail.
+fn expected_reason(table: &Value, case: &Value) -> (String, String) {
+    let name = case["name"].as_str().unwrap();
+    let id = case["id"].as_str().unwrap();
+    let entry = table["cases"].get(name).unwrap_or_else(|| {
+        // "40201" → section "4.2", "41302" → "4.13".
+        let section = format!("4.{}", id[1..3].parse::<u32>().unwrap());
+        table["sections"]
+            .get(&section)
+            .unwrap_or_else(|| panic!("no section {section} for {id}"))
+    });
+    (
+        entry["sub"].as_str().unwrap().to_string(),
+        entry["reason"].as_str().unwrap().to_string(),
+    )
+}
+
+fn sub_name(r: &Report) -> String {
+    r.sub_indication
+        .map(|s| {
+            serde_json::to_value(s)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// Run one case; returns (outcome and reason matched, unsupported algorithm, detail).
+pub fn run_case(validator: &Validator, table: &Value, case: &Value) -> (bool, bool, String) {
+    let report = validator.validate(&input(case));
     let expect_pass = case.get("error").is_none();
-    let unsupported = report.sub_indication == Some(SubIndication::CryptoConstraintsFailure)
-        && report
-            .failure
-            .as_ref()
-            .is_some_and(|f| f.rule.contains("DSA"));
+    let code = report
+        .failure
+        .as_ref()
+        .map(|f| f.reason.code())
+        .unwrap_or("-");
+    let unsupported = expect_pass
+        && report.sub_indication == Some(SubIndication::CryptoConstraintsFailure)
+        && code == "unsupported-algorithm";
+    let mut ok = report.passed() == expect_pass;
+    let mut expected = if expect_pass {
+        "pass".into()
+    } else {
+        "fail".into()
+    };
+    if !expect_pass {
+        let (sub, reason) = expected_reason(table, case);
+        ok = ok && sub_name(&report) == sub && code == reason;
+        expected = format!("{sub} / {reason}");
+    }
     let detail = format!(
-        "{} {}: expected {}, got {:?}/{:?} {}",
+        "{} {}: expected {expected}, got {:?} / {} / {code}: {}",
         case["id"].as_str().unwrap(),
         case["name"].as_str().unwrap(),
-        if expect_pass { "pass" } else { "fail" },
         report.indication,
-        report.sub_indication,
+        sub_name(&report),
         report
             .failure
             .as_ref()
             .map(|f| f.rule.clone())
             .unwrap_or_default()
     );
-    (report.passed() == expect_pass, unsupported, detail)
+    (ok, unsupported, detail)
 }
 
 #[test]
 fn pkits() {
     let cases: Vec<Value> = serde_json::from_slice(&read("", "pkits.json")).unwrap();
+    let table: Value = serde_json::from_slice(&read("", "expected-reasons.json")).unwrap();
     assert_eq!(cases.len(), 246);
+    // Every override names a case that exists and must fail.
+    for name in table["cases"].as_object().unwrap().keys() {
+        assert!(
+            cases
+                .iter()
+                .any(|c| c["name"] == name.as_str() && c.get("error").is_some()),
+            "expected-reasons.json names {name}, which is not a failing PKITS case"
+        );
+    }
     let validator = Validator::new();
     let (mut passed, mut failed, mut unsupported) = (0, 0, vec![]);
     let mut failures = vec![];
     for case in &cases {
-        let (ok, unsup, detail) = run_case(&validator, case);
+        let (ok, unsup, detail) = run_case(&validator, &table, case);
         if unsup && case["cert"].as_str().unwrap().contains("DSA") {
             unsupported.push(detail);
         } else if ok {
@@ -138,4 +209,26 @@ fn pkits() {
         unsupported.len()
     );
     assert_eq!(failed, 0, "PKITS mismatches:\n{}", failures.join("\n"));
+    assert_eq!(passed, 244);
+    assert_eq!(unsupported.len(), 2);
+}
+
+/// The default profile refuses PKITS's non-critical policyConstraints (RFC 5280 §4.2.1.11):
+/// the tolerance above is what lets those cases pass.
+#[test]
+fn pkits_policy_constraints_not_critical_is_refused_by_default() {
+    let cases: Vec<Value> = serde_json::from_slice(&read("", "pkits.json")).unwrap();
+    let case = cases
+        .iter()
+        .find(|c| c["name"] == "all_certificates_same_policies_test10")
+        .unwrap();
+    let mut i = input(case);
+    assert!(Validator::new().validate(&i).passed());
+    i.profile.policy_constraints_critical = true;
+    let r = Validator::new().validate(&i);
+    assert_eq!(sub_name(&r), "CHAIN_CONSTRAINTS_FAILURE");
+    assert_eq!(
+        r.failure.as_ref().unwrap().reason.code(),
+        "policy-constraints-not-critical"
+    );
 }

@@ -16,7 +16,7 @@ use yinxin::status::ocsp;
 use yinxin::status::service::{StatusConfig, StatusService};
 use yinxin::store::{SqlConnector, Store};
 use yinxin::verify::path::{Input, RevocationMode, Validator};
-use yinxin::verify::report::{Indication, SubIndication};
+use yinxin::verify::report::{FailureReason, Indication, SubIndication};
 
 struct Env {
     _tmp: tempfile::TempDir,
@@ -177,18 +177,21 @@ impl Env {
         i
     }
 
-    /// A certificate signed by the issuing CA with the given extensions.
+    /// A certificate signed by the issuing CA with the given extensions (and the issuing
+    /// CA's key identifier as authorityKeyIdentifier, as RFC 5280 requires).
     fn craft(
         &self,
         name: &str,
-        extensions: Vec<x509_cert::ext::Extension>,
+        mut extensions: Vec<x509_cert::ext::Extension>,
         key: &PrivateKey,
     ) -> Vec<u8> {
-        let issuer = <x509_cert::Certificate as der::Decode>::from_der(&self.issuing)
-            .unwrap()
-            .tbs_certificate()
-            .subject()
-            .clone();
+        let issuing = <x509_cert::Certificate as der::Decode>::from_der(&self.issuing).unwrap();
+        let issuer = issuing.tbs_certificate().subject().clone();
+        let issuing_spki =
+            der::Encode::to_der(issuing.tbs_certificate().subject_public_key_info()).unwrap();
+        extensions.push(
+            x::authority_key_identifier(&cert::key_identifier(&issuing_spki).unwrap()).unwrap(),
+        );
         let now = yinxin::clock::now_secs();
         let tpl = CertificateTemplate {
             serial: vec![0x11, 0x22, 0x33, name.len() as u8],
@@ -386,7 +389,10 @@ async fn own_chain(alg: Algorithm) {
             not_before: now - 60,
             not_after: now + 86_400,
             spki_der: leaf_key.public_key_spki_der().unwrap(),
-            extensions: vec![x::basic_constraints(false, None).unwrap()],
+            extensions: vec![
+                x::basic_constraints(false, None).unwrap(),
+                x::authority_key_identifier(&sub_ski).unwrap(),
+            ],
         },
         &sub_key.signer().unwrap(),
     )
@@ -404,6 +410,10 @@ async fn own_chain(alg: Algorithm) {
         r.failure.as_ref().unwrap().rule.contains("path length"),
         "{:?}",
         r.failure
+    );
+    assert_eq!(
+        r.failure.as_ref().unwrap().reason,
+        FailureReason::PathLengthExceeded
     );
 
     // Unknown critical extension.
@@ -430,6 +440,10 @@ async fn own_chain(alg: Algorithm) {
         r.failure.as_ref().unwrap().rule.contains("critical"),
         "{:?}",
         r.failure
+    );
+    assert_eq!(
+        r.failure.as_ref().unwrap().reason.code(),
+        "unknown-critical-extension"
     );
 
     // A hostile pool: many certificates named like the issuing CA (other keys); the real one
@@ -559,9 +573,10 @@ async fn mutated_inputs_never_panic_and_stay_in_budget() {
     }
 }
 
-/// A trust anchor that carries name constraints binds the path only when asked to.
+/// A trust anchor that carries name constraints binds the path (RFC 5937, the default); the
+/// opt-out treats the anchor as a name and a key only.
 #[test]
-fn anchor_name_constraints_are_enforced_on_request() {
+fn anchor_name_constraints_are_enforced_by_default() {
     use der::Encode;
     use x509_cert::ext::pkix::constraints::name::{GeneralSubtree, NameConstraints};
     use x509_cert::ext::pkix::name::GeneralName;
@@ -618,6 +633,8 @@ fn anchor_name_constraints_are_enforced_on_request() {
                 spki_der: k.public_key_spki_der().unwrap(),
                 extensions: vec![
                     x::basic_constraints(false, None).unwrap(),
+                    x::authority_key_identifier(&cert::key_identifier(&root_spki).unwrap())
+                        .unwrap(),
                     x::subject_alt_name(vec![GeneralName::DnsName(
                         der::asn1::Ia5String::new(dns).unwrap(),
                     )])
@@ -629,7 +646,7 @@ fn anchor_name_constraints_are_enforced_on_request() {
         .unwrap()
     };
     let v = Validator::new();
-    let run = |ee: Vec<u8>, enforce: bool| {
+    let run = |ee: Vec<u8>, enforce: Option<bool>| {
         let mut i = Input::new(
             ee,
             vec![root.clone()],
@@ -637,16 +654,18 @@ fn anchor_name_constraints_are_enforced_on_request() {
             yinxin::verify::purpose::Purpose::ServerAuth,
         );
         i.revocation = RevocationMode::Off;
-        i.enforce_anchor_constraints = enforce;
+        if let Some(e) = enforce {
+            i.enforce_anchor_constraints = e;
+        }
         v.validate(&i)
     };
-    assert!(run(leaf("www.beijing.gov.cn", 2), true).passed());
+    assert!(run(leaf("www.beijing.gov.cn", 2), None).passed());
     let outside = leaf("www.example.com", 3);
     assert!(
-        run(outside.clone(), false).passed(),
-        "an anchor's constraints are not applied by default"
+        run(outside.clone(), Some(false)).passed(),
+        "the opt-out does not apply the anchor's constraints"
     );
-    let r = run(outside, true);
+    let r = run(outside, None);
     expect(
         &r,
         Indication::TotalFailed,
@@ -660,6 +679,10 @@ fn anchor_name_constraints_are_enforced_on_request() {
             .contains("name constraints"),
         "{:?}",
         r.failure
+    );
+    assert_eq!(
+        r.failure.as_ref().unwrap().reason.code(),
+        "name-constraints-violated"
     );
 }
 

@@ -207,6 +207,10 @@ enum Command {
         /// Do not check revocation.
         #[arg(long)]
         no_revocation: bool,
+        /// Treat trust anchors as a name and a key only: do not require the anchor's
+        /// certificate to be valid and a CA, nor apply its constraints (RFC 5937).
+        #[arg(long)]
+        no_anchor_constraints: bool,
         /// What the certificate is validated for: seal-maker, document-signer, tsu,
         /// ocsp-signer, trust-list-signer, ca, crl-signer, client-auth, server-auth.
         #[arg(long, default_value = "document-signer")]
@@ -257,6 +261,10 @@ enum Command {
         /// For a bare certificate: what it is validated for (see verify-chain --purpose).
         #[arg(long, default_value = "document-signer")]
         purpose: crate::verify::purpose::Purpose,
+        /// For a bare certificate: treat trust anchors as a name and a key only (see
+        /// verify-chain --no-anchor-constraints).
+        #[arg(long)]
+        no_anchor_constraints: bool,
     },
     /// Sign any file with a detached CMS signature (.p7s): SM2 per GB/T 35275 or P-256.
     Sign {
@@ -1622,6 +1630,7 @@ fn verify_file(cmd: Command) -> i32 {
         trust_pins,
         seal_makers,
         purpose,
+        no_anchor_constraints,
     } = cmd
     else {
         return 3;
@@ -1813,6 +1822,7 @@ fn verify_file(cmd: Command) -> i32 {
             input.intermediates = opts.intermediates;
             input.crls = opts.crls;
             input.revocation = revocation;
+            input.enforce_anchor_constraints = !no_anchor_constraints;
             let mut r = crate::verify::path::Validator::new().validate(&input);
             if let Some(t) = trust {
                 t.review(&mut r, &input.target, input.time, purpose.chain_role());
@@ -1903,6 +1913,7 @@ fn verify_chain(cmd: Command) -> i32 {
         inhibit_policy_mapping,
         inhibit_any_policy,
         no_revocation,
+        no_anchor_constraints,
         purpose,
         json,
     } = cmd
@@ -1956,6 +1967,7 @@ fn verify_chain(cmd: Command) -> i32 {
         } else {
             crate::verify::path::RevocationMode::Require
         };
+        input.enforce_anchor_constraints = !no_anchor_constraints;
         Ok(crate::verify::path::Validator::new().validate(&input))
     };
     match run() {

@@ -4,6 +4,10 @@
 //! (PKCS#1 v1.5 and PSS, 2048 bits and more) go through `ring`, the fastest verifier here.
 //! DSA is recognised and reported as unsupported. Raw 64-byte SM2 signatures (r‖s), produced by
 //! some vendors, are accepted for SM2; we never produce them.
+//!
+//! Before any verification, [`check_signature_algorithm`] refuses weak algorithms (MD2, MD4,
+//! MD5 and SHA-1, PSS with SHA-1 included) and binds an RSASSA-PSS key (SubjectPublicKeyInfo
+//! algorithm id-RSASSA-PSS) to PSS signatures with the parameters it allows (RFC 4055 §3.3).
 
 use super::{CryptoError, SM2_DEFAULT_ID, oid};
 use der::asn1::{AnyRef, ObjectIdentifier, UintRef};
@@ -161,6 +165,113 @@ fn pss_verifier(params: Option<&AnyRef<'_>>) -> Result<&'static rs::RsaParameter
     Ok(alg)
 }
 
+/// md2WithRSAEncryption, md4WithRSAEncryption, md5WithRSAEncryption, sha1WithRSAEncryption,
+/// their OIW forms, ecdsa-with-SHA1: refused as weak.
+const WEAK: [(ObjectIdentifier, &str); 7] = [
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.2"),
+        "md2WithRSAEncryption",
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.3"),
+        "md4WithRSAEncryption",
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.4"),
+        "md5WithRSAEncryption",
+    ),
+    (oid::RSA_SHA1, "sha1WithRSAEncryption"),
+    (
+        ObjectIdentifier::new_unwrap("1.3.14.3.2.29"),
+        "sha1WithRSASignature (OIW)",
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.3.14.3.2.3"),
+        "md5WithRSA (OIW)",
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.10045.4.1"),
+        "ecdsa-with-SHA1",
+    ),
+];
+
+/// Why a signature algorithm is refused before any verification.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AlgorithmRejection {
+    /// A weak hash (MD2, MD4, MD5, SHA-1).
+    #[error("weak signature algorithm {0} (SHA-1 and MD5 are not accepted)")]
+    Weak(String),
+    /// An RSASSA-PSS key with a signature it does not allow.
+    #[error("an RSASSA-PSS key cannot verify this signature: {0}")]
+    PssKeyMismatch(String),
+}
+
+/// The hash, MGF1 hash and salt length of RSASSA-PSS parameters (RFC 4055 defaults: SHA-1,
+/// MGF1-SHA-1, 20).
+fn pss_fields(params: Option<&AnyRef<'_>>) -> Option<(ObjectIdentifier, ObjectIdentifier, u32)> {
+    let p: PssParams<'_> = match params {
+        Some(a) => a.decode_as().ok()?,
+        None => return Some((oid::SHA1, oid::SHA1, 20)),
+    };
+    let hash = p.hash.map(|h| h.oid).unwrap_or(oid::SHA1);
+    let mgf = match &p.mgf {
+        Some(m) => m
+            .parameters
+            .as_ref()
+            .and_then(|a| a.decode_as::<spki::AlgorithmIdentifierRef<'_>>().ok())
+            .map(|a| a.oid)
+            .unwrap_or(oid::SHA1),
+        None => oid::SHA1,
+    };
+    Some((hash, mgf, p.salt_length.unwrap_or(20)))
+}
+
+/// Refuse weak signature algorithms, and signatures an RSASSA-PSS key may not make. Runs
+/// before (and inside) [`verify_signature`]; cheap (no signature arithmetic).
+pub fn check_signature_algorithm(
+    spki_der: &[u8],
+    sig_alg: ObjectIdentifier,
+    sig_params: Option<&AnyRef<'_>>,
+) -> Result<(), AlgorithmRejection> {
+    if let Some((_, name)) = WEAK.iter().find(|(o, _)| *o == sig_alg) {
+        return Err(AlgorithmRejection::Weak((*name).to_string()));
+    }
+    if sig_alg == oid::RSA_PSS
+        && let Some((hash, mgf, _)) = pss_fields(sig_params)
+        && (hash == oid::SHA1 || mgf == oid::SHA1)
+    {
+        return Err(AlgorithmRejection::Weak("RSASSA-PSS with SHA-1".into()));
+    }
+    let Ok(key) = spki::SubjectPublicKeyInfoRef::from_der(spki_der) else {
+        return Ok(()); // verification reports the malformed key
+    };
+    if key.algorithm.oid != oid::RSA_PSS {
+        return Ok(());
+    }
+    if sig_alg != oid::RSA_PSS {
+        return Err(AlgorithmRejection::PssKeyMismatch(format!(
+            "the key is for RSASSA-PSS only, the signature is {sig_alg}"
+        )));
+    }
+    // A PSS key with parameters constrains the signature's: same hash and mask function,
+    // a salt at least as long.
+    if let Some(kp) = key.algorithm.parameters.as_ref() {
+        let (Some((kh, km, ks)), Some((sh, sm, ss))) =
+            (pss_fields(Some(kp)), pss_fields(sig_params))
+        else {
+            return Err(AlgorithmRejection::PssKeyMismatch(
+                "undecodable RSASSA-PSS parameters".into(),
+            ));
+        };
+        if kh != sh || km != sm || ss < ks {
+            return Err(AlgorithmRejection::PssKeyMismatch(
+                "the signature's PSS parameters are not those the key allows".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Convert a SM2 signature value (DER `SEQUENCE {r, s}` or raw 64-byte r‖s) into a signature.
 pub fn sm2_signature_from_bytes(sig: &[u8]) -> Result<sm2::dsa::Signature, CryptoError> {
     if let Ok(s) = sm2::dsa::Signature::from_der(sig) {
@@ -187,7 +298,8 @@ pub fn verify_sm2_with_id(
 }
 
 /// Verify `signature` over `message` made by the key in `spki_der`, with the signature
-/// algorithm `sig_alg` (OID) and its parameters (for RSASSA-PSS).
+/// algorithm `sig_alg` (OID) and its parameters (for RSASSA-PSS). Weak algorithms and
+/// signatures a PSS key may not make are refused first ([`check_signature_algorithm`]).
 pub fn verify_signature(
     spki_der: &[u8],
     sig_alg: ObjectIdentifier,
@@ -198,6 +310,8 @@ pub fn verify_signature(
     if sig_alg == oid::DSA_SHA1 || sig_alg == oid::DSA_SHA256 {
         return Err(CryptoError::UnsupportedAlgorithm("DSA signatures".into()));
     }
+    check_signature_algorithm(spki_der, sig_alg, sig_params)
+        .map_err(|e| CryptoError::UnsupportedAlgorithm(e.to_string()))?;
     let (kind, key) = classify_spki(spki_der)?;
     let ring_alg: &'static dyn rs::VerificationAlgorithm = match (&kind, sig_alg) {
         (PublicKeyKind::Sm2, a) if a == oid::SM2_WITH_SM3 || a == oid::SM2_SIGN => {
@@ -215,9 +329,6 @@ pub fn verify_signature(
         (PublicKeyKind::Rsa(_), a) if a == oid::RSA_SHA256 => &rs::RSA_PKCS1_2048_8192_SHA256,
         (PublicKeyKind::Rsa(_), a) if a == oid::RSA_SHA384 => &rs::RSA_PKCS1_2048_8192_SHA384,
         (PublicKeyKind::Rsa(_), a) if a == oid::RSA_SHA512 => &rs::RSA_PKCS1_2048_8192_SHA512,
-        (PublicKeyKind::Rsa(_), a) if a == oid::RSA_SHA1 => {
-            &rs::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY
-        }
         (PublicKeyKind::Rsa(_), a) if a == oid::RSA_PSS => pss_verifier(sig_params)?,
         (PublicKeyKind::Dsa, _) => {
             return Err(CryptoError::UnsupportedAlgorithm("DSA signatures".into()));

@@ -721,11 +721,11 @@ fn fail_review(r: &mut Report, indication: Indication, sub: SubIndication, rule:
     if r.passed() {
         r.indication = indication;
         r.sub_indication = Some(sub);
-        r.failure = Some(Failure {
-            index: None,
-            subject: None,
-            rule,
-        });
+        r.failure = Some(Failure::new(
+            crate::verify::reason::FailureReason::NotRecognized { detail: rule },
+            None,
+            None,
+        ));
     }
 }
 

@@ -1,6 +1,7 @@
 //! A parsed certificate as the validator sees it: the exact signed bytes, the fields and the
 //! extensions path validation needs, and RFC 5280 §7.1 name comparison.
 
+use super::reason::FailureReason;
 use const_oid::ObjectIdentifier;
 use der::asn1::{AnyRef, BitStringRef};
 use der::{Decode, Encode, Sequence, Tag, Tagged};
@@ -76,18 +77,21 @@ pub(crate) struct RawSigned<'a> {
 pub type SignedParts = (Vec<u8>, ObjectIdentifier, Option<Vec<u8>>, Vec<u8>);
 
 /// Split a signed structure (certificate, CRL, …) into its exact signed bytes, algorithm
-/// (OID and DER parameters) and signature value.
+/// (OID and DER parameters) and signature value (empty when the BIT STRING has unused bits).
 pub fn split_signed(der_bytes: &[u8]) -> Result<SignedParts, der::Error> {
     let raw = RawSigned::from_der(der_bytes)?;
     let params = match raw.algorithm.parameters.as_ref() {
         Some(p) => Some(p.to_der()?),
         None => None,
     };
+    // A signature BIT STRING with unused bits is no signature value: it is kept empty, so
+    // that the signature check (not the parser) fails and the path says which certificate
+    // (or CRL) is to blame.
     let sig = raw
         .signature
         .as_bytes()
-        .ok_or_else(|| der::Error::from(der::ErrorKind::Failed))?
-        .to_vec();
+        .map(<[u8]>::to_vec)
+        .unwrap_or_default();
     Ok((raw.tbs.to_der()?, raw.algorithm.oid, params, sig))
 }
 
@@ -123,41 +127,46 @@ struct LenientValidity<'a> {
 }
 
 /// Unix seconds of an X.509 Time: UTCTime (YYMMDDHHMMSSZ, years 1950–2049) or
-/// GeneralizedTime (YYYYMMDDHHMMSSZ).
+/// GeneralizedTime (YYYYMMDDHHMMSSZ). Total: any byte string gives a value or an error (the
+/// value is read as bytes, never sliced as text).
 pub fn parse_time(t: &AnyRef<'_>) -> Result<i64, String> {
-    let v = std::str::from_utf8(t.value()).map_err(|_| "time is not ASCII".to_string())?;
-    let digits = |s: &str| -> Result<u32, String> {
-        if s.bytes().all(|b| b.is_ascii_digit()) {
-            s.parse::<u32>().map_err(|e| e.to_string())
-        } else {
-            Err(format!("bad time '{v}'"))
-        }
-    };
-    let (year, rest) = match t.tag() {
-        Tag::UtcTime if v.len() == 13 && v.ends_with('Z') => {
-            let yy = digits(&v[0..2])? as i32;
+    let v = t.value();
+    let shown = || String::from_utf8_lossy(v).into_owned();
+    let (year, rest) = match (t.tag(), v.len(), v.last()) {
+        (Tag::UtcTime, 13, Some(b'Z')) => {
+            let yy = two_digits(&v[0..2]).ok_or_else(|| format!("bad time '{}'", shown()))?;
+            let yy = i32::from(yy);
             (if yy >= 50 { 1900 + yy } else { 2000 + yy }, &v[2..12])
         }
-        Tag::GeneralizedTime if v.len() == 15 && v.ends_with('Z') => {
-            (digits(&v[0..4])? as i32, &v[4..14])
+        (Tag::GeneralizedTime, 15, Some(b'Z')) => {
+            let hi = two_digits(&v[0..2]).ok_or_else(|| format!("bad time '{}'", shown()))?;
+            let lo = two_digits(&v[2..4]).ok_or_else(|| format!("bad time '{}'", shown()))?;
+            (i32::from(hi) * 100 + i32::from(lo), &v[4..14])
         }
-        _ => return Err(format!("unsupported time encoding '{v}'")),
+        _ => return Err(format!("unsupported time encoding '{}'", shown())),
     };
-    let (mo, d, h, mi, se) = (
-        digits(&rest[0..2])?,
-        digits(&rest[2..4])?,
-        digits(&rest[4..6])?,
-        digits(&rest[6..8])?,
-        digits(&rest[8..10])?,
-    );
-    let month = time::Month::try_from(mo as u8).map_err(|_| format!("bad month in '{v}'"))?;
-    let date = time::Date::from_calendar_date(year, month, d as u8)
-        .map_err(|_| format!("bad date in '{v}'"))?;
-    let tm = time::Time::from_hms(h as u8, mi as u8, se as u8)
-        .map_err(|_| format!("bad time of day in '{v}'"))?;
+    let mut f = [0u8; 5];
+    for (i, slot) in f.iter_mut().enumerate() {
+        *slot =
+            two_digits(&rest[2 * i..2 * i + 2]).ok_or_else(|| format!("bad time '{}'", shown()))?;
+    }
+    let [mo, d, h, mi, se] = f;
+    let month = time::Month::try_from(mo).map_err(|_| format!("bad month in '{}'", shown()))?;
+    let date = time::Date::from_calendar_date(year, month, d)
+        .map_err(|_| format!("bad date in '{}'", shown()))?;
+    let tm =
+        time::Time::from_hms(h, mi, se).map_err(|_| format!("bad time of day in '{}'", shown()))?;
     Ok(time::PrimitiveDateTime::new(date, tm)
         .assume_utc()
         .unix_timestamp())
+}
+
+/// Two ASCII digits as a number; `None` for anything else.
+fn two_digits(b: &[u8]) -> Option<u8> {
+    match b {
+        [a, c] if a.is_ascii_digit() && c.is_ascii_digit() => Some((a - b'0') * 10 + (c - b'0')),
+        _ => None,
+    }
 }
 
 /// Basic constraints.
@@ -182,6 +191,9 @@ pub struct Cert {
     pub sig_alg: ObjectIdentifier,
     /// Its parameters (DER).
     pub sig_params: Option<Vec<u8>>,
+    /// The signature algorithm inside the signed part (TBSCertificate.signature): OID and
+    /// parameters (DER), which RFC 5280 §4.1.1.2 requires to equal the outer one.
+    pub tbs_sig_alg: (ObjectIdentifier, Option<Vec<u8>>),
     /// Signature value.
     pub signature: Vec<u8>,
     /// SubjectPublicKeyInfo (DER).
@@ -212,10 +224,12 @@ pub struct Cert {
     pub crl_dps: Option<Vec<DistributionPoint>>,
     /// freshestCRL.
     pub freshest_crl: Option<Vec<DistributionPoint>>,
+    /// Every extension present: its OID and whether it is marked critical.
+    pub extensions: Vec<(ObjectIdentifier, bool)>,
     /// Critical extensions the validator does not understand.
     pub unknown_critical: Vec<ObjectIdentifier>,
-    /// A malformed extension (its OID), which invalidates the certificate.
-    pub bad_extension: Option<String>,
+    /// A malformed or duplicated extension, which invalidates the certificate.
+    pub bad_extension: Option<super::reason::FailureReason>,
     /// subject == issuer.
     pub self_issued: bool,
     /// id-pkix-ocsp-nocheck present.
@@ -251,11 +265,16 @@ impl Cert {
             split_signed(der_bytes).map_err(|e| format!("not a certificate: {e}"))?;
         let tbs = LenientTbs::from_der(&tbs_der).map_err(|e| format!("not a certificate: {e}"))?;
         let spki_der = tbs.spki.to_der().map_err(|e| e.to_string())?;
+        let tbs_sig_params = match tbs.signature.parameters.as_ref() {
+            Some(p) => Some(p.to_der().map_err(|e| e.to_string())?),
+            None => None,
+        };
         let mut cert = Cert {
             der: der_bytes.to_vec(),
             fingerprint: crate::crypto::sha256(der_bytes),
             sig_alg,
             sig_params,
+            tbs_sig_alg: (tbs.signature.oid, tbs_sig_params),
             signature,
             spki_der,
             version: tbs.version,
@@ -271,6 +290,7 @@ impl Cert {
             eku: None,
             crl_dps: None,
             freshest_crl: None,
+            extensions: vec![],
             unknown_critical: vec![],
             bad_extension: None,
             self_issued: false,
@@ -284,15 +304,25 @@ impl Cert {
         cert.tbs_der = tbs_der.clone();
         cert.self_issued = names_equal(&cert.subject, &cert.issuer);
         cert.policy.self_issued = cert.self_issued;
-        let mut seen: Vec<ObjectIdentifier> = Vec::new();
         for e in &extensions {
-            if seen.contains(&e.extn_id) {
-                cert.bad_extension = Some(format!("duplicate extension {}", e.extn_id));
+            if cert.extensions.iter().any(|(o, _)| *o == e.extn_id) {
+                cert.bad_extension = Some(FailureReason::MalformedExtension {
+                    detail: format!("duplicate extension {}", e.extn_id),
+                });
             }
-            seen.push(e.extn_id);
+            cert.extensions.push((e.extn_id, e.critical));
             let v = e.extn_value.as_bytes();
             let bad = |cert: &mut Cert, what: &str| {
-                cert.bad_extension = Some(format!("malformed {what} extension"))
+                cert.bad_extension = Some(if what == "subjectAltName" {
+                    FailureReason::MalformedSubjectAltName {
+                        detail: "the extension does not decode (e.g. a name that is not IA5)"
+                            .into(),
+                    }
+                } else {
+                    FailureReason::MalformedExtension {
+                        detail: format!("malformed {what} extension"),
+                    }
+                })
             };
             match e.extn_id {
                 ext::SKI => match x509_cert::ext::pkix::SubjectKeyIdentifier::from_der(v) {
@@ -403,6 +433,19 @@ impl Cert {
             constraints: self.name_constraints.clone(),
             self_issued: self.self_issued,
         }
+    }
+
+    /// Whether the extension `oid` is present and marked critical (`None`: absent).
+    pub fn critical(&self, oid: ObjectIdentifier) -> Option<bool> {
+        self.extensions
+            .iter()
+            .find(|(o, _)| *o == oid)
+            .map(|(_, c)| *c)
+    }
+
+    /// basicConstraints cA.
+    pub fn is_ca(&self) -> bool {
+        self.basic.is_some_and(|b| b.ca)
     }
 
     /// Short display: subject and serial.

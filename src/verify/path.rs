@@ -6,14 +6,17 @@
 //! bounded by a [`Budget`] (candidate expansions, paths, signature checks) so that hostile
 //! pools cannot exhaust the CPU. Each complete path is validated in turn until one passes.
 
-use super::cert::{Cert, ku, names_equal};
-use super::names;
-use super::policy::{self, PolicyParams};
+use super::cert::{Cert, names_equal};
+use super::policy::PolicyParams;
+use super::profile::Profile;
 use super::purpose::Purpose;
+use super::reason::FailureReason;
 use super::report::*;
-use super::revocation::{self, Crl, RevocationContext, Status};
-use crate::crypto::verify::verify_signature;
+use super::revocation::{Crl, RevocationContext};
+use super::validate::{Failed, validate_path};
+use crate::crypto::verify::{AlgorithmRejection, check_signature_algorithm, verify_signature};
 use const_oid::ObjectIdentifier;
+use der::Decode;
 use std::collections::HashSet;
 use std::sync::Mutex;
 
@@ -76,14 +79,18 @@ pub struct Input {
     pub purpose: Purpose,
     /// Work limits.
     pub budget: Budget,
-    /// Apply the constraints the trust anchor's certificate carries (RFC 5937): its name
-    /// constraints, its path length constraint, and its policies and policy constraints.
-    /// Use it for anchors of other regions that must stay within what was agreed.
+    /// Apply the trust anchor rules of RFC 5937 (default on): the anchor's certificate must be
+    /// valid at the validation time, a CA, without unknown critical extensions, and its name
+    /// constraints, path length constraint, policies and policy constraints bind the path.
+    /// Off (`--no-anchor-constraints`), the anchor is only a name and a key.
     pub enforce_anchor_constraints: bool,
+    /// The RFC 5280 profile rules that may be relaxed (all enforced by default).
+    pub profile: Profile,
 }
 
 impl Input {
-    /// Defaults: any policy, revocation required, validated for `purpose`.
+    /// Defaults: any policy, revocation required, trust anchor constraints and the full
+    /// RFC 5280 profile enforced, validated for `purpose`.
     pub fn new(target: Vec<u8>, anchors: Vec<Vec<u8>>, time: i64, purpose: Purpose) -> Self {
         Input {
             target,
@@ -101,7 +108,8 @@ impl Input {
             revocation: RevocationMode::Require,
             purpose,
             budget: Budget::default(),
-            enforce_anchor_constraints: false,
+            enforce_anchor_constraints: true,
+            profile: Profile::default(),
         }
     }
 }
@@ -118,56 +126,40 @@ pub struct Validator {
 /// Most parsed certificates and CRLs kept by a validator (intermediates, anchors, CRLs).
 const PARSE_CACHE: usize = 10_000;
 
-struct Failed {
-    sub: SubIndication,
-    indication: Indication,
-    index: Option<usize>,
-    rule: String,
-}
-
-fn fail(sub: SubIndication, index: usize, rule: impl Into<String>) -> Failed {
-    Failed {
-        sub,
-        indication: Indication::TotalFailed,
-        index: Some(index),
-        rule: rule.into(),
-    }
-}
-
-struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     v: &'a Validator,
-    input: &'a Input,
+    pub(super) input: &'a Input,
     pool: &'a [Cert],
     anchors: &'a [Cert],
-    crls: &'a [Crl],
-    sig_checks: usize,
+    pub(super) crls: &'a [Crl],
+    pub(super) sig_checks: usize,
     depth: usize,
 }
 
 impl Ctx<'_> {
-    fn verify_sig(
+    /// Verify a signature: weak algorithms and signatures an RSASSA-PSS key may not make are
+    /// refused first; successes are cached (the key covers the public key, algorithm, signed
+    /// bytes and signature, so a hit is the same mathematical fact, never a trust decision).
+    pub(super) fn verify_sig(
         &mut self,
         spki: &[u8],
         alg: ObjectIdentifier,
         params: Option<&[u8]>,
         tbs: &[u8],
         sig: &[u8],
-    ) -> Result<bool, String> {
-        self.verify_sig_cached(spki, alg, params, tbs, sig, true)
-    }
-
-    /// Verify a signature; successes are cached when `cache` is set (certificates at every
-    /// level and CRLs: the key covers the public key, algorithm, signed bytes and signature,
-    /// so a hit is the same mathematical fact, never a trust decision).
-    fn verify_sig_cached(
-        &mut self,
-        spki: &[u8],
-        alg: ObjectIdentifier,
-        params: Option<&[u8]>,
-        tbs: &[u8],
-        sig: &[u8],
-        cache: bool,
-    ) -> Result<bool, String> {
+    ) -> Result<(), FailureReason> {
+        let any = match params {
+            Some(p) => Some(der::asn1::AnyRef::from_der(p).map_err(|e| {
+                FailureReason::UnsupportedAlgorithm {
+                    detail: format!("signature algorithm parameters: {e}"),
+                }
+            })?),
+            None => None,
+        };
+        check_signature_algorithm(spki, alg, any.as_ref()).map_err(|e| match e {
+            AlgorithmRejection::Weak(alg) => FailureReason::WeakSignatureAlgorithm { alg },
+            AlgorithmRejection::PssKeyMismatch(detail) => FailureReason::PssKeyMismatch { detail },
+        })?;
         let mut h = Vec::with_capacity(spki.len() + tbs.len() + sig.len() + 64);
         h.extend_from_slice(spki);
         h.extend_from_slice(alg.as_bytes());
@@ -175,27 +167,20 @@ impl Ctx<'_> {
         h.extend_from_slice(&crate::crypto::sha256(tbs));
         h.extend_from_slice(sig);
         let key = crate::crypto::sha256(&h);
-        if cache
-            && self
-                .v
-                .verified
-                .lock()
-                .map(|s| s.contains(&key))
-                .unwrap_or(false)
+        if self
+            .v
+            .verified
+            .lock()
+            .map(|s| s.contains(&key))
+            .unwrap_or(false)
         {
-            return Ok(true);
+            return Ok(());
         }
         if self.sig_checks >= self.input.budget.max_signatures {
-            return Err("signature check budget exhausted".into());
+            return Err(FailureReason::SignatureBudgetExhausted);
         }
         self.sig_checks += 1;
-        let any = match params {
-            Some(p) => Some(der::Decode::from_der(p).map_err(|e: der::Error| e.to_string())?),
-            None => None,
-        };
-        let r: Option<der::asn1::AnyRef<'_>> = any;
-        match verify_signature(spki, alg, r.as_ref(), tbs, sig) {
-            Ok(()) if !cache => Ok(true),
+        match verify_signature(spki, alg, any.as_ref(), tbs, sig) {
             Ok(()) => {
                 if let Ok(mut s) = self.v.verified.lock() {
                     if s.len() > 100_000 {
@@ -203,11 +188,15 @@ impl Ctx<'_> {
                     }
                     s.insert(key);
                 }
-                Ok(true)
+                Ok(())
             }
             Err(crate::crypto::CryptoError::BadSignature)
-            | Err(crate::crypto::CryptoError::MalformedSignature) => Ok(false),
-            Err(e) => Err(e.to_string()),
+            | Err(crate::crypto::CryptoError::MalformedSignature) => {
+                Err(FailureReason::BadSignature)
+            }
+            Err(e) => Err(FailureReason::UnsupportedAlgorithm {
+                detail: e.to_string(),
+            }),
         }
     }
 }
@@ -220,9 +209,8 @@ impl RevocationContext for Ctx<'_> {
         params: Option<&[u8]>,
         tbs: &[u8],
         sig: &[u8],
-    ) -> bool {
+    ) -> Result<(), FailureReason> {
         self.verify_sig(spki, alg, params, tbs, sig)
-            .unwrap_or(false)
     }
 
     fn signer_valid(&mut self, signer: &Cert) -> bool {
@@ -366,15 +354,6 @@ fn build_paths(
     (out, exhausted)
 }
 
-fn check(checks: &mut Vec<Check>, name: &'static str, ok: bool, detail: impl Into<String>) -> bool {
-    checks.push(Check {
-        check: name,
-        outcome: if ok { Outcome::Pass } else { Outcome::Fail },
-        detail: detail.into(),
-    });
-    ok
-}
-
 impl Validator {
     /// A validator with an empty cache.
     pub fn new() -> Self {
@@ -425,13 +404,11 @@ impl Validator {
         let target = match Cert::from_der(&input.target) {
             Ok(c) => c,
             Err(e) => {
-                report.indication = Indication::TotalFailed;
-                report.sub_indication = Some(SubIndication::FormatFailure);
-                report.failure = Some(Failure {
-                    index: Some(0),
-                    subject: None,
-                    rule: e,
-                });
+                let reason = FailureReason::MalformedCertificate { detail: e };
+                let (indication, sub) = reason.indication();
+                report.indication = indication;
+                report.sub_indication = Some(sub);
+                report.failure = Some(Failure::new(reason, Some(0), None));
                 return report;
             }
         };
@@ -459,15 +436,16 @@ impl Validator {
             depth,
         };
         if paths.is_empty() {
-            report.failure = Some(Failure {
-                index: Some(0),
-                subject: Some(super::cert::dn_string(&target.subject)),
-                rule: if exhausted {
-                    "path building budget exhausted".into()
-                } else {
-                    "no path to a trust anchor".into()
-                },
-            });
+            let reason = if exhausted {
+                FailureReason::PathBuildingBudgetExhausted
+            } else {
+                FailureReason::NoPathToAnchor
+            };
+            report.failure = Some(Failure::new(
+                reason,
+                Some(0),
+                Some(super::cert::dn_string(&target.subject)),
+            ));
             return report;
         }
         let mut first_failure: Option<(Report, Failed)> = None;
@@ -503,379 +481,20 @@ impl Validator {
                 }
             }
         }
-        let (mut r, f) = first_failure.expect("at least one path was tried");
+        let Some((mut r, f)) = first_failure else {
+            return report; // unreachable: `paths` is not empty
+        };
         let n = r.path.len();
-        r.indication = f.indication;
-        r.sub_indication = Some(f.sub);
+        let (indication, sub) = f.reason.indication();
+        r.indication = indication;
+        r.sub_indication = Some(sub);
         let idx = f.index.map(|i| n.saturating_sub(1).saturating_sub(i));
-        r.failure = Some(Failure {
-            index: idx,
-            subject: idx.and_then(|i| r.path.get(i).map(|p| p.subject.clone())),
-            rule: f.rule,
-        });
+        let subject = f
+            .subject
+            .or_else(|| idx.and_then(|i| r.path.get(i).map(|p| p.subject.clone())));
+        r.failure = Some(Failure::new(f.reason, idx, subject));
         r.paths_tried = report.paths_tried;
         r.signature_checks = ctx.sig_checks;
         r
     }
-}
-
-/// RFC 5280 §6.1 over `chain` (anchor's child first, target last). Index `i` in failures is
-/// the position in `chain`.
-fn validate_path(
-    ctx: &mut Ctx<'_>,
-    anchor: &Cert,
-    chain: &[&Cert],
-    r: &mut Report,
-) -> Result<(), Failed> {
-    let n = chain.len();
-    let time = ctx.input.time;
-    // Report order: end entity first.
-    r.path = chain
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, c)| CertReport {
-            index: i,
-            subject: super::cert::dn_string(&c.subject),
-            serial: hex::encode_upper(&c.serial),
-            sha256: hex::encode(c.fingerprint),
-            not_after: Some(c.not_after),
-            checks: vec![],
-        })
-        .collect();
-    let mut working_spki = anchor.spki_der.clone();
-    let mut working_name = anchor.subject.clone();
-    let mut max_path_length = n;
-    let enforce = ctx.input.enforce_anchor_constraints;
-    if enforce && let Some(pl) = anchor.basic.and_then(|b| b.path_len) {
-        max_path_length = max_path_length.min(pl as usize);
-    }
-    for (i, cert) in chain.iter().enumerate() {
-        let ri = n - 1 - i;
-        let mut checks = Vec::new();
-        let last = i == n - 1;
-        // (a)(1) signature.
-        match ctx.verify_sig_cached(
-            &working_spki,
-            cert.sig_alg,
-            cert.sig_params.as_deref(),
-            &cert.tbs_der,
-            &cert.signature,
-            true,
-        ) {
-            Ok(true) => {
-                check(&mut checks, "signature", true, "");
-            }
-            Ok(false) => {
-                check(
-                    &mut checks,
-                    "signature",
-                    false,
-                    "the signature does not verify with the issuer's key",
-                );
-                r.path[ri].checks = checks;
-                return Err(fail(
-                    SubIndication::SigCryptoFailure,
-                    i,
-                    "the signature does not verify with the issuer's key",
-                ));
-            }
-            Err(e) => {
-                check(&mut checks, "signature", false, e.clone());
-                r.path[ri].checks = checks;
-                return Err(Failed {
-                    sub: SubIndication::CryptoConstraintsFailure,
-                    indication: Indication::Indeterminate,
-                    index: Some(i),
-                    rule: format!("signature cannot be checked: {e}"),
-                });
-            }
-        }
-        if let Some(b) = &cert.bad_extension {
-            check(&mut checks, "format", false, b.clone());
-            r.path[ri].checks = checks;
-            return Err(fail(SubIndication::FormatFailure, i, b.clone()));
-        }
-        // (a)(2) validity.
-        if time < cert.not_before {
-            check(&mut checks, "validity", false, "not yet valid");
-            r.path[ri].checks = checks;
-            return Err(fail(
-                SubIndication::NotYetValid,
-                i,
-                "the certificate is not yet valid",
-            ));
-        }
-        if time > cert.not_after {
-            check(&mut checks, "validity", false, "expired");
-            r.path[ri].checks = checks;
-            return Err(fail(
-                SubIndication::Expired,
-                i,
-                "the certificate has expired",
-            ));
-        }
-        check(&mut checks, "validity", true, "");
-        // (a)(4) name chaining.
-        if !names_equal(&cert.issuer, &working_name) {
-            check(
-                &mut checks,
-                "name-chaining",
-                false,
-                "issuer does not match the previous subject",
-            );
-            r.path[ri].checks = checks;
-            return Err(fail(
-                SubIndication::ChainConstraintsFailure,
-                i,
-                "issuer name does not chain",
-            ));
-        }
-        check(&mut checks, "name-chaining", true, "");
-        if !cert.unknown_critical.is_empty() {
-            let list: Vec<String> = cert
-                .unknown_critical
-                .iter()
-                .map(|o| o.to_string())
-                .collect();
-            check(&mut checks, "critical-extensions", false, list.join(", "));
-            r.path[ri].checks = checks;
-            return Err(fail(
-                SubIndication::ChainConstraintsFailure,
-                i,
-                format!("unsupported critical extension {}", list.join(", ")),
-            ));
-        }
-        if !last {
-            // (k) CA: basicConstraints cA (v1/v2 certificates are rejected as intermediates).
-            if !cert.basic.is_some_and(|b| b.ca) {
-                check(
-                    &mut checks,
-                    "basic-constraints",
-                    false,
-                    "not a CA certificate",
-                );
-                r.path[ri].checks = checks;
-                return Err(fail(
-                    SubIndication::ChainConstraintsFailure,
-                    i,
-                    "an intermediate certificate is not a CA (basicConstraints)",
-                ));
-            }
-            // (l) path length.
-            if !cert.self_issued {
-                if max_path_length == 0 {
-                    check(
-                        &mut checks,
-                        "path-length",
-                        false,
-                        "path length constraint exceeded",
-                    );
-                    r.path[ri].checks = checks;
-                    return Err(fail(
-                        SubIndication::ChainConstraintsFailure,
-                        i,
-                        "path length constraint exceeded",
-                    ));
-                }
-                max_path_length -= 1;
-            }
-            // (m)
-            if let Some(pl) = cert.basic.and_then(|b| b.path_len) {
-                max_path_length = max_path_length.min(pl as usize);
-            }
-            check(&mut checks, "basic-constraints", true, "");
-            // (n) keyCertSign.
-            if !cert.allows_usage(ku::KEY_CERT_SIGN) {
-                check(&mut checks, "key-usage", false, "keyCertSign not allowed");
-                r.path[ri].checks = checks;
-                return Err(fail(
-                    SubIndication::ChainConstraintsFailure,
-                    i,
-                    "keyUsage does not allow keyCertSign",
-                ));
-            }
-        } else {
-            match ctx.input.purpose.check(cert) {
-                Ok(()) => {
-                    check(&mut checks, "purpose", true, ctx.input.purpose.name());
-                }
-                Err(e) => {
-                    check(&mut checks, "purpose", false, e.to_string());
-                    r.path[ri].checks = checks;
-                    return Err(fail(
-                        SubIndication::ChainConstraintsFailure,
-                        i,
-                        format!("not valid for {}: {e}", ctx.input.purpose),
-                    ));
-                }
-            }
-        }
-        r.path[ri].checks = checks;
-        working_spki = cert.spki_der.clone();
-        working_name = cert.subject.clone();
-    }
-
-    // Policies (§6.1.3 (d)–(f), §6.1.4 (a),(b),(h)–(j), §6.1.5).
-    let infos: Vec<policy::CertPolicyInfo> = chain.iter().map(|c| c.policy.clone()).collect();
-    let mut params = ctx.input.policy.clone();
-    if enforce {
-        // The anchor's policies narrow the user-initial-policy-set; its policy constraints
-        // and inhibitAnyPolicy set the initial flags when they are 0.
-        if let Some(ap) = &anchor.policy.policies
-            && !ap.contains(&policy::ANY_POLICY)
-        {
-            params.user_initial_policy_set = Some(match &params.user_initial_policy_set {
-                None => ap.clone(),
-                Some(u) => u.iter().filter(|p| ap.contains(p)).cloned().collect(),
-            });
-        }
-        if anchor.policy.require_explicit_policy == Some(0) {
-            params.initial_explicit_policy = true;
-        }
-        if anchor.policy.inhibit_policy_mapping == Some(0) {
-            params.initial_policy_mapping_inhibit = true;
-        }
-        if anchor.policy.inhibit_any_policy == Some(0) {
-            params.initial_any_policy_inhibit = true;
-        }
-    }
-    match policy::process(&infos, &params) {
-        Ok(o) => {
-            r.valid_policy_set = match o.valid_policies {
-                None => vec!["anyPolicy".into()],
-                Some(v) => v.iter().map(|p| p.to_string()).collect(),
-            };
-        }
-        Err(e) => {
-            let ri = n - 1 - e.index.min(n - 1);
-            r.path[ri].checks.push(Check {
-                check: "policy",
-                outcome: Outcome::Fail,
-                detail: e.rule.clone(),
-            });
-            return Err(fail(
-                SubIndication::ChainConstraintsFailure,
-                e.index.min(n - 1),
-                format!("certificate policy: {}", e.rule),
-            ));
-        }
-    }
-    // Name constraints.
-    let mut name_infos: Vec<names::CertNames> = Vec::with_capacity(n + 1);
-    if enforce {
-        // The anchor goes first: its constraints bind the whole path.
-        let mut a = anchor.names();
-        a.self_issued = false;
-        name_infos.push(a);
-    }
-    name_infos.extend(chain.iter().map(|c| c.names()));
-    if let Err(mut e) = names::check(&name_infos) {
-        if enforce {
-            e.index = e.index.saturating_sub(1);
-        }
-        let ri = n - 1 - e.index.min(n - 1);
-        r.path[ri].checks.push(Check {
-            check: "name-constraints",
-            outcome: Outcome::Fail,
-            detail: e.rule.clone(),
-        });
-        return Err(fail(
-            SubIndication::ChainConstraintsFailure,
-            e.index.min(n - 1),
-            format!("name constraints: {}", e.rule),
-        ));
-    }
-
-    // Revocation (§6.1.3 (a)(3)), target last so that CA problems are reported first.
-    if ctx.input.revocation != RevocationMode::Off {
-        for i in 0..n {
-            let cert = chain[i];
-            let issuer = if i == 0 { anchor } else { chain[i - 1] };
-            let ri = n - 1 - i;
-            let crls = ctx.crls;
-            let responses = &ctx.input.ocsp;
-            // OCSP first when a response answers for this certificate; then CRLs.
-            let status = match revocation::ocsp_status(cert, issuer, responses, time, ctx) {
-                Some(s @ (Status::Good { .. } | Status::Revoked { .. })) => s,
-                other => match revocation::crl_status(cert, issuer, crls, time, ctx) {
-                    Status::Unknown { why, stale } => match other {
-                        Some(Status::Unknown { why: o, stale: s }) => Status::Unknown {
-                            why: format!("{o}; {why}"),
-                            stale: s || stale,
-                        },
-                        _ => Status::Unknown { why, stale },
-                    },
-                    s => s,
-                },
-            };
-            match status {
-                Status::Good { source } => {
-                    r.path[ri].checks.push(Check {
-                        check: "revocation",
-                        outcome: Outcome::Pass,
-                        detail: source.clone(),
-                    });
-                    r.revocation.push(RevocationReport {
-                        index: ri,
-                        status: "good".into(),
-                        source,
-                        revoked: None,
-                        revoked_at: None,
-                    });
-                }
-                Status::Revoked { source, at, reason } => {
-                    r.path[ri].checks.push(Check {
-                        check: "revocation",
-                        outcome: Outcome::Fail,
-                        detail: source.clone(),
-                    });
-                    r.revocation.push(RevocationReport {
-                        index: ri,
-                        status: "revoked".into(),
-                        source: source.clone(),
-                        revoked: Some((crate::clock::rfc3339(at), reason)),
-                        revoked_at: Some(at),
-                    });
-                    return Err(fail(
-                        SubIndication::Revoked,
-                        i,
-                        format!("revoked ({source}, reason {reason})"),
-                    ));
-                }
-                Status::Unknown { why, stale } => {
-                    if ctx.input.revocation == RevocationMode::Require {
-                        r.path[ri].checks.push(Check {
-                            check: "revocation",
-                            outcome: Outcome::Fail,
-                            detail: why.clone(),
-                        });
-                        r.revocation.push(RevocationReport {
-                            index: ri,
-                            status: "unknown".into(),
-                            source: why.clone(),
-                            revoked: None,
-                            revoked_at: None,
-                        });
-                        return Err(Failed {
-                            sub: if stale {
-                                SubIndication::RevocationOutOfBounds
-                            } else {
-                                SubIndication::TryLater
-                            },
-                            indication: Indication::Indeterminate,
-                            index: Some(i),
-                            rule: format!("revocation status unknown: {why}"),
-                        });
-                    }
-                    r.path[ri].checks.push(Check {
-                        check: "revocation",
-                        outcome: Outcome::Skip,
-                        detail: why,
-                    });
-                }
-            }
-        }
-    }
-    Ok(())
 }

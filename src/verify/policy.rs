@@ -84,15 +84,40 @@ pub struct PolicyOutcome {
 pub struct PolicyFailure {
     /// Index of the certificate into the path (0 = issued by the trust anchor).
     pub index: usize,
+    /// Which kind of failure.
+    pub kind: PolicyFailureKind,
     /// The rule that failed (mentions the RFC 5280 step).
     pub rule: String,
 }
 
+/// The kinds of policy failure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PolicyFailureKind {
+    /// Explicit policy is required and no policy is valid (§6.1.3 (f), §6.1.5).
+    NoValidPolicy,
+    /// A policy mapping to or from anyPolicy (§6.1.4 (a)).
+    InvalidMapping,
+    /// The tree or path exceeds what is processed.
+    TooComplex,
+}
+
 impl PolicyFailure {
-    fn new(index: usize, rule: impl Into<String>) -> Self {
+    fn new(index: usize, kind: PolicyFailureKind, rule: impl Into<String>) -> Self {
         PolicyFailure {
             index,
+            kind,
             rule: rule.into(),
+        }
+    }
+
+    /// The typed reason a path report carries.
+    pub fn reason(&self) -> super::reason::FailureReason {
+        use super::reason::FailureReason as R;
+        let detail = self.rule.clone();
+        match self.kind {
+            PolicyFailureKind::NoValidPolicy => R::NoValidPolicy { detail },
+            PolicyFailureKind::InvalidMapping => R::InvalidPolicyMapping { detail },
+            PolicyFailureKind::TooComplex => R::PolicyTooComplex { detail },
         }
     }
 }
@@ -151,7 +176,11 @@ impl Tree {
         }
         let level = &mut self.levels[depth];
         if level.len() >= MAX_NODES_PER_LEVEL {
-            return Err(PolicyFailure::new(cert, "policy tree too large"));
+            return Err(PolicyFailure::new(
+                cert,
+                PolicyFailureKind::TooComplex,
+                "policy tree too large",
+            ));
         }
         level.push(node);
         Ok(())
@@ -230,7 +259,11 @@ pub fn process(
 ) -> Result<PolicyOutcome, PolicyFailure> {
     let n = path.len();
     if n == 0 {
-        return Err(PolicyFailure::new(0, "empty certification path"));
+        return Err(PolicyFailure::new(
+            0,
+            PolicyFailureKind::TooComplex,
+            "empty certification path",
+        ));
     }
     // §6.1.2 (a), (d), (e), (f).
     let mut tree = Some(Tree::initial());
@@ -262,6 +295,7 @@ pub fn process(
         if explicit_policy == 0 && tree.is_none() {
             return Err(PolicyFailure::new(
                 idx,
+                PolicyFailureKind::NoValidPolicy,
                 "no valid policy: explicit policy is required and the valid_policy_tree is NULL (RFC 5280 §6.1.3 (f))",
             ));
         }
@@ -277,6 +311,7 @@ pub fn process(
             {
                 return Err(PolicyFailure::new(
                     idx,
+                    PolicyFailureKind::InvalidMapping,
                     "policy mapping to or from anyPolicy (RFC 5280 §6.1.4 (a))",
                 ));
             }
@@ -323,6 +358,7 @@ pub fn process(
     if explicit_policy == 0 && tree.is_none() {
         return Err(PolicyFailure::new(
             n - 1,
+            PolicyFailureKind::NoValidPolicy,
             "no valid policy: explicit policy is required and the valid_policy_tree is NULL (RFC 5280 §6.1.5)",
         ));
     }

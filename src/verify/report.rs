@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+pub use super::reason::FailureReason;
+
 /// Main indication.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -115,12 +117,27 @@ pub struct RevocationReport {
 /// Where and why validation failed.
 #[derive(Clone, Debug, Serialize)]
 pub struct Failure {
-    /// Position of the certificate (0 = end entity), if one is to blame.
+    /// Position of the certificate (0 = end entity), if one is to blame (none for the trust
+    /// anchor: the subject then names it).
     pub index: Option<usize>,
     /// Its subject.
     pub subject: Option<String>,
+    /// Why, as a type; serialized as its stable kebab-case code (`serial-number-zero`, …).
+    pub reason: FailureReason,
     /// The rule, in words.
     pub rule: String,
+}
+
+impl Failure {
+    /// A failure for `reason`, its rule the reason's text.
+    pub fn new(reason: FailureReason, index: Option<usize>, subject: Option<String>) -> Self {
+        Failure {
+            index,
+            subject,
+            rule: reason.to_string(),
+            reason,
+        }
+    }
 }
 
 /// A validation report.

@@ -4,6 +4,7 @@
 //! thisUpdate/nextUpdate).
 
 use super::cert::{Cert, ku, names_equal, split_signed};
+use super::reason::FailureReason;
 use const_oid::ObjectIdentifier;
 use der::{Decode, Encode};
 use x509_cert::certificate::Raw;
@@ -63,6 +64,10 @@ pub struct Crl {
     pub entries: Vec<Entry>,
     /// CRL number.
     pub number: Option<Vec<u8>>,
+    /// What makes this CRL unusable although it parsed (RFC 5280 §5.2.3: no cRLNumber or a
+    /// critical one; §5.1.1.2: its two signature algorithms differ). Such a CRL is skipped:
+    /// the status it would give stays unknown.
+    pub problem: Option<FailureReason>,
     /// Delta CRL base number.
     pub delta_base: Option<Vec<u8>>,
     /// Issuing distribution point.
@@ -95,6 +100,24 @@ impl Crl {
         let (tbs, sig_alg, sig_params, signature) =
             split_signed(der_bytes).map_err(|e| e.to_string())?;
         let t = &c.tbs_cert_list;
+        let inner_params = t
+            .signature
+            .parameters
+            .as_ref()
+            .and_then(|p| p.to_der().ok());
+        const NULL: &[u8] = &[0x05, 0x00];
+        let problem = if t.signature.oid != sig_alg
+            || inner_params.as_deref().unwrap_or(NULL) != sig_params.as_deref().unwrap_or(NULL)
+        {
+            Some(FailureReason::CrlMalformed {
+                detail: format!(
+                    "the signature algorithm inside the signed part ({}) differs from the outer one ({sig_alg})",
+                    t.signature.oid
+                ),
+            })
+        } else {
+            None
+        };
         let mut crl = Crl {
             der: der_bytes.to_vec(),
             tbs,
@@ -106,15 +129,18 @@ impl Crl {
             next_update: t.next_update.map(|n| n.to_unix_duration().as_secs() as i64),
             entries: vec![],
             number: None,
+            problem,
             delta_base: None,
             idp: None,
             aki: None,
             unknown_critical: false,
         };
+        let mut number_critical = false;
         for e in t.crl_extensions.as_deref().unwrap_or(&[]) {
             let v = e.extn_value.as_bytes();
             match e.extn_id {
                 CRL_NUMBER => {
+                    number_critical = e.critical;
                     crl.number = der::asn1::UintRef::from_der(v)
                         .ok()
                         .map(|u| u.as_bytes().to_vec())
@@ -142,6 +168,15 @@ impl Crl {
                 _ if e.critical => crl.unknown_critical = true,
                 _ => {}
             }
+        }
+        if crl.problem.is_none() {
+            crl.problem = if crl.number.is_none() {
+                Some(FailureReason::CrlNumberMissing)
+            } else if number_critical {
+                Some(FailureReason::CrlNumberCritical)
+            } else {
+                None
+            };
         }
         let mut current_issuer = crl.issuer.clone();
         for r in t.revoked_certificates.as_deref().unwrap_or(&[]) {
@@ -206,19 +241,16 @@ pub enum Status {
         /// Reason code.
         reason: i64,
     },
-    /// No usable revocation data.
-    Unknown {
-        /// Why.
-        why: String,
-        /// Whether usable-looking data existed but was too old.
-        stale: bool,
-    },
+    /// No usable revocation data: why (out of date data gives
+    /// [`FailureReason::RevocationOutOfDate`]).
+    Unknown(FailureReason),
 }
 
 /// What the revocation checker needs from the validator: signature checks (cached) and the
 /// validation of a CRL signer certificate that is not in the path.
 pub trait RevocationContext {
-    /// Verify `sig` over `tbs` with the key in `spki`.
+    /// Verify `sig` over `tbs` with the key in `spki`; why not (a bad signature, a weak
+    /// algorithm, …) otherwise.
     fn verify(
         &mut self,
         spki: &[u8],
@@ -226,7 +258,7 @@ pub trait RevocationContext {
         params: Option<&[u8]>,
         tbs: &[u8],
         sig: &[u8],
-    ) -> bool;
+    ) -> Result<(), FailureReason>;
     /// Whether `signer` (not in the path) is a valid certificate at this time (its own path
     /// and, where possible, revocation checked).
     fn signer_valid(&mut self, signer: &Cert) -> bool;
@@ -318,7 +350,9 @@ pub fn crl_status(
     let mut reasons_mask: u16 = 0;
     let mut stale = false;
     let mut sources: Vec<String> = vec![];
-    let mut why = String::from("no CRL covers this certificate");
+    let mut why = FailureReason::RevocationUnknown {
+        detail: "no CRL covers this certificate".into(),
+    };
 
     for dp in &dps {
         if reasons_mask == ALL_REASONS {
@@ -383,7 +417,11 @@ pub fn crl_status(
                 continue;
             }
             if crl.unknown_critical {
-                why = "a CRL has an unsupported critical extension".into();
+                why = FailureReason::CrlUnknownCriticalExtension;
+                continue;
+            }
+            if let Some(p) = &crl.problem {
+                why = p.clone();
                 continue;
             }
             // Freshness.
@@ -392,13 +430,15 @@ pub fn crl_status(
             // after the validation time are weighed below.
             if crl.next_update.is_some_and(|n| n < time) {
                 stale = true;
-                why = "the CRL is out of date (nextUpdate has passed)".into();
+                why = FailureReason::RevocationOutOfDate {
+                    detail: "the CRL is out of date (nextUpdate has passed)".into(),
+                };
                 continue;
             }
             // (f) signer: the issuer itself, or another certificate of the CRL issuer with
             // cRLSign (key rollover, indirect CRLs) that is itself valid.
-            if !crl_signature_ok(crl, cert, issuer, ctx) {
-                why = "no valid CRL signer for a CRL".into();
+            if let Err(e) = crl_signature_ok(crl, cert, issuer, ctx) {
+                why = e;
                 continue;
             }
             // Delta CRLs for this complete CRL.
@@ -417,7 +457,8 @@ pub fn crl_status(
                         && d.this_update <= time
                         && d.next_update.is_none_or(|n| n >= time)
                         && !d.unknown_critical
-                        && crl_signature_ok(d, cert, issuer, ctx)
+                        && d.problem.is_none()
+                        && crl_signature_ok(d, cert, issuer, ctx).is_ok()
                 })
                 .collect();
             let entry_issuer = dp_issuer.clone().unwrap_or_else(|| cert.issuer.clone());
@@ -480,10 +521,7 @@ pub fn crl_status(
             };
             if let Some((e, source)) = hit {
                 if e.unknown_critical {
-                    return Status::Unknown {
-                        why: "a CRL entry has an unsupported critical extension".into(),
-                        stale: false,
-                    };
+                    return Status::Unknown(FailureReason::CrlEntryUnknownCriticalExtension);
                 }
                 // removeFromCRL (8) in a delta undoes a hold. A revocation dated after the
                 // validation time did not apply then — unless it is a key compromise (the key
@@ -510,17 +548,39 @@ pub fn crl_status(
         Status::Good {
             source: sources.join(", "),
         }
+    } else if stale && !matches!(why, FailureReason::RevocationOutOfDate { .. }) {
+        Status::Unknown(FailureReason::RevocationOutOfDate {
+            detail: format!("a CRL is out of date; {why}"),
+        })
     } else {
-        Status::Unknown { why, stale }
+        Status::Unknown(why)
     }
 }
 
+/// A signature that does not fit the key tried (bad value, or a PSS key used otherwise): the
+/// key was not the signer's, which says nothing more than "no valid signer".
+fn signature_mismatch(e: &FailureReason) -> bool {
+    matches!(
+        e,
+        FailureReason::BadSignature | FailureReason::PssKeyMismatch { .. }
+    )
+}
+
+/// Whether a valid signer signed `crl`: the certificate's issuer itself, or another
+/// certificate of the CRL issuer with cRLSign that is itself valid. On failure, the most
+/// telling reason (a weak or mismatched algorithm over "no valid signer").
 fn crl_signature_ok(
     crl: &Crl,
     cert: &Cert,
     issuer: &Cert,
     ctx: &mut dyn RevocationContext,
-) -> bool {
+) -> Result<(), FailureReason> {
+    let mut why = FailureReason::CrlSignerNotValid;
+    let note = |e: FailureReason, why: &mut FailureReason| {
+        if !signature_mismatch(&e) {
+            *why = e;
+        }
+    };
     let direct = names_equal(&crl.issuer, &cert.issuer);
     // The certificate's own issuer signs its CRLs directly.
     if direct
@@ -529,15 +589,17 @@ fn crl_signature_ok(
             .aki
             .as_ref()
             .is_none_or(|a| issuer.ski.as_ref().is_none_or(|s| s == a))
-        && ctx.verify(
+    {
+        match ctx.verify(
             &issuer.spki_der,
             crl.sig_alg,
             crl.sig_params.as_deref(),
             &crl.tbs,
             &crl.signature,
-        )
-    {
-        return true;
+        ) {
+            Ok(()) => return Ok(()),
+            Err(e) => note(e, &mut why),
+        }
     }
     for signer in ctx.certs_named(&crl.issuer) {
         if signer.fingerprint == issuer.fingerprint || signer.fingerprint == cert.fingerprint {
@@ -553,23 +615,37 @@ fn crl_signature_ok(
         {
             continue;
         }
-        if ctx.verify(
+        match ctx.verify(
             &signer.spki_der,
             crl.sig_alg,
             crl.sig_params.as_deref(),
             &crl.tbs,
             &crl.signature,
-        ) && ctx.signer_valid(&signer)
-        {
-            return true;
+        ) {
+            Ok(()) if ctx.signer_valid(&signer) => return Ok(()),
+            Ok(()) => {}
+            Err(e) => note(e, &mut why),
         }
     }
-    false
+    Err(why)
+}
+
+/// `BasicOCSPResponse` keeping the exact bytes received: the signed `tbsResponseData` and
+/// each certificate, so that signatures are checked over what was signed, never over a
+/// re-encoding.
+#[derive(der::Sequence)]
+struct RawBasicOcsp<'a> {
+    tbs: der::asn1::AnyRef<'a>,
+    algorithm: spki::AlgorithmIdentifierRef<'a>,
+    signature: der::asn1::BitStringRef<'a>,
+    #[asn1(context_specific = "0", optional = "true", tag_mode = "EXPLICIT")]
+    certs: Option<Vec<der::asn1::AnyRef<'a>>>,
 }
 
 /// Decide the status of `cert` (issued by `issuer`) at `time` from OCSP responses, if one of
 /// them answers for it with a valid signature by the issuer or by a responder the issuer
-/// authorised (id-kp-OCSPSigning). `None` when no response applies.
+/// authorised (id-kp-OCSPSigning). `None` when no response applies. Signatures are verified
+/// over the `tbsResponseData` bytes as received.
 pub fn ocsp_status(
     cert: &Cert,
     issuer: &Cert,
@@ -577,9 +653,8 @@ pub fn ocsp_status(
     time: i64,
     ctx: &mut dyn RevocationContext,
 ) -> Option<Status> {
-    use crate::status::ocsp::{
-        BasicOcspResponse, CertStatus, IdHash, OcspResponse, ResponderId, ResponseStatus,
-    };
+    use crate::status::ocsp::{CertStatus, IdHash, OcspResponse, ResponderId, ResponseStatus};
+    use crate::status::ocsp::{ResponseData, SingleResponse};
     const OCSP_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.9");
     const SKEW: i64 = 300;
     let issuer_name = issuer.subject.to_der().ok()?;
@@ -599,11 +674,14 @@ pub fn ocsp_status(
         let Some(body) = resp.response_bytes else {
             continue;
         };
-        let Ok(basic) = BasicOcspResponse::from_der(body.response.as_bytes()) else {
+        let Ok(raw) = RawBasicOcsp::from_der(body.response.as_bytes()) else {
             continue;
         };
-        let data = &basic.tbs_response_data;
-        let single = data.responses.iter().find(|s| {
+        let Ok(tbs) = raw.tbs.to_der() else { continue };
+        let Ok(data) = ResponseData::from_der(&tbs) else {
+            continue;
+        };
+        let single: Option<&SingleResponse> = data.responses.iter().find(|s| {
             let id = &s.cert_id;
             IdHash::from_oid(&id.hash_algorithm.oid).is_some_and(|h| {
                 h.digest(&issuer_name) == id.issuer_name_hash.as_bytes()
@@ -613,13 +691,12 @@ pub fn ocsp_status(
             })
         });
         let Some(single) = single else { continue };
-        let Ok(tbs) = data.to_der() else { continue };
-        let (sig_alg, sig) = (
-            basic.signature_algorithm.oid,
-            basic.signature.raw_bytes().to_vec(),
-        );
-        let params = basic
-            .signature_algorithm
+        let Some(sig) = raw.signature.as_bytes().map(<[u8]>::to_vec) else {
+            continue;
+        };
+        let sig_alg = raw.algorithm.oid;
+        let params = raw
+            .algorithm
             .parameters
             .as_ref()
             .and_then(|p| p.to_der().ok());
@@ -634,16 +711,26 @@ pub fn ocsp_status(
         };
         let mut signed_ok = false;
         let mut source = String::new();
-        if matches_responder(issuer)
-            && ctx.verify(&issuer.spki_der, sig_alg, params.as_deref(), &tbs, &sig)
-        {
-            signed_ok = true;
-            source = format!(
-                "OCSP response signed by the issuer {}",
-                super::cert::dn_string(&issuer.subject)
-            );
-        } else {
-            for c in basic.certs.as_deref().unwrap_or(&[]) {
+        let mut problem = FailureReason::OcspResponderNotAuthorised;
+        let mut note = |e: FailureReason| {
+            if !signature_mismatch(&e) {
+                problem = e;
+            }
+        };
+        if matches_responder(issuer) {
+            match ctx.verify(&issuer.spki_der, sig_alg, params.as_deref(), &tbs, &sig) {
+                Ok(()) => {
+                    signed_ok = true;
+                    source = format!(
+                        "OCSP response signed by the issuer {}",
+                        super::cert::dn_string(&issuer.subject)
+                    );
+                }
+                Err(e) => note(e),
+            }
+        }
+        if !signed_ok {
+            for c in raw.certs.as_deref().unwrap_or(&[]) {
                 let Ok(c_der) = c.to_der() else { continue };
                 let Ok(rc) = Cert::from_der(&c_der) else {
                     continue;
@@ -653,26 +740,33 @@ pub fn ocsp_status(
                     && rc.eku.as_ref().is_some_and(|e| e.contains(&OCSP_SIGNING))
                     && rc.allows_usage(ku::DIGITAL_SIGNATURE)
                     && rc.not_before <= time
-                    && time <= rc.not_after
-                    && ctx.verify(
-                        &issuer.spki_der,
-                        rc.sig_alg,
-                        rc.sig_params.as_deref(),
-                        &rc.tbs_der,
-                        &rc.signature,
-                    );
-                if authorised && ctx.verify(&rc.spki_der, sig_alg, params.as_deref(), &tbs, &sig) {
-                    signed_ok = true;
-                    source = format!("OCSP response of {}", super::cert::dn_string(&rc.subject));
-                    break;
+                    && time <= rc.not_after;
+                if !authorised {
+                    continue;
+                }
+                if let Err(e) = ctx.verify(
+                    &issuer.spki_der,
+                    rc.sig_alg,
+                    rc.sig_params.as_deref(),
+                    &rc.tbs_der,
+                    &rc.signature,
+                ) {
+                    note(e);
+                    continue;
+                }
+                match ctx.verify(&rc.spki_der, sig_alg, params.as_deref(), &tbs, &sig) {
+                    Ok(()) => {
+                        signed_ok = true;
+                        source =
+                            format!("OCSP response of {}", super::cert::dn_string(&rc.subject));
+                        break;
+                    }
+                    Err(e) => note(e),
                 }
             }
         }
         if !signed_ok {
-            last_problem = Some(Status::Unknown {
-                why: "an OCSP response is not signed by an authorised responder".into(),
-                stale: false,
-            });
+            last_problem = Some(Status::Unknown(problem));
             continue;
         }
         let this_update = single.this_update.to_unix_duration().as_secs() as i64;
@@ -680,19 +774,15 @@ pub fn ocsp_status(
             .next_update
             .map(|n| n.to_unix_duration().as_secs() as i64);
         if this_update > time + SKEW {
-            last_problem = Some(Status::Unknown {
-                why: "the OCSP response is from the future".into(),
-                stale: false,
-            });
+            last_problem = Some(Status::Unknown(FailureReason::OcspNotYetValid));
             continue;
         }
         if next_update.is_some_and(|n| n + SKEW < time)
             || (next_update.is_none() && this_update + 86_400 < time)
         {
-            last_problem = Some(Status::Unknown {
-                why: "the OCSP response is out of date".into(),
-                stale: true,
-            });
+            last_problem = Some(Status::Unknown(FailureReason::RevocationOutOfDate {
+                detail: "the OCSP response is out of date".into(),
+            }));
             continue;
         }
         return Some(match &single.cert_status {
@@ -702,10 +792,9 @@ pub fn ocsp_status(
                 at: info.revocation_time.to_unix_duration().as_secs() as i64,
                 reason: info.revocation_reason.map(|r| i64::from(r.0)).unwrap_or(0),
             },
-            CertStatus::Unknown(_) => Status::Unknown {
-                why: format!("{source}: the responder does not know the certificate"),
-                stale: false,
-            },
+            CertStatus::Unknown(_) => Status::Unknown(FailureReason::OcspCertificateUnknown {
+                source_name: source,
+            }),
         });
     }
     last_problem
