@@ -94,6 +94,7 @@ fn bench(c: &mut Criterion) {
         ocsp: vec![],
         revocation: RevocationMode::Off,
         seal_makers: vec![],
+        no_anchor_constraints: false,
         trust: None,
         registry: None,
         data: None,

@@ -246,6 +246,7 @@ impl Env {
             crls,
             ocsp: vec![],
             seal_makers: vec![],
+            no_anchor_constraints: false,
             trust: None,
             registry: None,
             data,

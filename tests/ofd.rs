@@ -25,6 +25,7 @@ fn opts() -> VerifyOptions<'static> {
         ocsp: vec![],
         revocation: RevocationMode::Off,
         seal_makers: vec![],
+        no_anchor_constraints: false,
         trust: None,
         registry: None,
         data: None,

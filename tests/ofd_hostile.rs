@@ -388,6 +388,7 @@ fn opts() -> yinxin::seal::service::VerifyOptions<'static> {
         ocsp: vec![],
         revocation: yinxin::verify::path::RevocationMode::Off,
         seal_makers: vec![],
+        no_anchor_constraints: false,
         trust: None,
         registry: None,
         data: None,

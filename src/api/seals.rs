@@ -661,6 +661,7 @@ async fn verify_object(
             .unwrap_or_default(),
         trust,
         registry: Some(svc.repo.as_ref()),
+        no_anchor_constraints: false,
         data: data.as_deref(),
         now: crate::clock::now_secs(),
     };

@@ -1707,6 +1707,7 @@ fn verify_file(cmd: Command) -> i32 {
                 .map(|c| crate::crypto::sha256(c))
                 .collect(),
             trust,
+            no_anchor_constraints,
             registry: None,
             data: None,
             now: crate::clock::now_secs(),

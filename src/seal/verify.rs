@@ -103,6 +103,10 @@ pub struct VerifyOptions<'a> {
     /// Recognized other regions (mutual recognition): revocation data for their
     /// certificates and the review of chains they anchor.
     pub trust: Option<&'a dyn TrustSource>,
+    /// Opt out of the RFC 5937 trust anchor rules (`--no-anchor-constraints`); default
+    /// `false`: an expired anchor, one that is not a CA or has an unknown critical extension
+    /// anchors nothing, and its name constraints, path length and policies bind the path.
+    pub no_anchor_constraints: bool,
 }
 
 impl VerifyOptions<'_> {
@@ -115,6 +119,7 @@ impl VerifyOptions<'_> {
             ocsp: &self.ocsp,
             revocation: self.revocation,
             trust: self.trust,
+            enforce_anchor_constraints: !self.no_anchor_constraints,
         }
     }
 }

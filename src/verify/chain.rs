@@ -25,6 +25,8 @@ pub struct ChainInputs<'a> {
     pub revocation: RevocationMode,
     /// Recognized other regions, if any.
     pub trust: Option<&'a dyn TrustSource>,
+    /// Apply the RFC 5937 trust anchor rules (default on; `--no-anchor-constraints`).
+    pub enforce_anchor_constraints: bool,
 }
 
 impl Purpose {
@@ -55,6 +57,7 @@ pub async fn validate_for(
     input.crls = inputs.crls.to_vec();
     input.ocsp = inputs.ocsp.to_vec();
     input.revocation = inputs.revocation;
+    input.enforce_anchor_constraints = inputs.enforce_anchor_constraints;
     if let Some(t) = inputs.trust {
         let g = t.revocation_data(cert).await;
         input.crls.extend(g.crls);

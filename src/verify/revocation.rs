@@ -655,7 +655,6 @@ pub fn ocsp_status(
 ) -> Option<Status> {
     use crate::status::ocsp::{CertStatus, IdHash, OcspResponse, ResponderId, ResponseStatus};
     use crate::status::ocsp::{ResponseData, SingleResponse};
-    const OCSP_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.9");
     const SKEW: i64 = 300;
     let issuer_name = issuer.subject.to_der().ok()?;
     let issuer_key = spki::SubjectPublicKeyInfoRef::from_der(&issuer.spki_der)
@@ -737,8 +736,9 @@ pub fn ocsp_status(
                 };
                 let authorised = matches_responder(&rc)
                     && names_equal(&rc.issuer, &issuer.subject)
-                    && rc.eku.as_ref().is_some_and(|e| e.contains(&OCSP_SIGNING))
-                    && rc.allows_usage(ku::DIGITAL_SIGNATURE)
+                    // Validated for the OCSP-signer purpose: id-kp-OCSPSigning present,
+                    // digitalSignature, not a CA.
+                    && crate::verify::purpose::Purpose::OcspSigner.check(&rc).is_ok()
                     && rc.not_before <= time
                     && time <= rc.not_after;
                 if !authorised {

@@ -102,6 +102,7 @@ impl SealEnv {
             ocsp: vec![],
             revocation: RevocationMode::Off,
             seal_makers: vec![],
+            no_anchor_constraints: false,
             trust: None,
             registry: None,
             data: None,
