@@ -8,17 +8,18 @@ use std::process::Stdio;
 
 #[test]
 fn closed_stdout_is_not_a_panic() {
-    let mut child = yinxin()
+    // A pipe whose read end is closed before the command starts: its first write fails.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let child = yinxin()
         .args(["verify-chain", "--json", "--no-revocation", "--anchor"])
         .arg(fixture("pkits/certs/TrustAnchorRootCertificate.crt"))
         .arg("--cert")
         .arg(fixture("pkits/certs/GoodCACert.crt"))
-        .stdout(Stdio::piped())
+        .stdout(writer)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Close the read end before the command writes anything.
-    drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");

@@ -316,3 +316,122 @@ impl std::str::FromStr for Purpose {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::{Algorithm, PrivateKey};
+    use crate::pki::cert::{self, CertificateTemplate, NameBuilder, StringKind, attr, extensions};
+    use x509_cert::ext::Extension;
+
+    fn leaf(exts: Vec<Extension>) -> Cert {
+        let key = PrivateKey::generate(Algorithm::P256).unwrap();
+        let signer = key.signer().unwrap();
+        let name = NameBuilder::new()
+            .push(attr::CN, StringKind::Utf8, "purpose test")
+            .build()
+            .unwrap();
+        let der = cert::sign_certificate(
+            &CertificateTemplate {
+                serial: vec![1],
+                issuer: name.clone(),
+                subject: name,
+                not_before: 1_700_000_000,
+                not_after: 1_900_000_000,
+                spki_der: key.public_key_spki_der().unwrap(),
+                extensions: exts,
+            },
+            &signer,
+        )
+        .unwrap();
+        Cert::from_der(&der).unwrap()
+    }
+
+    fn eku(oids: &[Oid]) -> Extension {
+        extensions::extended_key_usage(oids.to_vec(), false).unwrap()
+    }
+
+    fn ku(names: &[&str]) -> Extension {
+        extensions::key_usage(names).unwrap()
+    }
+
+    /// Issue 11 item 5: a required EKU is not satisfied by its absence nor by
+    /// anyExtendedKeyUsage, and the signing purposes require their key usage.
+    #[test]
+    fn required_eku_and_key_usage() {
+        let sig = ku(&["digitalSignature"]);
+        // TSU: EKU absent, anyEKU only, with another purpose, and alone but without KU.
+        let c = leaf(vec![sig.clone()]);
+        assert!(matches!(
+            Purpose::Tsu.check(&c),
+            Err(PurposeError::EkuMissing { .. })
+        ));
+        let c = leaf(vec![sig.clone(), eku(&[EKU_ANY])]);
+        assert!(matches!(
+            Purpose::Tsu.check(&c),
+            Err(PurposeError::EkuMismatch { .. })
+        ));
+        let c = leaf(vec![
+            sig.clone(),
+            eku(&[EKU_TIME_STAMPING, EKU_CLIENT_AUTH]),
+        ]);
+        assert_eq!(Purpose::Tsu.check(&c), Err(PurposeError::TsuEkuNotSole));
+        let c = leaf(vec![eku(&[EKU_TIME_STAMPING])]);
+        assert!(matches!(
+            Purpose::Tsu.check(&c),
+            Err(PurposeError::KeyUsageMissing { .. })
+        ));
+        let c = leaf(vec![sig.clone(), eku(&[EKU_TIME_STAMPING])]);
+        assert_eq!(Purpose::Tsu.check(&c), Ok(()));
+        // OCSP signer and trust-list signer: anyEKU is not enough either.
+        let c = leaf(vec![sig.clone(), eku(&[EKU_ANY])]);
+        assert!(Purpose::OcspSigner.check(&c).is_err());
+        assert!(Purpose::TrustListSigner.check(&c).is_err());
+        // Seal maker: key usage must be present and allow signing.
+        let c = leaf(vec![eku(&[EKU_SEAL_MAKING])]);
+        assert!(matches!(
+            Purpose::SealMaker.check(&c),
+            Err(PurposeError::KeyUsageMissing { .. })
+        ));
+        let c = leaf(vec![ku(&["keyEncipherment"]), eku(&[EKU_SEAL_MAKING])]);
+        assert!(matches!(
+            Purpose::SealMaker.check(&c),
+            Err(PurposeError::KeyUsage { .. })
+        ));
+        assert!(Purpose::SealMaker.explicitly_named(&leaf(vec![eku(&[EKU_SEAL_MAKING])])));
+        assert!(!Purpose::SealMaker.explicitly_named(&leaf(vec![eku(&[EKU_ANY])])));
+        // Document signer: a certificate only for time-stamping or server auth does not
+        // sign documents; one for key encipherment only neither; an empty EKU is refused.
+        let c = leaf(vec![sig.clone(), eku(&[EKU_TIME_STAMPING])]);
+        assert!(matches!(
+            Purpose::DocumentSigner.check(&c),
+            Err(PurposeError::EkuMismatch { .. })
+        ));
+        let c = leaf(vec![ku(&["keyEncipherment"])]);
+        assert!(matches!(
+            Purpose::DocumentSigner.check(&c),
+            Err(PurposeError::KeyUsage { .. })
+        ));
+        let c = leaf(vec![
+            sig.clone(),
+            eku(&[EKU_CLIENT_AUTH, EKU_EMAIL_PROTECTION]),
+        ]);
+        assert_eq!(Purpose::DocumentSigner.check(&c), Ok(()));
+        let c = leaf(vec![sig, eku(&[])]);
+        assert_eq!(
+            Purpose::DocumentSigner.check(&c),
+            Err(PurposeError::EkuEmpty)
+        );
+        // A CA certificate is never a leaf signer; names parse back.
+        let c = leaf(vec![extensions::basic_constraints(true, None).unwrap()]);
+        assert!(matches!(
+            Purpose::DocumentSigner.check(&c),
+            Err(PurposeError::IsCa { .. })
+        ));
+        assert_eq!(Purpose::Ca.check(&c), Ok(()));
+        for p in Purpose::ALL {
+            assert_eq!(p.name().parse::<Purpose>(), Ok(p));
+        }
+        assert!("any".parse::<Purpose>().is_err());
+    }
+}
