@@ -5,82 +5,36 @@
 
 mod common;
 use common::http::{Server, post_json};
-use common::{RED_PNG, TEST_PASSPHRASE, org_signer, run_ok, yinxin};
+use common::{RED_PNG, org_signer, run_ok, yinxin};
 use std::sync::Arc;
 use yinxin::crypto::{Passphrase, Signer};
 use yinxin::pki::authority::{IssueRequest, KeySource};
 use yinxin::pki::cert::{
     self, CertificateTemplate, NameBuilder, StringKind, attr, extensions as x,
 };
-use yinxin::pki::region::{self, InitParams, Region};
 use yinxin::pki::revocation::{RevocationReason, RevokeRequest};
 use yinxin::seal::service::{self as seals, SealRecord, VerifyOptions};
 use yinxin::seal::types;
-use yinxin::status::service::{StatusConfig, StatusService};
 use yinxin::status::tsp;
-use yinxin::store::{SqlConnector, Store};
 use yinxin::verify::path::RevocationMode;
 use yinxin::verify::report::{Indication, SubIndication};
 
 const DAY: i64 = 86_400;
 
-struct Env {
-    _tmp: tempfile::TempDir,
-    dir: std::path::PathBuf,
-    region: Region,
-    store: Arc<Store>,
-    maker: (Arc<dyn Signer>, Vec<u8>),
-    tsa: tsp::TsaUnit,
-    anchors: Vec<Vec<u8>>,
-    intermediates: Vec<Vec<u8>>,
-}
+use common::region::{TestRegion, pass, test_region};
 
-fn pass() -> Passphrase {
-    Passphrase::new(TEST_PASSPHRASE.into()).unwrap()
+/// The shared test region, with the constructions the forgeries need.
+struct Env(TestRegion);
+
+impl std::ops::Deref for Env {
+    type Target = TestRegion;
+    fn deref(&self) -> &TestRegion {
+        &self.0
+    }
 }
 
 async fn setup() -> Env {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("data");
-    region::init(
-        InitParams {
-            data_dir: dir.clone(),
-            code: "fg".into(),
-            name: "伪造测试区".into(),
-            database_url: None,
-            public_base_url: None,
-        },
-        &pass(),
-        &SqlConnector,
-    )
-    .await
-    .unwrap();
-    let url = yinxin::config::resolve_database_url("sqlite://yinxin.db", &dir);
-    let store = Arc::new(Store::connect(&url).await.unwrap());
-    let config = yinxin::config::Config::load(&dir).unwrap();
-    let region = Region::from_parts(&dir, config, store.clone())
-        .await
-        .unwrap();
-    let maker = region
-        .service_signer("sm2-seal-maker", &pass())
-        .await
-        .unwrap();
-    let (tsa_signer, tsa_cert) = region.service_signer("sm2-tsa", &pass()).await.unwrap();
-    let cas = region.repo.cas().await.unwrap();
-    let der = |id: &str| cas.iter().find(|c| c.id == id).unwrap().der.clone();
-    Env {
-        _tmp: tmp,
-        dir,
-        anchors: vec![der("sm2-root")],
-        intermediates: vec![der("sm2-issuing")],
-        region,
-        store,
-        maker,
-        tsa: tsp::TsaUnit {
-            signer: tsa_signer,
-            cert_der: tsa_cert,
-        },
-    }
+    Env(test_region("fg", "伪造测试区").await)
 }
 
 impl Env {
@@ -186,47 +140,9 @@ impl Env {
         .unwrap()
     }
 
-    /// A token over `sig` from `unit` with genTime `at`.
+    /// A token over `sig` from `unit` with genTime `at` (seconds).
     fn token(unit: &tsp::TsaUnit, sig: &[u8], at: i64) -> Vec<u8> {
-        let req =
-            tsp::build_request(tsp::TsHash::Sm3, &yinxin::crypto::sm3(sig), None, true).unwrap();
-        let resp = tsp::respond(
-            &req,
-            at * 1000,
-            7,
-            &|_| Some(unit),
-            &tsp::TsaPolicy {
-                policy: yinxin::status::tsa::TSA_POLICY,
-                accuracy_seconds: 1,
-            },
-        );
-        tsp::parse_response(&resp).unwrap().token.unwrap().der
-    }
-
-    async fn crls(&self) -> Vec<Vec<u8>> {
-        let signers = vec![
-            (
-                "sm2-issuing".to_string(),
-                self.region.ca_signer("sm2-issuing", &pass()).await.unwrap(),
-            ),
-            (
-                "sm2-root".to_string(),
-                self.region.ca_signer("sm2-root", &pass()).await.unwrap(),
-            ),
-        ];
-        let svc = StatusService::new(
-            self.region.crl_only_cas(signers).await.unwrap(),
-            self.store.clone(),
-            self.store.clone(),
-            StatusConfig::default(),
-            Arc::new(yinxin::clock::SystemClock),
-        )
-        .await
-        .unwrap();
-        vec![
-            svc.generate_crl("sm2-issuing", false).await.unwrap().der,
-            svc.generate_crl("sm2-root", false).await.unwrap().der,
-        ]
+        TestRegion::token(unit, sig, at * 1000).expect("a token")
     }
 
     fn opts<'a>(

@@ -3,86 +3,35 @@
 //! `fixtures/interop/EXPECTED.md` says.
 
 mod common;
-use common::{RED_PNG, TEST_PASSPHRASE, fixture, org_signer};
+use common::region::{TestRegion, test_region};
+use common::{RED_PNG, fixture, org_signer};
 use serde_json::json;
 use std::sync::Arc;
 use yinxin::crypto::{Passphrase, PrivateKey, Signer};
-use yinxin::pki::region::{self, InitParams, Region};
 use yinxin::seal::service::{self as seals, SealRepository, SealStatus, VerifyOptions};
 use yinxin::seal::{SesSignature, types};
-use yinxin::status::service::{StatusConfig, StatusService};
-use yinxin::status::tsp;
-use yinxin::store::{SqlConnector, Store};
 use yinxin::verify::path::RevocationMode;
 use yinxin::verify::report::{Indication, SubIndication};
 
 struct Env {
-    _tmp: tempfile::TempDir,
-    region: Region,
-    store: Arc<Store>,
-    maker: (Arc<dyn Signer>, Vec<u8>),
-    tsa: tsp::TsaUnit,
+    r: TestRegion,
     signer: (Arc<dyn Signer>, Vec<u8>, String),
     other_signer: (Arc<dyn Signer>, Vec<u8>, String),
-    anchors: Vec<Vec<u8>>,
-    intermediates: Vec<Vec<u8>>,
 }
 
-fn pass() -> Passphrase {
-    Passphrase::new(TEST_PASSPHRASE.into()).unwrap()
+impl std::ops::Deref for Env {
+    type Target = TestRegion;
+    fn deref(&self) -> &TestRegion {
+        &self.r
+    }
 }
 
 async fn setup() -> Env {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("data");
-    region::init(
-        InitParams {
-            data_dir: dir.clone(),
-            code: "sl".into(),
-            name: "印章测试区".into(),
-            database_url: None,
-            public_base_url: None,
-        },
-        &pass(),
-        &SqlConnector,
-    )
-    .await
-    .unwrap();
-    let store = Arc::new(
-        Store::connect(&yinxin::config::resolve_database_url(
-            "sqlite://yinxin.db",
-            &dir,
-        ))
-        .await
-        .unwrap(),
-    );
-    let region = Region::from_parts(
-        &dir,
-        yinxin::config::Config::load(&dir).unwrap(),
-        store.clone(),
-    )
-    .await
-    .unwrap();
-    let maker = region
-        .service_signer("sm2-seal-maker", &pass())
-        .await
-        .unwrap();
-    let (tsa_signer, tsa_cert) = region.service_signer("sm2-tsa", &pass()).await.unwrap();
-    let signer = org_signer(&region, "盖章单位").await;
-    let other_signer = org_signer(&region, "别的单位").await;
-    let cas = region.repo.cas().await.unwrap();
-    let der = |id: &str| cas.iter().find(|c| c.id == id).unwrap().der.clone();
+    let r = test_region("sl", "印章测试区").await;
+    let signer = org_signer(&r.region, "盖章单位").await;
+    let other_signer = org_signer(&r.region, "别的单位").await;
     Env {
-        _tmp: tmp,
-        anchors: vec![der("sm2-root")],
-        intermediates: vec![der("sm2-issuing")],
-        region,
-        store,
-        maker,
-        tsa: tsp::TsaUnit {
-            signer: tsa_signer,
-            cert_der: tsa_cert,
-        },
+        r,
         signer,
         other_signer,
     }
@@ -112,65 +61,7 @@ impl Env {
     }
 
     fn timestamp(&self, sig: &[u8]) -> Option<Vec<u8>> {
-        let req = match tsp::build_request(tsp::TsHash::Sm3, &yinxin::crypto::sm3(sig), None, true)
-        {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("TSA request: {e}");
-                return None;
-            }
-        };
-        let resp = tsp::respond(
-            &req,
-            yinxin::clock::now_millis(),
-            7,
-            &|_| Some(&self.tsa),
-            &tsp::TsaPolicy {
-                policy: yinxin::status::tsa::TSA_POLICY,
-                accuracy_seconds: 1,
-            },
-        );
-        let parsed = match tsp::parse_response(&resp) {
-            Ok(p) => p,
-            Err(e) => {
-                eprintln!("TSA response: {e}");
-                return None;
-            }
-        };
-        if parsed.token.is_none() {
-            eprintln!(
-                "TSA refused: {:?} {:?}",
-                parsed.failures(),
-                parsed.status_text
-            );
-        }
-        parsed.token.map(|t| t.der)
-    }
-
-    async fn crls(&self) -> Vec<Vec<u8>> {
-        let signers = vec![
-            (
-                "sm2-issuing".to_string(),
-                self.region.ca_signer("sm2-issuing", &pass()).await.unwrap(),
-            ),
-            (
-                "sm2-root".to_string(),
-                self.region.ca_signer("sm2-root", &pass()).await.unwrap(),
-            ),
-        ];
-        let svc = StatusService::new(
-            self.region.crl_only_cas(signers).await.unwrap(),
-            self.store.clone(),
-            self.store.clone(),
-            StatusConfig::default(),
-            Arc::new(yinxin::clock::SystemClock),
-        )
-        .await
-        .unwrap();
-        vec![
-            svc.generate_crl("sm2-issuing", false).await.unwrap().der,
-            svc.generate_crl("sm2-root", false).await.unwrap().der,
-        ]
+        TestRegion::token(&self.tsa, sig, yinxin::clock::now_millis())
     }
 
     fn opts<'a>(&'a self, data: Option<&'a [u8]>, crls: Vec<Vec<u8>>) -> VerifyOptions<'a> {

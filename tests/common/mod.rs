@@ -3,6 +3,7 @@
 
 pub mod flow;
 pub mod http;
+pub mod region;
 pub mod sealing;
 
 use std::path::{Path, PathBuf};

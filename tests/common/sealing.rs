@@ -1,14 +1,12 @@
 //! A region with a contract seal and its signer, to seal and sign OFD packages in tests.
 
-use super::{RED_PNG, TEST_PASSPHRASE, org_signer};
+use super::{RED_PNG, org_signer};
 use std::sync::Arc;
-use yinxin::crypto::{Passphrase, Signer};
+use yinxin::crypto::Signer;
 use yinxin::document::ofd::{self, OfdReport};
 use yinxin::document::ofd_write::{self, Placement};
-use yinxin::pki::region::{self, InitParams, Region};
 use yinxin::seal::service::{self as seals, VerifyOptions};
 use yinxin::seal::types;
-use yinxin::store::{SqlConnector, Store};
 use yinxin::verify::path::RevocationMode;
 
 /// A region (in a temporary directory), one active contract seal, its signer, and the
@@ -21,49 +19,11 @@ pub struct SealEnv {
     pub intermediates: Vec<Vec<u8>>,
 }
 
-fn pass() -> Passphrase {
-    Passphrase::new(TEST_PASSPHRASE.into()).unwrap()
-}
-
 /// Create the region, the signer and the seal.
 pub async fn seal_env() -> SealEnv {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("data");
-    region::init(
-        InitParams {
-            data_dir: dir.clone(),
-            code: "sl".into(),
-            name: "印章测试区".into(),
-            database_url: None,
-            public_base_url: None,
-        },
-        &pass(),
-        &SqlConnector,
-    )
-    .await
-    .unwrap();
-    let store = Arc::new(
-        Store::connect(&yinxin::config::resolve_database_url(
-            "sqlite://yinxin.db",
-            &dir,
-        ))
-        .await
-        .unwrap(),
-    );
-    let region = Region::from_parts(
-        &dir,
-        yinxin::config::Config::load(&dir).unwrap(),
-        store.clone(),
-    )
-    .await
-    .unwrap();
-    let maker = region
-        .service_signer("sm2-seal-maker", &pass())
-        .await
-        .unwrap();
-    let signer = org_signer(&region, "盖章单位").await;
-    let cas = region.repo.cas().await.unwrap();
-    let der = |id: &str| cas.iter().find(|c| c.id == id).unwrap().der.clone();
+    let r = super::region::test_region("sl", "印章测试区").await;
+    let (region, maker) = (&r.region, &r.maker);
+    let signer = org_signer(region, "盖章单位").await;
     let t = types::builtin()
         .into_iter()
         .find(|t| t.key == "contract")
@@ -84,11 +44,11 @@ pub async fn seal_env() -> SealEnv {
     )
     .unwrap();
     SealEnv {
-        tmp,
         seal,
         signer: (signer.0, signer.1),
-        anchors: vec![der("sm2-root")],
-        intermediates: vec![der("sm2-issuing")],
+        anchors: r.anchors.clone(),
+        intermediates: r.intermediates.clone(),
+        tmp: r.tmp,
     }
 }
 
