@@ -46,7 +46,7 @@ pub enum Refusal {
     #[error("the certificate given is not the one this token is bound to")]
     NotTokenCertificate,
     /// The signer certificate is revoked or on hold.
-    #[error("the signer certificate is {}", .0.as_str())]
+    #[error("the signer certificate is {}", status_words(*.0))]
     CertificateStatus(CertStatus),
     /// The signer certificate is outside its dates.
     #[error("the signer certificate is not within its validity period")]
@@ -69,6 +69,13 @@ pub enum Refusal {
     /// The registered seal cannot be read.
     #[error("the registered seal cannot be read: {0}")]
     BadSeal(String),
+}
+
+fn status_words(s: CertStatus) -> &'static str {
+    match s {
+        CertStatus::Hold => "on hold",
+        other => other.as_str(),
+    }
 }
 
 impl Refusal {
