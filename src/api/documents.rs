@@ -231,6 +231,25 @@ pub async fn seal(
     let who = s
         .require(&headers, Permission::Stamp, "document.seal")
         .await?;
+    let object = seal_param(q.as_deref());
+    let r = seal_as(s.clone(), &who, q, body).await;
+    super::seals::audited(&s, &who, "document.seal", &object, r).await
+}
+
+/// The `seal` query parameter, for the audit line of a refusal ("-" when absent).
+fn seal_param(q: Option<&str>) -> String {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(q.unwrap_or(""))
+        .ok()
+        .and_then(|v| v.into_iter().find(|(k, _)| k == "seal").map(|(_, v)| v))
+        .unwrap_or_else(|| "-".into())
+}
+
+async fn seal_as(
+    s: Arc<AppState>,
+    who: &Principal,
+    q: Option<String>,
+    body: Body,
+) -> ApiResult<Response> {
     let q: SealQuery = query(q)?;
     let id = q.seal.clone().ok_or_else(|| {
         Problem::bad_request(
@@ -241,7 +260,8 @@ pub async fn seal(
     let place = placement(&q)?;
     let svc = super::seals::services(&s)?;
     let rec = super::seals::load_seal(svc, &id).await?;
-    let (signer, cert) = token_signer(&s, &who).await?;
+    super::seals::check_binding(&s, who, &rec, None).await?;
+    let (signer, cert) = token_signer(&s, who).await?;
     let (file, size) = spool(body, s.limits.document_limit).await?;
     let state = s.clone();
     let sealed = tokio::task::spawn_blocking(move || -> ApiResult<Vec<u8>> {
@@ -262,7 +282,7 @@ pub async fn seal(
     .await
     .map_err(|e| Problem::internal(&e))??;
     s.audit(
-        &who,
+        who,
         "document.seal",
         &id,
         "success",
@@ -284,8 +304,19 @@ pub async fn sign(
     let who = s
         .require(&headers, Permission::Stamp, "document.sign")
         .await?;
+    let object = who.certificate.clone().unwrap_or_else(|| "-".into());
+    let r = sign_as(s.clone(), &who, q, body).await;
+    super::seals::audited(&s, &who, "document.sign", &object, r).await
+}
+
+async fn sign_as(
+    s: Arc<AppState>,
+    who: &Principal,
+    q: Option<String>,
+    body: Body,
+) -> ApiResult<Response> {
     let NoQuery {} = query(q)?;
-    let (signer, cert) = token_signer(&s, &who).await?;
+    let (signer, cert) = token_signer(&s, who).await?;
     let chain = issuer_of(&cert, &super::seals::services(&s)?.intermediates);
     let (file, size) = spool(body, s.limits.document_limit).await?;
     let state = s.clone();
@@ -307,7 +338,7 @@ pub async fn sign(
     .map_err(|e| Problem::internal(&e))??;
     let serial = who.certificate.clone().unwrap_or_default();
     s.audit(
-        &who,
+        who,
         "document.sign",
         &serial,
         "success",

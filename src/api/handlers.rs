@@ -575,7 +575,10 @@ pub async fn release(
     let who = s
         .require(&headers, Permission::Revoke, "certificate.release")
         .await?;
-    check_serial(&serial)?;
+    if let Err(p) = check_serial(&serial) {
+        super::seals::audit_refusal(&s, &who, "certificate.release", &serial, &p).await;
+        return Err(p);
+    }
     let scope = match (&who.role, &who.organization) {
         (crate::auth::Role::Registrar, Some(org)) => Some(org.as_str()),
         _ => None,
@@ -597,14 +600,19 @@ pub async fn release(
             v["changed"] = Value::Bool(changed);
             Ok(json_response(StatusCode::OK, &v, Some(&who)))
         }
-        Err(e) => Err(match &e {
-            RevokeError::NotFound(_) => Problem::not_found(e.to_string()),
-            RevokeError::OutOfScope(_) => Problem::forbidden(e.to_string()),
-            RevokeError::Conflict { .. } => {
-                Problem::new(StatusCode::CONFLICT, "already-revoked", e.to_string())
-            }
-            RevokeError::Store(err) => Problem::internal(err),
-            _ => Problem::unprocessable("invalid-request", e.to_string()),
-        }),
+        Err(e) => {
+            let p = match &e {
+                RevokeError::NotFound(_) => Problem::not_found(e.to_string()),
+                RevokeError::OutOfScope(_) => Problem::forbidden(e.to_string()),
+                RevokeError::Conflict { .. } => {
+                    Problem::new(StatusCode::CONFLICT, "already-revoked", e.to_string())
+                }
+                RevokeError::Store(err) => Problem::internal(err),
+                _ => Problem::unprocessable("invalid-request", e.to_string()),
+            };
+            let object = serial.to_ascii_uppercase();
+            super::seals::audit_refusal(&s, &who, "certificate.release", &object, &p).await;
+            Err(p)
+        }
     }
 }

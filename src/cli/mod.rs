@@ -371,7 +371,8 @@ enum SealCommand {
     Create {
         #[command(flatten)]
         data: DataArgs,
-        /// Holder's unified social credit code.
+        /// Holder: the unified social credit code (organization seals) or the resident identity
+        /// number (personal seals; stored only as the region's salted hash).
         #[arg(long)]
         holder: String,
         /// Seal type key (official, contract, finance, invoice, e-licence, personal).
@@ -661,6 +662,7 @@ async fn serve_region(
             repo: store.clone(),
             keys,
             passphrase: pass.clone(),
+            hasher: crate::pki::region::load_holder_hasher(data_dir, pass)?,
             region: config.region.code.clone(),
             anchors: cas_for_verify
                 .iter()
@@ -1391,10 +1393,12 @@ async fn seal_command(cmd: SealCommand) -> Result<(), CliError> {
                 .into_iter()
                 .find(|t| t.key == seal_type)
                 .ok_or_else(|| CliError(format!("unknown seal type '{seal_type}'")))?;
-            if t.holder == crate::seal::types::Holder::Organization {
-                crate::pki::identifiers::check_credit_code(&holder)
-                    .map_err(|e| CliError(format!("--holder: {e}")))?;
-            }
+            // Checked by type; a personal seal's identity number becomes the salted hash of
+            // person certificates before anything is stored, audited or printed.
+            let now = crate::clock::now_secs();
+            let hasher = crate::pki::region::load_holder_hasher(&data.data_dir, &pass)?;
+            let holder = crate::seal::holder::SealHolder::resolve(&t, &holder, &hasher, now)
+                .map_err(|e| CliError(format!("--{e}")))?;
             let mut certs = Vec::new();
             for s in &signers {
                 let rec = region
@@ -1408,6 +1412,9 @@ async fn seal_command(cmd: SealCommand) -> Result<(), CliError> {
                         rec.status.as_str()
                     )));
                 }
+                holder
+                    .check_signer(&rec)
+                    .map_err(|e| CliError(e.to_string()))?;
                 certs.push((rec.serial.clone(), rec.der.clone()));
             }
             let png = match &picture {
@@ -1420,12 +1427,12 @@ async fn seal_command(cmd: SealCommand) -> Result<(), CliError> {
                 &seals::SealRequest {
                     region: &config.region.code,
                     seal_type: &t,
-                    holder: &holder,
+                    holder: holder.as_str(),
                     name: &name,
                     signers: certs,
                     picture_png: png,
                     validity_days: days.unwrap_or(t.max_validity_days),
-                    now: crate::clock::now_secs(),
+                    now,
                 },
                 maker.as_ref(),
                 &maker_cert,
@@ -1435,7 +1442,12 @@ async fn seal_command(cmd: SealCommand) -> Result<(), CliError> {
                 "seal.create",
                 &rec.id,
                 "success",
-                &format!("type={} holder={holder}", t.key),
+                &format!(
+                    "type={} holder_kind={} holder={}",
+                    t.key,
+                    crate::seal::holder::kind_name(holder.kind()),
+                    holder.as_str()
+                ),
             );
             store.insert_seal(&rec, &audit).await?;
             if let Some(o) = out {

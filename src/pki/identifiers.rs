@@ -25,6 +25,9 @@ pub enum IdentifierError {
     /// The embedded birth date is not a real date.
     #[error("embedded birth date is not a valid date")]
     BirthDate,
+    /// The embedded birth date is after today.
+    #[error("embedded birth date is in the future")]
+    BirthDateInFuture,
 }
 
 const USCC_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
@@ -132,6 +135,61 @@ pub fn check_id_number(id: &str) -> Result<(), IdentifierError> {
     Ok(())
 }
 
+/// [`check_id_number`], and the embedded birth date is not after `today` (a number for someone
+/// not yet born is not a real number).
+pub fn check_id_number_on(id: &str, today: time::Date) -> Result<(), IdentifierError> {
+    check_id_number(id)?;
+    let b = id.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> u32 {
+        b[r].iter().fold(0u32, |a, d| a * 10 + (d - b'0') as u32)
+    };
+    let month = time::Month::try_from(num(10..12) as u8).map_err(|_| IdentifierError::BirthDate)?;
+    let birth = time::Date::from_calendar_date(num(6..10) as i32, month, num(12..14) as u8)
+        .map_err(|_| IdentifierError::BirthDate)?;
+    if birth > today {
+        return Err(IdentifierError::BirthDateInFuture);
+    }
+    Ok(())
+}
+
+/// Whether `text` contains something that reads as a resident identity number (17 digits and a
+/// check character that matches, not part of a longer run of digits): used to keep such numbers
+/// out of audit details built from request input.
+pub fn contains_id_number(text: &str) -> bool {
+    redact_id_numbers(text) != text
+}
+
+/// `text` with every substring that reads as a resident identity number (see
+/// [`contains_id_number`]) replaced by `[id-number]`.
+pub fn redact_id_numbers(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let mut last = 0;
+    while i + 18 <= b.len() {
+        let starts_run = i == 0 || !b[i - 1].is_ascii_digit();
+        let window = &b[i..i + 18];
+        let ends_run = b.get(i + 18).is_none_or(|c| !c.is_ascii_alphanumeric());
+        if starts_run
+            && ends_run
+            && window[..17].iter().all(u8::is_ascii_digit)
+            && std::str::from_utf8(&window[..17])
+                .ok()
+                .and_then(id_number_check_char)
+                .is_some_and(|c| c == (window[17] as char).to_ascii_uppercase())
+        {
+            out.push_str(&text[last..i]);
+            out.push_str("[id-number]");
+            i += 18;
+            last = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
 /// The canonical form of an identity number (check character 'x' upper-cased).
 pub fn normalize_id_number(id: &str) -> String {
     id.to_ascii_uppercase()
@@ -192,5 +250,52 @@ mod tests {
             check_id_number("1101A519491231002X"),
             Err(IdentifierError::Character(5))
         );
+    }
+
+    #[test]
+    fn birth_date_not_in_the_future() {
+        let today = time::Date::from_calendar_date(2025, time::Month::June, 1).unwrap();
+        assert_eq!(check_id_number_on("11010519491231002X", today), Ok(()));
+        // Born on 2025-06-02: a valid check character, but not yet born.
+        let mut future = String::from("11010520250602001");
+        future.push(id_number_check_char(&future).unwrap());
+        assert_eq!(check_id_number(&future), Ok(()));
+        assert_eq!(
+            check_id_number_on(&future, today),
+            Err(IdentifierError::BirthDateInFuture)
+        );
+        let mut born_today = String::from("11010520250601001");
+        born_today.push(id_number_check_char(&born_today).unwrap());
+        assert_eq!(check_id_number_on(&born_today, today), Ok(()));
+        // Other errors come first and never repeat the number.
+        let e = check_id_number_on("110105194912310021", today).unwrap_err();
+        assert_eq!(e, IdentifierError::CheckCharacter);
+        assert!(!e.to_string().contains("1101"));
+    }
+
+    #[test]
+    fn redaction() {
+        let t = "holder 11010519491231002X and 11010519491231002x, not 110105194912310021";
+        let r = redact_id_numbers(t);
+        assert_eq!(
+            r,
+            "holder [id-number] and [id-number], not 110105194912310021"
+        );
+        assert!(contains_id_number(t));
+        assert!(!contains_id_number(&r));
+        // Part of a longer number, or a credit code: untouched.
+        assert_eq!(
+            redact_id_numbers("911010519491231002X"),
+            "911010519491231002X"
+        );
+        assert_eq!(
+            redact_id_numbers("91350100M000100Y43"),
+            "91350100M000100Y43"
+        );
+        assert_eq!(
+            redact_id_numbers("中文11010519491231002X中文"),
+            "中文[id-number]中文"
+        );
+        assert_eq!(redact_id_numbers(""), "");
     }
 }

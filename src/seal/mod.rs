@@ -20,6 +20,8 @@ pub use format::{
     CertRef, Detected, ExtData, Header, NewSeal, Picture, Seal, SealError, SealVersion,
     SesSignature, SignatureCheck, Tolerance, detect,
 };
+pub mod binding;
+pub mod holder;
 pub mod picture;
 pub mod service;
 pub mod types;

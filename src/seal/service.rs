@@ -52,7 +52,9 @@ impl SealStatus {
 pub struct SealRecord {
     /// esID.
     pub id: String,
-    /// Holder (credit code, or a person's holder id).
+    /// Holder in its stored form (see [`super::holder`]): the credit code of an organization,
+    /// the salted hash of a person's identity number (rows made before holders were checked may
+    /// hold other text).
     pub holder: String,
     /// Seal type key.
     pub seal_type: String,
@@ -145,7 +147,8 @@ pub struct SealRequest<'a> {
     pub region: &'a str,
     /// Seal type.
     pub seal_type: &'a SealType,
-    /// Holder id (credit code).
+    /// Holder in its stored form: [`super::holder::SealHolder::as_str`] (a credit code, or the
+    /// salted hash of a person's identity number — never the number itself).
     pub holder: &'a str,
     /// Name on the seal.
     pub name: &'a str,
@@ -182,6 +185,8 @@ pub fn make_seal(
             "the seal name must be 1 to 64 characters".into(),
         ));
     }
+    super::holder::check_stored(req.seal_type.holder, req.holder)
+        .map_err(|e| SealServiceError::Invalid(e.to_string()))?;
     check_png(&req.picture_png)?;
     let mut rnd = [0u8; 6];
     crate::crypto::random_bytes(&mut rnd).map_err(|e| SealServiceError::Invalid(e.to_string()))?;

@@ -3,11 +3,13 @@
 
 use serde::Deserialize;
 
-/// Who may hold a seal of a type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+/// Who may hold a seal of a type: decides how the holder is checked and stored (see
+/// [`super::holder`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Holder {
-    /// An organization (by unified social credit code).
+    /// An organization (by unified social credit code). The default when a type omits `holder`.
+    #[default]
     Organization,
     /// A natural person.
     Person,
@@ -35,7 +37,8 @@ pub struct SealType {
     pub code: i64,
     /// Name (公章, …).
     pub name: String,
-    /// Holder kind.
+    /// Holder kind (`organization` when omitted).
+    #[serde(default)]
     pub holder: Holder,
     /// Picture width (mm).
     pub width_mm: i64,
@@ -86,6 +89,11 @@ pub fn builtin() -> Vec<SealType> {
     parse("policies/seals.toml", BUILTIN).unwrap_or_default()
 }
 
+/// The built-in type with this key.
+pub fn by_key(key: &str) -> Option<SealType> {
+    builtin().into_iter().find(|t| t.key == key)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -100,6 +108,32 @@ mod tests {
             super::parse("x.toml", &super::BUILTIN.replace("code = 2", "code = 1")).unwrap_err();
         assert!(e.contains("used twice"), "{e}");
         let e = super::parse("x.toml", &format!("{}\nbogus = 1\n", super::BUILTIN)).unwrap_err();
+        assert!(e.starts_with("x.toml:"), "{e}");
+    }
+
+    #[test]
+    fn holder_kind_by_type() {
+        use super::Holder;
+        let t = super::builtin();
+        for x in &t {
+            let want = if x.key == "personal" {
+                Holder::Person
+            } else {
+                Holder::Organization
+            };
+            assert_eq!(x.holder, want, "{}", x.key);
+        }
+        assert_eq!(super::by_key("personal").unwrap().name, "个人名章");
+        assert!(super::by_key("nosuch").is_none());
+        // A type that omits `holder` is an organization seal.
+        let text = "[[type]]\nkey = \"dept\"\ncode = 9\nname = \"部门章\"\nwidth_mm = 40\nheight_mm = 40\nshape = \"round\"\nmax_validity_days = 365\n";
+        let t = super::parse("x.toml", text).unwrap();
+        assert_eq!(t[0].holder, Holder::Organization);
+        let e = super::parse(
+            "x.toml",
+            &text.replace("shape", "holder = \"robot\"\nshape"),
+        )
+        .unwrap_err();
         assert!(e.starts_with("x.toml:"), "{e}");
     }
 }
