@@ -109,7 +109,8 @@ pub struct Profile {
     pub max_validity_days: u32,
     /// keyUsage bits by RFC 5280 name (`digitalSignature`, `nonRepudiation`, …). Always critical.
     pub key_usage: Vec<String>,
-    /// Extended key usages by name (`clientAuth`, `timeStamping`, …) or dotted OID.
+    /// Extended key usages by name (`clientAuth`, `emailProtection`, `documentSigning`
+    /// (RFC 9336), `timeStamping`, …) or dotted OID.
     #[serde(default)]
     pub extended_key_usage: Vec<String>,
     /// Whether the EKU extension is critical (RFC 3161 requires it for TSA certificates).
@@ -165,6 +166,7 @@ pub fn eku_oid(name: &str) -> Option<ObjectIdentifier> {
         "emailProtection" => "1.3.6.1.5.5.7.3.4",
         "timeStamping" => "1.3.6.1.5.5.7.3.8",
         "OCSPSigning" => "1.3.6.1.5.5.7.3.9",
+        "documentSigning" => "1.3.6.1.5.5.7.3.36",
         other => other,
     };
     ObjectIdentifier::new(dotted).ok()

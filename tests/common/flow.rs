@@ -104,6 +104,12 @@ pub fn check_profile_text(text: &str, profile: &str, alg: &str) {
             assert!(text.contains("serialNumber="), "{text}");
         }
         "organization" => {
+            // Document signing (RFC 9336; OpenSSL 3.0 prints its OID) and S/MIME.
+            assert!(
+                text.contains("TLS Web Client Authentication, E-mail Protection")
+                    && (text.contains("1.3.6.1.5.5.7.3.36") || text.contains("Document Signing")),
+                "{text}"
+            );
             assert!(text.contains("Policy: 1.3.6.1.4.1.32473.1.1.2"), "{text}");
             assert!(text.contains("Policy: 1.3.6.1.4.1.32473.1.2.3"), "{text}");
             assert!(
