@@ -45,6 +45,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/metrics"),
     ("POST", "/v1/certificates/{serial}/release"),
     ("GET", "/crl/{file}"),
+    ("GET", "/ca/{file}"),
     ("POST", "/ocsp"),
     ("GET", "/ocsp/{request}"),
     ("POST", "/tsa"),
@@ -608,6 +609,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(handlers::metrics))
         .route("/v1/certificates/{serial}/release", post(handlers::release))
         .route("/crl/{file}", get(status::crl))
+        .route("/ca/{file}", get(status::ca_certificate))
         .route("/ocsp", post(status::ocsp_post))
         .route("/ocsp/{*request}", get(status::ocsp_get))
         .route("/tsa", post(status::tsa))

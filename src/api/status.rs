@@ -48,6 +48,44 @@ async fn latest(s: &AppState, ca: &str, delta: bool) -> ApiResult<Option<Arc<Crl
     }))
 }
 
+/// `GET /ca/{file}`: a CA certificate of the region, `{ca}.cer` (DER, `application/pkix-cert`,
+/// the URL every issued certificate names as AIA caIssuers) or `{ca}.pem`. Public.
+pub async fn ca_certificate(
+    State(s): State<Arc<AppState>>,
+    Path(file): Path<String>,
+) -> ApiResult<Response> {
+    let (id, pem) = match (file.strip_suffix(".cer"), file.strip_suffix(".pem")) {
+        (Some(id), _) => (id, false),
+        (_, Some(id)) => (id, true),
+        _ => {
+            return Err(Problem::not_found(
+                "CA certificates are named {ca}.cer (DER) or {ca}.pem",
+            ));
+        }
+    };
+    let ca = s
+        .cas
+        .iter()
+        .find(|c| c.id == id)
+        .ok_or_else(|| Problem::not_found(format!("no CA '{id}'")))?;
+    let (body, ct) = if pem {
+        (
+            crate::pki::cert::to_pem(&ca.der).into_bytes(),
+            "application/x-pem-file",
+        )
+    } else {
+        (ca.der.clone(), "application/pkix-cert")
+    };
+    let mut r = (StatusCode::OK, body).into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
+    Ok(r)
+}
+
 /// `GET /crl/{file}`: `{ca}.crl` (full) or `{ca}-delta.crl`.
 pub async fn crl(State(s): State<Arc<AppState>>, Path(file): Path<String>) -> ApiResult<Response> {
     let name = file
