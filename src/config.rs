@@ -276,7 +276,10 @@ impl ServiceConfig {
                 "YINXIN_HEADER_READ_TIMEOUT_SECONDS",
                 &mut self.header_read_timeout_seconds,
             ),
-            ("YINXIN_IDLE_TIMEOUT_SECONDS", &mut self.idle_timeout_seconds),
+            (
+                "YINXIN_IDLE_TIMEOUT_SECONDS",
+                &mut self.idle_timeout_seconds,
+            ),
             (
                 "YINXIN_MIN_BODY_RATE_BYTES_PER_SECOND",
                 &mut self.min_body_rate_bytes_per_second,
@@ -289,17 +292,26 @@ impl ServiceConfig {
                 "YINXIN_TSA_RATE_LIMIT_PER_SECOND",
                 &mut self.tsa_rate_limit_per_second,
             ),
-            ("YINXIN_TSA_RATE_LIMIT_BURST", &mut self.tsa_rate_limit_burst),
+            (
+                "YINXIN_TSA_RATE_LIMIT_BURST",
+                &mut self.tsa_rate_limit_burst,
+            ),
             (
                 "YINXIN_CRL_RATE_LIMIT_PER_SECOND",
                 &mut self.crl_rate_limit_per_second,
             ),
-            ("YINXIN_CRL_RATE_LIMIT_BURST", &mut self.crl_rate_limit_burst),
+            (
+                "YINXIN_CRL_RATE_LIMIT_BURST",
+                &mut self.crl_rate_limit_burst,
+            ),
             (
                 "YINXIN_OCSP_RATE_LIMIT_PER_SECOND",
                 &mut self.ocsp_rate_limit_per_second,
             ),
-            ("YINXIN_OCSP_RATE_LIMIT_BURST", &mut self.ocsp_rate_limit_burst),
+            (
+                "YINXIN_OCSP_RATE_LIMIT_BURST",
+                &mut self.ocsp_rate_limit_burst,
+            ),
         ];
         for (name, field) in floats {
             if let Some(v) = num(name)? {

@@ -105,9 +105,7 @@ pub fn token_charged(token_id: &str) -> bool {
 
 /// Whether admission charged the anonymous bucket for the current request.
 pub fn anonymous_charged() -> bool {
-    ADMITTED
-        .try_with(|a| a.charged_anonymous)
-        .unwrap_or(false)
+    ADMITTED.try_with(|a| a.charged_anonymous).unwrap_or(false)
 }
 
 /// The bearer secret of a request, if it has the shape of one of our tokens.
@@ -136,12 +134,12 @@ pub fn client_key(ip: IpAddr) -> IpAddr {
 fn anonymous_bucket(s: &AppState, route: &str) -> Option<(&'static str, (f64, f64), &'static str)> {
     let l = &s.limits;
     match route {
-        "/v1/verify" => Some((
-            "anon",
-            l.anonymous,
-            "anonymous callers from this address",
+        "/v1/verify" => Some(("anon", l.anonymous, "anonymous callers from this address")),
+        "/tsa" => Some((
+            "tsa",
+            l.tsa,
+            "anonymous time-stamp requests from this address",
         )),
-        "/tsa" => Some(("tsa", l.tsa, "anonymous time-stamp requests from this address")),
         "/crl/{file}" => Some(("crl", l.crl, "anonymous CRL downloads from this address")),
         "/ocsp" | "/ocsp/{*request}" => {
             Some(("ocsp", l.ocsp, "anonymous OCSP requests from this address"))
@@ -183,7 +181,12 @@ pub async fn admit(
         Some(p) => {
             s.rate_limit_token(&p)?;
             admitted.charged_token = Some(p.token_id.clone());
-            let all = s.pools.all.clone().try_acquire_owned().map_err(|_| overloaded())?;
+            let all = s
+                .pools
+                .all
+                .clone()
+                .try_acquire_owned()
+                .map_err(|_| overloaded())?;
             Slots {
                 _all: all,
                 _anonymous: None,
@@ -205,7 +208,12 @@ pub async fn admit(
                 .clone()
                 .try_acquire_owned()
                 .map_err(|_| overloaded())?;
-            let all = s.pools.all.clone().try_acquire_owned().map_err(|_| overloaded())?;
+            let all = s
+                .pools
+                .all
+                .clone()
+                .try_acquire_owned()
+                .map_err(|_| overloaded())?;
             Slots {
                 _all: all,
                 _anonymous: Some(anonymous),

@@ -204,7 +204,11 @@ impl Watch {
             Phase::Idle(since) => (since + l.idle_timeout, "idle timeout"),
             Phase::Busy(_) => return Ok(next),
         };
-        if now >= at { Err(why) } else { Ok(next.min(at)) }
+        if now >= at {
+            Err(why)
+        } else {
+            Ok(next.min(at))
+        }
     }
 
     /// Resolves when the connection must be closed, with the reason.
@@ -437,40 +441,77 @@ async fn connection(
         req.extensions_mut().insert(ConnectInfo(peer));
         let busy = Busy::new(w.clone());
         let mut app = app.clone();
-        async move {
+        let answer: Pin<Box<dyn Future<Output = _> + Send>> = Box::pin(async move {
             let resp = match tower_service::Service::call(&mut app, req).await {
                 Ok(r) => r,
                 Err(never) => match never {},
             };
-            Ok::<_, Infallible>(resp.map(|inner| {
-                axum::body::Body::new(Guarded {
-                    inner,
-                    _busy: busy,
-                })
-            }))
-        }
+            Ok::<_, Infallible>(
+                resp.map(|inner| axum::body::Body::new(Guarded { inner, _busy: busy })),
+            )
+        });
+        answer
     });
-    let conn = builder.serve_connection(io, service);
-    let mut conn = std::pin::pin!(conn);
+    let mut conn = builder.serve_connection(io, service);
     let mut shutting = false;
+    enum Event {
+        Done(hyper::Result<()>),
+        Expired(&'static str),
+        Stop,
+    }
     loop {
-        tokio::select! {
-            r = conn.as_mut() => {
-                if let Err(e) = r {
-                    tracing::debug!(peer = %peer, error = %e, "connection ended with an error");
-                }
-                return;
+        let event = tokio::select! {
+            // The connection's own progress first: a timer never wins over bytes that came.
+            biased;
+            r = std::future::poll_fn(|cx| conn.poll_without_shutdown(cx)) => Event::Done(r),
+            why = watch.expired(&limits) => Event::Expired(why),
+            _ = shutdown.changed(), if !shutting => Event::Stop,
+        };
+        match event {
+            Event::Stop => {
+                shutting = true;
+                Pin::new(&mut conn).graceful_shutdown();
             }
-            why = watch.expired(&limits) => {
+            Event::Expired(why) => {
+                // Closed at once: a client this slow gets no lingering.
                 tracing::debug!(peer = %peer, reason = why, "connection closed");
                 return;
             }
-            _ = shutdown.changed(), if !shutting => {
-                shutting = true;
-                conn.as_mut().graceful_shutdown();
+            Event::Done(r) => {
+                if let Err(e) = r {
+                    tracing::debug!(peer = %peer, error = %e, "connection ended with an error");
+                }
+                let stream = conn.into_parts().io.into_inner().inner;
+                linger(stream).await;
+                return;
             }
         }
     }
+}
+
+/// How long a closing connection still reads what the client sends.
+const LINGER: Duration = Duration::from_secs(2);
+
+/// Close a connection without losing the last answer: closing a socket with unread input
+/// (the rest of a body that was refused or cut off) resets it, and a reset can destroy the
+/// answer in the client's buffer before it is read. So: send FIN, then read and discard for a
+/// while (at most [`LINGER`] and 1 MiB) until the client closes too.
+async fn linger(mut stream: TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    if stream.shutdown().await.is_err() {
+        return;
+    }
+    let mut buf = vec![0u8; 8192];
+    let mut left: usize = 1 << 20;
+    let _ = tokio::time::timeout(LINGER, async {
+        while left > 0 {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => left = left.saturating_sub(n),
+            }
+        }
+    })
+    .await;
 }
 
 /// Errors of `accept` that concern one connection only (the next accept may succeed).

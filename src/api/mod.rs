@@ -117,7 +117,14 @@ fn seconds(v: f64, default: f64) -> Duration {
 /// A rate setting: finite and positive, else 0 (not limited).
 fn rate_setting(rate: f64, burst: f64) -> (f64, f64) {
     if rate.is_finite() && rate > 0.0 {
-        (rate, if burst.is_finite() { burst.max(1.0) } else { 1.0 })
+        (
+            rate,
+            if burst.is_finite() {
+                burst.max(1.0)
+            } else {
+                1.0
+            },
+        )
     } else {
         (0.0, 0.0)
     }
