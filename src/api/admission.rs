@@ -334,3 +334,69 @@ impl HttpBody for MinRateBody {
         self.inner.size_hint()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_anonymous_share_never_takes_every_slot() {
+        let sizes = |t, a| {
+            let p = Pools::new(t, a);
+            (p.all.available_permits(), p.anonymous.available_permits())
+        };
+        assert_eq!(sizes(1024, 0), (1024, 512));
+        assert_eq!(sizes(4, 0), (4, 2));
+        assert_eq!(sizes(4, 10), (4, 3));
+        assert_eq!(sizes(2, 0), (2, 1));
+        assert_eq!(sizes(1, 0), (1, 1));
+        assert_eq!(sizes(0, 0), (1, 1));
+    }
+
+    #[test]
+    fn client_keys() {
+        let k = |s: &str| client_key(s.parse().unwrap()).to_string();
+        assert_eq!(k("192.0.2.7"), "192.0.2.7");
+        assert_eq!(k("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(k("2001:db8:1:2:3:4:5:6"), "2001:db8:1:2::");
+    }
+
+    #[tokio::test]
+    async fn a_body_below_the_minimum_rate_is_cut_off() {
+        use http_body_util::BodyExt;
+        // 10 bytes at once, then nothing: with 100 bytes/s after 200 ms of grace, the wait
+        // allowed is max(200 ms, 10/100 s) = 200 ms; then the body fails.
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Frame<Bytes>, std::io::Error>>(4);
+        let inner = Body::new(http_body_util::StreamBody::new(
+            tokio_stream_shim::Receiver(rx),
+        ));
+        let tripped = Arc::new(AtomicBool::new(false));
+        let mut b = MinRateBody::new(inner, 100.0, Duration::from_millis(200), tripped.clone());
+        tx.send(Ok(Frame::data(Bytes::from_static(b"0123456789"))))
+            .await
+            .unwrap();
+        let f = b.frame().await.unwrap().unwrap();
+        assert_eq!(f.into_data().unwrap().len(), 10);
+        assert!(!tripped.load(Ordering::Relaxed));
+        let next = tokio::time::timeout(Duration::from_secs(60), b.frame())
+            .await
+            .expect("cut off within the bound");
+        assert!(next.unwrap().is_err());
+        assert!(tripped.load(Ordering::Relaxed));
+        drop(tx);
+    }
+
+    /// A stream over an mpsc receiver (what tokio-stream's wrapper does).
+    mod tokio_stream_shim {
+        pub struct Receiver<T>(pub tokio::sync::mpsc::Receiver<T>);
+        impl<T> futures_util::Stream for Receiver<T> {
+            type Item = T;
+            fn poll_next(
+                mut self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<Option<T>> {
+                self.0.poll_recv(cx)
+            }
+        }
+    }
+}

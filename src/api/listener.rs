@@ -591,3 +591,113 @@ pub async fn serve(
     while connections.join_next().await.is_some() {}
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hyper_refusals_become_problem_documents() {
+        let bare = b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\ndate: Thu, 01 Jan 2026 00:00:00 GMT\r\n\r\n";
+        let out = String::from_utf8(own_error_answer(bare).expect("rewritten")).unwrap();
+        let (head, body) = out.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
+        assert!(head.contains("content-type: application/problem+json"));
+        assert!(head.contains(&format!("content-length: {}", body.len())));
+        assert!(head.contains("connection: close"));
+        let j: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(j["type"], "urn:yinxin:problem:headers-too-large");
+        assert_eq!(j["status"], 431);
+        for (bare, kind) in [
+            (
+                &b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n"[..],
+                "bad-request",
+            ),
+            (
+                b"HTTP/1.1 414 URI Too Long\r\ncontent-length: 0\r\n\r\n",
+                "uri-too-long",
+            ),
+        ] {
+            let out = own_error_answer(bare).expect("rewritten");
+            assert!(String::from_utf8(out).unwrap().contains(kind));
+        }
+        // The router's own answers, other statuses, or a head with a body are left alone.
+        for other in [
+            &b"HTTP/1.1 400 Bad Request\r\nx-request-id: 1\r\ncontent-length: 0\r\n\r\n"[..],
+            b"HTTP/1.1 400 Bad Request\r\nX-Request-Id: 1\r\ncontent-length: 0\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n",
+            b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n",
+            b"HTTP/1.1 400 Bad Request\r\ncontent-length: 2\r\n\r\n{}",
+            b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n",
+            b"{\"HTTP/1.1 400 \"}",
+        ] {
+            assert!(own_error_answer(other).is_none(), "{other:?}");
+        }
+    }
+
+    fn limits() -> ConnectionLimits {
+        ConnectionLimits {
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 3,
+            max_per_address: 2,
+            max_header_bytes: 8192,
+            max_headers: 100,
+        }
+    }
+
+    #[test]
+    fn connections_are_capped_in_all_and_per_address() {
+        let r = Arc::new(Registry::default());
+        let l = limits();
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let b2: IpAddr = "2001:db8:1:2:ffff::2".parse().unwrap();
+        let a1 = r.admit(a, &l).expect("first");
+        let _a2 = r.admit(a, &l).expect("second");
+        assert!(r.admit(a, &l).is_none(), "per address");
+        let _b1 = r.admit(b, &l).expect("other address");
+        assert!(r.admit(b2, &l).is_none(), "in all");
+        drop(a1);
+        // The /64 counts as one address.
+        let _b2 = r.admit(b2, &l).expect("freed");
+        assert!(r.admit(a, &l).is_none(), "in all again");
+    }
+
+    #[test]
+    fn timers_follow_the_phase() {
+        let l = limits();
+        let t0 = Instant::now();
+        let w = Watch::new(t0);
+        assert!(w.check(t0 + Duration::from_secs(9), &l).is_ok());
+        assert_eq!(
+            w.check(t0 + Duration::from_secs(10), &l),
+            Err("header read timeout")
+        );
+        w.begin();
+        assert!(w.check(t0 + Duration::from_secs(3600), &l).is_ok(), "busy");
+        w.end();
+        let t1 = Instant::now();
+        assert!(w.check(t1 + Duration::from_secs(59), &l).is_ok());
+        assert_eq!(
+            w.check(t1 + Duration::from_secs(61), &l),
+            Err("idle timeout")
+        );
+        w.read();
+        assert_eq!(
+            w.check(Instant::now() + Duration::from_secs(11), &l),
+            Err("header read timeout")
+        );
+        w.begin();
+        w.wrote(true);
+        assert_eq!(
+            w.check(Instant::now() + Duration::from_secs(61), &l),
+            Err("client stopped reading")
+        );
+        w.wrote(false);
+        assert!(
+            w.check(Instant::now() + Duration::from_secs(61), &l)
+                .is_ok()
+        );
+    }
+}
