@@ -107,7 +107,7 @@ pub fn document() -> Value {
                 "responses": merge(json!({"200": {"description": "OCSP response", "content": {"application/ocsp-response": {}}}}), problem_responses(&[414, 429]))}},
             "/tsa": {"post": {"summary": "Time-stamping (RFC 3161): SM3 requests are signed by the SM2 unit, SHA-2 by the P-256 unit", "security": [],
                 "requestBody": {"required": true, "content": {"application/timestamp-query": {}}},
-                "responses": merge(json!({"200": {"description": "TimeStampResp (rejections carry PKIStatusInfo)", "content": {"application/timestamp-reply": {}}}}), problem_responses(&[408, 413, 415, 429]))}},
+                "responses": merge(json!({"200": {"description": "TimeStampResp (rejections carry PKIStatusInfo)", "content": {"application/timestamp-reply": {}}}}), problem_responses(&[413, 415]))}},
             "/v1/seals": {"post": {"summary": "Make and register a seal (seal-admin): holder, type, name, signers (certificate serials), picture_png_base64, validity_days", "security": bearer,
                 "requestBody": {"required": true, "content": {"application/json": {}}},
                 "responses": merge(json!({"201": {"description": "the seal record with esl_base64"}}), problem_responses(&[400, 401, 403, 415, 422, 429]))}},
