@@ -15,7 +15,13 @@
 //! `YINXIN_REQUEST_TIMEOUT_SECONDS`, `YINXIN_MAX_CONCURRENCY`,
 //! `YINXIN_ANONYMOUS_RATE_LIMIT_PER_SECOND`, `YINXIN_ANONYMOUS_RATE_LIMIT_BURST`,
 //! `YINXIN_PEER_RATE_LIMIT_PER_SECOND`, `YINXIN_PEER_RATE_LIMIT_BURST`,
-//! `YINXIN_VERIFY_WORKERS`, `YINXIN_ANONYMOUS_VERIFY_WORKERS`, `YINXIN_VERIFY_DEADLINE_SECONDS`.
+//! `YINXIN_VERIFY_WORKERS`, `YINXIN_ANONYMOUS_VERIFY_WORKERS`, `YINXIN_VERIFY_DEADLINE_SECONDS`,
+//! and for connections and admission `YINXIN_HEADER_READ_TIMEOUT_SECONDS`,
+//! `YINXIN_IDLE_TIMEOUT_SECONDS`, `YINXIN_MIN_BODY_RATE_BYTES_PER_SECOND`,
+//! `YINXIN_BODY_RATE_GRACE_SECONDS`, `YINXIN_MAX_CONNECTIONS`,
+//! `YINXIN_MAX_CONNECTIONS_PER_ADDRESS`, `YINXIN_ANONYMOUS_MAX_CONCURRENCY`,
+//! `YINXIN_MAX_URI_BYTES`, `YINXIN_MAX_HEADER_BYTES`, `YINXIN_MAX_HEADERS`,
+//! `YINXIN_{TSA,CRL,OCSP}_RATE_LIMIT_PER_SECOND` and `…_BURST`.
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -104,6 +110,107 @@ pub struct ServiceConfig {
     /// timeout). Work cut there answers 503 `timeout`.
     #[serde(default = "default_verify_deadline")]
     pub verify_deadline_seconds: f64,
+    /// Time a client has to send a request's head (request line and headers), seconds, from
+    /// its first byte (from the accept for a new connection); past it the connection is
+    /// closed (default 10).
+    #[serde(default = "default_header_read_timeout")]
+    pub header_read_timeout_seconds: f64,
+    /// A connection waiting this long for the next request, or for the client to take the
+    /// response, is closed, seconds (default 60).
+    #[serde(default = "default_idle_timeout")]
+    pub idle_timeout_seconds: f64,
+    /// Slowest accepted request body, bytes per second of waiting for the client, after the
+    /// grace period; a slower upload is cut off with 408 (default 1024; 0: no minimum).
+    #[serde(default = "default_min_body_rate")]
+    pub min_body_rate_bytes_per_second: f64,
+    /// The grace period of the minimum body rate, seconds (default 5).
+    #[serde(default = "default_body_rate_grace")]
+    pub body_rate_grace_seconds: f64,
+    /// Open connections at most; more are closed at accept (default 4096).
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// Open connections from one client address at most (IPv6: one /64); more are closed at
+    /// accept (default 64).
+    #[serde(default = "default_max_connections_per_address")]
+    pub max_connections_per_address: usize,
+    /// Of `max_concurrency`, the requests without a valid token may hold (default 0: half).
+    #[serde(default)]
+    pub anonymous_max_concurrency: usize,
+    /// Longest request target (path and query), bytes; longer is 414 (default 8192).
+    #[serde(default = "default_max_uri_bytes")]
+    pub max_uri_bytes: usize,
+    /// Largest request head (request line and headers), bytes; larger is 431 (default 32768).
+    #[serde(default = "default_max_header_bytes")]
+    pub max_header_bytes: usize,
+    /// Most header fields in a request; more is 431 (default 100).
+    #[serde(default = "default_max_headers")]
+    pub max_headers: usize,
+    /// Rate of anonymous time-stamp requests (`POST /tsa`) per client address (default 20/s;
+    /// 0: not limited).
+    #[serde(default = "default_tsa_rate")]
+    pub tsa_rate_limit_per_second: f64,
+    /// Their burst (default 40).
+    #[serde(default = "default_tsa_burst")]
+    pub tsa_rate_limit_burst: f64,
+    /// Rate of anonymous CRL downloads (`GET /crl/…`) per client address (default 10/s; 0:
+    /// not limited).
+    #[serde(default = "default_crl_rate")]
+    pub crl_rate_limit_per_second: f64,
+    /// Their burst (default 20).
+    #[serde(default = "default_crl_burst")]
+    pub crl_rate_limit_burst: f64,
+    /// Rate of anonymous OCSP requests per client address (default 200/s; 0: not limited).
+    #[serde(default = "default_ocsp_rate")]
+    pub ocsp_rate_limit_per_second: f64,
+    /// Their burst (default 400).
+    #[serde(default = "default_ocsp_burst")]
+    pub ocsp_rate_limit_burst: f64,
+}
+
+fn default_header_read_timeout() -> f64 {
+    10.0
+}
+fn default_idle_timeout() -> f64 {
+    60.0
+}
+fn default_min_body_rate() -> f64 {
+    1024.0
+}
+fn default_body_rate_grace() -> f64 {
+    5.0
+}
+fn default_max_connections() -> usize {
+    4096
+}
+fn default_max_connections_per_address() -> usize {
+    64
+}
+fn default_max_uri_bytes() -> usize {
+    8192
+}
+fn default_max_header_bytes() -> usize {
+    32 * 1024
+}
+fn default_max_headers() -> usize {
+    100
+}
+fn default_tsa_rate() -> f64 {
+    20.0
+}
+fn default_tsa_burst() -> f64 {
+    40.0
+}
+fn default_crl_rate() -> f64 {
+    10.0
+}
+fn default_crl_burst() -> f64 {
+    20.0
+}
+fn default_ocsp_rate() -> f64 {
+    200.0
+}
+fn default_ocsp_burst() -> f64 {
+    400.0
 }
 
 fn default_verify_deadline() -> f64 {
@@ -159,6 +266,86 @@ fn default_batch() -> usize {
 }
 
 impl ServiceConfig {
+    /// The `YINXIN_*` overrides of the connection and admission settings.
+    fn apply_connection_overrides(
+        &mut self,
+        num: &dyn Fn(&str) -> Result<Option<f64>, ConfigError>,
+    ) -> Result<(), ConfigError> {
+        let floats: [(&str, &mut f64); 10] = [
+            (
+                "YINXIN_HEADER_READ_TIMEOUT_SECONDS",
+                &mut self.header_read_timeout_seconds,
+            ),
+            (
+                "YINXIN_IDLE_TIMEOUT_SECONDS",
+                &mut self.idle_timeout_seconds,
+            ),
+            (
+                "YINXIN_MIN_BODY_RATE_BYTES_PER_SECOND",
+                &mut self.min_body_rate_bytes_per_second,
+            ),
+            (
+                "YINXIN_BODY_RATE_GRACE_SECONDS",
+                &mut self.body_rate_grace_seconds,
+            ),
+            (
+                "YINXIN_TSA_RATE_LIMIT_PER_SECOND",
+                &mut self.tsa_rate_limit_per_second,
+            ),
+            (
+                "YINXIN_TSA_RATE_LIMIT_BURST",
+                &mut self.tsa_rate_limit_burst,
+            ),
+            (
+                "YINXIN_CRL_RATE_LIMIT_PER_SECOND",
+                &mut self.crl_rate_limit_per_second,
+            ),
+            (
+                "YINXIN_CRL_RATE_LIMIT_BURST",
+                &mut self.crl_rate_limit_burst,
+            ),
+            (
+                "YINXIN_OCSP_RATE_LIMIT_PER_SECOND",
+                &mut self.ocsp_rate_limit_per_second,
+            ),
+            (
+                "YINXIN_OCSP_RATE_LIMIT_BURST",
+                &mut self.ocsp_rate_limit_burst,
+            ),
+        ];
+        for (name, field) in floats {
+            if let Some(v) = num(name)? {
+                *field = v;
+            }
+        }
+        let counts: [(&str, &mut usize); 6] = [
+            ("YINXIN_MAX_CONNECTIONS", &mut self.max_connections),
+            (
+                "YINXIN_MAX_CONNECTIONS_PER_ADDRESS",
+                &mut self.max_connections_per_address,
+            ),
+            (
+                "YINXIN_ANONYMOUS_MAX_CONCURRENCY",
+                &mut self.anonymous_max_concurrency,
+            ),
+            ("YINXIN_MAX_URI_BYTES", &mut self.max_uri_bytes),
+            ("YINXIN_MAX_HEADER_BYTES", &mut self.max_header_bytes),
+            ("YINXIN_MAX_HEADERS", &mut self.max_headers),
+        ];
+        for (name, field) in counts {
+            if let Some(v) = num(name)? {
+                if !(v.is_finite() && v >= 0.0) {
+                    return Err(ConfigError::Invalid {
+                        file: name.into(),
+                        message: format!("'{v}' is not a count"),
+                    });
+                }
+                *field = v as usize;
+            }
+        }
+        Ok(())
+    }
+
     /// Defaults with a base URL.
     pub fn new(public_base_url: String) -> Self {
         ServiceConfig {
@@ -181,6 +368,22 @@ impl ServiceConfig {
             verify_workers: 0,
             anonymous_verify_workers: 0,
             verify_deadline_seconds: default_verify_deadline(),
+            header_read_timeout_seconds: default_header_read_timeout(),
+            idle_timeout_seconds: default_idle_timeout(),
+            min_body_rate_bytes_per_second: default_min_body_rate(),
+            body_rate_grace_seconds: default_body_rate_grace(),
+            max_connections: default_max_connections(),
+            max_connections_per_address: default_max_connections_per_address(),
+            anonymous_max_concurrency: 0,
+            max_uri_bytes: default_max_uri_bytes(),
+            max_header_bytes: default_max_header_bytes(),
+            max_headers: default_max_headers(),
+            tsa_rate_limit_per_second: default_tsa_rate(),
+            tsa_rate_limit_burst: default_tsa_burst(),
+            crl_rate_limit_per_second: default_crl_rate(),
+            crl_rate_limit_burst: default_crl_burst(),
+            ocsp_rate_limit_per_second: default_ocsp_rate(),
+            ocsp_rate_limit_burst: default_ocsp_burst(),
         }
     }
 
@@ -304,6 +507,7 @@ impl Config {
         if let Some(v) = num("YINXIN_VERIFY_DEADLINE_SECONDS")? {
             c.service.verify_deadline_seconds = v;
         }
+        c.service.apply_connection_overrides(&num)?;
         Ok(c)
     }
 

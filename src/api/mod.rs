@@ -1,11 +1,14 @@
 //! The HTTP service (`yinxin serve`): axum on tokio over the same data directory and
 //! database as the CLI. This module adapts the domain (`pki`, `auth`) to HTTP: routing,
-//! authentication and roles, RFC 9457 errors, limits (body size, timeout, per-token rate,
-//! global concurrency), request ids, structured logs, metrics and graceful shutdown.
-//! It holds no signing logic of its own.
+//! authentication and roles, RFC 9457 errors, limits (body size, timeout, per-token and
+//! per-address rates, admission with separate slots for anonymous traffic, see [`admission`]),
+//! connection handling (timeouts, caps, see [`listener`]), request ids, structured logs,
+//! metrics and graceful shutdown. It holds no signing logic of its own.
 
+pub mod admission;
 mod documents;
 mod handlers;
+pub mod listener;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;
@@ -29,7 +32,6 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::Semaphore;
 
 /// Every route the service answers, as (method, OpenAPI path). The router is built from the
 /// same list the OpenAPI document is checked against.
@@ -87,6 +89,46 @@ pub struct Limits {
     /// Verification pool: permits in all (0: cores), permits anonymous callers may hold (0:
     /// half), and the deadline of one verification (see [`verify_pool`]).
     pub verify_pool: (usize, usize, Duration),
+    /// Requests without a valid token in flight at most (0: half of `max_concurrency`).
+    pub anonymous_concurrency: usize,
+    /// Anonymous rate and burst per client address of `POST /tsa` (rate 0: not limited).
+    pub tsa: (f64, f64),
+    /// … of `GET /crl/{file}`.
+    pub crl: (f64, f64),
+    /// … of OCSP (`POST /ocsp`, `GET /ocsp/…`).
+    pub ocsp: (f64, f64),
+    /// Slowest request body (bytes/s of waiting; 0: no minimum) after the grace period.
+    pub min_body_rate: (f64, Duration),
+    /// Longest request target (path and query), bytes.
+    pub max_uri_bytes: usize,
+    /// Connection timeouts and caps.
+    pub connections: listener::ConnectionLimits,
+}
+
+/// Seconds from the configuration as a duration: finite and positive, else `default`; at
+/// most a day.
+fn seconds(v: f64, default: f64) -> Duration {
+    Duration::from_secs_f64(if v.is_finite() && v > 0.0 {
+        v.min(86_400.0)
+    } else {
+        default
+    })
+}
+
+/// A rate setting: finite and positive, else 0 (not limited).
+fn rate_setting(rate: f64, burst: f64) -> (f64, f64) {
+    if rate.is_finite() && rate > 0.0 {
+        (
+            rate,
+            if burst.is_finite() {
+                burst.max(1.0)
+            } else {
+                1.0
+            },
+        )
+    } else {
+        (0.0, 0.0)
+    }
 }
 
 impl Limits {
@@ -112,6 +154,32 @@ impl Limits {
                 c.service.anonymous_verify_workers,
                 verify_deadline(c),
             ),
+            anonymous_concurrency: c.service.anonymous_max_concurrency,
+            tsa: rate_setting(
+                c.service.tsa_rate_limit_per_second,
+                c.service.tsa_rate_limit_burst,
+            ),
+            crl: rate_setting(
+                c.service.crl_rate_limit_per_second,
+                c.service.crl_rate_limit_burst,
+            ),
+            ocsp: rate_setting(
+                c.service.ocsp_rate_limit_per_second,
+                c.service.ocsp_rate_limit_burst,
+            ),
+            min_body_rate: (
+                rate_setting(c.service.min_body_rate_bytes_per_second, 1.0).0,
+                seconds(c.service.body_rate_grace_seconds, 5.0),
+            ),
+            max_uri_bytes: c.service.max_uri_bytes.max(64),
+            connections: listener::ConnectionLimits {
+                header_read_timeout: seconds(c.service.header_read_timeout_seconds, 10.0),
+                idle_timeout: seconds(c.service.idle_timeout_seconds, 60.0),
+                max_connections: c.service.max_connections.max(1),
+                max_per_address: c.service.max_connections_per_address.max(1),
+                max_header_bytes: c.service.max_header_bytes.max(1024),
+                max_headers: c.service.max_headers.max(8),
+            },
         }
     }
 }
@@ -169,7 +237,7 @@ pub struct AppState {
         std::sync::RwLock<HashMap<String, (Arc<crate::status::service::CrlRecord>, Instant)>>,
     token_cache: Mutex<HashMap<String, (TokenRecord, Instant)>>,
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
-    inflight: Arc<Semaphore>,
+    pools: admission::Pools,
     /// The bounded pool public verification runs on.
     pub verify_pool: verify_pool::VerifyPool,
     openapi: String,
@@ -216,7 +284,7 @@ impl AppState {
             region_code: config.region.code.clone(),
             region_name: config.region.name.clone(),
             cas,
-            inflight: Arc::new(Semaphore::new(limits.max_concurrency)),
+            pools: admission::Pools::new(limits.max_concurrency, limits.anonymous_concurrency),
             verify_pool: verify_pool::VerifyPool::new(
                 limits.verify_pool.0,
                 limits.verify_pool.1,
@@ -256,37 +324,56 @@ impl AppState {
             return Err(unauthorized(TokenRejection::Unknown));
         }
         let hash = token_hash(secret);
+        let rec = self
+            .lookup_token(&hash)
+            .await?
+            .ok_or_else(|| unauthorized(TokenRejection::Unknown))?;
+        let principal = check_token(&rec, crate::clock::now_secs()).map_err(unauthorized)?;
+        // Admission already charged this token for this request (see `admission`).
+        if !admission::token_charged(&principal.token_id) {
+            self.rate_limit_token(&principal)?;
+        }
+        Ok(principal)
+    }
+
+    /// The token with this hash (None: unknown): as admission found it for this request, else
+    /// from the cache (positive answers, [`TOKEN_CACHE_TTL`]), else from the database.
+    async fn lookup_token(&self, hash: &str) -> Result<Option<TokenRecord>, Problem> {
+        if let Some(r) = admission::looked_up(hash) {
+            return Ok(r);
+        }
         let cached = self.token_cache.lock().ok().and_then(|c| {
-            c.get(&hash)
+            c.get(hash)
                 .filter(|(_, at)| at.elapsed() < TOKEN_CACHE_TTL)
                 .map(|(r, _)| r.clone())
         });
-        let rec = match cached {
-            Some(r) => r,
-            None => {
-                let r = self
-                    .tokens
-                    .token_by_hash(&hash)
-                    .await
-                    .map_err(|e| Problem::internal(&e))?
-                    .ok_or_else(|| unauthorized(TokenRejection::Unknown))?;
-                if let Ok(mut c) = self.token_cache.lock() {
-                    if c.len() > 10_000 {
-                        c.clear();
-                    }
-                    c.insert(hash, (r.clone(), Instant::now()));
-                }
-                r
+        if let Some(r) = cached {
+            return Ok(Some(r));
+        }
+        let found = self
+            .tokens
+            .token_by_hash(hash)
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        if let Some(r) = &found
+            && let Ok(mut c) = self.token_cache.lock()
+        {
+            if c.len() > 10_000 {
+                c.clear();
             }
-        };
-        let principal = check_token(&rec, crate::clock::now_secs()).map_err(unauthorized)?;
+            c.insert(hash.to_string(), (r.clone(), Instant::now()));
+        }
+        Ok(found)
+    }
+
+    /// Charge a token's bucket (`region-peer` tokens have their own rate).
+    fn rate_limit_token(&self, principal: &Principal) -> Result<(), Problem> {
         let (rate, burst) = if principal.role == crate::auth::Role::RegionPeer {
             self.limits.peer
         } else {
             (self.limits.rate, self.limits.burst)
         };
-        self.rate_limit(&principal.token_id, rate, burst, "this token")?;
-        Ok(principal)
+        self.rate_limit(&principal.token_id, rate, burst, "this token")
     }
 
     /// Authenticate and require a permission; a refusal is audited.
@@ -330,10 +417,14 @@ impl AppState {
     }
 
     /// Rate-limit an anonymous caller by its address (public verification).
+    /// Within an admitted request admission has charged it already (see [`admission`]).
     pub fn rate_limit_anonymous(&self, ip: Option<std::net::IpAddr>) -> Result<(), Problem> {
+        if admission::anonymous_charged() {
+            return Ok(());
+        }
         let key = format!(
             "anon:{}",
-            ip.map(|i| i.to_string())
+            ip.map(|i| admission::client_key(i).to_string())
                 .unwrap_or_else(|| "unknown".into())
         );
         let (rate, burst) = self.limits.anonymous;
@@ -503,8 +594,8 @@ fn request_id(headers: &HeaderMap) -> String {
     hex::encode(b)
 }
 
-/// Outermost layer: request id, concurrency limit, timeout, problem conversion, metrics and
-/// the access log.
+/// Outermost layer: request id, admission (limits of the head, rate limits, slots, minimum
+/// body rate: [`admission`]), timeout, problem conversion, metrics and the access log.
 async fn envelope(State(state): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
     let rid = request_id(req.headers());
@@ -515,18 +606,27 @@ async fn envelope(State(state): State<Arc<AppState>>, mut req: Request, next: Ne
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_string())
         .unwrap_or_else(|| "(unmatched)".into());
-    let mut resp = match state.inflight.clone().try_acquire_owned() {
-        Err(_) => {
-            let mut p = Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "overloaded",
-                "too many requests in progress; retry shortly",
-            );
-            p.retry_after = Some(1);
-            p.into_response()
-        }
-        Ok(permit) => {
-            let r = match tokio::time::timeout(state.limits.timeout, next.run(req)).await {
+    let ip = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let uri_len = req
+        .uri()
+        .path_and_query()
+        .map_or(req.uri().path().len(), |p| p.as_str().len());
+    let admitted = admission::admit(&state, &route, req.headers(), uri_len, ip).await;
+    let mut resp = match admitted {
+        Err(p) => p.into_response(),
+        Ok((admitted, slots)) => {
+            let tripped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let (rate, grace) = state.limits.min_body_rate;
+            if rate > 0.0 && !axum::body::HttpBody::is_end_stream(req.body()) {
+                let (parts, body) = req.into_parts();
+                let body = admission::MinRateBody::new(body, rate, grace, tripped.clone());
+                req = Request::from_parts(parts, axum::body::Body::new(body));
+            }
+            let run = tokio::time::timeout(state.limits.timeout, next.run(req));
+            let r = match admission::scope(admitted, run).await {
                 Ok(r) => r,
                 Err(_) => Problem::new(
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -535,8 +635,17 @@ async fn envelope(State(state): State<Arc<AppState>>, mut req: Request, next: Ne
                 )
                 .into_response(),
             };
-            drop(permit);
-            r
+            drop(slots);
+            if tripped.load(std::sync::atomic::Ordering::Relaxed) {
+                // Whatever the handler made of the broken body, the answer is 408, and the
+                // connection (with the rest of the body unread) is not kept.
+                let mut r = admission::too_slow(rate).into_response();
+                r.headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                r
+            } else {
+                r
+            }
         }
     };
     let resp_status = resp.status();
@@ -679,16 +788,10 @@ pub async fn shutdown_signal() {
 /// Serve until SIGTERM/SIGINT; in-flight requests finish first. Prints `listening on
 /// http://ADDR` on standard output once bound (tests read the port from it).
 pub async fn serve(state: Arc<AppState>, listen: &str) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen).await?;
-    let addr: SocketAddr = listener.local_addr()?;
+    let tcp = tokio::net::TcpListener::bind(listen).await?;
+    let addr: SocketAddr = tcp.local_addr()?;
     println!("listening on http://{addr}");
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    let app = router(state);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
+    listener::serve(state, tcp, shutdown_signal()).await
 }

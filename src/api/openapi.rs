@@ -29,7 +29,7 @@ pub fn document() -> Value {
         "info": {
             "title": "yinxin (印信) certification service",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Issuance, lookup and revocation of SM2 and P-256 certificates. Errors are RFC 9457 problem details with type URIs urn:yinxin:problem:<kind>."
+            "description": "Issuance, lookup and revocation of SM2 and P-256 certificates. Errors are RFC 9457 problem details with type URIs urn:yinxin:problem:<kind>. Any request may also be answered 400 bad-request or 431 headers-too-large (unparsable or oversized head), 414 uri-too-long, 408 body-too-slow (body below the minimum rate), 429 rate-limited or 503 overloaded (no in-flight slot; anonymous requests have a share of their own) — see the README, service behaviour."
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "operator token (yx_…): roles admin, registrar, auditor, seal-admin, signer, region-peer"}},
@@ -98,16 +98,16 @@ pub fn document() -> Value {
                 "responses": merge(json!({"200": {"description": "valid again (field `changed`)"}}), problem_responses(&[400, 401, 403, 404, 409, 429]))}},
             "/crl/{file}": {"get": {"summary": "Latest CRL of a CA: {ca}.crl (full) or {ca}-delta.crl (delta); cache headers follow nextUpdate", "security": [],
                 "parameters": [{"name": "file", "in": "path", "required": true, "schema": {"type": "string"}, "example": "sm2-issuing.crl"}],
-                "responses": merge(json!({"200": {"description": "DER CRL", "content": {"application/pkix-crl": {}}}}), problem_responses(&[404]))}},
+                "responses": merge(json!({"200": {"description": "DER CRL", "content": {"application/pkix-crl": {}}}}), problem_responses(&[404, 429]))}},
             "/ca/{file}": {"get": {"summary": "A CA certificate of the region (the AIA caIssuers URL of issued certificates): {ca}.cer (DER) or {ca}.pem", "security": [],
                 "parameters": [{"name": "file", "in": "path", "required": true, "schema": {"type": "string"}, "example": "sm2-issuing.cer"}],
                 "responses": merge(json!({"200": {"description": "the CA certificate", "content": {"application/pkix-cert": {}, "application/x-pem-file": {}}}}), problem_responses(&[404]))}},
             "/ocsp": {"post": {"summary": "OCSP responder (RFC 6960, RFC 5019)", "security": [],
                 "requestBody": {"required": true, "content": {"application/ocsp-request": {}}},
-                "responses": merge(json!({"200": {"description": "OCSP response (errors are OCSP response statuses)", "content": {"application/ocsp-response": {}}}}), problem_responses(&[413, 415]))}},
+                "responses": merge(json!({"200": {"description": "OCSP response (errors are OCSP response statuses)", "content": {"application/ocsp-response": {}}}}), problem_responses(&[413, 415, 429]))}},
             "/ocsp/{request}": {"get": {"summary": "OCSP responder, GET form: base64 DER request in the path", "security": [],
                 "parameters": [{"name": "request", "in": "path", "required": true, "schema": {"type": "string"}}],
-                "responses": {"200": {"description": "OCSP response", "content": {"application/ocsp-response": {}}}}}},
+                "responses": merge(json!({"200": {"description": "OCSP response", "content": {"application/ocsp-response": {}}}}), problem_responses(&[414, 429]))}},
             "/tsa": {"post": {"summary": "Time-stamping (RFC 3161): SM3 requests are signed by the SM2 unit, SHA-2 by the P-256 unit", "security": [],
                 "requestBody": {"required": true, "content": {"application/timestamp-query": {}}},
                 "responses": merge(json!({"200": {"description": "TimeStampResp (rejections carry PKIStatusInfo)", "content": {"application/timestamp-reply": {}}}}), problem_responses(&[413, 415]))}},
