@@ -64,3 +64,30 @@ async fn ca_certificates_are_served_where_aia_points() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// What `/v1/documents/seal` answers (`application/ofd`) is accepted by `/v1/verify` as is.
+#[tokio::test]
+async fn verify_accepts_application_ofd() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    init_region(&data, None);
+    let server = Server::start(&data, &[]);
+    let ofd = std::fs::read(common::fixture("ofd/unsigned-contract.ofd")).unwrap();
+    for ct in ["application/ofd", "application/octet-stream"] {
+        let r = common::http::call(
+            "POST",
+            &format!("{}/v1/verify", server.base),
+            None,
+            &[("content-type", ct)],
+            ofd.clone(),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{ct}: {}", String::from_utf8_lossy(&r.body));
+        let j = r.json();
+        assert_eq!(j["indication"], "INDETERMINATE", "{j:#}");
+        assert!(
+            j["detail"].as_str().unwrap().contains("no signatures"),
+            "{j:#}"
+        );
+    }
+}

@@ -149,7 +149,18 @@ pub async fn verify(
         .unwrap_or("")
         .to_ascii_lowercase();
     let mut purpose_name = query.purpose;
-    let (object, data) = if ct.starts_with("application/octet-stream") {
+    // The object itself as the body: any of the types the documents and status endpoints
+    // answer with (an OFD from /v1/documents/seal is application/ofd).
+    const RAW: [&str; 7] = [
+        "application/octet-stream",
+        "application/ofd",
+        "application/pdf",
+        "application/pkix-cert",
+        "application/x-pem-file",
+        "application/pkcs7-signature",
+        "application/pkcs7-mime",
+    ];
+    let (object, data) = if RAW.iter().any(|t| ct.starts_with(t)) {
         let bytes = axum::body::to_bytes(body, s.limits.body_limit)
             .await
             .map_err(|_| {
