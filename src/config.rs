@@ -16,6 +16,8 @@
 //! `YINXIN_ANONYMOUS_RATE_LIMIT_PER_SECOND`, `YINXIN_ANONYMOUS_RATE_LIMIT_BURST`,
 //! `YINXIN_PEER_RATE_LIMIT_PER_SECOND`, `YINXIN_PEER_RATE_LIMIT_BURST`,
 //! `YINXIN_VERIFY_WORKERS`, `YINXIN_ANONYMOUS_VERIFY_WORKERS`, `YINXIN_VERIFY_DEADLINE_SECONDS`.
+//!
+//! `init` writes the file 0600 (owner only): a PostgreSQL URL may carry a password.
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -237,6 +239,13 @@ impl Config {
             file: path.display().to_string(),
             message: e.message().trim().to_string(),
         })?;
+        // Files written before `init` made them 0600: say so when a password sits in one.
+        if url_has_password(&c.database.url) && readable_by_others(&path) {
+            tracing::warn!(
+                file = %path.display(),
+                "the configuration holds a database password and other users can read it: chmod 600"
+            );
+        }
         if let Ok(v) = std::env::var("YINXIN_DATABASE_URL")
             && !v.is_empty()
         {
@@ -311,6 +320,40 @@ impl Config {
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_default()
     }
+
+    /// Write `DIR/yinxin.toml` as a new file readable and writable by its owner only (0600):
+    /// the database URL may carry a password (`postgres://user:secret@…`). Refuses to replace
+    /// an existing file. Returns the path written.
+    pub fn write_new(&self, data_dir: &Path) -> std::io::Result<PathBuf> {
+        use std::io::Write as _;
+        let path = data_dir.join(CONFIG_FILE);
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts.open(&path)?;
+        f.write_all(self.to_toml().as_bytes())?;
+        f.sync_all()?;
+        Ok(path)
+    }
+}
+
+/// Whether `path` can be read by other users than its owner (group or world bits; always
+/// false off Unix).
+pub fn readable_by_others(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
+    }
 }
 
 /// Resolve a database URL: a relative SQLite path is taken inside `data_dir`, and SQLite
@@ -342,7 +385,71 @@ pub fn resolve_database_url(url: &str, data_dir: &Path) -> String {
     }
 }
 
+/// Whether a database URL carries a password (`scheme://user:password@host…` or a
+/// `password=` parameter).
+fn url_has_password(url: &str) -> bool {
+    let in_userinfo = url
+        .split_once("://")
+        .map(|(_, rest)| rest.split(['/', '?']).next().unwrap_or(""))
+        .and_then(|authority| authority.rsplit_once('@'))
+        .is_some_and(|(userinfo, _)| userinfo.split_once(':').is_some_and(|(_, p)| !p.is_empty()));
+    let in_query = url.split_once('?').is_some_and(|(_, q)| {
+        q.split('&')
+            .any(|kv| kv.to_ascii_lowercase().starts_with("password="))
+    });
+    in_userinfo || in_query
+}
+
 /// The default database URL of a data directory.
 pub fn default_database_url() -> String {
     "sqlite://yinxin.db".into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(url: &str) -> Config {
+        Config {
+            region: RegionConfig {
+                code: "t".into(),
+                name: "T".into(),
+            },
+            database: DatabaseConfig { url: url.into() },
+            service: ServiceConfig::new("http://127.0.0.1:8080".into()),
+        }
+    }
+
+    #[test]
+    fn written_owner_only_and_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = config("postgres://yinxin:s3cret@db.example:5432/yinxin");
+        let path = c.write_new(dir.path()).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "yinxin.toml is written {mode:o}");
+            assert!(!readable_by_others(&path));
+        }
+        // It reads back, and a second write refuses to replace it.
+        let back = Config::load(dir.path()).unwrap();
+        assert_eq!(back.region.code, "t");
+        let e = c.write_new(dir.path()).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists);
+    }
+
+    #[test]
+    fn passwords_in_urls() {
+        assert!(url_has_password("postgres://u:p@h/db"));
+        assert!(url_has_password(
+            "postgres://u:p%40x@h:5432/db?sslmode=require"
+        ));
+        assert!(!url_has_password("postgres://u@h/db"));
+        assert!(url_has_password(
+            "postgres://h/db?sslmode=disable&password=x"
+        ));
+        assert!(!url_has_password("sqlite://yinxin.db"));
+        assert!(!url_has_password("postgres://u:@h/db"));
+    }
 }
