@@ -15,7 +15,8 @@
 //! `YINXIN_REQUEST_TIMEOUT_SECONDS`, `YINXIN_MAX_CONCURRENCY`,
 //! `YINXIN_ANONYMOUS_RATE_LIMIT_PER_SECOND`, `YINXIN_ANONYMOUS_RATE_LIMIT_BURST`,
 //! `YINXIN_PEER_RATE_LIMIT_PER_SECOND`, `YINXIN_PEER_RATE_LIMIT_BURST`,
-//! `YINXIN_VERIFY_WORKERS`, `YINXIN_ANONYMOUS_VERIFY_WORKERS`, `YINXIN_VERIFY_DEADLINE_SECONDS`.
+//! `YINXIN_VERIFY_WORKERS`, `YINXIN_ANONYMOUS_VERIFY_WORKERS`, `YINXIN_VERIFY_DEADLINE_SECONDS`,
+//! `YINXIN_DOCUMENT_LIMIT_BYTES`, `YINXIN_MAX_DOCUMENT_MEMORY_BYTES`.
 //!
 //! `init` writes the file 0600 (owner only): a PostgreSQL URL may carry a password.
 
@@ -59,6 +60,12 @@ pub struct ServiceConfig {
     /// 256 MiB). Such uploads are streamed to a temporary file, not held in memory.
     #[serde(default = "default_document_limit")]
     pub document_limit_bytes: usize,
+    /// Memory that document sealing may hold at once, all requests together, bytes (default
+    /// 1 GiB). Each `/v1/documents/seal` reserves what its package needs (its size plus its
+    /// files uncompressed plus 16 MiB) before reading it, waits for that much to be free, and
+    /// is refused (413) if it needs more than the whole budget.
+    #[serde(default = "default_document_memory")]
+    pub max_document_memory_bytes: u64,
     /// Request timeout, seconds (default 30).
     #[serde(default = "default_timeout")]
     pub request_timeout_seconds: u64,
@@ -144,6 +151,9 @@ fn default_body_limit() -> usize {
 fn default_document_limit() -> usize {
     256 * 1024 * 1024
 }
+fn default_document_memory() -> u64 {
+    1024 * 1024 * 1024
+}
 fn default_timeout() -> u64 {
     30
 }
@@ -168,6 +178,7 @@ impl ServiceConfig {
             listen: default_listen(),
             body_limit_bytes: default_body_limit(),
             document_limit_bytes: default_document_limit(),
+            max_document_memory_bytes: default_document_memory(),
             request_timeout_seconds: default_timeout(),
             rate_limit_per_second: default_rate(),
             rate_limit_burst: default_burst(),
@@ -285,6 +296,9 @@ impl Config {
         }
         if let Some(v) = num("YINXIN_DOCUMENT_LIMIT_BYTES")? {
             c.service.document_limit_bytes = v as usize;
+        }
+        if let Some(v) = num("YINXIN_MAX_DOCUMENT_MEMORY_BYTES")? {
+            c.service.max_document_memory_bytes = v as u64;
         }
         if let Some(v) = num("YINXIN_REQUEST_TIMEOUT_SECONDS")? {
             c.service.request_timeout_seconds = v as u64;
