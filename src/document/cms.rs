@@ -185,7 +185,8 @@ pub fn content_digest(alg: Algorithm, mut reader: impl std::io::Read) -> std::io
 }
 
 /// [`sign_detached`] given the content's [`content_digest`] instead of the content: the same
-/// SignedData, byte for byte.
+/// signed attributes (hence a SignedData that verifies over the same content), without the
+/// content in memory.
 pub fn sign_detached_digest(
     digest: &[u8],
     signer: &dyn Signer,
