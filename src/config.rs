@@ -21,7 +21,10 @@
 //! `YINXIN_BODY_RATE_GRACE_SECONDS`, `YINXIN_MAX_CONNECTIONS`,
 //! `YINXIN_MAX_CONNECTIONS_PER_ADDRESS`, `YINXIN_ANONYMOUS_MAX_CONCURRENCY`,
 //! `YINXIN_MAX_URI_BYTES`, `YINXIN_MAX_HEADER_BYTES`, `YINXIN_MAX_HEADERS`,
-//! `YINXIN_{TSA,CRL,OCSP}_RATE_LIMIT_PER_SECOND` and `…_BURST`.
+//! `YINXIN_{TSA,CRL,OCSP}_RATE_LIMIT_PER_SECOND` and `…_BURST`,
+//! `YINXIN_DOCUMENT_LIMIT_BYTES`, `YINXIN_MAX_DOCUMENT_MEMORY_BYTES`.
+//!
+//! `init` writes the file 0600 (owner only): a PostgreSQL URL may carry a password.
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -63,6 +66,12 @@ pub struct ServiceConfig {
     /// 256 MiB). Such uploads are streamed to a temporary file, not held in memory.
     #[serde(default = "default_document_limit")]
     pub document_limit_bytes: usize,
+    /// Memory that document sealing may hold at once, all requests together, bytes (default
+    /// 1 GiB). Each `/v1/documents/seal` reserves what its package needs (its size plus its
+    /// files uncompressed plus 16 MiB) before reading it, waits for that much to be free, and
+    /// is refused (413) if it needs more than the whole budget.
+    #[serde(default = "default_document_memory")]
+    pub max_document_memory_bytes: u64,
     /// Request timeout, seconds (default 30).
     #[serde(default = "default_timeout")]
     pub request_timeout_seconds: u64,
@@ -249,6 +258,9 @@ fn default_body_limit() -> usize {
 fn default_document_limit() -> usize {
     256 * 1024 * 1024
 }
+fn default_document_memory() -> u64 {
+    1024 * 1024 * 1024
+}
 fn default_timeout() -> u64 {
     30
 }
@@ -353,6 +365,7 @@ impl ServiceConfig {
             listen: default_listen(),
             body_limit_bytes: default_body_limit(),
             document_limit_bytes: default_document_limit(),
+            max_document_memory_bytes: default_document_memory(),
             request_timeout_seconds: default_timeout(),
             rate_limit_per_second: default_rate(),
             rate_limit_burst: default_burst(),
@@ -440,6 +453,13 @@ impl Config {
             file: path.display().to_string(),
             message: e.message().trim().to_string(),
         })?;
+        // Files written before `init` made them 0600: say so when a password sits in one.
+        if url_has_password(&c.database.url) && readable_by_others(&path) {
+            tracing::warn!(
+                file = %path.display(),
+                "the configuration holds a database password and other users can read it: chmod 600"
+            );
+        }
         if let Ok(v) = std::env::var("YINXIN_DATABASE_URL")
             && !v.is_empty()
         {
@@ -480,6 +500,9 @@ impl Config {
         if let Some(v) = num("YINXIN_DOCUMENT_LIMIT_BYTES")? {
             c.service.document_limit_bytes = v as usize;
         }
+        if let Some(v) = num("YINXIN_MAX_DOCUMENT_MEMORY_BYTES")? {
+            c.service.max_document_memory_bytes = v as u64;
+        }
         if let Some(v) = num("YINXIN_REQUEST_TIMEOUT_SECONDS")? {
             c.service.request_timeout_seconds = v as u64;
         }
@@ -515,6 +538,40 @@ impl Config {
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_default()
     }
+
+    /// Write `DIR/yinxin.toml` as a new file readable and writable by its owner only (0600):
+    /// the database URL may carry a password (`postgres://user:secret@…`). Refuses to replace
+    /// an existing file. Returns the path written.
+    pub fn write_new(&self, data_dir: &Path) -> std::io::Result<PathBuf> {
+        use std::io::Write as _;
+        let path = data_dir.join(CONFIG_FILE);
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts.open(&path)?;
+        f.write_all(self.to_toml().as_bytes())?;
+        f.sync_all()?;
+        Ok(path)
+    }
+}
+
+/// Whether `path` can be read by other users than its owner (group or world bits; always
+/// false off Unix).
+pub fn readable_by_others(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
+    }
 }
 
 /// Resolve a database URL: a relative SQLite path is taken inside `data_dir`, and SQLite
@@ -546,7 +603,71 @@ pub fn resolve_database_url(url: &str, data_dir: &Path) -> String {
     }
 }
 
+/// Whether a database URL carries a password (`scheme://user:password@host…` or a
+/// `password=` parameter).
+fn url_has_password(url: &str) -> bool {
+    let in_userinfo = url
+        .split_once("://")
+        .map(|(_, rest)| rest.split(['/', '?']).next().unwrap_or(""))
+        .and_then(|authority| authority.rsplit_once('@'))
+        .is_some_and(|(userinfo, _)| userinfo.split_once(':').is_some_and(|(_, p)| !p.is_empty()));
+    let in_query = url.split_once('?').is_some_and(|(_, q)| {
+        q.split('&')
+            .any(|kv| kv.to_ascii_lowercase().starts_with("password="))
+    });
+    in_userinfo || in_query
+}
+
 /// The default database URL of a data directory.
 pub fn default_database_url() -> String {
     "sqlite://yinxin.db".into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(url: &str) -> Config {
+        Config {
+            region: RegionConfig {
+                code: "t".into(),
+                name: "T".into(),
+            },
+            database: DatabaseConfig { url: url.into() },
+            service: ServiceConfig::new("http://127.0.0.1:8080".into()),
+        }
+    }
+
+    #[test]
+    fn written_owner_only_and_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = config("postgres://yinxin:s3cret@db.example:5432/yinxin");
+        let path = c.write_new(dir.path()).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "yinxin.toml is written {mode:o}");
+            assert!(!readable_by_others(&path));
+        }
+        // It reads back, and a second write refuses to replace it.
+        let back = Config::load(dir.path()).unwrap();
+        assert_eq!(back.region.code, "t");
+        let e = c.write_new(dir.path()).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists);
+    }
+
+    #[test]
+    fn passwords_in_urls() {
+        assert!(url_has_password("postgres://u:p@h/db"));
+        assert!(url_has_password(
+            "postgres://u:p%40x@h:5432/db?sslmode=require"
+        ));
+        assert!(!url_has_password("postgres://u@h/db"));
+        assert!(url_has_password(
+            "postgres://h/db?sslmode=disable&password=x"
+        ));
+        assert!(!url_has_password("sqlite://yinxin.db"));
+        assert!(!url_has_password("postgres://u:@h/db"));
+    }
 }

@@ -37,6 +37,48 @@ fn init_refuses_to_overwrite_a_region() {
     );
 }
 
+/// What `init` writes that may hold secrets is the owner's only: `yinxin.toml` (its database
+/// URL may carry a PostgreSQL password), the key store and the SQLite database.
+#[test]
+fn init_writes_secrets_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| {
+        std::fs::metadata(p)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    init_region(&data, None);
+    assert_eq!(mode(&data.join("yinxin.toml")), 0o600, "yinxin.toml");
+    assert_eq!(mode(&data.join("yinxin.db")), 0o600, "yinxin.db");
+    assert_eq!(mode(&data.join("keys")), 0o700, "keys/");
+    for e in std::fs::read_dir(data.join("keys")).unwrap() {
+        let p = e.unwrap().path();
+        assert_eq!(mode(&p), 0o600, "{}", p.display());
+    }
+    // The database URL written for PostgreSQL (which may carry a password) likewise.
+    if let Some(base) = std::env::var("YINXIN_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let db = rt.block_on(TempPg::create(&base));
+        let pg = tmp.path().join("pg");
+        init_region(&pg, Some(&db.url));
+        let toml = std::fs::read_to_string(pg.join("yinxin.toml")).unwrap();
+        assert!(toml.contains(&db.url), "{toml}");
+        assert_eq!(
+            mode(&pg.join("yinxin.toml")),
+            0o600,
+            "yinxin.toml (PostgreSQL)"
+        );
+        rt.block_on(db.drop_database());
+    }
+}
+
 #[test]
 fn cli_errors_are_one_line_and_nonzero() {
     let tmp = tempfile::tempdir().unwrap();

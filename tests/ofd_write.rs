@@ -478,3 +478,129 @@ async fn seal_and_sign_every_vendor_ofd() {
         "{e}"
     );
 }
+
+/// A stamp goes on its page: an explicit position must put the whole stamp inside the page's
+/// PhysicalBox (the page's own, else the document's PageArea), naming `x` or `y` otherwise;
+/// NaN and infinities are refused; a stamp centred on a keyword near an edge is moved onto the
+/// page; a page whose size is unknown or smaller than the stamp cannot be stamped.
+#[tokio::test]
+async fn stamp_positions_are_bounded_to_the_page() {
+    let env = seal_env().await;
+    let picture = yinxin::seal::Seal::from_der(&env.seal.der).unwrap().picture;
+    let (w, h) = (picture.width_mm as f64, picture.height_mm as f64);
+    let text = |x: f64, y: f64, t: &str| Item::Text {
+        x_mm: x,
+        y_mm: y,
+        size_mm: 5.0,
+        text: t.into(),
+        font_name: "宋体".into(),
+    };
+    let page = |width_mm: f64, height_mm: f64, items: Vec<Item>| NewPage {
+        width_mm,
+        height_mm,
+        items,
+    };
+    let doc = ofd_write::write_ofd(&NewDocument {
+        pages: vec![
+            page(210.0, 297.0, vec![text(195.0, 290.0, "盖章")]),
+            page(100.0, 100.0, vec![]),
+            page(20.0, 20.0, vec![]),
+        ],
+    })
+    .unwrap();
+    let seal = |pkg: &[u8], p: Placement| {
+        ofd_write::seal_ofd(
+            pkg,
+            &env.seal,
+            env.signer.0.as_ref(),
+            &env.signer.1,
+            p,
+            yinxin::clock::now_secs(),
+            None,
+        )
+    };
+    let position = |r: Result<Vec<u8>, ofd_write::OfdWriteError>| match r {
+        Err(ofd_write::OfdWriteError::Position { field, reason }) => (field, reason),
+        other => panic!(
+            "expected a position error, got {:?}",
+            other.map(|v| v.len())
+        ),
+    };
+    // The tester's case: 1e308 (an invisible stamp) and the non-numbers.
+    let (f, why) = position(seal(&doc, at(0, 1e308, 10.0)));
+    assert_eq!(f, "x");
+    assert!(
+        why.contains("= 1e308 mm") && why.contains("off page 1 (210 × 297 mm)"),
+        "{why}"
+    );
+    let (f, why) = position(seal(&doc, at(0, 10.0, f64::NAN)));
+    assert_eq!((f, why.as_str()), ("y", "is not a finite number"));
+    let (f, _) = position(seal(&doc, at(0, f64::NEG_INFINITY, 10.0)));
+    assert_eq!(f, "x");
+    let (f, _) = position(seal(&doc, at(0, -0.5, 10.0)));
+    assert_eq!(f, "x");
+    // Page 2 has its own size: 100 × 100 mm.
+    let (f, why) = position(seal(&doc, at(1, 100.0 - w + 0.5, 10.0)));
+    assert_eq!(f, "x");
+    assert!(why.contains("page 2 (100 × 100 mm)"), "{why}");
+    let (f, _) = position(seal(&doc, at(1, 10.0, 100.0 - h + 0.5)));
+    assert_eq!(f, "y");
+    // Exactly at the far corner is on the page.
+    let ok = seal(&doc, at(1, 100.0 - w, 100.0 - h)).expect("on the page");
+    let sig = signature_xml(&ok);
+    assert!(
+        sig.contains(&format!("Boundary=\"{} {} {w} {h}\"", 100.0 - w, 100.0 - h)),
+        "{sig}"
+    );
+    // A page smaller than the stamp.
+    match seal(&doc, at(2, 0.0, 0.0)) {
+        Err(ofd_write::OfdWriteError::Placement(m)) => {
+            assert!(m.contains("larger than page 3 (20 × 20 mm)"), "{m}")
+        }
+        other => panic!("{:?}", other.map(|v| v.len())),
+    }
+    // A keyword at the bottom-right corner: the stamp is moved onto the page.
+    let sealed = seal(&doc, Placement::Keyword("盖章".into())).expect("keyword");
+    let sig = signature_xml(&sealed);
+    assert!(
+        sig.contains(&format!("Boundary=\"{} {} {w} {h}\"", 210.0 - w, 297.0 - h)),
+        "{sig}"
+    );
+    let r = env.verify(&sealed).await;
+    assert_eq!(r.indication, Indication::TotalPassed, "{}", r.detail);
+    // No PhysicalBox anywhere: the page size is unknown, nothing is placed.
+    let p = Package::from_bytes(&doc).unwrap();
+    let strip = |path: &str, from: &str, to: &str| {
+        String::from_utf8(p.get(path).unwrap().to_vec())
+            .unwrap()
+            .replace(from, to)
+    };
+    let document = strip(
+        "Doc_0/Document.xml",
+        "<ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea>",
+        "",
+    );
+    let content = strip(
+        "Doc_0/Pages/Page_0/Content.xml",
+        "<ofd:Area><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:Area>",
+        "",
+    );
+    assert!(!document.contains("PhysicalBox") && !content.contains("PhysicalBox"));
+    let no_size = rezip(
+        &rezip(&doc, "Doc_0/Document.xml", document.as_bytes()),
+        "Doc_0/Pages/Page_0/Content.xml",
+        content.as_bytes(),
+    );
+    match seal(&no_size, at(0, 10.0, 10.0)) {
+        Err(ofd_write::OfdWriteError::Placement(m)) => {
+            assert!(m.contains("size of page 1 is unknown"), "{m}")
+        }
+        other => panic!("{:?}", other.map(|v| v.len())),
+    }
+}
+
+/// The Signature.xml of the first signature we added.
+fn signature_xml(pkg: &[u8]) -> String {
+    let p = Package::from_bytes(pkg).unwrap();
+    String::from_utf8(p.get("Doc_0/Signs/Sign_0/Signature.xml").unwrap().to_vec()).unwrap()
+}

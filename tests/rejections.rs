@@ -113,6 +113,38 @@ async fn reject(f: &Fixture, r: IssueRequest) -> IssueError {
     err
 }
 
+/// An identity number whose birth date is in the future (the tester's 2099-12-31) or before 1900
+/// is refused with the reason, the number itself never echoed nor audited.
+#[tokio::test]
+async fn birth_dates_out_of_range() {
+    let f = setup().await;
+    for (birth, reason) in [
+        ("20991231", "embedded birth date is in the future"),
+        ("18991231", "embedded birth date is before 1900"),
+    ] {
+        let mut id = format!("110105{birth}002");
+        id.push(yinxin::pki::identifiers::id_number_check_char(&id).unwrap());
+        let e = reject(
+            &f,
+            req(
+                "person",
+                Algorithm::Sm2,
+                json!({"name": "王五", "id_number": id}),
+                csr("test-sm2"),
+            ),
+        )
+        .await;
+        assert!(
+            matches!(e, IssueError::Subject(SubjectError::FieldInvalid(ref fld, ref why))
+                if fld == "id_number" && why == reason),
+            "{birth}: {e}"
+        );
+        assert!(!e.to_string().contains(&id), "error echoes the number: {e}");
+        let audit = f.region.repo.audit(0, 1000).await.unwrap();
+        assert!(audit.iter().all(|a| !format!("{a:?}").contains(&id)));
+    }
+}
+
 #[tokio::test]
 async fn bad_check_characters() {
     let f = setup().await;

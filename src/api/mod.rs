@@ -74,6 +74,8 @@ pub struct Limits {
     pub body_limit: usize,
     /// Largest document upload (streamed to disk), bytes.
     pub document_limit: usize,
+    /// Memory document sealing may hold at once, bytes (see [`documents::MemoryBudget`]).
+    pub document_memory: u64,
     /// Per-request timeout.
     pub timeout: Duration,
     /// Per-token rate (requests/second).
@@ -137,6 +139,7 @@ impl Limits {
         Limits {
             body_limit: c.service.body_limit_bytes,
             document_limit: c.service.document_limit_bytes,
+            document_memory: c.service.max_document_memory_bytes,
             timeout: Duration::from_secs(c.service.request_timeout_seconds.max(1)),
             rate: c.service.rate_limit_per_second.max(0.001),
             burst: c.service.rate_limit_burst.max(1.0),
@@ -240,6 +243,8 @@ pub struct AppState {
     pools: admission::Pools,
     /// The bounded pool public verification runs on.
     pub verify_pool: verify_pool::VerifyPool,
+    /// The memory budget of document sealing.
+    pub(crate) document_memory: documents::MemoryBudget,
     openapi: String,
 }
 
@@ -290,6 +295,7 @@ impl AppState {
                 limits.verify_pool.1,
                 limits.verify_pool.2,
             ),
+            document_memory: documents::MemoryBudget::new(limits.document_memory),
             limits,
             metrics: metrics::Metrics::default(),
             status,

@@ -154,14 +154,72 @@ pub fn sign_detached(
     timestamp: Option<TimestampFn<'_>>,
 ) -> Result<Vec<u8>, CmsError> {
     sign_impl(
-        data,
-        false,
+        Content::Detached(data),
         signer,
         signer_cert,
         chain,
         signing_time,
         timestamp,
     )
+}
+
+/// The digest [`sign_detached`] puts in the messageDigest attribute for `alg`'s signer (SM3
+/// for SM2, SHA-256 for P-256), computed from `reader` in chunks: with
+/// [`sign_detached_digest`], a file of any size is signed without being held in memory.
+pub fn content_digest(alg: Algorithm, mut reader: impl std::io::Read) -> std::io::Result<Vec<u8>> {
+    fn feed<D: sm3::Digest>(mut d: D, r: &mut dyn std::io::Read) -> std::io::Result<Vec<u8>> {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match r.read(&mut buf) {
+                Ok(0) => return Ok(d.finalize().to_vec()),
+                Ok(n) => d.update(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    match alg {
+        Algorithm::Sm2 => feed(sm3::Sm3::default(), &mut reader),
+        Algorithm::P256 => feed(sha2::Sha256::default(), &mut reader),
+    }
+}
+
+/// [`sign_detached`] given the content's [`content_digest`] instead of the content: the same
+/// signed attributes (hence a SignedData that verifies over the same content), without the
+/// content in memory.
+pub fn sign_detached_digest(
+    digest: &[u8],
+    signer: &dyn Signer,
+    signer_cert: &[u8],
+    chain: &[Vec<u8>],
+    signing_time: i64,
+    timestamp: Option<TimestampFn<'_>>,
+) -> Result<Vec<u8>, CmsError> {
+    if digest.len() != 32 {
+        return Err(CmsError::Input(format!(
+            "a content digest is 32 bytes, not {}",
+            digest.len()
+        )));
+    }
+    sign_impl(
+        Content::Digest(digest),
+        signer,
+        signer_cert,
+        chain,
+        signing_time,
+        timestamp,
+    )
+}
+
+/// What a SignedData is made over.
+#[derive(Clone, Copy)]
+enum Content<'a> {
+    /// Detached content.
+    Detached(&'a [u8]),
+    /// The digest of detached content ([`content_digest`]).
+    Digest(&'a [u8]),
+    /// Content carried inside (eContent).
+    Embedded(&'a [u8]),
 }
 
 /// Sign `content` and carry it inside the SignedData (eContent), e.g. a trust list: same
@@ -175,8 +233,7 @@ pub fn sign_embedded(
     signing_time: i64,
 ) -> Result<Vec<u8>, CmsError> {
     sign_impl(
-        content,
-        true,
+        Content::Embedded(content),
         signer,
         signer_cert,
         chain,
@@ -186,8 +243,7 @@ pub fn sign_embedded(
 }
 
 fn sign_impl(
-    data: &[u8],
-    embed: bool,
+    content: Content<'_>,
     signer: &dyn Signer,
     signer_cert: &[u8],
     chain: &[Vec<u8>],
@@ -240,7 +296,10 @@ fn sign_impl(
         attribute(oid::CONTENT_TYPE, Any::encode_from(&data_oid)?)?,
         attribute(
             oid::MESSAGE_DIGEST,
-            Any::encode_from(&OctetString::new(hash.digest(data))?)?,
+            Any::encode_from(&OctetString::new(match content {
+                Content::Detached(data) | Content::Embedded(data) => hash.digest(data),
+                Content::Digest(d) => d.to_vec(),
+            })?)?,
         )?,
         attribute(oid::SIGNING_TIME, Any::encode_from(&time)?)?,
         attribute(oid::SIGNING_CERTIFICATE_V2, Any::encode_from(&ess)?)?,
@@ -293,10 +352,9 @@ fn sign_impl(
         digest_algorithms: SetOfVec::try_from(vec![hash.algorithm_identifier()])?,
         encap_content_info: EncapsulatedContentInfo {
             econtent_type: data_oid,
-            econtent: if embed {
-                Some(Any::encode_from(&OctetString::new(data)?)?)
-            } else {
-                None
+            econtent: match content {
+                Content::Embedded(data) => Some(Any::encode_from(&OctetString::new(data)?)?),
+                Content::Detached(_) | Content::Digest(_) => None,
             },
         },
         certificates: Some(CertificateSet::try_from(certs)?),

@@ -17,9 +17,10 @@ use crate::document::ofd::{self, OFD_NS, OfdError, Package, SM3_OID};
 use crate::seal::format::Seal;
 use crate::seal::service::{SealRecord, SealServiceError, TimestampFn, stamp};
 use base64::Engine as _;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::Write as _;
+use std::io::{Seek, Write};
 
 /// SM2-with-SM3 as SignatureMethod.
 pub const SM2_SM3_OID: &str = "1.2.156.10197.1.501";
@@ -45,9 +46,18 @@ pub enum OfdWriteError {
         /// Why.
         reason: String,
     },
-    /// The placement does not fit the document (no such page, keyword not found).
+    /// The placement does not fit the document (no such page, keyword not found, page size
+    /// unknown).
     #[error("placement: {0}")]
     Placement(String),
+    /// A position that is not a finite number or puts the stamp (partly) off its page.
+    #[error("placement: '{field}' {reason}")]
+    Position {
+        /// The parameter at fault (`x`, `y`, or `keyword` for a keyword's position).
+        field: &'static str,
+        /// Why, with the page's bounds.
+        reason: String,
+    },
     /// Stamping failed (seal not active, signer not allowed …).
     #[error(transparent)]
     Seal(#[from] SealServiceError),
@@ -182,10 +192,15 @@ fn zip_time(unix: i64) -> zip::DateTime {
         .unwrap_or_default()
 }
 
-/// Zip `files` (OFD.xml first, then by name), deflated.
-fn write_zip(files: &BTreeMap<String, Vec<u8>>, unix: i64) -> Result<Vec<u8>, OfdWriteError> {
+/// Zip `files` (OFD.xml first, then by name), deflated, into `out` (written once, entry by
+/// entry: nothing but the deflate state is buffered); returns `out`.
+fn write_zip<W: Write + Seek, D: AsRef<[u8]>>(
+    files: &BTreeMap<String, D>,
+    unix: i64,
+    out: W,
+) -> Result<W, OfdWriteError> {
     let zerr = |e: &dyn std::fmt::Display| OfdWriteError::Zip(e.to_string());
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let mut w = zip::ZipWriter::new(out);
     let opts = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .last_modified_time(zip_time(unix));
@@ -195,10 +210,9 @@ fn write_zip(files: &BTreeMap<String, Vec<u8>>, unix: i64) -> Result<Vec<u8>, Of
         .chain(files.iter().filter(|(n, _)| n.as_str() != "OFD.xml"));
     for (name, data) in order {
         w.start_file(name.as_str(), opts).map_err(|e| zerr(&e))?;
-        w.write_all(data).map_err(|e| zerr(&e))?;
+        w.write_all(data.as_ref()).map_err(|e| zerr(&e))?;
     }
-    let cursor = w.finish().map_err(|e| zerr(&e))?;
-    Ok(cursor.into_inner())
+    w.finish().map_err(|e| zerr(&e))
 }
 
 fn check_finite(what: &str, values: &[f64]) -> Result<(), OfdWriteError> {
@@ -471,7 +485,7 @@ pub fn write_ofd_at(doc: &NewDocument, now: i64) -> Result<Vec<u8>, OfdWriteErro
         env!("CARGO_PKG_VERSION")
     );
     files.insert("OFD.xml".into(), ofd_xml.into_bytes());
-    write_zip(&files, now)
+    Ok(write_zip(&files, now, std::io::Cursor::new(Vec::new()))?.into_inner())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -679,6 +693,110 @@ struct PageRef {
     content: Option<String>,
 }
 
+/// The files of the package being signed: the package's own bytes borrowed, new and
+/// changed files owned (no copy of the document is made).
+type Files<'a> = BTreeMap<String, Cow<'a, [u8]>>;
+
+/// A page box (`PhysicalBox`): left, top, width, height in mm.
+#[derive(Clone, Copy, Debug)]
+struct PageBox {
+    x: f64,
+    y: f64,
+    w: f64,
+    h: f64,
+}
+
+impl PageBox {
+    /// `x y w h`, all finite, with a positive width and height.
+    fn parse(text: &str) -> Option<PageBox> {
+        match numbers(text)[..] {
+            [x, y, w, h] if [x, y, w, h].iter().all(|v| v.is_finite()) && w > 0.0 && h > 0.0 => {
+                Some(PageBox { x, y, w, h })
+            }
+            _ => None,
+        }
+    }
+
+    /// The box of an `Area` element's `PhysicalBox`, if it has a usable one.
+    fn of_area(area: Option<&Node>) -> Option<PageBox> {
+        area.and_then(|a| a.child_text("PhysicalBox"))
+            .and_then(|t| PageBox::parse(&t))
+    }
+}
+
+/// The size of page `page`: its own `Area/PhysicalBox`, else the document's default
+/// (`CommonData/PageArea/PhysicalBox`); a placement error when neither gives one.
+fn page_box(
+    files: &Files<'_>,
+    pages: &[PageRef],
+    page: usize,
+    default: Option<PageBox>,
+) -> Result<PageBox, OfdWriteError> {
+    let own = match pages.get(page).and_then(|p| p.content.as_ref()) {
+        Some(path) => match files.get(path) {
+            Some(bytes) => PageBox::of_area(parse(path, bytes)?.0.child("Area")),
+            None => None,
+        },
+        None => None,
+    };
+    own.or(default).ok_or_else(|| {
+        OfdWriteError::Placement(format!(
+            "the size of page {} is unknown (no PhysicalBox in the page nor in the document's \
+             PageArea), so a stamp cannot be placed on it",
+            page + 1
+        ))
+    })
+}
+
+/// Check that a stamp `size` mm long at `pos` lies within `[lo, lo + extent]` along one axis.
+fn within_page(
+    field: &'static str,
+    pos: f64,
+    size: f64,
+    lo: f64,
+    extent: f64,
+    page: usize,
+    b: PageBox,
+) -> Result<(), OfdWriteError> {
+    if !pos.is_finite() {
+        return Err(OfdWriteError::Position {
+            field,
+            reason: "is not a finite number".into(),
+        });
+    }
+    let hi = lo + extent - size;
+    // 1e308 as written, not as 309 digits.
+    let shown = |v: f64| {
+        if v.abs() < 1e6 {
+            num(v)
+        } else {
+            format!("{v:e}")
+        }
+    };
+    if pos < lo || pos > hi {
+        let (side, dim) = if field == "x" {
+            ("wide", "left edge")
+        } else {
+            ("high", "top edge")
+        };
+        return Err(OfdWriteError::Position {
+            field,
+            reason: format!(
+                "= {} mm puts the {} mm {side} stamp (partly) off page {} ({} × {} mm): the \
+                 stamp's {dim} must be from {} to {} mm",
+                shown(pos),
+                num(size),
+                page + 1,
+                num(b.w),
+                num(b.h),
+                num(lo),
+                num(hi)
+            ),
+        });
+    }
+    Ok(())
+}
+
 fn part_err(path: &str, reason: impl Into<String>) -> OfdWriteError {
     OfdWriteError::Part {
         path: path.to_string(),
@@ -701,7 +819,7 @@ fn id_number(s: &str) -> Option<u64> {
 
 /// Find the keyword: (page index, centre x, centre y).
 fn find_keyword(
-    files: &BTreeMap<String, Vec<u8>>,
+    files: &Files<'_>,
     pages: &[PageRef],
     keyword: &str,
 ) -> Result<(usize, f64, f64), OfdWriteError> {
@@ -769,12 +887,14 @@ fn find_keyword(
 }
 
 /// The `StampAnnot` and `Seal` elements of a seal's Signature.xml: the stamp's size from the
-/// seal picture, its place from `placement`.
+/// seal picture, its place from `placement`, bounded to the page: an explicit position must put
+/// the whole stamp on the page (else [`OfdWriteError::Position`] naming `x` or `y`); a stamp
+/// centred on a keyword is moved onto the page when the keyword is near an edge.
 fn stamp_annot(
-    _package: &Package,
-    files: &BTreeMap<String, Vec<u8>>,
+    files: &Files<'_>,
     pages: &[PageRef],
     doc_path: &str,
+    default_box: Option<PageBox>,
     seal: &SealRecord,
     placement: &Placement,
 ) -> Result<String, OfdWriteError> {
@@ -788,29 +908,57 @@ fn stamp_annot(
             "the seal picture is {w}×{h} mm"
         )));
     }
-    let (page_index, x, y) = match &placement {
-        Placement::At { page, x_mm, y_mm } => {
-            if !(x_mm.is_finite() && y_mm.is_finite()) {
-                return Err(OfdWriteError::Placement(
-                    "coordinates are not finite".into(),
-                ));
-            }
-            (*page, *x_mm, *y_mm)
-        }
+    let (page_index, keyword_centre) = match &placement {
+        Placement::At { page, .. } => (*page, None),
         Placement::Keyword(k) => {
             let (p, cx, cy) = find_keyword(files, pages, k)?;
-            (p, cx - w / 2.0, cy - h / 2.0)
+            (p, Some((cx, cy)))
         }
     };
     let page = pages.get(page_index).ok_or_else(|| {
         OfdWriteError::Placement(format!(
-            "page {page_index} does not exist (the document has {} pages)",
+            "page {} does not exist (the document has {} pages)",
+            page_index.saturating_add(1),
             pages.len()
         ))
     })?;
     if page.id.trim().is_empty() {
         return Err(part_err(doc_path, format!("page {page_index} has no ID")));
     }
+    let b = page_box(files, pages, page_index, default_box)?;
+    if w > b.w || h > b.h {
+        return Err(OfdWriteError::Placement(format!(
+            "the stamp ({} × {} mm) is larger than page {} ({} × {} mm)",
+            num(w),
+            num(h),
+            page_index + 1,
+            num(b.w),
+            num(b.h)
+        )));
+    }
+    let (x, y) = match (&placement, keyword_centre) {
+        (Placement::At { x_mm, y_mm, .. }, _) => {
+            within_page("x", *x_mm, w, b.x, b.w, page_index, b)?;
+            within_page("y", *y_mm, h, b.y, b.h, page_index, b)?;
+            (*x_mm, *y_mm)
+        }
+        (Placement::Keyword(_), None) => {
+            return Err(OfdWriteError::Placement("the keyword was not found".into()));
+        }
+        (Placement::Keyword(_), Some((cx, cy))) => {
+            if !(cx.is_finite() && cy.is_finite()) {
+                return Err(OfdWriteError::Position {
+                    field: "keyword",
+                    reason: "is at a position that is not a finite number".into(),
+                });
+            }
+            // Centred on the keyword, moved onto the page if it would stick out.
+            (
+                (cx - w / 2.0).clamp(b.x, b.x + b.w - w),
+                (cy - h / 2.0).clamp(b.y, b.y + b.h - h),
+            )
+        }
+    };
     Ok(format!(
         "<ofd:StampAnnot ID=\"1\" PageRef=\"{}\" Boundary=\"{} {} {} {}\"/>",
         esc(page.id.trim()),
@@ -835,13 +983,42 @@ pub fn seal_ofd(
     now: i64,
     timestamp: Option<TimestampFn<'_>>,
 ) -> Result<Vec<u8>, OfdWriteError> {
+    let package = Package::from_bytes(pkg)?;
+    let out = seal_package(
+        &package,
+        seal,
+        signer,
+        signer_cert,
+        placement,
+        now,
+        timestamp,
+        std::io::Cursor::new(Vec::new()),
+    )?;
+    Ok(out.into_inner())
+}
+
+/// [`seal_ofd`] of a package already read, written to `out` (e.g. a temporary file, so that
+/// the sealed package is never held in memory; the package's files are not copied either).
+/// Returns `out`.
+#[allow(clippy::too_many_arguments)]
+pub fn seal_package<W: Write + Seek>(
+    package: &Package,
+    seal: &SealRecord,
+    signer: &dyn Signer,
+    signer_cert: &[u8],
+    placement: Placement,
+    now: i64,
+    timestamp: Option<TimestampFn<'_>>,
+    out: W,
+) -> Result<W, OfdWriteError> {
     add_signature(
-        pkg,
+        package,
         Mark::Seal(seal, placement),
         signer,
         signer_cert,
         now,
         timestamp,
+        out,
     )
 }
 
@@ -858,7 +1035,17 @@ pub fn sign_ofd(
     now: i64,
     timestamp: Option<TimestampFn<'_>>,
 ) -> Result<Vec<u8>, OfdWriteError> {
-    add_signature(pkg, Mark::Sign(chain), signer, signer_cert, now, timestamp)
+    let package = Package::from_bytes(pkg)?;
+    let out = add_signature(
+        &package,
+        Mark::Sign(chain),
+        signer,
+        signer_cert,
+        now,
+        timestamp,
+        std::io::Cursor::new(Vec::new()),
+    )?;
+    Ok(out.into_inner())
 }
 
 /// What a new signature in a package is.
@@ -869,25 +1056,24 @@ enum Mark<'a> {
     Sign(&'a [Vec<u8>]),
 }
 
-fn add_signature(
-    pkg: &[u8],
+fn add_signature<W: Write + Seek>(
+    package: &Package,
     mark: Mark<'_>,
     signer: &dyn Signer,
     signer_cert: &[u8],
     now: i64,
     timestamp: Option<TimestampFn<'_>>,
-) -> Result<Vec<u8>, OfdWriteError> {
-    let package = Package::from_bytes(pkg)?;
-    let mut files: BTreeMap<String, Vec<u8>> = package
+    out: W,
+) -> Result<W, OfdWriteError> {
+    let mut files: Files<'_> = package
         .names()
-        .filter_map(|n| package.get(n).map(|b| (n.to_string(), b.to_vec())))
+        .filter_map(|n| package.get(n).map(|b| (n.to_string(), Cow::Borrowed(b))))
         .collect();
     // OFD.xml → DocRoot (and Signatures, if any) of the first DocBody.
-    let ofd_bytes = files
+    let ofd_bytes = package
         .get("OFD.xml")
-        .ok_or_else(|| OfdError::MissingPart("OFD.xml".into()))?
-        .clone();
-    let (ofd_root, ofd_text) = parse("OFD.xml", &ofd_bytes)?;
+        .ok_or_else(|| OfdError::MissingPart("OFD.xml".into()))?;
+    let (ofd_root, ofd_text) = parse("OFD.xml", ofd_bytes)?;
     let body = ofd_root
         .child("DocBody")
         .ok_or_else(|| part_err("OFD.xml", "no DocBody"))?;
@@ -922,11 +1108,16 @@ fn add_signature(
                 .collect()
         })
         .unwrap_or_default();
-    // The stamp's size and place (seals only).
+    // The stamp's size and place (seals only), within the page.
     let stamp_xml = match &mark {
         Mark::Sign(_) => String::new(),
         Mark::Seal(seal, placement) => {
-            stamp_annot(&package, &files, &pages, &doc_path, seal, placement)?
+            let default_box = PageBox::of_area(
+                doc_root
+                    .child("CommonData")
+                    .and_then(|c| c.child("PageArea")),
+            );
+            stamp_annot(&files, &pages, &doc_path, default_box, seal, placement)?
         }
     };
     // Signatures.xml: where, and what is in it.
@@ -954,7 +1145,7 @@ fn add_signature(
     };
     // A signature that protects Signatures.xml itself declared itself the last one: adding
     // another would invalidate it, so refuse rather than silently break it.
-    if let Ok((entries, _)) = ofd::signature_entries(&package) {
+    if let Ok((entries, _)) = ofd::signature_entries(package) {
         for e in entries {
             let Some(sp) = package.resolve(&e.signatures_xml, &e.base_loc) else {
                 continue;
@@ -1013,7 +1204,7 @@ fn add_signature(
         k += 1;
     };
     if let Some(b) = ofd_new {
-        files.insert("OFD.xml".into(), b);
+        files.insert("OFD.xml".into(), Cow::Owned(b));
     }
     // References: every file but Signatures.xml (this signature's files are not there yet).
     let mut refs = String::new();
@@ -1118,13 +1309,13 @@ fn add_signature(
             t
         }
     };
-    files.insert(sigs_path, sigs_new.into_bytes());
-    files.insert(sig_path, signature_xml);
-    files.insert(value_path, value);
+    files.insert(sigs_path, Cow::Owned(sigs_new.into_bytes()));
+    files.insert(sig_path, Cow::Owned(signature_xml));
+    files.insert(value_path, Cow::Owned(value));
     if let Mark::Seal(seal, _) = &mark {
-        files.insert(seal_path, seal.der.clone());
+        files.insert(seal_path, Cow::Borrowed(seal.der.as_slice()));
     }
-    write_zip(&files, now)
+    write_zip(&files, now, out)
 }
 
 #[cfg(test)]

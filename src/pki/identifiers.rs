@@ -25,9 +25,12 @@ pub enum IdentifierError {
     /// The embedded birth date is not a real date.
     #[error("embedded birth date is not a valid date")]
     BirthDate,
-    /// The embedded birth date is after today.
+    /// The embedded birth date is after today (China Standard Time).
     #[error("embedded birth date is in the future")]
     BirthDateInFuture,
+    /// The embedded birth date is before 1900-01-01.
+    #[error("embedded birth date is before 1900")]
+    BirthDateBefore1900,
 }
 
 const USCC_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
@@ -99,9 +102,25 @@ pub fn id_number_check_char(first17: &str) -> Option<char> {
     })
 }
 
+/// Today's date in China Standard Time (UTC+8), the calendar identity numbers are written in.
+pub fn today_in_china() -> time::Date {
+    let offset = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    time::OffsetDateTime::from_unix_timestamp(crate::clock::now_secs())
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .to_offset(offset)
+        .date()
+}
+
 /// Validate an 18-character resident identity number: digits, the birth date in positions
-/// 7–14, and the check character ('X' or 'x' for 10).
+/// 7–14 (a real date from 1900-01-01 to today, China Standard Time), and the check character
+/// ('X' or 'x' for 10).
 pub fn check_id_number(id: &str) -> Result<(), IdentifierError> {
+    check_id_number_on(id, today_in_china())
+}
+
+/// [`check_id_number`] with today's date given (tests, replays): a birth date after `today`
+/// or before 1900-01-01 is refused.
+pub fn check_id_number_on(id: &str, today: time::Date) -> Result<(), IdentifierError> {
     let b = id.as_bytes();
     let n = id.chars().count();
     if n != 18 || b.len() != 18 {
@@ -123,31 +142,18 @@ pub fn check_id_number(id: &str) -> Result<(), IdentifierError> {
     };
     let (y, m, d) = (num(6..10), num(10..12), num(12..14));
     let month = time::Month::try_from(m as u8).map_err(|_| IdentifierError::BirthDate)?;
-    if !(1900..=2200).contains(&y) {
-        return Err(IdentifierError::BirthDate);
-    }
-    time::Date::from_calendar_date(y as i32, month, d as u8)
+    // Four digits: the year is at most 9999, always a valid `time` year.
+    let birth = time::Date::from_calendar_date(y as i32, month, d as u8)
         .map_err(|_| IdentifierError::BirthDate)?;
+    if y < 1900 {
+        return Err(IdentifierError::BirthDateBefore1900);
+    }
+    if birth > today {
+        return Err(IdentifierError::BirthDateInFuture);
+    }
     let expected = id_number_check_char(&id[..17]).ok_or(IdentifierError::Character(1))?;
     if expected != (b[17] as char).to_ascii_uppercase() {
         return Err(IdentifierError::CheckCharacter);
-    }
-    Ok(())
-}
-
-/// [`check_id_number`], and the embedded birth date is not after `today` (a number for someone
-/// not yet born is not a real number).
-pub fn check_id_number_on(id: &str, today: time::Date) -> Result<(), IdentifierError> {
-    check_id_number(id)?;
-    let b = id.as_bytes();
-    let num = |r: std::ops::Range<usize>| -> u32 {
-        b[r].iter().fold(0u32, |a, d| a * 10 + (d - b'0') as u32)
-    };
-    let month = time::Month::try_from(num(10..12) as u8).map_err(|_| IdentifierError::BirthDate)?;
-    let birth = time::Date::from_calendar_date(num(6..10) as i32, month, num(12..14) as u8)
-        .map_err(|_| IdentifierError::BirthDate)?;
-    if birth > today {
-        return Err(IdentifierError::BirthDateInFuture);
     }
     Ok(())
 }
@@ -297,5 +303,67 @@ mod tests {
             "中文[id-number]中文"
         );
         assert_eq!(redact_id_numbers(""), "");
+    }
+
+    /// An identity number for birth date `yyyymmdd` with a valid check character.
+    fn born(yyyymmdd: &str) -> String {
+        let mut id = format!("110105{yyyymmdd}002");
+        id.push(id_number_check_char(&id).unwrap_or('?'));
+        id
+    }
+
+    fn date(y: i32, m: u8, d: u8) -> time::Date {
+        time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), d).unwrap()
+    }
+
+    #[test]
+    fn birth_date_between_1900_and_today() {
+        let today = date(2026, 5, 20);
+        // The tester's case: a birth date in 2099 (and the end of the range) is refused.
+        for future in ["20991231", "20260521", "22001231", "99991231"] {
+            assert_eq!(
+                check_id_number_on(&born(future), today),
+                Err(IdentifierError::BirthDateInFuture),
+                "{future}"
+            );
+        }
+        // Today and the past are accepted, down to 1900-01-01.
+        for ok in ["20260520", "20000229", "19491231", "19000101"] {
+            assert_eq!(check_id_number_on(&born(ok), today), Ok(()), "{ok}");
+        }
+        for early in ["18991231", "18000101", "00010101", "00000101"] {
+            assert_eq!(
+                check_id_number_on(&born(early), today),
+                Err(IdentifierError::BirthDateBefore1900),
+                "{early}"
+            );
+        }
+        // Not a date at all stays a date error (checked before the range).
+        assert_eq!(
+            check_id_number_on(&born("20250229"), today),
+            Err(IdentifierError::BirthDate)
+        );
+        assert_eq!(
+            check_id_number_on(&born("19491331"), today),
+            Err(IdentifierError::BirthDate)
+        );
+        // The check character is still checked for an in-range date.
+        let mut bad = born("19800101");
+        let last = if bad.ends_with('0') { "1" } else { "0" };
+        bad.replace_range(17.., last);
+        assert_eq!(
+            check_id_number_on(&bad, today),
+            Err(IdentifierError::CheckCharacter)
+        );
+        // The messages say why without repeating the number.
+        let e = check_id_number_on(&born("20991231"), today).unwrap_err();
+        assert_eq!(e.to_string(), "embedded birth date is in the future");
+        assert!(!e.to_string().contains("2099"));
+        // The system clock's today: 2099 is refused by the plain check too (until 2099).
+        assert_eq!(
+            check_id_number(&born("20991231")),
+            Err(IdentifierError::BirthDateInFuture)
+        );
+        assert!(today_in_china() >= date(2026, 1, 1));
     }
 }

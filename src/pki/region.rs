@@ -536,9 +536,13 @@ async fn init_inner(
         service: ServiceConfig::new(base),
     };
     repo.bootstrap_region(&boot).await?;
-    let cfg_path = dir.join(crate::config::CONFIG_FILE);
-    std::fs::write(&cfg_path, config.to_toml())
-        .map_err(|e| RegionError::Io(format!("cannot write {}: {e}", cfg_path.display())))?;
+    // 0600: the database URL may carry a password.
+    config.write_new(dir).map_err(|e| {
+        RegionError::Io(format!(
+            "cannot write {}: {e}",
+            dir.join(crate::config::CONFIG_FILE).display()
+        ))
+    })?;
     Ok(summary)
 }
 

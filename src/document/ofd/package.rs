@@ -247,11 +247,14 @@ impl Package {
                 }
                 .into());
             }
-            // Never trust the declared size: read at most one byte past every limit.
+            // Never trust the declared size: read at most one byte past every limit, and past
+            // the declared size (so an entry holds no more memory than the central directory
+            // announced: what callers budget for).
             let limit = MAX_ENTRY_SIZE.min(MAX_TOTAL_SIZE - total).min(ratio_cap);
-            let mut buf = Vec::with_capacity(usize::try_from(declared.min(limit)).unwrap_or(0));
+            let cap = limit.min(declared);
+            let mut buf = Vec::with_capacity(usize::try_from(cap).unwrap_or(0));
             (&mut f)
-                .take(limit + 1)
+                .take(cap + 1)
                 .read_to_end(&mut buf)
                 .map_err(|e| OfdError::BadEntry {
                     name: name.clone(),
@@ -272,6 +275,13 @@ impl Package {
                     OfdError::TooLarge(format!(
                         "the package is more than {MAX_TOTAL_SIZE} bytes uncompressed"
                     ))
+                }
+                .into());
+            }
+            if got > declared {
+                return Err(OfdError::BadEntry {
+                    name,
+                    reason: format!("more than the {declared} bytes the central directory says"),
                 }
                 .into());
             }
