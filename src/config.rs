@@ -530,6 +530,15 @@ impl Config {
         if let Some(v) = num("YINXIN_VERIFY_DEADLINE_SECONDS")? {
             c.service.verify_deadline_seconds = v;
         }
+        if let Some(v) = num("YINXIN_CRL_VALIDITY_HOURS")? {
+            c.service.crl_validity_hours = v as u32;
+        }
+        if let Some(v) = num("YINXIN_DELTA_CRL_VALIDITY_MINUTES")? {
+            c.service.delta_crl_validity_minutes = v as u32;
+        }
+        if let Some(v) = num("YINXIN_OCSP_VALIDITY_SECONDS")? {
+            c.service.ocsp_validity_seconds = v as u32;
+        }
         c.service.apply_connection_overrides(&num)?;
         Ok(c)
     }

@@ -717,7 +717,14 @@ async fn openapi_documents_every_route() {
             e.server.base,
             p.replace("{serial}", "0A")
                 .replace("{request}", "AAAA")
-                .replace("{file}", "sm2-issuing.crl")
+                .replace(
+                    "{file}",
+                    if p.starts_with("/ca/") {
+                        "sm2-issuing.cer"
+                    } else {
+                        "sm2-issuing.crl"
+                    },
+                )
                 .replace("{id}", "NOSUCHSEAL")
         );
         let r = call(
