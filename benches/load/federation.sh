@@ -15,6 +15,10 @@ BIN=target/release
 TMP=$(mktemp -d)
 trap 'kill $SA $SB 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$TMP"' EXIT
 export YINXIN_KEY_PASSPHRASE=load-benchmark-only-passphrase
+# One load generator on loopback is one client address: lift the per-address connection cap
+# and the anonymous per-address limits of OCSP and the TSA (0 = not limited).
+export YINXIN_MAX_CONNECTIONS_PER_ADDRESS=100000 YINXIN_OCSP_RATE_LIMIT_PER_SECOND=0 \
+    YINXIN_TSA_RATE_LIMIT_PER_SECOND=0
 $BIN/yinxin init --data-dir "$TMP/a" --region ra --name "Region A" --public-base-url http://127.0.0.1:$PA >/dev/null
 $BIN/yinxin init --data-dir "$TMP/b" --region rb --name "Region B" --public-base-url http://127.0.0.1:$PB >/dev/null
 $BIN/yinxin trust-list publish --data-dir "$TMP/a" >/dev/null

@@ -13,6 +13,10 @@ BIN=target/release
 TMP=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -rf "$TMP"' EXIT
 export YINXIN_KEY_PASSPHRASE=load-benchmark-only-passphrase
+# One load generator on loopback is one client address: lift the per-address connection cap
+# and the anonymous per-address limits of OCSP and the TSA (0 = not limited).
+export YINXIN_MAX_CONNECTIONS_PER_ADDRESS=100000 YINXIN_OCSP_RATE_LIMIT_PER_SECOND=0 \
+    YINXIN_TSA_RATE_LIMIT_PER_SECOND=0
 $BIN/yinxin init --data-dir "$TMP/data" --region load --name "Load test" >/dev/null
 TOKEN=$($BIN/yinxin token create --data-dir "$TMP/data" --role admin | sed -n 's/.*"token": "\(.*\)".*/\1/p')
 YINXIN_RATE_LIMIT_PER_SECOND=1000000 YINXIN_RATE_LIMIT_BURST=1000000 YINXIN_LOG=warn \

@@ -12,6 +12,10 @@ BIN=target/release
 TMP=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -rf "$TMP"' EXIT
 export YINXIN_KEY_PASSPHRASE=load-benchmark-only-passphrase
+# One load generator on loopback is one client address: lift the per-address connection cap
+# and the anonymous per-address limits of OCSP and the TSA (0 = not limited).
+export YINXIN_MAX_CONNECTIONS_PER_ADDRESS=100000 YINXIN_OCSP_RATE_LIMIT_PER_SECOND=0 \
+    YINXIN_TSA_RATE_LIMIT_PER_SECOND=0
 $BIN/yinxin init --data-dir "$TMP/data" --region load --name "Load test" >/dev/null
 echo '{"name":"OCSP load","credit_code":"91350100M000100Y43"}' >"$TMP/o.json"
 $BIN/yinxin issue --data-dir "$TMP/data" --profile organization --algorithm p256 \
