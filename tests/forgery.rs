@@ -7,8 +7,7 @@ mod common;
 use common::http::{Server, post_json};
 use common::{RED_PNG, org_signer, run_ok, yinxin};
 use std::sync::Arc;
-use yinxin::crypto::{Passphrase, Signer};
-use yinxin::pki::authority::{IssueRequest, KeySource};
+use yinxin::crypto::Signer;
 use yinxin::pki::cert::{
     self, CertificateTemplate, NameBuilder, StringKind, attr, extensions as x,
 };
@@ -40,35 +39,28 @@ async fn setup() -> Env {
 impl Env {
     /// A citizen's SM2 certificate and key, issued by the region (profile `person`).
     async fn person(&self) -> (Arc<dyn Signer>, Vec<u8>, String) {
-        let authority = self
-            .region
-            .authority(&pass(), &[yinxin::crypto::Algorithm::Sm2])
-            .await
-            .unwrap();
-        let kp = Passphrase::new("holder-passphrase".into()).unwrap();
-        let issued = authority
-            .issue(IssueRequest {
-                profile: "person".into(),
-                algorithm: yinxin::crypto::Algorithm::Sm2,
-                subject: serde_json::json!({"name": "张三", "id_number": "11010519491231002X"}),
-                key: KeySource::Generate(kp.clone()),
-                validity_days: Some(365),
-                actor: "test".into(),
-                scope: None,
-            })
-            .await
-            .unwrap();
-        let key = yinxin::crypto::PrivateKey::from_encrypted_pem(
-            issued.encrypted_key_pem.as_ref().unwrap(),
-            &kp,
-            "k",
+        common::profile_signer(
+            &self.region,
+            "person",
+            serde_json::json!({"name": "张三", "id_number": "11010519491231002X"}),
         )
-        .unwrap();
-        (
-            Arc::new(key.signer().unwrap()),
-            issued.record.der.clone(),
-            issued.record.serial.clone(),
-        )
+        .await
+    }
+
+    /// A seal "of 某某市人民政府" made by a citizen with their own certificate, and that
+    /// citizen's signer and certificate; the time after issuance.
+    async fn citizen_seal(&self) -> (SealRecord, Arc<dyn Signer>, Vec<u8>, i64) {
+        let (p_signer, p_cert, _) = self.person().await;
+        // After issuance: the certificate's notBefore is the issuance time.
+        let now = yinxin::clock::now_secs();
+        let forged = self.seal(
+            (p_signer.as_ref(), &p_cert),
+            ("张三", &p_cert),
+            "某某市人民政府",
+            365,
+            now,
+        );
+        (forged, p_signer, p_cert, now)
     }
 
     /// A certificate issued by the region's SM2 issuing CA without extendedKeyUsage (as
@@ -199,16 +191,7 @@ fn expect(r: &seals::SealReport, ind: Indication, sub: Option<SubIndication>) {
 #[tokio::test]
 async fn citizen_made_seal_is_not_passed() {
     let e = setup().await;
-    let (p_signer, p_cert, _) = e.person().await;
-    // After issuance: the certificates' notBefore is the issuance time.
-    let now = yinxin::clock::now_secs();
-    let forged = e.seal(
-        (p_signer.as_ref(), &p_cert),
-        ("张三", &p_cert),
-        "某某市人民政府",
-        365,
-        now,
-    );
+    let (forged, p_signer, p_cert, now) = e.citizen_seal().await;
     let crls = e.crls().await;
     let r = seals::verify(&forged.der, &e.opts(None, crls.clone(), now)).await;
     expect(
@@ -301,16 +284,7 @@ async fn citizen_made_seal_is_not_passed() {
 #[tokio::test]
 async fn citizen_made_seal_cli_and_http() {
     let e = setup().await;
-    let (p_signer, p_cert, _) = e.person().await;
-    // After issuance: the certificates' notBefore is the issuance time.
-    let now = yinxin::clock::now_secs();
-    let forged = e.seal(
-        (p_signer.as_ref(), &p_cert),
-        ("张三", &p_cert),
-        "某某市人民政府",
-        365,
-        now,
-    );
+    let (forged, _, p_cert, _) = e.citizen_seal().await;
     let work = e.dir.parent().unwrap().to_path_buf();
     let file = work.join("forged.esl");
     std::fs::write(&file, &forged.der).unwrap();

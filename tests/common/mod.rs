@@ -268,6 +268,21 @@ pub async fn org_signer(
     region: &yinxin::pki::region::Region,
     name: &str,
 ) -> (std::sync::Arc<dyn yinxin::crypto::Signer>, Vec<u8>, String) {
+    profile_signer(
+        region,
+        "organization",
+        serde_json::json!({"name": name, "credit_code": "91350100M000100Y43"}),
+    )
+    .await
+}
+
+/// A certificate of `profile` for `subject` (SM2, generated key) issued by `region`'s SM2 CA,
+/// with its signer: (signer, certificate DER, serial).
+pub async fn profile_signer(
+    region: &yinxin::pki::region::Region,
+    profile: &str,
+    subject: serde_json::Value,
+) -> (std::sync::Arc<dyn yinxin::crypto::Signer>, Vec<u8>, String) {
     let authority = region
         .authority(
             &yinxin::crypto::Passphrase::new(TEST_PASSPHRASE.into()).unwrap(),
@@ -278,9 +293,9 @@ pub async fn org_signer(
     let kp = yinxin::crypto::Passphrase::new("signer-key-passphrase".into()).unwrap();
     let issued = authority
         .issue(yinxin::pki::authority::IssueRequest {
-            profile: "organization".into(),
+            profile: profile.into(),
             algorithm: yinxin::crypto::Algorithm::Sm2,
-            subject: serde_json::json!({"name": name, "credit_code": "91350100M000100Y43"}),
+            subject,
             key: yinxin::pki::authority::KeySource::Generate(kp.clone()),
             validity_days: Some(365),
             actor: "test".into(),
