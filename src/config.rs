@@ -109,7 +109,7 @@ pub struct ServiceConfig {
     #[serde(default = "default_peer_burst")]
     pub peer_rate_limit_burst: f64,
     /// Public verifications (`/v1/verify`) run at once on the verification pool (default 0:
-    /// the number of cores).
+    /// four per core: a verification also waits on the database and on revocation fetches).
     #[serde(default)]
     pub verify_workers: usize,
     /// Of those, how many anonymous callers may hold (default 0: half, at least one).
