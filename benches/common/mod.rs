@@ -17,11 +17,14 @@ pub const PNG: &[u8] = &[
     0x44, 0xae, 0x42, 0x60, 0x82,
 ];
 
+/// A certificate for `key` named `cn`, self-signed or issued by `issuer` (signer, name and
+/// public key), with the RFC 5280 profile's key identifiers and key usage; a leaf gets `eku`.
 fn self_signed(
     key: &PrivateKey,
     cn: &str,
     ca: bool,
-    issuer: Option<(&yinxin::crypto::SoftwareSigner, &x509_cert::name::Name)>,
+    issuer: Option<(&yinxin::crypto::SoftwareSigner, &x509_cert::name::Name, &[u8])>,
+    eku: &[&str],
 ) -> Vec<u8> {
     let now = yinxin::clock::now_secs();
     let name = NameBuilder::new()
@@ -29,10 +32,29 @@ fn self_signed(
         .build()
         .unwrap();
     let own = key.signer().unwrap();
-    let (signer, issuer_name) = match issuer {
-        Some((s, n)) => (s, n.clone()),
-        None => (&own, name.clone()),
+    let spki = key.public_key_spki_der().unwrap();
+    let (signer, issuer_name, issuer_spki) = match issuer {
+        Some((s, n, k)) => (s, n.clone(), k.to_vec()),
+        None => (&own, name.clone(), spki.clone()),
     };
+    let mut extensions = vec![
+        x::basic_constraints(ca, None).unwrap(),
+        x::subject_key_identifier(&cert::key_identifier(&spki).unwrap()).unwrap(),
+        x::authority_key_identifier(&cert::key_identifier(&issuer_spki).unwrap()).unwrap(),
+        x::key_usage(if ca {
+            &["keyCertSign", "cRLSign"]
+        } else {
+            &["digitalSignature", "nonRepudiation"]
+        })
+        .unwrap(),
+    ];
+    if !eku.is_empty() {
+        let oids = eku
+            .iter()
+            .map(|o| yinxin::pki::profile::eku_oid(o).unwrap())
+            .collect();
+        extensions.push(x::extended_key_usage(oids, false).unwrap());
+    }
     cert::sign_certificate(
         &CertificateTemplate {
             serial: cn.as_bytes()[..4].to_vec(),
@@ -40,8 +62,8 @@ fn self_signed(
             subject: name,
             not_before: now - 60,
             not_after: now + 86_400,
-            spki_der: key.public_key_spki_der().unwrap(),
-            extensions: vec![x::basic_constraints(ca, None).unwrap()],
+            spki_der: spki,
+            extensions,
         },
         signer,
     )
@@ -63,7 +85,8 @@ pub struct SealFixture {
 /// Fresh keys, certificates and seal.
 pub fn seal_fixture() -> SealFixture {
     let root_key = PrivateKey::generate(Algorithm::Sm2).unwrap();
-    let root = self_signed(&root_key, "Bench Root", true, None);
+    let root = self_signed(&root_key, "Bench Root", true, None, &[]);
+    let root_spki = root_key.public_key_spki_der().unwrap();
     let root_signer = root_key.signer().unwrap();
     let root_name = NameBuilder::new()
         .push(attr::CN, StringKind::Utf8, "Bench Root")
@@ -74,14 +97,16 @@ pub fn seal_fixture() -> SealFixture {
         &maker_key,
         "Bench Maker",
         false,
-        Some((&root_signer, &root_name)),
+        Some((&root_signer, &root_name, &root_spki)),
+        &["1.3.6.1.4.1.32473.1.3.1"],
     );
     let signer_key = PrivateKey::generate(Algorithm::Sm2).unwrap();
     let signer_cert = self_signed(
         &signer_key,
         "Bench Signer",
         false,
-        Some((&root_signer, &root_name)),
+        Some((&root_signer, &root_name, &root_spki)),
+        &["documentSigning"],
     );
     let t = yinxin::seal::types::builtin().into_iter().next().unwrap();
     let seal = seals::make_seal(
