@@ -23,7 +23,11 @@ fn self_signed(
     key: &PrivateKey,
     cn: &str,
     ca: bool,
-    issuer: Option<(&yinxin::crypto::SoftwareSigner, &x509_cert::name::Name, &[u8])>,
+    issuer: Option<(
+        &yinxin::crypto::SoftwareSigner,
+        &x509_cert::name::Name,
+        &[u8],
+    )>,
     eku: &[&str],
 ) -> Vec<u8> {
     let now = yinxin::clock::now_secs();
