@@ -63,6 +63,24 @@ async fn ca_certificates_are_served_where_aia_points() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    // And `yinxin verify --chain` with a bundle made of what /ca answers.
+    let bundle = work.join("chain.pem");
+    std::fs::write(&bundle, &pem.body).unwrap();
+    let out = common::run_ok(
+        common::yinxin()
+            .arg("verify")
+            .arg(&leaf)
+            .arg("--anchor")
+            .arg(data.join("ca/p256-root.pem"))
+            .arg("--chain")
+            .arg(&bundle)
+            .arg("--no-revocation"),
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("TOTAL_PASSED"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 /// What `/v1/documents/seal` answers (`application/ofd`) is accepted by `/v1/verify` as is.

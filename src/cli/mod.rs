@@ -235,8 +235,9 @@ enum Command {
         /// Trust anchor certificate(s).
         #[arg(long = "anchor", num_args = 1..)]
         anchors: Vec<PathBuf>,
-        /// Intermediate certificates.
-        #[arg(long = "intermediate", num_args = 1..)]
+        /// Intermediate certificates; `--chain FILE` takes a PEM bundle (every certificate in
+        /// it, e.g. the issuing CA fetched from `/ca/{id}.pem`).
+        #[arg(long = "intermediate", visible_alias = "chain", num_args = 1..)]
         intermediates: Vec<PathBuf>,
         /// CRLs.
         #[arg(long = "crl", num_args = 1..)]
