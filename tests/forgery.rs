@@ -316,7 +316,13 @@ async fn citizen_made_seal_cli_and_http() {
             .arg("--seal-maker")
             .arg(work.join("maker.der")),
     );
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("TOTAL_PASSED"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("TOTAL_PASSED"), "{stdout}");
+    // Offline: the report says the seal registry was not consulted.
+    assert!(
+        stdout.contains("seal-registry") && stdout.contains("not consulted"),
+        "{stdout}"
+    );
 
     // The server's CRLs decide revocation: the root's is made offline.
     for ca in ["sm2-root", "sm2-issuing"] {

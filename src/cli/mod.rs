@@ -385,7 +385,8 @@ enum SealCommand {
         /// Serial(s) of the certificates allowed to stamp with it.
         #[arg(long = "signer", required = true, num_args = 1..)]
         signers: Vec<String>,
-        /// The seal picture (PNG); default: the standard look drawn for the type and name.
+        /// The seal picture (PNG); default: the standard look drawn for the type and name, which
+        /// needs a CJK font (fonts-wqy-microhei or fonts-noto-cjk, or YINXIN_SEAL_FONT=FILE).
         #[arg(long)]
         picture: Option<PathBuf>,
         /// Validity in days (default: the type's maximum).
@@ -770,7 +771,8 @@ fn passphrase(file: Option<&Path>, what: &str) -> Result<Passphrase, CliError> {
     match std::env::var("YINXIN_KEY_PASSPHRASE") {
         Ok(v) if !v.is_empty() => Ok(Passphrase::new(v)?),
         _ => Err(CliError(format!(
-            "no {what}: set YINXIN_KEY_PASSPHRASE or pass a passphrase file"
+            "no {what}: set YINXIN_KEY_PASSPHRASE or pass --key-passphrase-file (a demo region made by \
+             `yinxin quickstart` keeps it in DATA_DIR/DEMO-ONLY-key-passphrase.txt)"
         ))),
     }
 }

@@ -265,7 +265,16 @@ async fn seal_steps(
             recognise_maker(&seal.maker_cert, &maker_chain, opts),
         );
     }
-    if let Some(reg) = opts.registry {
+    let Some(reg) = opts.registry else {
+        acc.skip(
+            4,
+            "seal-registry",
+            "the seal registry was not consulted (offline verification): a seal revoked or \
+             suspended in its region's registry is not seen here",
+        );
+        return maker_chain;
+    };
+    {
         match reg.seal(&seal.es_id).await {
             Ok(Some(rec)) if rec.der == seal.der => match rec.status {
                 SealStatus::Active => acc.push(
