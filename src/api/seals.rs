@@ -335,22 +335,14 @@ async fn verify_certificate(
     purpose: crate::verify::purpose::Purpose,
     opts: &seals::VerifyOptions<'_>,
 ) -> Value {
-    let mut input =
-        crate::verify::path::Input::new(cert.to_vec(), opts.anchors.clone(), opts.now, purpose);
-    input.intermediates = opts.intermediates.clone();
-    input.crls = opts.crls.clone();
-    input.revocation = opts.revocation;
-    let mut notes = vec![];
-    if let Some(t) = opts.trust {
-        let g = t.revocation_data(cert).await;
-        input.crls.extend(g.crls);
-        input.ocsp.extend(g.ocsp);
-        notes = g.notes;
-    }
-    let mut report = crate::verify::path::Validator::shared().validate(&input);
-    if let Some(t) = opts.trust {
-        t.review(&mut report, cert, opts.now, purpose.chain_role());
-    }
+    let (report, notes) = crate::verify::chain::validate_for_noted(
+        cert,
+        &[],
+        opts.now,
+        purpose,
+        &opts.chain_inputs(),
+    )
+    .await;
     let mut v = serde_json::to_value(&report).unwrap_or(Value::Null);
     v["object"] = json!("certificate");
     v["purpose"] = json!(purpose.name());

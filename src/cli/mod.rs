@@ -1834,15 +1834,13 @@ fn verify_file(cmd: Command) -> i32 {
             ));
         }
         if crate::verify::cert::Cert::from_der(&obj).is_ok() {
-            let mut input = crate::verify::path::Input::new(obj, opts.anchors, opts.now, purpose);
-            input.intermediates = opts.intermediates;
-            input.crls = opts.crls;
-            input.revocation = revocation;
-            input.enforce_anchor_constraints = !no_anchor_constraints;
-            let mut r = crate::verify::path::Validator::new().validate(&input);
-            if let Some(t) = trust {
-                t.review(&mut r, &input.target, input.time, purpose.chain_role());
-            }
+            let r = runtime()?.block_on(crate::verify::chain::validate_for(
+                &obj,
+                &[],
+                opts.now,
+                purpose,
+                &opts.chain_inputs(),
+            ));
             let summary = format!(
                 "{}{}  (certificate){}{}",
                 name(r.indication),

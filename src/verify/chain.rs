@@ -49,6 +49,18 @@ pub async fn validate_for(
     purpose: Purpose,
     inputs: &ChainInputs<'_>,
 ) -> Report {
+    validate_for_noted(cert, extra, at, purpose, inputs).await.0
+}
+
+/// [`validate_for`], also returning what the trust source said about the revocation data it
+/// fetched or refused (for reports of bare certificates).
+pub async fn validate_for_noted(
+    cert: &[u8],
+    extra: &[Vec<u8>],
+    at: i64,
+    purpose: Purpose,
+    inputs: &ChainInputs<'_>,
+) -> (Report, Vec<String>) {
     let mut input = Input::new(cert.to_vec(), inputs.anchors.to_vec(), at, purpose);
     input.intermediates = inputs.intermediates.to_vec();
     input
@@ -58,16 +70,18 @@ pub async fn validate_for(
     input.ocsp = inputs.ocsp.to_vec();
     input.revocation = inputs.revocation;
     input.enforce_anchor_constraints = inputs.enforce_anchor_constraints;
+    let mut notes = Vec::new();
     if let Some(t) = inputs.trust {
         let g = t.revocation_data(cert).await;
         input.crls.extend(g.crls);
         input.ocsp.extend(g.ocsp);
+        notes = g.notes;
     }
     let mut report = Validator::shared().validate(&input);
     if let Some(t) = inputs.trust {
         t.review(&mut report, cert, at, purpose.chain_role());
     }
-    report
+    (report, notes)
 }
 
 /// The outcome of a chain validated at the current time for a signature whose signing time
