@@ -102,6 +102,27 @@ impl Env {
         (Arc::new(key.signer().unwrap()), der)
     }
 
+    /// An organization's signer (certificate, serial), a seal the region's seal maker made for
+    /// it, valid `days` from `back` seconds ago, and the time after issuance (the
+    /// certificate's notBefore is the issuance time).
+    async fn org_seal(
+        &self,
+        seal_name: &str,
+        days: u32,
+        back: i64,
+    ) -> (Arc<dyn Signer>, Vec<u8>, String, SealRecord, i64) {
+        let (signer, cert, serial) = org_signer(&self.region, "盖章单位").await;
+        let now = yinxin::clock::now_secs();
+        let seal = self.seal(
+            (self.maker.0.as_ref(), &self.maker.1),
+            ("盖章单位", &cert),
+            seal_name,
+            days,
+            now - back,
+        );
+        (signer, cert, serial, seal, now)
+    }
+
     /// A seal made by `maker` for `signer`, valid `days` from `start`.
     fn seal(
         &self,
@@ -454,16 +475,8 @@ async fn self_made_tsa_does_not_prove_time() {
 #[tokio::test]
 async fn backdated_claim_of_a_revoked_signer() {
     let e = setup().await;
-    let (signer, cert_der, serial) = org_signer(&e.region, "盖章单位").await;
-    // After issuance: the certificates' notBefore is the issuance time.
-    let now = yinxin::clock::now_secs();
-    let seal = e.seal(
-        (e.maker.0.as_ref(), &e.maker.1),
-        ("盖章单位", &cert_der),
-        "盖章单位合同专用章",
-        365,
-        now - 30 * DAY,
-    );
+    let (signer, cert_der, serial, seal, now) =
+        e.org_seal("盖章单位合同专用章", 365, 30 * DAY).await;
     let data = b"approval";
     let hash = yinxin::crypto::sm3(data);
     let stamp = |at: i64, ts: bool| {
@@ -529,16 +542,7 @@ async fn backdated_claim_of_a_revoked_signer() {
 #[tokio::test]
 async fn no_data_and_expired_seal_are_not_passed() {
     let e = setup().await;
-    let (signer, cert_der, _) = org_signer(&e.region, "盖章单位").await;
-    // After issuance: the certificates' notBefore is the issuance time.
-    let now = yinxin::clock::now_secs();
-    let seal = e.seal(
-        (e.maker.0.as_ref(), &e.maker.1),
-        ("盖章单位", &cert_der),
-        "盖章单位公章",
-        2,
-        now - DAY,
-    );
+    let (signer, cert_der, _, seal, now) = e.org_seal("盖章单位公章", 2, DAY).await;
     let data = b"approval";
     let signed = seals::stamp(
         &seal,
