@@ -177,18 +177,13 @@ pub async fn admit(
             .and_then(|r| crate::auth::check_token(r, crate::clock::now_secs()).ok());
         admitted.lookup = Some((hash, rec));
     }
+    let slot = |pool: &Arc<Semaphore>| pool.clone().try_acquire_owned().map_err(|_| overloaded());
     let slots = match principal {
         Some(p) => {
             s.rate_limit_token(&p)?;
             admitted.charged_token = Some(p.token_id.clone());
-            let all = s
-                .pools
-                .all
-                .clone()
-                .try_acquire_owned()
-                .map_err(|_| overloaded())?;
             Slots {
-                _all: all,
+                _all: slot(&s.pools.all)?,
                 _anonymous: None,
             }
         }
@@ -202,20 +197,10 @@ pub async fn admit(
                 s.rate_limit(&key, rate, burst.max(1.0), who)?;
                 admitted.charged_anonymous = true;
             }
-            let anonymous = s
-                .pools
-                .anonymous
-                .clone()
-                .try_acquire_owned()
-                .map_err(|_| overloaded())?;
-            let all = s
-                .pools
-                .all
-                .clone()
-                .try_acquire_owned()
-                .map_err(|_| overloaded())?;
+            // The anonymous share first: anonymous traffic never takes a slot beyond it.
+            let anonymous = slot(&s.pools.anonymous)?;
             Slots {
-                _all: all,
+                _all: slot(&s.pools.all)?,
                 _anonymous: Some(anonymous),
             }
         }
