@@ -372,12 +372,14 @@ pub struct Federation {
     list_fetcher: RevocationFetcher,
     clock: crate::clock::SharedClock,
     cross: Vec<String>,
+    seal_makers: Vec<[u8; 32]>,
 }
 
 impl Federation {
-    /// Seal makers this region names explicitly (`seal_maker_sha256` in trust.toml).
+    /// Seal makers this region names explicitly (`seal_maker_sha256` in trust.toml), decoded
+    /// once at construction.
     pub fn seal_makers(&self) -> Vec<[u8; 32]> {
-        self.config.seal_makers().unwrap_or_default()
+        self.seal_makers.clone()
     }
 
     /// Build from configuration and restore the newest stored version of every peer's list
@@ -389,6 +391,10 @@ impl Federation {
         policies_dir: &Path,
         repo: Arc<dyn TrustRepository>,
     ) -> Result<Federation, TrustConfigError> {
+        let seal_makers = config.seal_makers().map_err(|message| TrustConfigError {
+            file: policies_dir.join(TRUST_FILE).display().to_string(),
+            message,
+        })?;
         let mut peers = BTreeMap::new();
         for p in &config.peers {
             let pins = config.pins(p, policies_dir)?;
@@ -447,6 +453,7 @@ impl Federation {
             list_fetcher,
             clock: Arc::new(crate::clock::SystemClock),
             cross: vec![],
+            seal_makers,
         })
     }
 
