@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
 mod cross;
+mod ofd;
 mod trust;
 
 /// yinxin (印信): electronic certification and e-seal service.
@@ -308,6 +309,11 @@ enum Command {
     TrustList {
         #[command(subcommand)]
         command: trust::TrustListCommand,
+    },
+    /// OFD documents: create a plain one with lines of text (for trying sealing and signing).
+    Ofd {
+        #[command(subcommand)]
+        command: ofd::OfdCommand,
     },
     /// List certificates (one JSON object per line).
     List {
@@ -1150,6 +1156,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Seal { command } => seal_command(command).await?,
         Command::CrossCertify(args) => cross::cross_certify(args).await?,
         Command::TrustList { command } => trust::run(command).await?,
+        Command::Ofd { command } => ofd::run(command)?,
         Command::Verify { .. } => unreachable!("handled before the runtime starts"),
         Command::Sign {
             cert,
