@@ -391,8 +391,8 @@ enum SealCommand {
         /// Serial(s) of the certificates allowed to stamp with it.
         #[arg(long = "signer", required = true, num_args = 1..)]
         signers: Vec<String>,
-        /// The seal picture (PNG); default: the standard look drawn for the type and name, which
-        /// needs a CJK font (fonts-wqy-microhei or fonts-noto-cjk, or YINXIN_SEAL_FONT=FILE).
+        /// The seal picture (PNG); default: the standard look for the type and name, drawn with
+        /// the built-in font (GB 2312 hanzi; YINXIN_SEAL_FONT=FILE for another font).
         #[arg(long)]
         picture: Option<PathBuf>,
         /// Validity in days (default: the type's maximum).

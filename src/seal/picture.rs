@@ -8,11 +8,13 @@
 //!   the middle;
 //! - square (个人名章): a red square frame with the name in the middle.
 //!
-//! The font comes from `YINXIN_SEAL_FONT` or the usual system locations (Debian:
-//! `fonts-wqy-microhei`, `fonts-noto-cjk`); without one, pictures must be uploaded.
+//! The font is the built-in one (`src/seal/font/`: a GB 2312 subset of Noto Serif CJK SC Bold,
+//! SIL OFL 1.1), so that a picture is the same on every machine; `YINXIN_SEAL_FONT=FILE`
+//! replaces it. A character the font lacks is an error naming it, never a blank or a box.
 
 use super::types::Shape;
-use std::path::PathBuf;
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
 use tiny_skia::{Color, FillRule, Paint, PathBuilder, Pixmap, Stroke, Transform};
 
 /// Pixels per millimetre.
@@ -21,19 +23,33 @@ pub const PX_PER_MM: f32 = 12.0;
 /// Seal red.
 const RED: (u8, u8, u8) = (0xE6, 0x00, 0x12);
 
+/// The built-in seal font, "Yinxin Seal Serif SC": the 6,763 hanzi of GB 2312, its punctuation
+/// and full-width forms, and ASCII, from Noto Serif CJK SC Bold (SIL OFL 1.1; the licence, the
+/// character set and how the subset is made are in `src/seal/font/`).
+pub static BUILTIN_FONT: &[u8] = include_bytes!("font/SealSerifSC-subset.otf");
+
 /// Errors generating a picture.
 #[derive(Debug, thiserror::Error)]
 pub enum PictureError {
-    /// No CJK font.
+    /// The file `YINXIN_SEAL_FONT` names cannot be read or is not a font.
     #[error(
-        "no CJK font found: install fonts-wqy-microhei or fonts-noto-cjk, or set YINXIN_SEAL_FONT"
+        "YINXIN_SEAL_FONT={}: {reason}: name a TrueType/OpenType font file, or unset it to use the built-in seal font",
+        path.display()
     )]
-    NoFont,
-    /// The font is unreadable.
-    #[error("font: {0}")]
+    FontFile {
+        /// The file.
+        path: PathBuf,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// Font bytes given to [`generate`] are not a TrueType/OpenType font.
+    #[error("the seal font is not a TrueType/OpenType font: {0}")]
     Font(String),
     /// A character has no glyph in the font.
-    #[error("the font has no glyph for '{0}'")]
+    #[error(
+        "{}: pass --picture FILE.png or set YINXIN_SEAL_FONT to a font that has it",
+        no_glyph(*.0)
+    )]
     MissingGlyph(char),
     /// Text too long or size out of range.
     #[error("{0}")]
@@ -43,23 +59,51 @@ pub enum PictureError {
     Render(String),
 }
 
-/// Where a CJK font is looked for.
-pub fn find_font() -> Option<PathBuf> {
-    if let Ok(p) = std::env::var("YINXIN_SEAL_FONT")
-        && !p.is_empty()
-    {
-        return Some(PathBuf::from(p));
+/// "the seal font has no glyph for '龘' (U+9F98)".
+fn no_glyph(c: char) -> String {
+    format!(
+        "the seal font has no glyph for '{c}' (U+{:04X})",
+        u32::from(c)
+    )
+}
+
+impl PictureError {
+    /// The message for an API client, who uploads `picture_png_base64` where the command line
+    /// passes `--picture`.
+    pub fn for_api(&self) -> String {
+        match self {
+            Self::MissingGlyph(c) => format!(
+                "{}: upload picture_png_base64, or set YINXIN_SEAL_FONT on the server to a font that has it",
+                no_glyph(*c)
+            ),
+            e => format!("{e}; upload picture_png_base64"),
+        }
     }
-    [
-        "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-        "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-        "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
-        "/usr/share/fonts/truetype/arphic/uming.ttc",
-    ]
-    .iter()
-    .map(PathBuf::from)
-    .find(|p| p.exists())
+}
+
+/// The font file `YINXIN_SEAL_FONT` names, when it is set and not empty.
+pub fn font_override() -> Option<PathBuf> {
+    std::env::var_os("YINXIN_SEAL_FONT")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+}
+
+/// The font pictures are drawn with: the file `override_path` names (see [`font_override`]),
+/// else the built-in font. System fonts are never looked for: a picture must not depend on
+/// the machine it was made on.
+pub fn seal_font(override_path: Option<&Path>) -> Result<Cow<'static, [u8]>, PictureError> {
+    let Some(path) = override_path else {
+        return Ok(Cow::Borrowed(BUILTIN_FONT));
+    };
+    let bytes = std::fs::read(path).map_err(|e| PictureError::FontFile {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    ttf_parser::Face::parse(&bytes, 0).map_err(|e| PictureError::FontFile {
+        path: path.to_path_buf(),
+        reason: format!("not a TrueType/OpenType font ({e})"),
+    })?;
+    Ok(Cow::Owned(bytes))
 }
 
 struct Outline(PathBuilder);
@@ -99,16 +143,20 @@ impl Canvas<'_> {
         deg: f32,
         x_stretch: f32,
     ) -> Result<(), PictureError> {
-        let id = self
-            .face
-            .glyph_index(ch)
-            .ok_or(PictureError::MissingGlyph(ch))?;
+        let id = match glyph_of(&self.face, ch) {
+            Ok(id) => id,
+            Err(_) if ch.is_whitespace() => return Ok(()), // a space the font lacks: a gap
+            Err(e) => return Err(e),
+        };
         let mut b = Outline(PathBuilder::new());
-        if self.face.outline_glyph(id, &mut b).is_none() {
-            return Ok(()); // a blank glyph (space)
-        }
-        let Some(path) = b.0.finish() else {
-            return Ok(());
+        let drawn = self.face.outline_glyph(id, &mut b).is_some();
+        let Some(path) = b.0.finish().filter(|_| drawn) else {
+            // An empty outline is right for a space; for anything else it would be a blank.
+            return if ch.is_whitespace() {
+                Ok(())
+            } else {
+                Err(PictureError::MissingGlyph(ch))
+            };
         };
         let em = f32::from(self.face.units_per_em());
         let advance = f32::from(
@@ -198,11 +246,26 @@ impl Canvas<'_> {
     }
 }
 
-/// The standard picture of a seal of type `t` for `name`, with the system's CJK font.
+/// The glyph for `ch`; none, or the `.notdef` box, is [`PictureError::MissingGlyph`].
+fn glyph_of(face: &ttf_parser::Face<'_>, ch: char) -> Result<ttf_parser::GlyphId, PictureError> {
+    face.glyph_index(ch)
+        .filter(|id| id.0 != 0)
+        .ok_or(PictureError::MissingGlyph(ch))
+}
+
+/// The standard picture of a seal of type `t` for `name`, drawn with the font
+/// `YINXIN_SEAL_FONT` names or else the built-in one.
 pub fn for_type(name: &str, t: &super::types::SealType) -> Result<Vec<u8>, PictureError> {
-    let path = find_font().ok_or(PictureError::NoFont)?;
-    let font =
-        std::fs::read(&path).map_err(|e| PictureError::Font(format!("{}: {e}", path.display())))?;
+    for_type_with(name, t, font_override().as_deref())
+}
+
+/// [`for_type`] with the font override given (`None`: the built-in font).
+pub fn for_type_with(
+    name: &str,
+    t: &super::types::SealType,
+    font_override: Option<&Path>,
+) -> Result<Vec<u8>, PictureError> {
+    let font = seal_font(font_override)?;
     let type_text = if t.holder == super::types::Holder::Person {
         ""
     } else {
@@ -235,6 +298,13 @@ pub fn generate(
         return Err(PictureError::Invalid("seal size 5 to 100 mm".into()));
     }
     let face = ttf_parser::Face::parse(font, 0).map_err(|e| PictureError::Font(e.to_string()))?;
+    // Every character is checked before anything is drawn, in reading order, so the error
+    // names the first one the font lacks.
+    for ch in name.chars().chain(type_name.chars()) {
+        if !ch.is_whitespace() {
+            glyph_of(&face, ch)?;
+        }
+    }
     let (w, h) = (width_mm as f32 * PX_PER_MM, height_mm as f32 * PX_PER_MM);
     let pixmap = Pixmap::new(w.round() as u32, h.round() as u32)
         .ok_or_else(|| PictureError::Render("empty canvas".into()))?;
@@ -344,28 +414,148 @@ pub fn generate(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::seal::types::by_key;
 
-    fn font() -> Option<Vec<u8>> {
-        find_font().and_then(|p| std::fs::read(p).ok())
+    fn is_red(c: &tiny_skia::PremultipliedColorU8) -> bool {
+        c.alpha() > 128 && c.red() > 150 && c.green() < 80
     }
 
     fn red_fraction(png: &[u8]) -> f32 {
         let p = Pixmap::decode_png(png).unwrap();
-        let red = p
-            .pixels()
-            .iter()
-            .filter(|c| c.alpha() > 128 && c.red() > 150 && c.green() < 80)
-            .count();
+        let red = p.pixels().iter().filter(|c| is_red(c)).count();
         red as f32 / p.pixels().len() as f32
+    }
+
+    /// Red pixels in the square of half-side `half` centred on (x, y).
+    fn ink_around(p: &Pixmap, x: f32, y: f32, half: f32) -> usize {
+        let (x0, x1) = ((x - half).max(0.0) as u32, (x + half) as u32);
+        let (y0, y1) = ((y - half).max(0.0) as u32, (y + half) as u32);
+        (y0..=y1)
+            .flat_map(|y| (x0..=x1).map(move |x| (x, y)))
+            .filter(|&(x, y)| p.pixel(x, y).is_some_and(|c| is_red(&c)))
+            .count()
+    }
+
+    /// With no override, the built-in font draws an official seal: the ring, each character
+    /// of the name where the layout puts it on the upper arc, the star in the centre and the
+    /// type below it, and nothing on the lower arc.
+    #[test]
+    fn builtin_font_draws_each_character_where_it_belongs() {
+        let official = by_key("official").unwrap();
+        let name = "广州市数据局";
+        let png = for_type_with(name, &official, None).unwrap();
+        let p = Pixmap::decode_png(&png).unwrap();
+        assert_eq!((p.width(), p.height()), (504, 504)); // 42 mm at 12 px/mm
+        let f = red_fraction(&png);
+        assert!((0.05..0.5).contains(&f), "red fraction {f}");
+        // The layout of `generate` for a round seal.
+        let (cx, cy, border) = (252.0f32, 252.0f32, 1.2 * PX_PER_MM);
+        let r = 252.0 - border / 2.0 - 1.0;
+        let size = r * 0.26;
+        let text_r = r - border - size * 0.62;
+        let span = 126.0f32; // 6 characters × 21°
+        let box_area = (size * 0.5).powi(2);
+        for i in 0..6 {
+            let phi = (-90.0 - span / 2.0 + span * (i as f32 + 0.5) / 6.0).to_radians();
+            let (x, y) = (cx + text_r * phi.cos(), cy + text_r * phi.sin());
+            let ink = ink_around(&p, x, y, size * 0.25) as f32;
+            assert!(
+                ink > box_area * 0.1,
+                "character {i} at ({x:.0}, {y:.0}): {ink} red px"
+            );
+        }
+        // The lower arc, where no character is, is bare.
+        assert_eq!(ink_around(&p, cx, cy + text_r, size * 0.25), 0);
+        // The star fills the centre; the type text 公章 sits below it.
+        assert!(is_red(&p.pixel(252, 252).unwrap()));
+        let type_ink = ink_around(&p, cx - r * 0.08, cy + r * 0.52, r * 0.06) as f32;
+        assert!(type_ink > (r * 0.12).powi(2) * 0.1, "type text: {type_ink}");
+        // Outside the ring: transparent.
+        assert_eq!(p.pixel(3, 3).unwrap().alpha(), 0);
+        if let Ok(dir) = std::env::var("YINXIN_PICTURE_OUT") {
+            std::fs::write(format!("{dir}/official.png"), &png).unwrap();
+        }
+    }
+
+    /// The built-in font is the default whatever the machine has, and an override file is
+    /// read instead of it.
+    #[test]
+    fn the_override_replaces_the_builtin_font() {
+        let official = by_key("official").unwrap();
+        let builtin = for_type_with("广州市数据局", &official, None).unwrap();
+        assert_eq!(
+            builtin,
+            generate("广州市数据局", "公章", Shape::Round, 42, 42, BUILTIN_FONT).unwrap()
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join("copy.otf");
+        std::fs::write(&copy, BUILTIN_FONT).unwrap();
+        assert_eq!(
+            for_type_with("广州市数据局", &official, Some(&copy)).unwrap(),
+            builtin
+        );
+        let missing = dir.path().join("missing.ttf");
+        let e = for_type_with("广州市数据局", &official, Some(&missing)).unwrap_err();
+        assert!(matches!(e, PictureError::FontFile { .. }), "{e:?}");
+        assert!(
+            e.to_string()
+                .starts_with(&format!("YINXIN_SEAL_FONT={}: ", missing.display())),
+            "{e}"
+        );
+        let text = dir.path().join("font.ttf");
+        std::fs::write(&text, b"not a font").unwrap();
+        let e = for_type_with("广州市数据局", &official, Some(&text)).unwrap_err();
+        assert!(
+            e.to_string().contains("not a TrueType/OpenType font"),
+            "{e}"
+        );
+    }
+
+    /// A character outside the font is an error that names it, in the name or the type text.
+    #[test]
+    fn a_character_the_font_lacks_is_named() {
+        let official = by_key("official").unwrap();
+        let e = for_type_with("广州市龘数据局", &official, None).unwrap_err();
+        assert!(matches!(e, PictureError::MissingGlyph('龘')), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "the seal font has no glyph for '龘' (U+9F98): pass --picture FILE.png or set \
+             YINXIN_SEAL_FONT to a font that has it"
+        );
+        assert!(e.for_api().contains("upload picture_png_base64"));
+        assert!(!e.for_api().contains("--picture"));
+        // Outside the Basic Multilingual Plane; the first missing character is the one named.
+        let e = generate("𠀀龘", "公章", Shape::Round, 42, 42, BUILTIN_FONT).unwrap_err();
+        assert!(e.to_string().contains("'𠀀' (U+20000)"), "{e}");
+        let e = generate("广州市数据局", "龘章", Shape::Oval, 40, 30, BUILTIN_FONT).unwrap_err();
+        assert!(matches!(e, PictureError::MissingGlyph('龘')), "{e:?}");
+        // A space is a gap, not an error.
+        assert!(generate("广州 数据局", "公章", Shape::Round, 42, 42, BUILTIN_FONT).is_ok());
+    }
+
+    /// The built-in font holds what its README says: exactly the 6,763 GB 2312 hanzi among
+    /// the CJK Unified Ideographs, the punctuation of seal names, and the seal type names.
+    #[test]
+    fn builtin_font_covers_gb2312_and_seal_punctuation() {
+        let face = ttf_parser::Face::parse(BUILTIN_FONT, 0).unwrap();
+        let has = |c: char| glyph_of(&face, c).is_ok();
+        let hanzi = ('\u{4E00}'..='\u{9FFF}').filter(|&c| has(c)).count();
+        assert_eq!(hanzi, 6763);
+        for c in "·（）《》、—★“”０９ＡＺAz09-&.,".chars() {
+            assert!(has(c), "{c} (U+{:04X})", u32::from(c));
+        }
+        for t in crate::seal::types::builtin() {
+            for c in t.name.chars() {
+                assert!(has(c), "{c} in {}", t.name);
+            }
+        }
+        assert!(!has('龘') && !has('𠀀') && !has('한'));
     }
 
     #[test]
     fn round_oval_and_square_seals() {
-        let Some(font) = font() else {
-            println!("skipped: no CJK font (install fonts-wqy-microhei)");
-            return;
-        };
-        let round = generate("广州市数据局", "合同专用章", Shape::Round, 42, 42, &font).unwrap();
+        let font = BUILTIN_FONT;
+        let round = generate("广州市数据局", "合同专用章", Shape::Round, 42, 42, font).unwrap();
         let p = Pixmap::decode_png(&round).unwrap();
         assert_eq!((p.width(), p.height()), (504, 504));
         let f = red_fraction(&round);
@@ -373,19 +563,33 @@ mod tests {
         // The centre (the star) is red, a corner is transparent.
         assert!(p.pixel(252, 252).unwrap().alpha() > 128);
         assert_eq!(p.pixel(3, 3).unwrap().alpha(), 0);
-        let oval = generate("某某有限公司", "财务专用章", Shape::Oval, 40, 30, &font).unwrap();
-        assert_eq!(Pixmap::decode_png(&oval).unwrap().width(), 480);
+        let oval = generate("某某有限公司", "财务专用章", Shape::Oval, 40, 30, font).unwrap();
+        let p = Pixmap::decode_png(&oval).unwrap();
+        assert_eq!((p.width(), p.height()), (480, 360));
         assert!(red_fraction(&oval) > 0.05);
-        let square = generate("张三之印", "", Shape::Square, 20, 20, &font).unwrap();
+        // The type runs across the middle of an oval.
+        assert!(ink_around(&p, 240.0, 180.0 + 170.0 * 0.18, 20.0) > 100);
+        let square = generate("张三之印", "", Shape::Square, 20, 20, font).unwrap();
         assert!(red_fraction(&square) > 0.1);
+        // Each of the four characters of a name seal is drawn in its quarter.
+        let p = Pixmap::decode_png(&square).unwrap();
+        let q = (240.0 / 2.0 - 7.2 - 1.0 - 14.4) / 2.0;
+        for (x, y) in [(1.0, -1.0), (1.0, 1.0), (-1.0, -1.0), (-1.0, 1.0)] {
+            let ink = ink_around(&p, 120.0 + x * q, 120.0 + y * q, q * 0.4);
+            assert!(ink > 50, "quarter ({x}, {y}): {ink}");
+        }
         // Different names draw differently.
         assert_ne!(
             round,
-            generate("深圳市数据局", "合同专用章", Shape::Round, 42, 42, &font).unwrap()
+            generate("深圳市数据局", "合同专用章", Shape::Round, 42, 42, font).unwrap()
         );
         assert!(matches!(
-            generate("", "x", Shape::Round, 42, 42, &font),
+            generate("", "x", Shape::Round, 42, 42, font),
             Err(PictureError::Invalid(_))
+        ));
+        assert!(matches!(
+            generate("广州", "公章", Shape::Round, 42, 42, b"junk"),
+            Err(PictureError::Font(_))
         ));
         if let Ok(dir) = std::env::var("YINXIN_PICTURE_OUT") {
             std::fs::write(format!("{dir}/round.png"), &round).unwrap();

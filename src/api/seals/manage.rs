@@ -117,9 +117,8 @@ async fn create_as(
     }
     let png = match &b.picture_png_base64 {
         Some(p) => decode_b64("picture_png_base64", p)?,
-        None => crate::seal::picture::for_type(&b.name, &t).map_err(|e| {
-            Problem::unprocessable("no-picture", format!("{e}; upload picture_png_base64"))
-        })?,
+        None => crate::seal::picture::for_type(&b.name, &t)
+            .map_err(|e| Problem::unprocessable("no-picture", e.for_api()))?,
     };
     let rec = seals::make_seal(
         &seals::SealRequest {
