@@ -110,10 +110,11 @@ impl Lang {
             {
                 return l;
             }
-            if wildcard && !wildcard_excluded {
-                if let Some(l) = Lang::ALL.into_iter().find(|l| !excluded.contains(l)) {
-                    return l;
-                }
+            if wildcard
+                && !wildcard_excluded
+                && let Some(l) = Lang::ALL.into_iter().find(|l| !excluded.contains(l))
+            {
+                return l;
             }
         }
         Lang::En
