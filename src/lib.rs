@@ -28,6 +28,7 @@ pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod document;
+pub mod i18n;
 pub mod pki;
 pub mod seal;
 pub mod status;

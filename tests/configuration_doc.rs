@@ -14,7 +14,7 @@ const SECTIONS: [(&str, &str); 3] = [
 ];
 
 /// Variables that are not a `[service]` key's override, with what they do.
-const OTHER_VARIABLES: [(&str, &str); 9] = [
+const OTHER_VARIABLES: [(&str, &str); 10] = [
     (
         "YINXIN_DATA_DIR",
         "data directory of every command (`--data-dir`, default `data`)",
@@ -31,6 +31,10 @@ const OTHER_VARIABLES: [(&str, &str); 9] = [
     (
         "YINXIN_KEY_PASSPHRASE",
         "the key store passphrase (prefer `--key-passphrase-file` on shared hosts)",
+    ),
+    (
+        "YINXIN_LANG",
+        "language of the command line's help and messages (`--lang`): `en` or `zh-CN`; default from `LC_ALL`, `LC_MESSAGES`, `LANG` (see docs/i18n.md)",
     ),
     (
         "YINXIN_LOG",

@@ -158,14 +158,15 @@ pub async fn admit(
     ip: Option<IpAddr>,
 ) -> Result<(Admitted, Slots), Problem> {
     if uri_len > s.limits.max_uri_bytes {
-        return Err(Problem::new(
-            StatusCode::URI_TOO_LONG,
-            "uri-too-long",
-            format!(
-                "the request target is {uri_len} bytes; at most {} are accepted",
-                s.limits.max_uri_bytes
+        return Err(
+            Problem::new(StatusCode::URI_TOO_LONG, "uri-too-long", "").msg(
+                "msg-uri-too-long",
+                &[
+                    ("length", &uri_len.to_string()),
+                    ("max", &s.limits.max_uri_bytes.to_string()),
+                ],
             ),
-        ));
+        );
     }
     let mut admitted = Admitted::default();
     let mut principal: Option<Principal> = None;
@@ -220,11 +221,8 @@ fn overloaded() -> Problem {
 
 /// The answer to a body cut off by [`MinRateBody`].
 pub fn too_slow(rate: f64) -> Problem {
-    Problem::new(
-        StatusCode::REQUEST_TIMEOUT,
-        "body-too-slow",
-        format!("the request body arrived slower than {rate} bytes/s and was cut off"),
-    )
+    Problem::new(StatusCode::REQUEST_TIMEOUT, "body-too-slow", "")
+        .msg("msg-body-too-slow", &[("rate", &rate.to_string())])
 }
 
 /// A request body that must arrive at `rate` bytes per second of waiting, after a grace

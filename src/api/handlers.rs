@@ -49,28 +49,30 @@ pub(crate) async fn read_json<T: serde::de::DeserializeOwned>(
         return Err(Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported-media-type",
-            format!("expected Content-Type: application/json, got '{ct}'"),
+            "",
+        )
+        .msg(
+            "msg-unsupported-content-type",
+            &[("expected", "application/json"), ("got", ct)],
         ));
     }
     let bytes: Bytes = axum::body::to_bytes(body, state.limits.body_limit)
         .await
         .map_err(|_| {
-            Problem::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body-too-large",
-                format!("the request body exceeds {} bytes", state.limits.body_limit),
+            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large", "").msg(
+                "msg-body-exceeds",
+                &[("limit", &state.limits.body_limit.to_string())],
             )
         })?;
     serde_json::from_slice(&bytes).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {
             Category::Syntax | Category::Eof | Category::Io => {
-                Problem::bad_request("malformed-json", format!("the body is not valid JSON: {e}"))
+                Problem::bad_request("malformed-json", "")
+                    .msg("msg-malformed-json", &[("error", &e.to_string())])
             }
-            Category::Data => Problem::unprocessable(
-                "invalid-request",
-                format!("the request does not match the schema: {e}"),
-            ),
+            Category::Data => Problem::unprocessable("invalid-request", "")
+                .msg("msg-schema-mismatch", &[("error", &e.to_string())]),
         }
     })
 }
@@ -81,7 +83,8 @@ pub(super) fn parse_query<T: serde::de::DeserializeOwned + Default>(
     match q {
         None => Ok(T::default()),
         Some(q) => serde_urlencoded::from_str(&q).map_err(|e| {
-            Problem::bad_request("invalid-query", format!("invalid query parameters: {e}"))
+            Problem::bad_request("invalid-query", "")
+                .msg("msg-invalid-query", &[("error", &e.to_string())])
         }),
     }
 }
@@ -263,10 +266,10 @@ pub async fn get_certificate(
         .await
         .map_err(|e| Problem::internal(&e))?
         .ok_or_else(|| {
-            Problem::not_found(format!(
-                "no certificate with serial {}",
-                serial.to_ascii_uppercase()
-            ))
+            Problem::not_found("").msg(
+                "msg-certificate-not-found",
+                &[("serial", &serial.to_ascii_uppercase())],
+            )
         })?;
     if !in_scope(&who, &rec) {
         s.audit(
@@ -401,11 +404,69 @@ struct RevokeBody {
     invalidity_date: Option<String>,
 }
 
+/// The problem for a refused revocation (or release), its detail in the catalogue's words.
+fn revoke_problem(e: &RevokeError) -> Problem {
+    use crate::i18n::t;
+    use crate::pki::revocation::RevocationReason;
+    let rfc3339 = crate::clock::rfc3339;
+    match e {
+        RevokeError::NotFound(serial) => {
+            Problem::not_found("").msg("msg-certificate-not-found", &[("serial", serial)])
+        }
+        RevokeError::OutOfScope(serial) => {
+            Problem::forbidden("").msg("msg-certificate-out-of-scope", &[("serial", serial)])
+        }
+        RevokeError::Conflict {
+            serial,
+            status,
+            reason,
+        } => {
+            let reason = reason
+                .and_then(RevocationReason::from_code)
+                .map(|r| r.name());
+            // The status and reason words are catalogue messages too.
+            Problem::new(StatusCode::CONFLICT, "already-revoked", "").msg_by_lang(
+                "msg-already-revoked",
+                |lang| {
+                    let suffix = reason
+                        .map(|r| {
+                            let word = t(lang, &format!("crl-reason-{r}"), &[]);
+                            t(lang, "msg-already-revoked-reason", &[("reason", &word)])
+                        })
+                        .unwrap_or_default();
+                    vec![
+                        ("serial", serial.clone()),
+                        ("status", t(lang, &format!("cert-status-{status}"), &[])),
+                        ("reason_suffix", suffix),
+                    ]
+                },
+            )
+        }
+        RevokeError::HoldNotAllowed => Problem::unprocessable("hold-not-allowed", e.to_string()),
+        RevokeError::InvalidityBeforeNotBefore { date, not_before } => {
+            Problem::unprocessable("invalidity-date-before-validity", "").msg(
+                "msg-invalidity-before-not-before",
+                &[
+                    ("date", &rfc3339(*date)),
+                    ("not_before", &rfc3339(*not_before)),
+                ],
+            )
+        }
+        RevokeError::InvalidityInFuture { date, now } => {
+            Problem::unprocessable("invalidity-date-in-future", "").msg(
+                "msg-invalidity-in-future",
+                &[("date", &rfc3339(*date)), ("now", &rfc3339(*now))],
+            )
+        }
+        RevokeError::Store(err) => Problem::internal(err),
+    }
+}
+
 fn parse_time(s: &str) -> ApiResult<i64> {
     time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
         .map(|t| t.unix_timestamp())
         .map_err(|_| {
-            Problem::unprocessable("invalid-time", format!("'{s}' is not an RFC 3339 time"))
+            Problem::unprocessable("invalid-time", "").msg("msg-invalid-time", &[("value", s)])
         })
 }
 
@@ -455,23 +516,7 @@ pub async fn revoke(
             Ok(json_response(StatusCode::OK, &v, Some(&who)))
         }
         Err(e) => {
-            let p = match &e {
-                RevokeError::NotFound(_) => Problem::not_found(e.to_string()),
-                RevokeError::OutOfScope(_) => Problem::forbidden(e.to_string()),
-                RevokeError::Conflict { .. } => {
-                    Problem::new(StatusCode::CONFLICT, "already-revoked", e.to_string())
-                }
-                RevokeError::HoldNotAllowed => {
-                    Problem::unprocessable("hold-not-allowed", e.to_string())
-                }
-                RevokeError::InvalidityBeforeNotBefore { .. } => {
-                    Problem::unprocessable("invalidity-date-before-validity", e.to_string())
-                }
-                RevokeError::InvalidityInFuture { .. } => {
-                    Problem::unprocessable("invalidity-date-in-future", e.to_string())
-                }
-                RevokeError::Store(err) => Problem::internal(err),
-            };
+            let p = revoke_problem(&e);
             s.audit(
                 &who,
                 "certificate.revoke",
@@ -602,12 +647,10 @@ pub async fn release(
         }
         Err(e) => {
             let p = match &e {
-                RevokeError::NotFound(_) => Problem::not_found(e.to_string()),
-                RevokeError::OutOfScope(_) => Problem::forbidden(e.to_string()),
-                RevokeError::Conflict { .. } => {
-                    Problem::new(StatusCode::CONFLICT, "already-revoked", e.to_string())
-                }
-                RevokeError::Store(err) => Problem::internal(err),
+                RevokeError::NotFound(_)
+                | RevokeError::OutOfScope(_)
+                | RevokeError::Conflict { .. }
+                | RevokeError::Store(_) => revoke_problem(&e),
                 _ => Problem::unprocessable("invalid-request", e.to_string()),
             };
             let object = serial.to_ascii_uppercase();

@@ -9,6 +9,7 @@ pub mod admission;
 mod documents;
 mod handlers;
 pub mod listener;
+pub mod locale;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;
@@ -399,10 +400,8 @@ impl AppState {
                 &format!("role {} lacks {p:?}", principal.role.as_str()),
             )
             .await;
-            return Err(Problem::forbidden(format!(
-                "role '{}' may not do this",
-                principal.role.as_str()
-            )));
+            return Err(Problem::forbidden("")
+                .msg("msg-role-forbidden", &[("role", principal.role.as_str())]));
         }
         Ok(principal)
     }
@@ -455,10 +454,9 @@ impl AppState {
             Ok(())
         } else {
             let wait = ((1.0 - entry.0) / rate).ceil().max(1.0) as u64;
-            let mut p = Problem::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate-limited",
-                format!("rate limit of {rate} requests/s exceeded for {who}"),
+            let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate-limited", "").msg(
+                "msg-rate-limited",
+                &[("rate", &rate.to_string()), ("who", who)],
             );
             p.retry_after = Some(wait);
             Err(p)
@@ -750,6 +748,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         // and metrics), not a dropped connection.
         .layer(catch_panic())
         .layer(middleware::from_fn_with_state(state.clone(), envelope))
+        // Outermost: problems (the envelope's own included) in the caller's language.
+        .layer(middleware::from_fn(locale::localize))
         .with_state(state)
 }
 

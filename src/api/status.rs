@@ -67,7 +67,7 @@ pub async fn ca_certificate(
         .cas
         .iter()
         .find(|c| c.id == id)
-        .ok_or_else(|| Problem::not_found(format!("no CA '{id}'")))?;
+        .ok_or_else(|| Problem::not_found("").msg("msg-no-ca", &[("ca", id)]))?;
     let (body, ct) = if pem {
         (
             crate::pki::cert::to_pem(&ca.der).into_bytes(),
@@ -96,13 +96,11 @@ pub async fn crl(State(s): State<Arc<AppState>>, Path(file): Path<String>) -> Ap
         None => (name, false),
     };
     if !s.cas.iter().any(|c| c.id == ca) {
-        return Err(Problem::not_found(format!("no CA '{ca}'")));
+        return Err(Problem::not_found("").msg("msg-no-ca", &[("ca", ca)]));
     }
     let rec = latest(&s, ca, delta).await?.ok_or_else(|| {
-        Problem::not_found(format!(
-            "no {} CRL has been published for {ca} yet",
-            if delta { "delta" } else { "full" }
-        ))
+        let which = if delta { "delta" } else { "full" };
+        Problem::not_found("").msg("msg-no-crl", &[("which", which), ("ca", ca)])
     })?;
     let now = crate::clock::now_secs();
     let max_age = (rec.next_update - now).max(0);
@@ -155,7 +153,11 @@ pub async fn ocsp_post(
         return Err(Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported-media-type",
-            format!("expected Content-Type: application/ocsp-request, got '{ct}'"),
+            "",
+        )
+        .msg(
+            "msg-unsupported-content-type",
+            &[("expected", "application/ocsp-request"), ("got", ct)],
         ));
     }
     let bytes = axum::body::to_bytes(body, MAX_OCSP_REQUEST)
@@ -223,7 +225,11 @@ pub async fn tsa(
         return Err(Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported-media-type",
-            format!("expected Content-Type: application/timestamp-query, got '{ct}'"),
+            "",
+        )
+        .msg(
+            "msg-unsupported-content-type",
+            &[("expected", "application/timestamp-query"), ("got", ct)],
         ));
     }
     let bytes = axum::body::to_bytes(body, MAX_TSA_REQUEST)

@@ -173,7 +173,7 @@ fn published(l: &OwnList) -> serde_json::Value {
 fn publish_problem(e: crate::trust::publish::PublishError) -> Problem {
     match e {
         crate::trust::publish::PublishError::UnknownService(id) => {
-            Problem::not_found(format!("no trust service {id} in the list"))
+            Problem::not_found("").msg("msg-no-trust-service", &[("id", &id)])
         }
         e => Problem::internal(&e),
     }
@@ -249,7 +249,7 @@ pub async fn sync(
     let results = match q.region {
         Some(r) => {
             if !t.federation.peer_codes().contains(&r) {
-                return Err(Problem::not_found(format!("no peer region {r}")));
+                return Err(Problem::not_found("").msg("msg-no-peer", &[("region", &r)]));
             }
             let out = t.federation.sync(&r).await;
             vec![(r, out)]

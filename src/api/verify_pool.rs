@@ -100,11 +100,8 @@ impl VerifyPool {
         match tokio::time::timeout(wait, sem.clone().acquire_owned()).await {
             Ok(Ok(p)) => Ok(p),
             _ => {
-                let mut p = Problem::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "overloaded",
-                    format!("every verification worker {who} is busy; retry shortly"),
-                );
+                let mut p = Problem::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", "")
+                    .msg("msg-workers-busy", &[("who", who)]);
                 p.retry_after = Some(1);
                 Err(p)
             }

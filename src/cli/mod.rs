@@ -1,5 +1,8 @@
-//! The `yinxin` command line. Every command has `--help`; an error prints one line on
-//! standard error and exits non-zero (1: the operation failed; 2: usage).
+//! The `yinxin` command line. Every command has `--help` (with an example); an error prints
+//! one line on standard error and exits non-zero (1: the operation failed; 2: usage).
+//!
+//! Language: `--lang en|zh-CN` (or `YINXIN_LANG`), else the locale (`LC_ALL`, `LC_MESSAGES`,
+//! `LANG`): help texts and the CLI's own messages follow it ([`help`], [`locale`]).
 //!
 //! Passphrases: the CA key store passphrase comes from `YINXIN_KEY_PASSPHRASE` or a file
 //! (`init --key-passphrase-file`, `issue --ca-passphrase-file`). For `issue --generate-key`,
@@ -10,10 +13,12 @@ use crate::pki::authority::{IssueRequest, KeySource};
 use crate::pki::region::{self, InitParams, Region};
 use crate::pki::repo::{CertStatus, CertificateFilter, CertificateRecord};
 use crate::store::SqlConnector;
-use clap::{Parser, Subcommand};
+use clap::{FromArgMatches, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
 mod cross;
+pub mod help;
+pub mod locale;
 mod ofd;
 mod trust;
 
@@ -23,6 +28,9 @@ mod trust;
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Language of help and messages: en or zh-CN (default: from LC_ALL, LC_MESSAGES, LANG).
+    #[arg(long, global = true, env = "YINXIN_LANG", value_name = "LANG", value_parser = locale::parse_lang_arg)]
+    lang: Option<crate::i18n::Lang>,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -776,10 +784,7 @@ fn passphrase(file: Option<&Path>, what: &str) -> Result<Passphrase, CliError> {
     }
     match std::env::var("YINXIN_KEY_PASSPHRASE") {
         Ok(v) if !v.is_empty() => Ok(Passphrase::new(v)?),
-        _ => Err(CliError(format!(
-            "no {what}: set YINXIN_KEY_PASSPHRASE or pass --key-passphrase-file (a demo region made by \
-             `yinxin quickstart` keeps it in DATA_DIR/DEMO-ONLY-key-passphrase.txt)"
-        ))),
+        _ => Err(CliError(locale::missing_passphrase(what))),
     }
 }
 
@@ -1993,7 +1998,7 @@ fn verify_chain(cmd: Command) -> i32 {
     };
     match run() {
         Err(e) => {
-            eprintln!("yinxin: error: {e}");
+            locale::print_error(&e);
             3
         }
         Ok(report) => {
@@ -2003,30 +2008,7 @@ fn verify_chain(cmd: Command) -> i32 {
                     serde_json::to_string_pretty(&report).unwrap_or_default()
                 );
             } else {
-                let sub = report
-                    .sub_indication
-                    .map(|s| {
-                        format!(
-                            " / {}",
-                            serde_json::to_value(s)
-                                .ok()
-                                .and_then(|v| v.as_str().map(str::to_string))
-                                .unwrap_or_default()
-                        )
-                    })
-                    .unwrap_or_default();
-                let ind = serde_json::to_value(report.indication)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default();
-                println!("{ind}{sub}");
-                if let Some(f) = &report.failure {
-                    println!(
-                        "  {}: {}",
-                        f.subject.clone().unwrap_or_else(|| "-".into()),
-                        f.rule
-                    );
-                }
+                println!("{}", locale::chain_summary(locale::lang(), &report));
             }
             match report.indication {
                 crate::verify::report::Indication::TotalPassed => 0,
@@ -2039,23 +2021,25 @@ fn verify_chain(cmd: Command) -> i32 {
 
 /// Run the CLI; returns the process exit code.
 pub fn main() -> i32 {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // The help is built in the language asked for, before parsing.
+    let lang = locale::prescan(&args, |k| std::env::var(k).ok());
+    locale::set_lang(lang);
+    // verify-chain reserves 1 and 2 for validation outcomes: usage errors are 3.
     let is_verify = matches!(
-        std::env::args().nth(1).as_deref(),
+        args.get(1).and_then(|a| a.to_str()),
         Some("verify-chain") | Some("verify")
     );
-    let cli = match Cli::try_parse() {
-        Ok(c) => c,
-        Err(e) => {
-            // verify-chain reserves 1 and 2 for validation outcomes: usage errors are 3.
-            let code = if e.use_stderr() {
-                if is_verify { 3 } else { 2 }
-            } else {
-                0
-            };
-            let _ = e.print();
-            return code;
-        }
+    let matches = match help::command(lang).try_get_matches_from(&args) {
+        Ok(m) => m,
+        Err(e) => return locale::clap_error(e, is_verify),
     };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => return locale::clap_error(e, is_verify),
+    };
+    locale::set_lang(cli.lang.unwrap_or(lang));
+    locale::set_data_dir(locale::data_dir_of(&matches));
     if !matches!(
         cli.command,
         Command::Serve { .. } | Command::Quickstart { .. }
@@ -2093,14 +2077,14 @@ pub fn main() -> i32 {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("yinxin: error: cannot start runtime: {e}");
+            locale::print_error(&format!("cannot start runtime: {e}"));
             return 1;
         }
     };
     match rt.block_on(run(cli)) {
         Ok(()) => 0,
         Err(CliError(msg)) => {
-            eprintln!("yinxin: error: {}", msg.lines().next().unwrap_or(""));
+            locale::print_error(&msg);
             1
         }
     }

@@ -381,6 +381,14 @@ impl FailureReason {
     }
 }
 
+impl FailureReason {
+    /// The meaning of the reason's code in both languages (`reason-<code>`); the specific
+    /// rule (with its arguments) stays in [`super::report::Failure::rule`], in English.
+    pub fn text(&self) -> crate::i18n::Bilingual {
+        crate::i18n::both(&format!("reason-{}", self.code()), &[])
+    }
+}
+
 impl Serialize for FailureReason {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.code())

@@ -1,8 +1,13 @@
 //! The validation report: an ETSI EN 319 102-1 indication and sub-indication, the chosen
 //! path, per-certificate checks, which CRL or OCSP response decided revocation, and the valid
 //! policy set. A failure names the certificate and the rule.
+//!
+//! In JSON, next to each stable code the report carries its text in both languages
+//! (`indication_text`, `sub_indication_text`, `failure.reason_text`: `{"en": …, "zh-CN": …}`,
+//! from the `crate::i18n` catalogues); the codes are the contract, the texts may change.
 
-use serde::Serialize;
+use crate::i18n::{Bilingual, both};
+use serde::{Serialize, Serializer};
 
 pub use super::reason::FailureReason;
 
@@ -114,8 +119,70 @@ pub struct RevocationReport {
     pub revoked_at: Option<i64>,
 }
 
+impl Indication {
+    /// The stable name (`TOTAL_PASSED`, …), as serialized.
+    pub fn name(self) -> &'static str {
+        match self {
+            Indication::TotalPassed => "TOTAL_PASSED",
+            Indication::TotalFailed => "TOTAL_FAILED",
+            Indication::Indeterminate => "INDETERMINATE",
+        }
+    }
+
+    /// Its meaning in both languages (`indication-<NAME>`).
+    pub fn text(self) -> Bilingual {
+        both(&format!("indication-{}", self.name()), &[])
+    }
+}
+
+impl SubIndication {
+    /// Every sub-indication.
+    pub const ALL: [SubIndication; 14] = [
+        SubIndication::SigCryptoFailure,
+        SubIndication::Revoked,
+        SubIndication::Expired,
+        SubIndication::NotYetValid,
+        SubIndication::NoCertificateChainFound,
+        SubIndication::ChainConstraintsFailure,
+        SubIndication::FormatFailure,
+        SubIndication::CryptoConstraintsFailure,
+        SubIndication::TryLater,
+        SubIndication::RevocationOutOfBounds,
+        SubIndication::OutOfBoundsNoPoe,
+        SubIndication::RevokedNoPoe,
+        SubIndication::SignedDataNotFound,
+        SubIndication::NoCheckRan,
+    ];
+
+    /// The stable name (`SIG_CRYPTO_FAILURE`, …), as serialized.
+    pub fn name(self) -> &'static str {
+        use SubIndication::*;
+        match self {
+            SigCryptoFailure => "SIG_CRYPTO_FAILURE",
+            Revoked => "REVOKED",
+            Expired => "EXPIRED",
+            NotYetValid => "NOT_YET_VALID",
+            NoCertificateChainFound => "NO_CERTIFICATE_CHAIN_FOUND",
+            ChainConstraintsFailure => "CHAIN_CONSTRAINTS_FAILURE",
+            FormatFailure => "FORMAT_FAILURE",
+            CryptoConstraintsFailure => "CRYPTO_CONSTRAINTS_FAILURE",
+            TryLater => "TRY_LATER",
+            RevocationOutOfBounds => "REVOCATION_OUT_OF_BOUNDS",
+            OutOfBoundsNoPoe => "OUT_OF_BOUNDS_NO_POE",
+            RevokedNoPoe => "REVOKED_NO_POE",
+            SignedDataNotFound => "SIGNED_DATA_NOT_FOUND",
+            NoCheckRan => "NO_CHECK_RAN",
+        }
+    }
+
+    /// Its meaning in both languages (`subindication-<NAME>`).
+    pub fn text(self) -> Bilingual {
+        both(&format!("subindication-{}", self.name()), &[])
+    }
+}
+
 /// Where and why validation failed.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Failure {
     /// Position of the certificate (0 = end entity), if one is to blame (none for the trust
     /// anchor: the subject then names it).
@@ -126,6 +193,27 @@ pub struct Failure {
     pub reason: FailureReason,
     /// The rule, in words.
     pub rule: String,
+}
+
+impl Serialize for Failure {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct View<'a> {
+            index: Option<usize>,
+            subject: &'a Option<String>,
+            reason: &'a FailureReason,
+            reason_text: Bilingual,
+            rule: &'a str,
+        }
+        View {
+            index: self.index,
+            subject: &self.subject,
+            reason: &self.reason,
+            reason_text: self.reason.text(),
+            rule: &self.rule,
+        }
+        .serialize(s)
+    }
 }
 
 impl Failure {
@@ -140,21 +228,19 @@ impl Failure {
     }
 }
 
-/// A validation report.
-#[derive(Clone, Debug, Serialize)]
+/// A validation report (serialized with the texts of its codes, see the module
+/// documentation).
+#[derive(Clone, Debug)]
 pub struct Report {
     /// Indication.
     pub indication: Indication,
     /// Sub-indication (absent when passed).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_indication: Option<SubIndication>,
     /// The trust anchor used.
     pub anchor: Option<String>,
     /// SHA-256 of the trust anchor's certificate (hex).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub anchor_sha256: Option<String>,
     /// Which region's trust service anchored the path (mutual recognition), when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recognition: Option<Recognition>,
     /// The chosen path, end entity first, anchor excluded.
     pub path: Vec<CertReport>,
@@ -163,12 +249,56 @@ pub struct Report {
     /// The user-constrained valid policy set (`["anyPolicy"]` when unconstrained).
     pub valid_policy_set: Vec<String>,
     /// What failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<Failure>,
     /// Paths tried and work spent.
     pub paths_tried: usize,
     /// Signature verifications performed (cache misses).
     pub signature_checks: usize,
+}
+
+impl Serialize for Report {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        fn none<T>(o: &&Option<T>) -> bool {
+            o.is_none()
+        }
+        #[derive(Serialize)]
+        struct View<'a> {
+            indication: Indication,
+            indication_text: Bilingual,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            sub_indication: Option<SubIndication>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            sub_indication_text: Option<Bilingual>,
+            anchor: &'a Option<String>,
+            #[serde(skip_serializing_if = "none")]
+            anchor_sha256: &'a Option<String>,
+            #[serde(skip_serializing_if = "none")]
+            recognition: &'a Option<Recognition>,
+            path: &'a [CertReport],
+            revocation: &'a [RevocationReport],
+            valid_policy_set: &'a [String],
+            #[serde(skip_serializing_if = "none")]
+            failure: &'a Option<Failure>,
+            paths_tried: usize,
+            signature_checks: usize,
+        }
+        View {
+            indication: self.indication,
+            indication_text: self.indication.text(),
+            sub_indication: self.sub_indication,
+            sub_indication_text: self.sub_indication.map(SubIndication::text),
+            anchor: &self.anchor,
+            anchor_sha256: &self.anchor_sha256,
+            recognition: &self.recognition,
+            path: &self.path,
+            revocation: &self.revocation,
+            valid_policy_set: &self.valid_policy_set,
+            failure: &self.failure,
+            paths_tried: self.paths_tried,
+            signature_checks: self.signature_checks,
+        }
+        .serialize(s)
+    }
 }
 
 impl Report {

@@ -14,7 +14,9 @@ pub const TEST_PASSPHRASE: &str = "test-only-passphrase-0001";
 
 pub fn yinxin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_yinxin"));
+    // English messages whatever the developer's locale (tests/i18n_cli.rs tests the others).
     c.env("YINXIN_KEY_PASSPHRASE", TEST_PASSPHRASE)
+        .env("YINXIN_LANG", "en")
         .env_remove("YINXIN_DATABASE_URL")
         .env_remove("YINXIN_DATA_DIR")
         .env_remove("YINXIN_PUBLIC_BASE_URL");
