@@ -225,8 +225,9 @@ enum Command {
         #[command(subcommand)]
         command: SealCommand,
     },
-    /// Verify a seal (.esl), an electronic signature (SES_Signature) or a certificate; the
-    /// kind is detected. Exit codes as verify-chain.
+    /// Verify a seal (.esl), an electronic signature (SES_Signature), an OFD, a CMS signature
+    /// or a certificate; the kind is detected. Exit codes as verify-chain. Offline by default:
+    /// nothing is fetched unless --fetch-revocation is given.
     Verify {
         /// The file (DER or PEM).
         file: PathBuf,
@@ -267,6 +268,26 @@ enum Command {
         /// verify-chain --no-anchor-constraints).
         #[arg(long)]
         no_anchor_constraints: bool,
+        /// A signed seal status (`GET /v1/seals/{id}/status`, CMS): a seal of the anchors'
+        /// region is TOTAL_PASSED offline only with its valid status.
+        #[arg(long = "seal-status", num_args = 1..)]
+        seal_statuses: Vec<PathBuf>,
+        /// Go online: take missing intermediates from the caIssuers URLs of the certificates,
+        /// OCSP (else CRL and delta CRL) for every certificate of each path, and the signed
+        /// status of a seal of the anchors' region — only from URLs under an allowed base
+        /// (--allow-url, the supply points of --trust-list, the --data-dir region's public base
+        /// URL); other URLs are not contacted, and the report lists what was fetched and what
+        /// was not, and why. Without this flag nothing is fetched.
+        #[arg(long)]
+        fetch_revocation: bool,
+        /// With --fetch-revocation: an http:// base URL that may be fetched from (e.g.
+        /// `http://127.0.0.1:8080/`).
+        #[arg(long = "allow-url", num_args = 1.., requires = "fetch_revocation")]
+        allow_urls: Vec<String>,
+        /// With --fetch-revocation: a region's data directory; its public base URL (yinxin.toml)
+        /// may be fetched from.
+        #[arg(long, requires = "fetch_revocation")]
+        data_dir: Option<PathBuf>,
     },
     /// Sign any file with a detached CMS signature (.p7s): SM2 per GB/T 35275 or P-256.
     Sign {
@@ -678,6 +699,9 @@ async fn serve_region(
                 .map(|c| c.der.clone())
                 .chain(cross_certs.iter().cloned())
                 .collect(),
+            status: crate::api::seals::StatusCache::new(
+                config.service.seal_status_validity_seconds,
+            ),
         })),
         trust: Some(trust.clone()),
     };

@@ -1,10 +1,72 @@
 //! `yinxin verify FILE`: a seal (.esl), an electronic signature (SES_Signature), an OFD
 //! package, a CMS signature or a certificate, verified with the relying party's own trust
-//! material (anchors, chain, CRLs, trust lists). Owns the command's input loading and its
-//! report printing; the verification itself is the domain's (`seal`, `document`, `verify`).
+//! material (anchors, chain, CRLs, trust lists, signed seal statuses) and, with
+//! `--fetch-revocation`, what [`crate::trust::relying`] fetches from the allowed URL bases.
+//! Owns the command's input loading, its allow-list sources and its report printing; the
+//! verification itself is the domain's (`seal`, `document`, `verify`).
 
 use super::{Command, read_objects};
-use std::path::PathBuf;
+use crate::trust::relying::{AllowList, RelyingParty};
+use crate::verify::report::Indication;
+use std::path::{Path, PathBuf};
+
+/// What a verification printed: its indication, the JSON report, the human summary.
+type Outcome = (Indication, serde_json::Value, String);
+
+/// The allow-list of `--fetch-revocation`: every `--allow-url` base and the public base URL of
+/// the `--data-dir` region (trust-list supply points join in [`RelyingParty::new`]).
+fn allow_list(allow_urls: &[String], data_dir: Option<&Path>) -> Result<AllowList, String> {
+    let mut allow = AllowList::new();
+    for u in allow_urls {
+        allow.add_base(u).map_err(|e| format!("--allow-url {e}"))?;
+    }
+    if let Some(d) = data_dir {
+        let c = crate::config::Config::load(d).map_err(|e| e.to_string())?;
+        allow
+            .add_base(&c.service.public_base_url)
+            .map_err(|e| format!("--data-dir: the region's public base URL {e}"))?;
+    }
+    Ok(allow)
+}
+
+/// Add what was fetched and not fetched to the JSON report (`network`) and the summary.
+fn add_network(out: &mut Outcome, rp: &RelyingParty) {
+    let urls = rp.urls();
+    let mut fetched: Vec<&str> = Vec::new();
+    let mut not_fetched = Vec::new();
+    for e in &urls {
+        match e.outcome {
+            "fetched" | "cached" => {
+                if !fetched.contains(&e.url.as_str()) {
+                    fetched.push(&e.url);
+                    out.2
+                        .push_str(&format!("\n  fetched: {} {}", e.kind, e.url));
+                }
+            }
+            _ => {
+                not_fetched.push(e);
+                out.2.push_str(&format!(
+                    "\n  not fetched: {} {}",
+                    e.kind,
+                    e.detail.as_deref().unwrap_or(&e.url)
+                ));
+            }
+        }
+    }
+    if urls.is_empty() {
+        out.2.push_str("\n  fetched: nothing");
+    }
+    if let Some(o) = out.1.as_object_mut() {
+        o.insert(
+            "network".into(),
+            serde_json::json!({
+                "fetched": fetched,
+                "not_fetched": not_fetched,
+                "notes": rp.notes(),
+            }),
+        );
+    }
+}
 
 /// `yinxin verify FILE`: seal, SES_Signature or certificate; exit codes as verify-chain.
 pub(super) fn verify_file(cmd: Command) -> i32 {
@@ -21,6 +83,10 @@ pub(super) fn verify_file(cmd: Command) -> i32 {
         seal_makers,
         purpose,
         no_anchor_constraints,
+        seal_statuses,
+        fetch_revocation,
+        allow_urls,
+        data_dir,
     } = cmd
     else {
         return 3;
@@ -32,7 +98,8 @@ pub(super) fn verify_file(cmd: Command) -> i32 {
         }
         Ok(v)
     };
-    let run = || -> Result<(crate::verify::report::Indication, String, String), String> {
+    let mut relying: Option<RelyingParty> = None;
+    let mut run = || -> Result<Outcome, String> {
         let obj = read_objects(&file)?
             .into_iter()
             .next()
@@ -66,9 +133,22 @@ pub(super) fn verify_file(cmd: Command) -> i32 {
             intermediates.extend(i);
             Some(t)
         };
-        let trust = offline
-            .as_ref()
-            .map(|t| t as &dyn crate::verify::hook::TrustSource);
+        let mut offline = offline;
+        if fetch_revocation {
+            let allow = allow_list(&allow_urls, data_dir.as_deref())?;
+            relying = Some(RelyingParty::new(
+                allow,
+                &anchors,
+                &intermediates,
+                offline.take(),
+            ));
+        }
+        let trust = match &relying {
+            Some(r) => Some(r as &dyn crate::verify::hook::TrustSource),
+            None => offline
+                .as_ref()
+                .map(|t| t as &dyn crate::verify::hook::TrustSource),
+        };
         let revocation = if no_revocation {
             crate::verify::path::RevocationMode::Off
         } else {
@@ -99,6 +179,7 @@ pub(super) fn verify_file(cmd: Command) -> i32 {
             trust,
             no_anchor_constraints,
             registry: None,
+            seal_status: load_all(&seal_statuses)?,
             data: None,
             now: crate::clock::now_secs(),
         };
@@ -147,7 +228,7 @@ pub(super) fn verify_file(cmd: Command) -> i32 {
             }
             return Ok((
                 r.indication,
-                serde_json::to_string_pretty(&r).unwrap_or_default(),
+                serde_json::to_value(&r).unwrap_or_default(),
                 summary,
             ));
         }
@@ -177,7 +258,7 @@ pub(super) fn verify_file(cmd: Command) -> i32 {
             }
             return Ok((
                 r.indication,
-                serde_json::to_string_pretty(&r).unwrap_or_default(),
+                serde_json::to_value(&r).unwrap_or_default(),
                 summary,
             ));
         }
@@ -204,7 +285,7 @@ pub(super) fn verify_file(cmd: Command) -> i32 {
             );
             return Ok((
                 r.indication,
-                serde_json::to_string_pretty(&r).unwrap_or_default(),
+                serde_json::to_value(&r).unwrap_or_default(),
                 summary,
             ));
         }
@@ -239,23 +320,35 @@ pub(super) fn verify_file(cmd: Command) -> i32 {
             );
             return Ok((
                 r.indication,
-                serde_json::to_string_pretty(&r).unwrap_or_default(),
+                serde_json::to_value(&r).unwrap_or_default(),
                 summary,
             ));
         }
         Err("not a seal, an electronic signature or a certificate (OFD, PDF and CMS are not supported yet)".into())
     };
-    match run() {
+    let result = run();
+    match result {
         Err(e) => {
             eprintln!("yinxin: error: {e}");
             3
         }
-        Ok((ind, full, summary)) => {
-            println!("{}", if json { full } else { summary });
+        Ok(mut out) => {
+            if let Some(rp) = &relying {
+                add_network(&mut out, rp);
+            }
+            let (ind, full, summary) = out;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&full).unwrap_or_default()
+                );
+            } else {
+                println!("{summary}");
+            }
             match ind {
-                crate::verify::report::Indication::TotalPassed => 0,
-                crate::verify::report::Indication::TotalFailed => 1,
-                crate::verify::report::Indication::Indeterminate => 2,
+                Indication::TotalPassed => 0,
+                Indication::TotalFailed => 1,
+                Indication::Indeterminate => 2,
             }
         }
     }
