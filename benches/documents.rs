@@ -18,6 +18,7 @@ fn bench(c: &mut Criterion) {
         seal,
         signer,
         signer_cert,
+        status,
     } = common::seal_fixture();
     let mut image = common::PNG[..8].to_vec();
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -97,6 +98,7 @@ fn bench(c: &mut Criterion) {
         no_anchor_constraints: false,
         trust: None,
         registry: None,
+        seal_status: vec![status],
         data: None,
         now: yinxin::clock::now_secs(),
     };

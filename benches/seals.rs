@@ -14,6 +14,7 @@ fn bench(c: &mut Criterion) {
         seal,
         signer,
         signer_cert,
+        status,
     } = common::seal_fixture();
     let data = vec![0x42u8; 100 * 1024];
     let hash = yinxin::crypto::sm3(&data);
@@ -56,6 +57,7 @@ fn bench(c: &mut Criterion) {
         no_anchor_constraints: false,
         trust: None,
         registry: None,
+        seal_status: vec![status],
         data: Some(&data),
         now: yinxin::clock::now_secs(),
     };

@@ -96,6 +96,12 @@ pub struct ServiceConfig {
     /// OCSP response validity, seconds (default 3600; responses are cached for half of it).
     #[serde(default = "default_ocsp_seconds")]
     pub ocsp_validity_seconds: u32,
+    /// Validity of a signed seal status (`GET /v1/seals/{id}/status`: next_update −
+    /// produced_at), seconds (default 3600, at least 60; a status is re-signed after half of
+    /// it, and at once when the seal's status changes). Relying parties that verify offline
+    /// with a status see a revocation at the latest this long after it.
+    #[serde(default = "default_ocsp_seconds")]
+    pub seal_status_validity_seconds: u32,
     /// Rate of anonymous public verification calls per client address (default 20/s).
     #[serde(default = "default_anon_rate")]
     pub anonymous_rate_limit_per_second: f64,
@@ -374,6 +380,7 @@ impl ServiceConfig {
             crl_validity_hours: default_crl_hours(),
             delta_crl_validity_minutes: default_delta_minutes(),
             ocsp_validity_seconds: default_ocsp_seconds(),
+            seal_status_validity_seconds: default_ocsp_seconds(),
             anonymous_rate_limit_per_second: default_anon_rate(),
             anonymous_rate_limit_burst: default_anon_burst(),
             peer_rate_limit_per_second: default_peer_rate(),

@@ -178,9 +178,29 @@ impl Env {
             no_anchor_constraints: false,
             trust: None,
             registry: None,
+            seal_status: vec![],
             data,
             now,
         }
+    }
+}
+
+impl Env {
+    /// [`Env::opts`] with the signed status of `seal` (made by the region's seal maker) as of
+    /// `now`: a seal of the anchors' region verifies offline only with it.
+    fn opts_for<'a>(
+        &'a self,
+        seal: &SealRecord,
+        data: Option<&'a [u8]>,
+        crls: Vec<Vec<u8>>,
+        now: i64,
+    ) -> VerifyOptions<'a> {
+        let mut o = self.opts(data, crls, now);
+        o.seal_status = vec![
+            yinxin::seal::status::issue(seal, "fg", self.maker.0.as_ref(), &self.maker.1, now, DAY)
+                .unwrap(),
+        ];
+        o
     }
 }
 
@@ -288,8 +308,18 @@ async fn citizen_made_seal_is_not_passed() {
         now,
     );
     let crls = e.crls().await;
-    let r = seals::verify(&genuine.der, &e.opts(None, crls.clone(), now)).await;
+    let r = seals::verify(&genuine.der, &e.opts_for(&genuine, None, crls.clone(), now)).await;
     expect(&r, Indication::TotalPassed, None);
+    // Without its status, the genuine seal of the region is not passed offline.
+    let r = seals::verify(&genuine.der, &e.opts(None, crls.clone(), now)).await;
+    expect(&r, Indication::Indeterminate, Some(SubIndication::TryLater));
+    let reg = step(&r, "seal-registry");
+    assert_eq!(
+        reg.reason.as_ref().map(|c| c.code()),
+        Some("seal-status-unknown"),
+        "{}",
+        report_text(&r)
+    );
     let mut named = e.opts(None, crls, now);
     named.seal_makers = vec![yinxin::crypto::sha256(&p_cert)];
     let r = seals::verify(&forged.der, &named).await;
@@ -512,7 +542,11 @@ async fn backdated_claim_of_a_revoked_signer() {
     let crls = e.crls().await;
     let verify_at = now + 120;
 
-    let r = seals::verify(&backdated, &e.opts(Some(data), crls.clone(), verify_at)).await;
+    let r = seals::verify(
+        &backdated,
+        &e.opts_for(&seal, Some(data), crls.clone(), verify_at),
+    )
+    .await;
     expect(
         &r,
         Indication::Indeterminate,
@@ -529,11 +563,19 @@ async fn backdated_claim_of_a_revoked_signer() {
         Some(yinxin::clock::rfc3339(now - 5 * DAY).as_str())
     );
 
-    let r = seals::verify(&timestamped, &e.opts(Some(data), crls.clone(), verify_at)).await;
+    let r = seals::verify(
+        &timestamped,
+        &e.opts_for(&seal, Some(data), crls.clone(), verify_at),
+    )
+    .await;
     expect(&r, Indication::TotalPassed, None);
     assert_eq!(r.time.as_ref().unwrap().basis, "timestamp");
 
-    let r = seals::verify(&after, &e.opts(Some(data), crls.clone(), verify_at)).await;
+    let r = seals::verify(
+        &after,
+        &e.opts_for(&seal, Some(data), crls.clone(), verify_at),
+    )
+    .await;
     expect(&r, Indication::TotalFailed, Some(SubIndication::Revoked));
 }
 
@@ -555,9 +597,9 @@ async fn no_data_and_expired_seal_are_not_passed() {
     )
     .unwrap();
     // Now, with the data: passes; without it: SIGNED_DATA_NOT_FOUND.
-    let r = seals::verify(&signed, &e.opts(Some(data), vec![], now)).await;
+    let r = seals::verify(&signed, &e.opts_for(&seal, Some(data), vec![], now)).await;
     expect(&r, Indication::TotalPassed, None);
-    let r = seals::verify(&signed, &e.opts(None, vec![], now)).await;
+    let r = seals::verify(&signed, &e.opts_for(&seal, None, vec![], now)).await;
     expect(
         &r,
         Indication::Indeterminate,
@@ -568,7 +610,11 @@ async fn no_data_and_expired_seal_are_not_passed() {
     assert!(d.detail.contains("no data given"));
 
     // Three days on (injected clock) the seal has expired; its use is only claimed.
-    let r = seals::verify(&signed, &e.opts(Some(data), vec![], now + 3 * DAY)).await;
+    let r = seals::verify(
+        &signed,
+        &e.opts_for(&seal, Some(data), vec![], now + 3 * DAY),
+    )
+    .await;
     expect(
         &r,
         Indication::Indeterminate,

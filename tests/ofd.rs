@@ -28,6 +28,7 @@ fn opts() -> VerifyOptions<'static> {
         no_anchor_constraints: false,
         trust: None,
         registry: None,
+        seal_status: vec![],
         data: None,
         now: 1_650_000_000,
     }

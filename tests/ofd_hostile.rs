@@ -391,6 +391,7 @@ fn opts() -> yinxin::seal::service::VerifyOptions<'static> {
         no_anchor_constraints: false,
         trust: None,
         registry: None,
+        seal_status: vec![],
         data: None,
         now: yinxin::clock::now_secs(),
     }

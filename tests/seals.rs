@@ -75,6 +75,7 @@ impl Env {
             no_anchor_constraints: false,
             trust: None,
             registry: Some(self.store.as_ref()),
+            seal_status: vec![],
             data,
             now: yinxin::clock::now_secs(),
         }
@@ -387,6 +388,7 @@ async fn vendor_seals_and_signatures() {
         no_anchor_constraints: false,
         trust: None,
         registry: None,
+        seal_status: vec![],
         data: None,
         now: 1_650_000_000,
     };
@@ -525,6 +527,9 @@ fn seal_cli_round_trip() {
             .arg("--key-passphrase-file")
             .arg(tmp.path().join("kp.txt")),
     );
+    // A seal of the anchors' region verifies offline only with its signed status.
+    let status = tmp.path().join("status.cms");
+    common::http::seal_status_file(&data, &id, &status);
     let verify = |file: &str, extra: &[&str], data_file: Option<&std::path::Path>| {
         let mut c = yinxin();
         c.arg("verify")
@@ -532,7 +537,9 @@ fn seal_cli_round_trip() {
             .arg("--anchor")
             .arg(data.join("ca/sm2-root.pem"))
             .arg("--intermediate")
-            .arg(data.join("ca/sm2-issuing.pem"));
+            .arg(data.join("ca/sm2-issuing.pem"))
+            .arg("--seal-status")
+            .arg(&status);
         if let Some(d) = data_file {
             c.arg("--data").arg(d);
         }
@@ -1137,6 +1144,9 @@ fn documents_cli() {
     .arg(tmp.path().join("sealed.ofd"));
     signer_args(&mut c);
     run_ok(&mut c);
+    // A seal of the anchors' region verifies offline only with its signed status.
+    let status = tmp.path().join("status.cms");
+    common::http::seal_status_file(&data, &id, &status);
     let verify = |file: &str, extra: &[&str]| {
         let mut c = yinxin();
         c.arg("verify")
@@ -1145,7 +1155,9 @@ fn documents_cli() {
             .arg(data.join("ca/sm2-root.pem"))
             .arg("--intermediate")
             .arg(data.join("ca/sm2-issuing.pem"))
-            .arg("--no-revocation");
+            .arg("--no-revocation")
+            .arg("--seal-status")
+            .arg(&status);
         c.args(extra);
         c.output().unwrap()
     };

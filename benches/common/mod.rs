@@ -84,6 +84,9 @@ pub struct SealFixture {
     pub signer: Arc<dyn Signer>,
     /// Its certificate (DER).
     pub signer_cert: Vec<u8>,
+    /// The seal's signed status (active), from its maker: a seal of the anchor's region
+    /// verifies offline only with it.
+    pub status: Vec<u8>,
 }
 
 /// Fresh keys, certificates and seal.
@@ -128,9 +131,19 @@ pub fn seal_fixture() -> SealFixture {
         &maker_cert,
     )
     .unwrap();
+    let status = yinxin::seal::status::issue(
+        &seal,
+        "bench",
+        &maker_key.signer().unwrap(),
+        &maker_cert,
+        yinxin::clock::now_secs(),
+        3600,
+    )
+    .unwrap();
     SealFixture {
         root,
         seal,
+        status,
         signer: Arc::new(signer_key.signer().unwrap()),
         signer_cert,
     }

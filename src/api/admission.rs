@@ -141,7 +141,8 @@ fn anonymous_bucket(s: &AppState, route: &str) -> Option<(&'static str, (f64, f6
             "anonymous time-stamp requests from this address",
         )),
         "/crl/{file}" => Some(("crl", l.crl, "anonymous CRL downloads from this address")),
-        "/ocsp" | "/ocsp/{*request}" => {
+        // A signed seal status is OCSP for seals.
+        "/ocsp" | "/ocsp/{*request}" | "/v1/seals/{id}/status" => {
             Some(("ocsp", l.ocsp, "anonymous OCSP requests from this address"))
         }
         _ => None,

@@ -58,6 +58,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/seals/{id}/sign"),
     ("POST", "/v1/seals/{id}/prepare"),
     ("POST", "/v1/seals/{id}/complete"),
+    ("GET", "/v1/seals/{id}/status"),
     ("POST", "/v1/verify"),
     ("POST", "/v1/documents/seal"),
     ("POST", "/v1/documents/sign"),
@@ -732,6 +733,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/seals/{id}/sign", post(seals::sign))
         .route("/v1/seals/{id}/prepare", post(seals::prepare))
         .route("/v1/seals/{id}/complete", post(seals::complete))
+        .route("/v1/seals/{id}/status", get(seals::status))
         .route("/v1/verify", post(seals::verify))
         .route("/v1/documents/seal", post(documents::seal))
         .route("/v1/documents/sign", post(documents::sign))

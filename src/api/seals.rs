@@ -1,5 +1,6 @@
 //! Seal endpoints: make, fetch and revoke seals (seal-admin, [`manage`]), stamp server-side or
-//! prepare / complete client-side (signer, [`stamping`]), and the public verification endpoint.
+//! prepare / complete client-side (signer, [`stamping`]), the public signed status of a seal
+//! ([`status`]), and the public verification endpoint.
 //! Every refusal after authentication is audited with its actor and reason ([`refusal`]).
 
 use super::problem::{ApiResult, Problem};
@@ -18,11 +19,13 @@ use std::sync::Arc;
 mod manage;
 mod refusal;
 mod stamping;
+mod status;
 
 pub use manage::{create, get, revoke};
 pub(super) use refusal::{audit_refusal, audited};
 pub(super) use stamping::check_binding;
 pub use stamping::{complete, prepare, sign};
+pub use status::{StatusCache, status};
 
 /// What the seal endpoints need besides the common state.
 pub struct SealServices {
@@ -44,6 +47,8 @@ pub struct SealServices {
     pub anchors: Vec<Vec<u8>>,
     /// Our issuing CAs.
     pub intermediates: Vec<Vec<u8>>,
+    /// Signed seal statuses served by `GET /v1/seals/{id}/status`.
+    pub status: StatusCache,
 }
 
 fn b64() -> base64::engine::GeneralPurpose {
@@ -238,6 +243,7 @@ async fn verify_object(
             .unwrap_or_default(),
         trust,
         registry: Some(svc.repo.as_ref()),
+        seal_status: vec![],
         no_anchor_constraints: false,
         data: data.as_deref(),
         now: crate::clock::now_secs(),

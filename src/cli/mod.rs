@@ -21,6 +21,7 @@ pub mod help;
 pub mod locale;
 mod ofd;
 mod trust;
+mod verify;
 
 /// yinxin (印信): electronic certification and e-seal service.
 #[derive(Parser, Debug)]
@@ -233,8 +234,9 @@ enum Command {
         #[command(subcommand)]
         command: SealCommand,
     },
-    /// Verify a seal (.esl), an electronic signature (SES_Signature) or a certificate; the
-    /// kind is detected. Exit codes as verify-chain.
+    /// Verify a seal (.esl), an electronic signature (SES_Signature), an OFD, a CMS signature
+    /// or a certificate; the kind is detected. Exit codes as verify-chain. Offline by default:
+    /// nothing is fetched unless --fetch-revocation is given.
     Verify {
         /// The file (DER or PEM).
         file: PathBuf,
@@ -275,6 +277,26 @@ enum Command {
         /// verify-chain --no-anchor-constraints).
         #[arg(long)]
         no_anchor_constraints: bool,
+        /// A signed seal status (`GET /v1/seals/{id}/status`, CMS): a seal of the anchors'
+        /// region is TOTAL_PASSED offline only with its valid status.
+        #[arg(long = "seal-status", num_args = 1..)]
+        seal_statuses: Vec<PathBuf>,
+        /// Go online: take missing intermediates from the caIssuers URLs of the certificates,
+        /// OCSP (else CRL and delta CRL) for every certificate of each path, and the signed
+        /// status of a seal of the anchors' region — only from URLs under an allowed base
+        /// (--allow-url, the supply points of --trust-list, the --data-dir region's public base
+        /// URL); other URLs are not contacted, and the report lists what was fetched and what
+        /// was not, and why. Without this flag nothing is fetched.
+        #[arg(long)]
+        fetch_revocation: bool,
+        /// With --fetch-revocation: an http:// base URL that may be fetched from (e.g.
+        /// `http://127.0.0.1:8080/`).
+        #[arg(long = "allow-url", num_args = 1.., requires = "fetch_revocation")]
+        allow_urls: Vec<String>,
+        /// With --fetch-revocation: a region's data directory; its public base URL (yinxin.toml)
+        /// may be fetched from.
+        #[arg(long, requires = "fetch_revocation")]
+        data_dir: Option<PathBuf>,
     },
     /// Sign any file with a detached CMS signature (.p7s): SM2 per GB/T 35275 or P-256.
     Sign {
@@ -691,6 +713,9 @@ async fn serve_region(
                 .map(|c| c.der.clone())
                 .chain(cross_certs.iter().cloned())
                 .collect(),
+            status: crate::api::seals::StatusCache::new(
+                config.service.seal_status_validity_seconds,
+            ),
         })),
         trust: Some(trust.clone()),
     };
@@ -1643,261 +1668,6 @@ fn load_signer(
     Ok((signer, cert_der))
 }
 
-/// `yinxin verify FILE`: seal, SES_Signature or certificate; exit codes as verify-chain.
-fn verify_file(cmd: Command) -> i32 {
-    let Command::Verify {
-        file,
-        data,
-        anchors,
-        intermediates,
-        crls,
-        no_revocation,
-        json,
-        trust_lists,
-        trust_pins,
-        seal_makers,
-        purpose,
-        no_anchor_constraints,
-    } = cmd
-    else {
-        return 3;
-    };
-    let load_all = |paths: &[PathBuf]| -> Result<Vec<Vec<u8>>, String> {
-        let mut v = Vec::new();
-        for p in paths {
-            v.extend(read_objects(p)?);
-        }
-        Ok(v)
-    };
-    let run = || -> Result<(crate::verify::report::Indication, String, String), String> {
-        let obj = read_objects(&file)?
-            .into_iter()
-            .next()
-            .ok_or("empty file")?;
-        let mut anchors = load_all(&anchors)?;
-        let mut intermediates = load_all(&intermediates)?;
-        let crls = load_all(&crls)?;
-        let offline = if trust_lists.is_empty() {
-            None
-        } else {
-            let mut pins = Vec::new();
-            for p in &trust_pins {
-                pins.push(
-                    hex::decode(p.trim())
-                        .ok()
-                        .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                        .ok_or(format!("--trust-pin {p}: not a SHA-256 in hex"))?,
-                );
-            }
-            let mut signed = Vec::new();
-            for f in &trust_lists {
-                signed.push(
-                    std::fs::read(f).map_err(|e| format!("cannot read {}: {e}", f.display()))?,
-                );
-            }
-            let t =
-                crate::trust::offline::OfflineTrust::load(&signed, &pins, crate::clock::now_secs())
-                    .map_err(|e| format!("trust list: {e}"))?;
-            let (a, i) = crate::verify::hook::TrustSource::anchors(&t);
-            anchors.extend(a);
-            intermediates.extend(i);
-            Some(t)
-        };
-        let trust = offline
-            .as_ref()
-            .map(|t| t as &dyn crate::verify::hook::TrustSource);
-        let revocation = if no_revocation {
-            crate::verify::path::RevocationMode::Off
-        } else {
-            crate::verify::path::RevocationMode::Require
-        };
-        let data = match &data {
-            Some(p) => {
-                Some(std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?)
-            }
-            None => None,
-        };
-        let name = |i: crate::verify::report::Indication| {
-            serde_json::to_value(i)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default()
-        };
-        let mut opts = crate::seal::service::VerifyOptions {
-            anchors,
-            intermediates,
-            crls,
-            ocsp: vec![],
-            revocation,
-            seal_makers: load_all(&seal_makers)?
-                .iter()
-                .map(|c| crate::crypto::sha256(c))
-                .collect(),
-            trust,
-            no_anchor_constraints,
-            registry: None,
-            data: None,
-            now: crate::clock::now_secs(),
-        };
-        let runtime = || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())
-        };
-        if obj.starts_with(b"PK") || obj.windows(4).take(1 << 16).any(|w| w == b"PK\x03\x04") {
-            // An OFD package.
-            let rt = runtime()?;
-            let r = rt.block_on(crate::document::ofd::verify(&obj, &opts));
-            let mut summary = format!(
-                "{}{}  (OFD, {} signature(s)) {}",
-                name(r.indication),
-                r.sub_indication
-                    .map(|s| format!(
-                        " / {}",
-                        serde_json::to_value(s)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string))
-                            .unwrap_or_default()
-                    ))
-                    .unwrap_or_default(),
-                r.signatures.len(),
-                r.detail
-            );
-            for sig in &r.signatures {
-                summary.push_str(&format!(
-                    "\n  signature {} ({}): {} {}",
-                    sig.id,
-                    sig.kind,
-                    name(sig.indication),
-                    sig.detail
-                ));
-                for f in &sig.failed_files {
-                    summary.push_str(&format!("\n    changed after signing: {f}"));
-                }
-                for f in &sig.uncovered {
-                    summary.push_str(&format!("\n    not protected by this signature: {f}"));
-                }
-            }
-            for w in &r.warnings {
-                summary.push_str(&format!("\n  warning: {w}"));
-            }
-            return Ok((
-                r.indication,
-                serde_json::to_string_pretty(&r).unwrap_or_default(),
-                summary,
-            ));
-        }
-        if !matches!(crate::seal::detect(&obj), crate::seal::Detected::Unknown(_)) {
-            opts.data = data.as_deref();
-            let rt = runtime()?;
-            let r = rt.block_on(crate::seal::service::verify(&obj, &opts));
-            let mut summary = format!(
-                "{}{}  ({})",
-                name(r.indication),
-                r.sub_indication
-                    .map(|s| format!(
-                        " / {}",
-                        serde_json::to_value(s)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string))
-                            .unwrap_or_default()
-                    ))
-                    .unwrap_or_default(),
-                r.object
-            );
-            for s in &r.steps {
-                summary.push_str(&format!(
-                    "\n  {} {:<22} {:<13} {}",
-                    s.step, s.name, s.outcome, s.detail
-                ));
-            }
-            return Ok((
-                r.indication,
-                serde_json::to_string_pretty(&r).unwrap_or_default(),
-                summary,
-            ));
-        }
-        if crate::document::cms::embedded_content(&obj).is_ok() {
-            let rt = runtime()?;
-            let r = rt.block_on(crate::document::cms::verify_with_options(
-                &obj,
-                data.as_deref().unwrap_or_default(),
-                &opts,
-            ));
-            let summary = format!(
-                "{}{}  (CMS) {}",
-                name(r.indication),
-                r.sub_indication
-                    .map(|s| format!(
-                        " / {}",
-                        serde_json::to_value(s)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string))
-                            .unwrap_or_default()
-                    ))
-                    .unwrap_or_default(),
-                r.detail
-            );
-            return Ok((
-                r.indication,
-                serde_json::to_string_pretty(&r).unwrap_or_default(),
-                summary,
-            ));
-        }
-        if crate::verify::cert::Cert::from_der(&obj).is_ok() {
-            let r = runtime()?.block_on(crate::verify::chain::validate_for(
-                &obj,
-                &[],
-                opts.now,
-                purpose,
-                &opts.chain_inputs(),
-            ));
-            let summary = format!(
-                "{}{}  (certificate){}{}",
-                name(r.indication),
-                r.sub_indication
-                    .map(|s| format!(
-                        " / {}",
-                        serde_json::to_value(s)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string))
-                            .unwrap_or_default()
-                    ))
-                    .unwrap_or_default(),
-                r.failure
-                    .as_ref()
-                    .map(|f| format!("\n  {}", f.rule))
-                    .unwrap_or_default(),
-                r.recognition
-                    .as_ref()
-                    .map(|g| format!("\n  {}", g.summary))
-                    .unwrap_or_default()
-            );
-            return Ok((
-                r.indication,
-                serde_json::to_string_pretty(&r).unwrap_or_default(),
-                summary,
-            ));
-        }
-        Err("not a seal, an electronic signature or a certificate (OFD, PDF and CMS are not supported yet)".into())
-    };
-    match run() {
-        Err(e) => {
-            eprintln!("yinxin: error: {e}");
-            3
-        }
-        Ok((ind, full, summary)) => {
-            println!("{}", if json { full } else { summary });
-            match ind {
-                crate::verify::report::Indication::TotalPassed => 0,
-                crate::verify::report::Indication::TotalFailed => 1,
-                crate::verify::report::Indication::Indeterminate => 2,
-            }
-        }
-    }
-}
-
 /// Read certificates or CRLs from a PEM (one or more blocks) or DER file.
 fn read_objects(path: &Path) -> Result<Vec<Vec<u8>>, String> {
     let data = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -2056,7 +1826,7 @@ pub fn main() -> i32 {
         return verify_chain(cli.command);
     }
     if matches!(cli.command, Command::Verify { .. }) {
-        return verify_file(cli.command);
+        return verify::verify_file(cli.command);
     }
     // The service logs JSON (set up by its command); other commands log plain text.
     if !matches!(

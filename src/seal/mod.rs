@@ -24,5 +24,6 @@ pub mod binding;
 pub mod holder;
 pub mod picture;
 pub mod service;
+pub mod status;
 pub mod types;
 pub mod verify;

@@ -16,7 +16,7 @@ pub const SEAL_MAKING: ObjectIdentifier = crate::verify::purpose::EKU_SEAL_MAKIN
 pub const VENDOR_ID: &str = "yinxin";
 
 /// Status of a registered seal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SealStatus {
     /// Usable.

@@ -7,14 +7,26 @@
 //! of a recognized region's trust list, or a certificate the relying party names); the signer
 //! for the *document signer* purpose. Only a validated timestamp ([`ProvenTime`]) moves the
 //! validation time into the past; `timeInfo` is the signer's claim (ETSI EN 319 102-1
-//! *_NO_POE when it is all there is). Must not import HTTP or SQL.
+//! *_NO_POE when it is all there is).
+//!
+//! **Seals of our own region need their status.** A seal is *of our own region* when its
+//! maker certificate carries our seal-making EKU and anchors at the relying party's own anchors
+//! (not at a recognized region's trust-listed root, not across a cross-certificate); naming such
+//! a certificate with `--seal-maker` changes nothing. For such a seal the registry's status must
+//! be seen — the registry itself, or a signed status ([`super::status`]) — else the result is
+//! INDETERMINATE (`seal-status-unknown`); a seal our maker signed that our registry does not
+//! know is INDETERMINATE too (`seal-not-in-registry`). Seals recognised through a trust list or
+//! named by the relying party come from a registry we cannot see: the report says it was not
+//! consulted. Must not import HTTP or SQL.
 
 use super::format::{Detected, Seal, detect};
-use super::service::{SealRepository, SealStatus};
+use super::service::SealRepository;
+use super::status::Seen;
 use crate::verify::chain::{ChainInputs, judge_without_poe, validate_for};
 use crate::verify::hook::TrustSource;
 use crate::verify::path::RevocationMode;
 use crate::verify::purpose::Purpose;
+use crate::verify::reason::FailureReason;
 use crate::verify::report::{Indication, Report, SubIndication};
 use crate::verify::timestamp::{ProvenTime, prove};
 use serde::Serialize;
@@ -30,6 +42,9 @@ pub struct Step {
     pub outcome: &'static str,
     /// Detail.
     pub detail: String,
+    /// Why the step did not pass, as a stable code (registry step only, for now).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<FailureReason>,
 }
 
 /// Which time the signature was judged at, and on what basis.
@@ -96,6 +111,9 @@ pub struct VerifyOptions<'a> {
     pub seal_makers: Vec<[u8; 32]>,
     /// The seal registry (our region's seals), consulted when the seal is in it.
     pub registry: Option<&'a dyn SealRepository>,
+    /// Signed seal statuses (DER CMS, [`super::status`]) the relying party has, used when
+    /// there is no registry.
+    pub seal_status: Vec<Vec<u8>>,
     /// The protected data, when available.
     pub data: Option<&'a [u8]>,
     /// The current time (Unix seconds).
@@ -149,6 +167,7 @@ impl Acc {
                 name,
                 outcome: "passed",
                 detail,
+                reason: None,
             }),
             Err((ind, sub, detail)) => {
                 if self.worst.is_none_or(|(w, _)| rank(ind) > rank(w)) {
@@ -163,8 +182,18 @@ impl Acc {
                         "indeterminate"
                     },
                     detail,
+                    reason: None,
                 });
             }
+        }
+    }
+
+    /// Record a step that did not pass for `reason` (its indication decides).
+    fn push_reason(&mut self, step: u8, name: &'static str, reason: FailureReason) {
+        let (ind, sub) = reason.indication();
+        self.push(step, name, Err((ind, sub, reason.to_string())));
+        if let Some(s) = self.steps.last_mut() {
+            s.reason = Some(reason);
         }
     }
 
@@ -174,6 +203,7 @@ impl Acc {
             name,
             outcome: "skipped",
             detail: detail.into(),
+            reason: None,
         });
     }
 
@@ -265,46 +295,26 @@ async fn seal_steps(
             recognise_maker(&seal.maker_cert, &maker_chain, opts),
         );
     }
-    let Some(reg) = opts.registry else {
-        acc.skip(
-            4,
-            "seal-registry",
-            "the seal registry was not consulted (offline verification): a seal revoked or \
-             suspended in its region's registry is not seen here",
-        );
-        return maker_chain;
-    };
-    {
-        match reg.seal(&seal.es_id).await {
-            Ok(Some(rec)) if rec.der == seal.der => match rec.status {
-                SealStatus::Active => acc.push(
-                    4,
-                    "seal-registry",
-                    Ok(format!("seal {} is active in the registry", rec.id)),
-                ),
-                s => acc.push(
-                    4,
-                    "seal-registry",
-                    Err((
-                        Indication::TotalFailed,
-                        SubIndication::Revoked,
-                        format!("seal {} is {} in the registry", rec.id, s.as_str()),
-                    )),
-                ),
-            },
-            Ok(_) => acc.skip(4, "seal-registry", "not a seal of this region's registry"),
-            Err(e) => acc.push(
-                4,
-                "seal-registry",
-                Err((
-                    Indication::Indeterminate,
-                    SubIndication::TryLater,
-                    e.to_string(),
-                )),
-            ),
-        }
+    let own = own_region(&seal.maker_cert, &maker_chain);
+    match super::status::registry_step(seal, &maker_chain, own, opts).await {
+        Seen::Passed(d) => acc.push(4, "seal-registry", Ok(d)),
+        Seen::Skipped(d) => acc.skip(4, "seal-registry", &d),
+        Seen::Problem(reason) => acc.push_reason(4, "seal-registry", reason),
     }
     maker_chain
+}
+
+/// Whether the seal is one of our own region's (see the module doc): its maker certificate
+/// carries our seal-making EKU and anchors at the relying party's own anchors, not at a
+/// trust-listed root or across a cross-certificate.
+fn own_region(maker: &[u8], chain: &Report) -> bool {
+    chain.anchor_sha256.is_some()
+        && chain
+            .recognition
+            .as_ref()
+            .is_none_or(|r| r.via == "own-region")
+        && crate::verify::cert::Cert::from_der(maker)
+            .is_ok_and(|c| Purpose::SealMaker.explicitly_named(&c))
 }
 
 /// Whether a maker whose chain validated is a seal maker: named by the relying party, a

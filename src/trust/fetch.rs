@@ -65,6 +65,9 @@ pub struct FetchConfig {
     pub cache_ttl: Duration,
     /// Most cached objects; the oldest is dropped first. 0 disables the cache.
     pub max_entries: usize,
+    /// Why a URL the `allowed` predicate refuses is not contacted, as the error says it (`{url}
+    /// refused: {refusal}`).
+    pub refusal: String,
 }
 
 impl Default for FetchConfig {
@@ -74,6 +77,7 @@ impl Default for FetchConfig {
             max_bytes: 8 * 1024 * 1024,
             cache_ttl: Duration::from_secs(300),
             max_entries: 1024,
+            refusal: "not a supply point of the issuing region's trust list".into(),
         }
     }
 }
@@ -98,6 +102,43 @@ pub struct Gathered {
     pub ocsp: Vec<Vec<u8>>,
     /// One line per certificate of the chain: what was used, or why nothing could be.
     pub notes: Vec<String>,
+    /// Every URL tried, in order, with its outcome.
+    pub urls: Vec<UrlEvent>,
+}
+
+/// One URL tried: what for, and what came of it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct UrlEvent {
+    /// What was asked for: `OCSP`, `CRL`, `delta CRL`, `caIssuers`, `seal status`.
+    pub kind: String,
+    /// The URL.
+    pub url: String,
+    /// `fetched`, `cached` (fetched earlier, reused), `not-allowed` (nothing was sent: the
+    /// allow-list or the URL form refused it) or `failed`.
+    pub outcome: &'static str,
+    /// The error, for `not-allowed` and `failed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl UrlEvent {
+    /// The event of one attempt at `url` for `kind`; `from_cache` tells a reuse.
+    pub fn of<T>(kind: &str, url: &str, r: &Result<T, FetchError>, from_cache: bool) -> Self {
+        let (outcome, detail) = match r {
+            Ok(_) if from_cache => ("cached", None),
+            Ok(_) => ("fetched", None),
+            Err(e @ (FetchError::NotAllowed(_) | FetchError::Scheme(_))) => {
+                ("not-allowed", Some(e.to_string()))
+            }
+            Err(e) => ("failed", Some(e.to_string())),
+        };
+        UrlEvent {
+            kind: kind.into(),
+            url: url.into(),
+            outcome,
+            detail,
+        }
+    }
 }
 
 /// Why an object could not be fetched. Every message names the URL.
@@ -173,12 +214,15 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
-/// The allow-list and URL-form checks; returns the URI to request.
-fn check_url(url: &str, allowed: &dyn Fn(&str) -> bool) -> Result<hyper::Uri, FetchError> {
+/// The allow-list and URL-form checks; returns the URI to request. `refusal` says why a URL
+/// `allowed` refuses is not contacted.
+pub(super) fn check_url(
+    url: &str,
+    allowed: &dyn Fn(&str) -> bool,
+    refusal: &str,
+) -> Result<hyper::Uri, FetchError> {
     if !allowed(url) {
-        return Err(FetchError::NotAllowed(format!(
-            "{url} refused: not a supply point of the issuing region's trust list"
-        )));
+        return Err(FetchError::NotAllowed(format!("{url} refused: {refusal}")));
     }
     let lower = url.chars().take(8).collect::<String>().to_ascii_lowercase();
     if lower.starts_with("https://") {
@@ -351,7 +395,12 @@ fn check_crl(url: &str, der_bytes: &[u8]) -> Result<Option<i64>, FetchError> {
 }
 
 /// The id-ad-ocsp URIs of a certificate's authorityInfoAccess.
-fn ocsp_urls(der_bytes: &[u8]) -> Vec<String> {
+pub(crate) fn ocsp_urls(der_bytes: &[u8]) -> Vec<String> {
+    aia_urls(der_bytes, AD_OCSP)
+}
+
+/// The URIs of a certificate's authorityInfoAccess for access `method`.
+pub(crate) fn aia_urls(der_bytes: &[u8], method: ObjectIdentifier) -> Vec<String> {
     let Ok(c) = x509_cert::certificate::CertificateInner::<x509_cert::certificate::Raw>::from_der(
         der_bytes,
     ) else {
@@ -366,7 +415,7 @@ fn ocsp_urls(der_bytes: &[u8]) -> Vec<String> {
             continue;
         };
         for ad in aia.0 {
-            if ad.access_method == AD_OCSP
+            if ad.access_method == method
                 && let GeneralName::UniformResourceIdentifier(u) = ad.access_location
             {
                 out.push(u.to_string());
@@ -399,7 +448,7 @@ fn dp_urls(dps: Option<&Vec<DistributionPoint>>) -> Vec<Vec<String>> {
 }
 
 /// Self-signed as far as names and key identifiers tell (the signature is not checked here).
-fn self_signed(c: &Cert) -> bool {
+pub(crate) fn self_signed(c: &Cert) -> bool {
     c.self_issued
         && match (&c.aki, &c.ski) {
             (Some(a), Some(s)) => a == s,
@@ -414,6 +463,7 @@ async fn first_answer<'a, F, Fut>(
     kind: &str,
     urls: &'a [String],
     parts: &mut Vec<String>,
+    events: &mut Vec<UrlEvent>,
     now: i64,
     mut fetch: F,
 ) -> Option<Vec<u8>>
@@ -422,7 +472,10 @@ where
     Fut: Future<Output = Result<Fetched, FetchError>>,
 {
     for u in urls {
-        match fetch(u).await {
+        let r = fetch(u).await;
+        let cached = r.as_ref().is_ok_and(|f| f.from_cache);
+        events.push(UrlEvent::of(kind, u, &r, cached));
+        match r {
             Ok(f) => {
                 let origin = if f.from_cache {
                     format!(
@@ -532,7 +585,7 @@ impl RevocationFetcher {
     }
 
     /// One HTTP exchange: 200 only, no redirects, body capped at `cap`, all within the timeout.
-    async fn exchange(
+    pub(super) async fn exchange(
         &self,
         url: &str,
         req: hyper::Request<Full<Bytes>>,
@@ -617,7 +670,7 @@ impl RevocationFetcher {
         issuer: &[u8],
         allowed: &dyn Fn(&str) -> bool,
     ) -> impl Future<Output = Result<Fetched, FetchError>> + Send + use<'a> {
-        let prepared = check_url(url, allowed).and_then(|uri| {
+        let prepared = check_url(url, allowed, &self.cfg.refusal).and_then(|uri| {
             let c = Cert::from_der(cert)
                 .map_err(|e| FetchError::Malformed(format!("certificate: {e}")))?;
             let i = Cert::from_der(issuer)
@@ -682,7 +735,7 @@ impl RevocationFetcher {
         url: &'a str,
         allowed: &dyn Fn(&str) -> bool,
     ) -> impl Future<Output = Result<Fetched, FetchError>> + Send + use<'a> {
-        let checked = check_url(url, allowed);
+        let checked = check_url(url, allowed, &self.cfg.refusal);
         async move { self.fetch_crl(url, checked?).await }
     }
 
@@ -715,12 +768,22 @@ impl RevocationFetcher {
         url: &'a str,
         allowed: &dyn Fn(&str) -> bool,
     ) -> impl Future<Output = Result<Vec<u8>, FetchError>> + Send + use<'a> {
-        let checked = check_url(url, allowed);
+        self.get_capped(url, allowed, self.cfg.max_bytes)
+    }
+
+    /// [`RevocationFetcher::get`] with the body capped at `cap` bytes (and at `max_bytes`).
+    pub fn get_capped<'a>(
+        &'a self,
+        url: &'a str,
+        allowed: &dyn Fn(&str) -> bool,
+        cap: usize,
+    ) -> impl Future<Output = Result<Vec<u8>, FetchError>> + Send + use<'a> {
+        let checked = check_url(url, allowed, &self.cfg.refusal);
         async move {
             let req = hyper::Request::get(checked?)
                 .body(Full::new(Bytes::new()))
                 .map_err(|e| FetchError::Scheme(format!("{url}: {e}")))?;
-            self.exchange(url, req, self.cfg.max_bytes).await
+            self.exchange(url, req, cap.min(self.cfg.max_bytes)).await
         }
     }
 
@@ -754,7 +817,7 @@ impl RevocationFetcher {
                 .chain(p.deltas.iter().flatten());
             for u in urls {
                 if !verdicts.contains_key(u) {
-                    let v = check_url(u, allowed).map_err(|e| e.to_string());
+                    let v = check_url(u, allowed, &self.cfg.refusal).map_err(|e| e.to_string());
                     verdicts.insert(u.clone(), v);
                 }
             }
@@ -797,9 +860,14 @@ impl RevocationFetcher {
                         parts.push("no OCSP responder in the certificate".into());
                     }
                     let cert = &p.cert;
-                    let got = first_answer("OCSP", &p.ocsp, &mut parts, now, |u| async move {
-                        self.fetch_ocsp(u, checked(u)?, cert, i).await
-                    })
+                    let got = first_answer(
+                        "OCSP",
+                        &p.ocsp,
+                        &mut parts,
+                        &mut out.urls,
+                        now,
+                        |u| async move { self.fetch_ocsp(u, checked(u)?, cert, i).await },
+                    )
                     .await;
                     if let Some(der_bytes) = got {
                         push_unique(&mut out.ocsp, der_bytes);
@@ -821,11 +889,15 @@ impl RevocationFetcher {
                         break;
                     }
                     for alternatives in lists {
-                        let got =
-                            first_answer(kind, alternatives, &mut parts, now, |u| async move {
-                                self.fetch_crl(u, checked(u)?).await
-                            })
-                            .await;
+                        let got = first_answer(
+                            kind,
+                            alternatives,
+                            &mut parts,
+                            &mut out.urls,
+                            now,
+                            |u| async move { self.fetch_crl(u, checked(u)?).await },
+                        )
+                        .await;
                         if let Some(der_bytes) = got {
                             push_unique(&mut out.crls, der_bytes);
                             done = true;
@@ -858,6 +930,19 @@ struct Planned {
     after: Vec<String>,
 }
 
+/// The issuer of `c` in `pool` as far as names and key identifiers tell: issuer name = subject
+/// name and, when both are present, AKI = SKI (the signature is the validator's to check).
+pub(crate) fn find_issuer<'p>(pool: &'p [Cert], c: &Cert) -> Option<&'p Cert> {
+    pool.iter().find(|p| {
+        p.fingerprint != c.fingerprint
+            && names_equal(&p.subject, &c.issuer)
+            && match (&c.aki, &p.ski) {
+                (Some(a), Some(s)) => a == s,
+                _ => true,
+            }
+    })
+}
+
 /// Walk the chain from `target` through `pool` (no network). Returns the certificates and
 /// the notes to put first (when the target does not parse).
 fn plan_chain(target: &[u8], pool: &[Vec<u8>]) -> (Vec<Planned>, Vec<String>) {
@@ -882,17 +967,7 @@ fn plan_chain(target: &[u8], pool: &[Vec<u8>]) -> (Vec<Planned>, Vec<String>) {
             });
             break;
         }
-        let issuer = pool
-            .iter()
-            .find(|p| {
-                p.fingerprint != current.fingerprint
-                    && names_equal(&p.subject, &current.issuer)
-                    && match (&current.aki, &p.ski) {
-                        (Some(a), Some(s)) => a == s,
-                        _ => true,
-                    }
-            })
-            .cloned();
+        let issuer = find_issuer(&pool, &current).cloned();
         let who = current.describe();
         let mut after = Vec::new();
         let next = match issuer.clone() {
@@ -1594,6 +1669,20 @@ mod tests {
         assert_eq!(g.ocsp.len(), 1, "{:?}", g.notes);
         assert_eq!(g.crls, vec![fx.srv.root_crl.clone()], "{:?}", g.notes);
         assert_eq!(g.notes.len(), 3, "{:?}", g.notes);
+        // Each URL tried is reported with its outcome.
+        let tried: Vec<(&str, &str, &str)> = g
+            .urls
+            .iter()
+            .map(|e| (e.kind.as_str(), e.url.as_str(), e.outcome))
+            .collect();
+        let (ocsp_u, root_u) = (format!("{b}/ocsp"), format!("{b}/root.crl"));
+        assert_eq!(
+            tried,
+            vec![
+                ("OCSP", ocsp_u.as_str(), "fetched"),
+                ("CRL", root_u.as_str(), "fetched")
+            ]
+        );
         assert!(g.notes[0].starts_with("CN=Test Leaf"), "{:?}", g.notes);
         assert!(
             g.notes[0].contains(&format!("OCSP {b}/ocsp: fetched")),
@@ -1619,6 +1708,11 @@ mod tests {
             g2.notes[0].contains("served from cache, fetched"),
             "{:?}",
             g2.notes
+        );
+        assert!(
+            g2.urls.iter().all(|e| e.outcome == "cached"),
+            "{:?}",
+            g2.urls
         );
         assert!(g2.notes[1].contains("served from cache"), "{:?}", g2.notes);
         assert_eq!(fx.srv.hits("/ocsp"), 1);
@@ -1653,6 +1747,13 @@ mod tests {
         let g4 = f.gather(&fx.leaf, &pool, &|_: &str| false).await;
         assert!(g4.ocsp.is_empty() && g4.crls.is_empty());
         assert_eq!(g4.notes.len(), 3);
+        assert!(
+            !g4.urls.is_empty()
+                && g4.urls.iter().all(|e| e.outcome == "not-allowed"
+                    && e.detail.as_deref().is_some_and(|d| d.contains("refused"))),
+            "{:?}",
+            g4.urls
+        );
         assert!(
             g4.notes[0].contains("no revocation data obtained"),
             "{:?}",

@@ -207,6 +207,16 @@ pub enum ListError {
     Sign(String),
 }
 
+/// Canonical JSON of any value made of objects, strings and integers: UTF-8, object keys
+/// sorted, no insignificant white space (RFC 8785 for that subset). What trust lists and
+/// signed seal statuses sign.
+pub fn canonical_json<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    // serde_json's Value keeps object keys in a BTreeMap (sorted) and `to_vec` writes no
+    // white space: that is the canonical form for the strings and integers we emit.
+    let v = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
+    serde_json::to_vec(&v).unwrap_or_default()
+}
+
 /// RFC 3339 → Unix seconds.
 pub fn parse_time(s: &str) -> Option<i64> {
     time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
@@ -217,10 +227,7 @@ pub fn parse_time(s: &str) -> Option<i64> {
 impl TrustList {
     /// Canonical JSON bytes (what is signed).
     pub fn canonical_json(&self) -> Vec<u8> {
-        // serde_json's Value keeps object keys in a BTreeMap (sorted) and `to_vec` writes no
-        // white space: that is the canonical form for the strings and integers we emit.
-        let v = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
-        serde_json::to_vec(&v).unwrap_or_default()
+        canonical_json(self)
     }
 
     /// Parse canonical (or any) JSON.

@@ -2,14 +2,18 @@
 //! recognizes (`policies/trust.toml`), federation sync of their lists with pinning, rollback
 //! and expiry checks, the recognition of peer-anchored chains (which region, which list,
 //! which service, which assurance level), and fetching peers' revocation data only from the
-//! supply points their lists name. No HTTP server or SQL types here: `api` serves it and
+//! supply points their lists name; for relying parties (`yinxin verify --fetch-revocation`),
+//! fetching issuers (caIssuers), revocation data and signed seal statuses only from the URL
+//! bases they allow ([`relying`]). No HTTP server or SQL types here: `api` serves it and
 //! `store` persists it through [`TrustRepository`].
 
+pub mod aia;
 pub mod fetch;
 pub mod list;
 pub mod offline;
 pub mod peers;
 pub mod publish;
+pub mod relying;
 
 use crate::pki::repo::{AuditEvent, RepoError};
 

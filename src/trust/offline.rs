@@ -2,7 +2,8 @@
 //! signed trust lists given as files are verified against the pins and must be unexpired;
 //! their listed roots become anchors and their issuing CAs intermediates, and chains are
 //! judged by the same rules as the service's federation (services granted at the time that
-//! counts). Nothing is fetched: revocation data comes from the caller (`--crl`).
+//! counts). Nothing is fetched here: revocation data comes from the caller (`--crl`), or from
+//! [`super::relying`] with `--fetch-revocation`.
 
 use super::list::{self, ListError, ServiceKind, VerifiedList};
 use super::peers::{Accept, Freshness, Judged, PeerConfig, review_against};
@@ -37,6 +38,15 @@ impl OfflineTrust {
         }
         Ok(OfflineTrust { lists })
     }
+
+    /// Every supply point URL of the loaded lists (what a relying party may fetch for their
+    /// regions with `--fetch-revocation`).
+    pub fn supply_points(&self) -> std::collections::BTreeSet<String> {
+        self.lists
+            .iter()
+            .flat_map(|(_, v)| v.supply_points.iter().cloned())
+            .collect()
+    }
 }
 
 #[async_trait::async_trait]
@@ -49,7 +59,7 @@ impl TrustSource for OfflineTrust {
         (anchors, inter)
     }
 
-    async fn revocation_data(&self, _target: &[u8]) -> Gathered {
+    async fn revocation_data(&self, _target: &[u8], _extra: &[Vec<u8>]) -> Gathered {
         Gathered::default()
     }
 

@@ -901,7 +901,7 @@ impl TrustSource for Federation {
         (anchors, inter)
     }
 
-    async fn revocation_data(&self, target: &[u8]) -> Gathered {
+    async fn revocation_data(&self, target: &[u8], _extra: &[Vec<u8>]) -> Gathered {
         // The peer whose listed CA certificates issued `target` (or the CA above it).
         let found = {
             let Ok(peers) = self.peers.read() else {
@@ -939,6 +939,7 @@ impl TrustSource for Federation {
         Gathered {
             crls: g.crls,
             ocsp: g.ocsp,
+            intermediates: vec![],
             notes: g
                 .notes
                 .into_iter()

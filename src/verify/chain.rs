@@ -72,9 +72,12 @@ pub async fn validate_for_noted(
     input.enforce_anchor_constraints = inputs.enforce_anchor_constraints;
     let mut notes = Vec::new();
     if let Some(t) = inputs.trust {
-        let g = t.revocation_data(cert).await;
+        let g = t.revocation_data(cert, extra).await;
         input.crls.extend(g.crls);
         input.ocsp.extend(g.ocsp);
+        input
+            .intermediates
+            .extend(g.intermediates.into_iter().filter(|c| c.as_slice() != cert));
         notes = g.notes;
     }
     let mut report = Validator::shared().validate(&input);

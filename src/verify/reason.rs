@@ -1,6 +1,7 @@
 //! Why a certificate path failed, as a type: every failure the validator reports carries a
 //! [`FailureReason`], serialized in reports as a stable kebab-case code (`serial-number-zero`,
-//! `anchor-expired`, …) next to the human-readable rule. The code is the contract; the words
+//! `anchor-expired`, …) next to the human-readable rule. Seal verification uses the same codes
+//! for why a seal's registry status is not established (`seal-status-unknown`, …). The code is the contract; the words
 //! may change. Each reason knows the ETSI EN 319 102-1 indication and sub-indication it gives.
 
 use super::report::{Indication, SubIndication};
@@ -255,6 +256,28 @@ pub enum FailureReason {
         /// Why.
         detail: String,
     },
+
+    // ---- seal status (the registry, or its signed status) ---------------------------------
+    /// A seal of our own region whose registry status was not seen: no registry consulted
+    /// and no valid signed status (`crate::seal::status`).
+    #[error("{detail}")]
+    SealStatusUnknown {
+        /// What was missing or refused, and how to get the status.
+        detail: String,
+    },
+    /// A seal our own seal maker signed that our registry does not know.
+    #[error("{detail}")]
+    SealNotInRegistry {
+        /// Which seal and what the registry holds.
+        detail: String,
+    },
+    /// The seal is revoked or suspended in its registry (seen directly or through a signed
+    /// status).
+    #[error("{detail}")]
+    SealNotActive {
+        /// Its status and where it was seen.
+        detail: String,
+    },
 }
 
 impl FailureReason {
@@ -315,6 +338,9 @@ impl FailureReason {
             OcspNotYetValid => "ocsp-not-yet-valid",
             OcspCertificateUnknown { .. } => "ocsp-certificate-unknown",
             NotRecognized { .. } => "not-recognized",
+            SealStatusUnknown { .. } => "seal-status-unknown",
+            SealNotInRegistry { .. } => "seal-not-in-registry",
+            SealNotActive { .. } => "seal-not-active",
         }
     }
 
@@ -377,6 +403,10 @@ impl FailureReason {
             | OcspNotYetValid
             | OcspCertificateUnknown { .. } => (Indeterminate, SubIndication::TryLater),
             NotRecognized { .. } => (TotalFailed, SubIndication::ChainConstraintsFailure),
+            SealStatusUnknown { .. } | SealNotInRegistry { .. } => {
+                (Indeterminate, SubIndication::TryLater)
+            }
+            SealNotActive { .. } => (TotalFailed, SubIndication::Revoked),
         }
     }
 }

@@ -238,3 +238,18 @@ pub fn signer_token(data: &Path, work: &Path, serial: &str, out: &str) -> String
         .unwrap()
         .to_string()
 }
+
+/// The signed status of seal `id` of the region in `data` (`GET /v1/seals/{id}/status` from a
+/// server started for it), written to `out`: what a relying party verifying offline gives
+/// with `--seal-status`.
+pub fn seal_status_file(data: &Path, id: &str, out: &Path) {
+    let server = Server::start(data, &[]);
+    let url = format!("{}/v1/seals/{id}/status", server.base);
+    let r = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(get(&url, None));
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    std::fs::write(out, &r.body).unwrap();
+}

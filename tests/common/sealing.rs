@@ -9,11 +9,13 @@ use yinxin::seal::service::{self as seals, VerifyOptions};
 use yinxin::seal::types;
 use yinxin::verify::path::RevocationMode;
 
-/// A region (in a temporary directory), one active contract seal, its signer, and the
-/// region's SM2 root and issuing CA as anchors and intermediates.
+/// A region (in a temporary directory), one active contract seal with its signed status, its
+/// signer, and the region's SM2 root and issuing CA as anchors and intermediates.
 pub struct SealEnv {
     pub tmp: tempfile::TempDir,
     pub seal: seals::SealRecord,
+    /// The seal's signed status (active), from the region's seal maker.
+    pub status: Vec<u8>,
     pub signer: (Arc<dyn Signer>, Vec<u8>),
     pub anchors: Vec<Vec<u8>>,
     pub intermediates: Vec<Vec<u8>>,
@@ -43,8 +45,18 @@ pub async fn seal_env() -> SealEnv {
         &maker.1,
     )
     .unwrap();
+    let status = yinxin::seal::status::issue(
+        &seal,
+        "sl",
+        maker.0.as_ref(),
+        &maker.1,
+        yinxin::clock::now_secs(),
+        86_400,
+    )
+    .unwrap();
     SealEnv {
         seal,
+        status,
         signer: (signer.0, signer.1),
         anchors: r.anchors.clone(),
         intermediates: r.intermediates.clone(),
@@ -53,7 +65,7 @@ pub async fn seal_env() -> SealEnv {
 }
 
 impl SealEnv {
-    /// Our anchors, no revocation, now.
+    /// Our anchors, no revocation, the seal's status, now.
     pub fn opts(&self) -> VerifyOptions<'_> {
         VerifyOptions {
             anchors: self.anchors.clone(),
@@ -65,6 +77,7 @@ impl SealEnv {
             no_anchor_constraints: false,
             trust: None,
             registry: None,
+            seal_status: vec![self.status.clone()],
             data: None,
             now: yinxin::clock::now_secs(),
         }
