@@ -622,3 +622,29 @@ async fn no_data_and_expired_seal_are_not_passed() {
     );
     assert_eq!(step(&r, "seal-validity").outcome, "indeterminate");
 }
+
+/// A seal made with the region's own time-stamping unit's key and certificate: a certificate
+/// dedicated to time-stamping is never a seal maker — not even when the relying party names
+/// it as one.
+#[tokio::test]
+async fn seal_made_by_the_tsu_is_not_passed() {
+    let e = setup().await;
+    let (_, o_cert, _) = org_signer(&e.region, "盖章单位").await;
+    let now = yinxin::clock::now_secs();
+    let forged = e.seal(
+        (e.tsa.signer.as_ref(), &e.tsa.cert_der),
+        ("盖章单位", &o_cert),
+        "盖章单位公章",
+        365,
+        now,
+    );
+    let crls = e.crls().await;
+    let mut named = e.opts(None, crls, now);
+    named.seal_makers = vec![yinxin::crypto::sha256(&e.tsa.cert_der)];
+    let r = seals::verify(&forged.der, &named).await;
+    assert_ne!(r.indication, Indication::TotalPassed, "{}", report_text(&r));
+    assert_eq!(step(&r, "seal-maker-signature").outcome, "passed");
+    let maker = step(&r, "seal-maker-certificate");
+    assert_eq!(maker.outcome, "failed", "{}", report_text(&r));
+    assert!(maker.detail.contains("time-stamping"), "{}", maker.detail);
+}

@@ -395,9 +395,28 @@ async fn offline_verification_needs_the_seal_status() {
     let ok = fx.file("ok.cms", &craft((maker.0.as_ref(), &maker.1), &active));
     let (code, r) = verify(&fx.sig, &with(&[&ok]));
     assert_eq!(code, 0, "{r:#}");
-    // Signed by the region's TSU: a certificate of the region, but not a seal maker's.
+    // Signed by the region's TSU: a certificate of the region, but dedicated to
+    // time-stamping, so not valid for the seal-maker purpose at all.
     let by_tsu = fx.file("tsu.cms", &craft((tsu.0.as_ref(), &tsu.1), &active));
     let (code, r) = verify(&fx.sig, &with(&[&by_tsu]));
+    assert_status_unknown(code, &r, "Time-Stamping Unit");
+    assert_status_unknown(code, &r, "is not a valid seal maker here");
+    // Signed by the seal's own signer (an organization certificate of the region, valid for
+    // the seal-maker purpose's path rules but neither this seal's maker nor carrying the
+    // seal-making EKU): refused.
+    let org_key = yinxin::crypto::PrivateKey::from_encrypted_pem(
+        &std::fs::read_to_string(fx.work().join("signer/key.pem")).unwrap(),
+        &yinxin::crypto::keys::Passphrase::from_file(&fx.work().join("kp.txt")).unwrap(),
+        "signer",
+    )
+    .unwrap();
+    let org_pem = std::fs::read_to_string(fx.work().join("signer/cert.pem")).unwrap();
+    let org_cert = der::pem::decode_vec(org_pem.as_bytes()).unwrap().1;
+    let by_org = fx.file(
+        "org.cms",
+        &craft((&org_key.signer().unwrap(), &org_cert), &active),
+    );
+    let (code, r) = verify(&fx.sig, &with(&[&by_org]));
     assert_status_unknown(code, &r, "neither the seal's maker nor a seal maker");
     // Signed by a self-made "maker" with the seal-making EKU: no path to our anchor …
     let by_fake = fx.file(

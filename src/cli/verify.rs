@@ -160,12 +160,6 @@ pub(super) fn verify_file(cmd: Command) -> i32 {
             }
             None => None,
         };
-        let name = |i: crate::verify::report::Indication| {
-            serde_json::to_value(i)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default()
-        };
         let mut opts = crate::seal::service::VerifyOptions {
             anchors,
             intermediates,
@@ -194,17 +188,8 @@ pub(super) fn verify_file(cmd: Command) -> i32 {
             let rt = runtime()?;
             let r = rt.block_on(crate::document::ofd::verify(&obj, &opts));
             let mut summary = format!(
-                "{}{}  (OFD, {} signature(s)) {}",
-                name(r.indication),
-                r.sub_indication
-                    .map(|s| format!(
-                        " / {}",
-                        serde_json::to_value(s)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string))
-                            .unwrap_or_default()
-                    ))
-                    .unwrap_or_default(),
+                "{}  (OFD, {} signature(s)) {}",
+                head(r.indication, r.sub_indication),
                 r.signatures.len(),
                 r.detail
             );
@@ -213,7 +198,7 @@ pub(super) fn verify_file(cmd: Command) -> i32 {
                     "\n  signature {} ({}): {} {}",
                     sig.id,
                     sig.kind,
-                    name(sig.indication),
+                    head(sig.indication, None::<Indication>),
                     sig.detail
                 ));
                 for f in &sig.failed_files {
@@ -236,20 +221,7 @@ pub(super) fn verify_file(cmd: Command) -> i32 {
             opts.data = data.as_deref();
             let rt = runtime()?;
             let r = rt.block_on(crate::seal::service::verify(&obj, &opts));
-            let mut summary = format!(
-                "{}{}  ({})",
-                name(r.indication),
-                r.sub_indication
-                    .map(|s| format!(
-                        " / {}",
-                        serde_json::to_value(s)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string))
-                            .unwrap_or_default()
-                    ))
-                    .unwrap_or_default(),
-                r.object
-            );
+            let mut summary = format!("{}  ({})", head(r.indication, r.sub_indication), r.object);
             for s in &r.steps {
                 summary.push_str(&format!(
                     "\n  {} {:<22} {:<13} {}",
@@ -270,17 +242,8 @@ pub(super) fn verify_file(cmd: Command) -> i32 {
                 &opts,
             ));
             let summary = format!(
-                "{}{}  (CMS) {}",
-                name(r.indication),
-                r.sub_indication
-                    .map(|s| format!(
-                        " / {}",
-                        serde_json::to_value(s)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string))
-                            .unwrap_or_default()
-                    ))
-                    .unwrap_or_default(),
+                "{}  (CMS) {}",
+                head(r.indication, r.sub_indication),
                 r.detail
             );
             return Ok((
@@ -298,17 +261,8 @@ pub(super) fn verify_file(cmd: Command) -> i32 {
                 &opts.chain_inputs(),
             ));
             let summary = format!(
-                "{}{}  (certificate){}{}",
-                name(r.indication),
-                r.sub_indication
-                    .map(|s| format!(
-                        " / {}",
-                        serde_json::to_value(s)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string))
-                            .unwrap_or_default()
-                    ))
-                    .unwrap_or_default(),
+                "{}  (certificate){}{}",
+                head(r.indication, r.sub_indication),
                 r.failure
                     .as_ref()
                     .map(|f| format!("\n  {}", f.rule))
@@ -329,7 +283,7 @@ pub(super) fn verify_file(cmd: Command) -> i32 {
     let result = run();
     match result {
         Err(e) => {
-            eprintln!("yinxin: error: {e}");
+            super::locale::print_error(&e);
             3
         }
         Ok(mut out) => {
@@ -352,4 +306,13 @@ pub(super) fn verify_file(cmd: Command) -> i32 {
             }
         }
     }
+}
+
+/// The indication line of a summary in the CLI's language: `TOTAL_FAILED / HASH_FAILURE`, in
+/// zh-CN with the meaning of each code beside it.
+fn head<S: serde::Serialize>(ind: Indication, sub: Option<S>) -> String {
+    let code = |v: serde_json::Value| v.as_str().map(str::to_string).unwrap_or_default();
+    let ind = serde_json::to_value(ind).map(code).unwrap_or_default();
+    let sub = sub.and_then(|s| serde_json::to_value(s).ok()).map(code);
+    super::locale::indication_words(super::locale::lang(), &ind, sub.as_deref())
 }

@@ -267,6 +267,9 @@ reason-ocsp-responder-not-authorised = an OCSP response is not signed by an auth
 reason-ocsp-not-yet-valid = the OCSP response is from the future
 reason-ocsp-certificate-unknown = the OCSP responder does not know the certificate
 reason-not-recognized = the trust source (mutual recognition) refused the chain
+reason-seal-status-unknown = the seal's registry status was not seen (no registry, no valid signed status)
+reason-seal-not-in-registry = the seal was made by this region's seal maker but its registry does not hold it
+reason-seal-not-active = the seal is suspended or revoked in its registry
 
 ## Command line: the error line and the CLI's own messages.
 cli-error-prefix = error:{ " " }
@@ -408,7 +411,7 @@ cli-seal-create-opt-holder = Holder: the unified social credit code (organizatio
 cli-seal-create-opt-seal-type = Seal type key (official, contract, finance, invoice, e-licence, personal)
 cli-seal-create-opt-name = Name on the seal
 cli-seal-create-opt-signers = Serial(s) of the certificates allowed to stamp with it
-cli-seal-create-opt-picture = The seal picture (PNG); default: the standard look drawn for the type and name, which needs a CJK font (fonts-wqy-microhei or fonts-noto-cjk, or YINXIN_SEAL_FONT=FILE)
+cli-seal-create-opt-picture = The seal picture (PNG); default: the standard look for the type and name, drawn with the built-in font (GB 2312 hanzi; YINXIN_SEAL_FONT=FILE for another font)
 cli-seal-create-opt-days = Validity in days (default: the type's maximum)
 cli-seal-create-opt-out = Also write the seal (.esl, DER) here
 
@@ -443,7 +446,7 @@ cli-seal-sign-opt-out = Output (.sig)
 cli-seal-sign-opt-key-passphrase-file = File with the signer key's passphrase
 cli-seal-sign-opt-tsa = TSA URL for a timestamp over the signature value
 
-cli-verify-about = Verify a seal (.esl), an electronic signature (SES_Signature) or a certificate; the kind is detected. Exit codes as verify-chain
+cli-verify-about = Verify a seal (.esl), an electronic signature (SES_Signature), an OFD, a CMS signature or a certificate; the kind is detected. Exit codes as verify-chain. Offline by default: nothing is fetched unless --fetch-revocation is given
 cli-verify-example =
     yinxin verify approval.sig --data approval.pdf --anchor data/ca/sm2-root.pem --chain data/ca/sm2-issuing.pem --crl sm2.crl --crl root.crl
     yinxin verify signed.ofd --anchor data/ca/sm2-root.pem --json
@@ -456,6 +459,10 @@ cli-verify-opt-trust-pins = SHA-256 (hex) of a certificate allowed to sign those
 cli-verify-opt-seal-makers = A seal maker's certificate (PEM or DER) recognised as a seal maker although it lacks this region's seal-making EKU (e.g. another vendor's maker)
 cli-verify-opt-purpose = For a bare certificate: what it is validated for (see verify-chain --purpose)
 cli-verify-opt-no-anchor-constraints = For a bare certificate: treat trust anchors as a name and a key only (see verify-chain --no-anchor-constraints)
+cli-verify-opt-seal-statuses = A signed seal status (`GET /v1/seals/{"{"}id{"}"}/status`, CMS): a seal of the anchors' region is TOTAL_PASSED offline only with its valid status
+cli-verify-opt-fetch-revocation = Go online: take missing intermediates from the caIssuers URLs of the certificates, OCSP (else CRL and delta CRL) for every certificate of each path, and the signed status of a seal of the anchors' region — only from URLs under an allowed base (--allow-url, the supply points of --trust-list, the --data-dir region's public base URL); other URLs are not contacted, and the report lists what was fetched and what was not, and why. Without this flag nothing is fetched
+cli-verify-opt-allow-urls = With --fetch-revocation: an http:// base URL that may be fetched from (e.g. `http://127.0.0.1:8080/`)
+cli-verify-opt-data-dir = With --fetch-revocation: a region's data directory; its public base URL (yinxin.toml) may be fetched from
 
 cli-sign-about = Sign any file with a detached CMS signature (.p7s): SM2 per GB/T 35275 or P-256
 cli-sign-example =
@@ -467,6 +474,16 @@ cli-sign-opt-input = The file to sign
 cli-sign-opt-out = The signature (.p7s, DER), or with `--ofd` the signed OFD
 cli-sign-opt-ofd = The input is an OFD: add a Type="Sign" signature (CMS over Signature.xml) inside the package instead of writing a detached .p7s
 cli-sign-opt-tsa = RFC 3161 TSA URL: add a signature timestamp (unsigned attribute); signing fails when the TSA does not answer with a token
+
+cli-ofd-about = OFD documents: create a plain one with lines of text (for trying sealing and signing)
+cli-ofd-example =
+    yinxin ofd create --out doc.ofd --text 关于同意开展数据共享的批复 --text 经研究，同意。（盖章）
+cli-ofd-create-about = Write an A4 OFD with the given lines of text (one page; a title line first)
+cli-ofd-create-example =
+    yinxin ofd create --out doc.ofd --text 关于同意开展数据共享的批复 --text 经研究，同意。（盖章）
+cli-ofd-create-opt-lines = A line of text (repeat for more lines; the first is the title)
+cli-ofd-create-opt-font = Font name declared for the text (not embedded; readers substitute it)
+cli-ofd-create-opt-out = The OFD to write (must not exist)
 
 cli-token-about = Operator tokens
 cli-token-example =

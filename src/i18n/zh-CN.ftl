@@ -270,6 +270,9 @@ reason-ocsp-responder-not-authorised = OCSP 响应不是由授权的响应者签
 reason-ocsp-not-yet-valid = OCSP 响应的时间在未来
 reason-ocsp-certificate-unknown = OCSP 响应者不认识该证书
 reason-not-recognized = 信任来源（互认）拒绝了该证书路径
+reason-seal-status-unknown = 未看到该印章在登记库中的状态（未查询登记库，也无有效的签名状态）
+reason-seal-not-in-registry = 该印章由本区域制章者制作，但登记库中没有它
+reason-seal-not-active = 该印章在登记库中已暂停或已吊销
 
 ## 命令行：错误行与命令行自身的消息。
 cli-error-prefix = 错误：
@@ -411,7 +414,7 @@ cli-seal-create-opt-holder = 持有者：统一社会信用代码（单位印章
 cli-seal-create-opt-seal-type = 印章类型（official 公章、contract 合同专用章、finance 财务专用章、invoice 发票专用章、e-licence 电子证照专用章、personal 个人名章）
 cli-seal-create-opt-name = 印章上的名称
 cli-seal-create-opt-signers = 允许用该印章盖章的证书序列号
-cli-seal-create-opt-picture = 印章图片（PNG）；默认按类型和名称绘制标准印模，需要中文字体（fonts-wqy-microhei 或 fonts-noto-cjk，或 YINXIN_SEAL_FONT=字体文件）
+cli-seal-create-opt-picture = 印章图片（PNG）；默认按类型和名称用内置字体绘制标准印模（GB 2312 汉字；另用字体时设 YINXIN_SEAL_FONT=字体文件）
 cli-seal-create-opt-days = 有效天数（默认为该类型的上限）
 cli-seal-create-opt-out = 同时将印章（.esl，DER）写到此处
 
@@ -446,7 +449,7 @@ cli-seal-sign-opt-out = 输出文件（.sig）
 cli-seal-sign-opt-key-passphrase-file = 存放签名人私钥口令的文件
 cli-seal-sign-opt-tsa = 为签名值加盖时间戳的 TSA 地址
 
-cli-verify-about = 验证印章（.esl）、电子签章（SES_Signature）或证书，自动识别类型。退出码同 verify-chain
+cli-verify-about = 验证印章（.esl）、电子签章（SES_Signature）、OFD、CMS 签名或证书，自动识别类型。退出码同 verify-chain。默认离线：除非给出 --fetch-revocation，不联网获取任何内容
 cli-verify-example =
     yinxin verify approval.sig --data approval.pdf --anchor data/ca/sm2-root.pem --chain data/ca/sm2-issuing.pem --crl sm2.crl --crl root.crl
     yinxin verify signed.ofd --anchor data/ca/sm2-root.pem --json
@@ -459,6 +462,10 @@ cli-verify-opt-trust-pins = 允许签署这些列表的证书的 SHA-256（十�
 cli-verify-opt-seal-makers = 认可为制章者的证书（PEM 或 DER），即使它没有本区域的制章扩展密钥用法（如其他厂商的制章者）
 cli-verify-opt-purpose = 验证单张证书时：验证用途（见 verify-chain --purpose）
 cli-verify-opt-no-anchor-constraints = 验证单张证书时：仅将信任锚视为名称和公钥（见 verify-chain --no-anchor-constraints）
+cli-verify-opt-seal-statuses = 签名的印章状态（`GET /v1/seals/{"{"}id{"}"}/status`，CMS）：信任锚所属区域的印章，离线时只有附上其有效状态才会是 TOTAL_PASSED
+cli-verify-opt-fetch-revocation = 联网获取：从证书的 caIssuers URL 取得缺失的中间证书，为每条路径上的每张证书取得 OCSP（否则取 CRL 和增量 CRL），并取得信任锚所属区域印章的签名状态——只从允许的基础 URL 之下获取（--allow-url、--trust-list 的服务地址、--data-dir 区域的公开基础 URL）；不连接其他 URL，报告列出已获取和未获取的内容及原因。不带此选项时不联网获取任何内容
+cli-verify-opt-allow-urls = 与 --fetch-revocation 同用：允许获取的 http:// 基础 URL（例如 `http://127.0.0.1:8080/`）
+cli-verify-opt-data-dir = 与 --fetch-revocation 同用：某区域的数据目录，可从其公开基础 URL（yinxin.toml）获取
 
 cli-sign-about = 用分离式 CMS 签名（.p7s）签署任意文件：SM2（依 GB/T 35275）或 P-256
 cli-sign-example =
@@ -470,6 +477,16 @@ cli-sign-opt-input = 要签名的文件
 cli-sign-opt-out = 签名文件（.p7s，DER），或配合 `--ofd` 时为签名后的 OFD
 cli-sign-opt-ofd = 输入为 OFD：在文档包内添加 Type="Sign" 签名（对 Signature.xml 的 CMS 签名），而不是写出分离式 .p7s
 cli-sign-opt-tsa = RFC 3161 TSA 地址：添加签名时间戳（非签名属性）；TSA 未返回时间戳令牌时签名失败
+
+cli-ofd-about = OFD 文档：用几行文字生成一个简单文档（用于试用盖章和签名）
+cli-ofd-example =
+    yinxin ofd create --out doc.ofd --text 关于同意开展数据共享的批复 --text 经研究，同意。（盖章）
+cli-ofd-create-about = 写出一页 A4 的 OFD，内容为给定的几行文字（第一行为标题）
+cli-ofd-create-example =
+    yinxin ofd create --out doc.ofd --text 关于同意开展数据共享的批复 --text 经研究，同意。（盖章）
+cli-ofd-create-opt-lines = 一行文字（可重复给出多行；第一行为标题）
+cli-ofd-create-opt-font = 文字声明使用的字体名（不嵌入，阅读器按名称替换）
+cli-ofd-create-opt-out = 要写出的 OFD 文件（不得已存在）
 
 cli-token-about = 操作员令牌
 cli-token-example =

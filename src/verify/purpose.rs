@@ -120,6 +120,10 @@ enum EkuRule {
     Required(Oid),
     /// Absent, or present with one of these (anyExtendedKeyUsage counts).
     IfPresent(&'static [Oid]),
+    /// Absent, or present with at least one OID that is not one of these (the purposes of
+    /// services that must not double as something else: a certificate made only for
+    /// time-stamping, OCSP or trust-list signing is dedicated to that).
+    NotOnly(&'static [Oid]),
     /// Not looked at (CAs: RFC 5280 does not apply EKU to CA certificates).
     None,
 }
@@ -178,8 +182,11 @@ impl Purpose {
         const SERVER: &[Oid] = &[EKU_SERVER_AUTH, EKU_ANY];
         match self {
             // Decided by the seal verifier's recognition step (see the module doc): a maker
-            // named by the relying party or listed by a peer may carry another vendor's EKU.
-            Purpose::SealMaker => EkuRule::None,
+            // named by the relying party or listed by a peer may carry another vendor's EKU;
+            // but a certificate dedicated to another service is never a seal maker.
+            Purpose::SealMaker => {
+                EkuRule::NotOnly(&[EKU_TIME_STAMPING, EKU_OCSP_SIGNING, EKU_TRUST_LIST_SIGNING])
+            }
             Purpose::DocumentSigner => EkuRule::IfPresent(DOC),
             Purpose::Tsu => EkuRule::Required(EKU_TIME_STAMPING),
             Purpose::OcspSigner => EkuRule::Required(EKU_OCSP_SIGNING),
@@ -250,6 +257,18 @@ impl Purpose {
                     }
                 }
             },
+            EkuRule::NotOnly(dedicated) => {
+                if let Some(e) = &cert.eku
+                    && e.iter().all(|o| dedicated.contains(o))
+                {
+                    return Err(PurposeError::EkuMismatch {
+                        purpose,
+                        needed: "an extended key usage other than time-stamping, OCSP signing \
+                                 or trust-list signing"
+                            .into(),
+                    });
+                }
+            }
             EkuRule::IfPresent(allowed) => {
                 if let Some(e) = &cert.eku
                     && !e.iter().any(|o| allowed.contains(o))
@@ -398,6 +417,25 @@ mod tests {
             Purpose::SealMaker.check(&c),
             Err(PurposeError::KeyUsage { .. })
         ));
+        // … and a certificate dedicated to another service (our TSU, an OCSP responder) is
+        // not a seal maker, whatever its chain.
+        for other in [EKU_TIME_STAMPING, EKU_OCSP_SIGNING, EKU_TRUST_LIST_SIGNING] {
+            let c = leaf(vec![sig.clone(), eku(&[other])]);
+            assert!(
+                matches!(
+                    Purpose::SealMaker.check(&c),
+                    Err(PurposeError::EkuMismatch { .. })
+                ),
+                "{other}"
+            );
+        }
+        let c = leaf(vec![
+            sig.clone(),
+            eku(&[EKU_SEAL_MAKING, EKU_TIME_STAMPING]),
+        ]);
+        assert_eq!(Purpose::SealMaker.check(&c), Ok(()));
+        let c = leaf(vec![sig.clone()]);
+        assert_eq!(Purpose::SealMaker.check(&c), Ok(()));
         assert!(Purpose::SealMaker.explicitly_named(&leaf(vec![eku(&[EKU_SEAL_MAKING])])));
         assert!(!Purpose::SealMaker.explicitly_named(&leaf(vec![eku(&[EKU_ANY])])));
         // Document signer: a certificate only for time-stamping or server auth does not
