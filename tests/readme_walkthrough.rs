@@ -11,6 +11,9 @@
 //!   test starts `yinxin quickstart --listen 127.0.0.1:PORT` and reads `8080` as that port;
 //! - `TOKEN` is the admin token quickstart prints (the test exports it).
 
+mod common;
+
+use common::free_port;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -127,14 +130,6 @@ fn tool(name: &str) -> bool {
         .status()
         .map(|s| s.success())
         .unwrap_or(false)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 struct Quickstart {

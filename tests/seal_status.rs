@@ -7,7 +7,7 @@
 
 mod common;
 use common::http::{Server, get, issue_generated_org};
-use common::{RED_PNG, run_ok, yinxin};
+use common::{RED_PNG, free_port, run_ok, yinxin};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -33,14 +33,6 @@ struct Fx {
     serial: String,
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 impl Fx {
     fn work(&self) -> &Path {
         self.tmp.path()
@@ -64,28 +56,7 @@ impl Fx {
     fn make_seal(&self, name: &str) -> (String, PathBuf) {
         let png = self.file("seal.png", RED_PNG);
         let out = self.work().join(format!("{name}.esl"));
-        let o = run_ok(
-            yinxin()
-                .args([
-                    "seal",
-                    "create",
-                    "--holder",
-                    "91350100M000100Y43",
-                    "--type",
-                    "official",
-                    "--name",
-                    name,
-                    "--signer",
-                    &self.serial,
-                    "--data-dir",
-                ])
-                .arg(&self.data)
-                .arg("--picture")
-                .arg(&png)
-                .arg("--out")
-                .arg(&out),
-        );
-        let rec: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let rec = common::seal_create(&self.data, name, &self.serial, &png, &out);
         (rec["id"].as_str().unwrap().to_string(), out)
     }
 

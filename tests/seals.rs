@@ -461,28 +461,13 @@ fn seal_cli_round_trip() {
         "signer",
     );
     let png = w("seal.png", RED_PNG);
-    let o = run_ok(
-        yinxin()
-            .args([
-                "seal",
-                "create",
-                "--holder",
-                "91350100M000100Y43",
-                "--type",
-                "official",
-                "--name",
-                "盖章单位",
-                "--signer",
-                &serial,
-                "--data-dir",
-            ])
-            .arg(&data)
-            .arg("--picture")
-            .arg(&png)
-            .arg("--out")
-            .arg(tmp.path().join("seal.esl")),
+    let seal = common::seal_create(
+        &data,
+        "盖章单位",
+        &serial,
+        &png,
+        &tmp.path().join("seal.esl"),
     );
-    let seal: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let id = seal["id"].as_str().unwrap().to_string();
     assert_eq!(seal["status"], "active");
     // Without --picture, the standard look is drawn with the built-in font

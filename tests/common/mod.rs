@@ -23,6 +23,48 @@ pub fn yinxin() -> Command {
     c
 }
 
+/// A TCP port free on loopback now (for a server started next).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `yinxin seal create` of an official seal of 91350100M000100Y43 for the certificate
+/// `serial`, with the picture `png`; the seal is also written to `out`. Returns the record.
+pub fn seal_create(
+    data: &Path,
+    name: &str,
+    serial: &str,
+    png: &Path,
+    out: &Path,
+) -> serde_json::Value {
+    let o = run_ok(
+        yinxin()
+            .args([
+                "seal",
+                "create",
+                "--holder",
+                "91350100M000100Y43",
+                "--type",
+                "official",
+                "--name",
+                name,
+                "--signer",
+                serial,
+                "--data-dir",
+            ])
+            .arg(data)
+            .arg("--picture")
+            .arg(png)
+            .arg("--out")
+            .arg(out),
+    );
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
 pub fn run_ok(cmd: &mut Command) -> Output {
     let out = cmd.output().expect("spawn");
     assert!(
