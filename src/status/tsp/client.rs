@@ -67,7 +67,7 @@ impl ParsedResponse {
 }
 
 /// Decode a DER `TimeStampResp`. A granted response must carry a token, which is parsed
-/// with [`parse_token`]; a token in any other response is ignored.
+/// with [`parse_token`](super::parse_token); a token in any other response is ignored.
 pub fn parse_response(der_bytes: &[u8]) -> Result<ParsedResponse, TspError> {
     let resp = TimeStampResp::from_der(der_bytes)?;
     let failure_bits = resp
