@@ -11,7 +11,7 @@
 use crate::crypto::{Algorithm, Passphrase};
 use crate::pki::authority::{IssueRequest, KeySource};
 use crate::pki::region::{self, InitParams, Region};
-use crate::pki::repo::{CertStatus, CertificateFilter, CertificateRecord};
+use crate::pki::repo::{CertStatus, CertificateFilter};
 use crate::store::SqlConnector;
 use clap::{FromArgMatches, Parser, Subcommand};
 use std::path::{Path, PathBuf};
@@ -813,24 +813,6 @@ fn passphrase(file: Option<&Path>, what: &str) -> Result<Passphrase, CliError> {
     }
 }
 
-/// JSON view of a certificate record.
-pub fn record_json(r: &CertificateRecord) -> serde_json::Value {
-    serde_json::json!({
-        "serial": r.serial,
-        "issuer_ca": r.issuer_ca,
-        "profile": r.profile,
-        "algorithm": r.algorithm,
-        "subject": r.subject,
-        "holder": r.holder_id,
-        "organization": r.organization,
-        "not_before": crate::clock::rfc3339(r.not_before),
-        "not_after": crate::clock::rfc3339(r.not_after),
-        "status": r.status,
-        "revoked_at": r.revoked_at.map(crate::clock::rfc3339),
-        "revocation_reason": r.revocation_reason,
-    })
-}
-
 fn write_new(path: &Path, data: &[u8], private: bool) -> Result<(), CliError> {
     if private {
         crate::crypto::keys::write_private_file(path, data)?;
@@ -947,7 +929,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             }
             println!(
                 "{}",
-                serde_json::to_string_pretty(&record_json(&issued.record))?
+                serde_json::to_string_pretty(&issued.record.to_json())?
             );
         }
         Command::Show { data, serial, pem } => {
@@ -961,7 +943,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             if pem {
                 print!("{}", crate::pki::cert::to_pem(&rec.der));
             } else {
-                println!("{}", serde_json::to_string_pretty(&record_json(&rec))?);
+                println!("{}", serde_json::to_string_pretty(&rec.to_json())?);
             }
         }
         Command::Serve {
@@ -1060,7 +1042,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 now: crate::clock::now_secs(),
             };
             let (rec, changed) = crate::pki::revocation::revoke(region.repo.as_ref(), &req).await?;
-            let mut v = record_json(&rec);
+            let mut v = rec.to_json();
             v["changed"] = serde_json::Value::Bool(changed);
             println!("{}", serde_json::to_string_pretty(&v)?);
         }
@@ -1383,7 +1365,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 ..Default::default()
             };
             for r in region.repo.certificates(&filter).await? {
-                println!("{}", serde_json::to_string(&record_json(&r))?);
+                println!("{}", serde_json::to_string(&r.to_json())?);
             }
         }
     }
