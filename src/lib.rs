@@ -13,15 +13,19 @@
 //!   [`pki::repo::Repository`] interface.
 //! - [`store`] — the repository over SQLite or PostgreSQL (sqlx).
 //! - [`config`] — `yinxin.toml`.
-//! - [`cli`] — the `yinxin` command line.
+//! - [`api`] — the REST API (axum).
+//! - [`app`] — the composition root: the service assembled from the store, the region's keys
+//!   and the domain services, and run.
+//! - [`cli`] — the `yinxin` command line; it parses arguments and calls the library.
 //!
-//! The domain modules (`crypto`, `pki`) know nothing about HTTP or SQL; `store` and `cli`
-//! adapt them.
+//! The domain modules (`crypto`, `pki`) know nothing about HTTP or SQL; `store`, `api` and
+//! `cli` adapt them, and `app` wires them together.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_op_in_unsafe_fn)]
 
 pub mod api;
+pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod clock;

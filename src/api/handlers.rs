@@ -217,7 +217,7 @@ pub async fn issue(
     s.metrics.issued(&profile);
     let mut v = json!({
         "serial": issued.record.serial,
-        "certificate": crate::cli::record_json(&issued.record),
+        "certificate": issued.record.to_json(),
         "certificate_pem": issued.certificate_pem,
         "chain_pem": issued.chain_pem,
     });
@@ -307,11 +307,7 @@ pub async fn get_certificate(
         )
             .into_response()
     } else if accept.contains("application/json") || accept.contains("*/*") || accept.is_empty() {
-        return Ok(json_response(
-            StatusCode::OK,
-            &crate::cli::record_json(&rec),
-            Some(&who),
-        ));
+        return Ok(json_response(StatusCode::OK, &rec.to_json(), Some(&who)));
     } else {
         return Err(Problem::new(
             StatusCode::NOT_ACCEPTABLE,
@@ -391,7 +387,7 @@ pub async fn list(
     } else {
         None
     };
-    let v = json!({"items": items.iter().map(crate::cli::record_json).collect::<Vec<_>>(), "next_cursor": next});
+    let v = json!({"items": items.iter().map(CertificateRecord::to_json).collect::<Vec<_>>(), "next_cursor": next});
     Ok(json_response(StatusCode::OK, &v, Some(&who)))
 }
 
@@ -511,7 +507,7 @@ pub async fn revoke(
             if changed {
                 s.status_changed(&rec.serial, &rec.issuer_ca);
             }
-            let mut v = crate::cli::record_json(&rec);
+            let mut v = rec.to_json();
             v["changed"] = Value::Bool(changed);
             Ok(json_response(StatusCode::OK, &v, Some(&who)))
         }
@@ -641,7 +637,7 @@ pub async fn release(
             if changed {
                 s.status_changed(&rec.serial, &rec.issuer_ca);
             }
-            let mut v = crate::cli::record_json(&rec);
+            let mut v = rec.to_json();
             v["changed"] = Value::Bool(changed);
             Ok(json_response(StatusCode::OK, &v, Some(&who)))
         }

@@ -1,7 +1,8 @@
 //! `yinxin cross-certify`: our root issues a cross-certificate to a peer region's root
 //! (see [`crate::pki::cross`]).
 
-use super::{CliError, DataArgs, passphrase, read_objects};
+use super::CliError;
+use super::common::{DataArgs, passphrase, read_objects, write_new};
 use crate::crypto::Algorithm;
 use crate::pki::cross::{self, CrossSpec, NameConstraintSpec};
 use crate::pki::region::Region;
@@ -97,7 +98,7 @@ pub(super) async fn cross_certify(args: CrossCertifyArgs) -> Result<(), CliError
         std::env::var("USER").unwrap_or_else(|_| "unknown".into())
     );
     let issued = cross::cross_certify(&region, algorithm, &pass, &spec, &actor).await?;
-    super::write_new(
+    write_new(
         &args.out,
         crate::pki::cert::to_pem(&issued.der).as_bytes(),
         false,

@@ -62,7 +62,7 @@ pub fn run(cmd: OfdCommand) -> Result<(), CliError> {
                     items,
                 }],
             })?;
-            super::write_new(&out, &bytes, false)?;
+            super::common::write_new(&out, &bytes, false)?;
             println!("{}", out.display());
             Ok(())
         }

@@ -1,6 +1,7 @@
 //! `yinxin trust-list publish | withdraw | show`: the region's signed trust list.
 
-use super::{CliError, DataArgs, passphrase};
+use super::CliError;
+use super::common::{DataArgs, actor, open_store, passphrase};
 use crate::trust::TrustRepository;
 use crate::trust::list::ServiceStatus;
 use clap::Subcommand;
@@ -41,19 +42,12 @@ pub enum TrustListCommand {
     },
 }
 
-fn actor() -> String {
-    format!(
-        "cli:{}",
-        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
-    )
-}
-
 /// Run a trust-list command.
 pub async fn run(cmd: TrustListCommand) -> Result<(), CliError> {
     let connector = crate::store::SqlConnector;
     let (data, change, pass_file) = match cmd {
         TrustListCommand::Show { data, out, alg } => {
-            let (_, store) = super::open_store(&data).await?;
+            let (_, store) = open_store(&data).await?;
             let l = store
                 .latest_own_list()
                 .await?
@@ -102,7 +96,7 @@ pub async fn run(cmd: TrustListCommand) -> Result<(), CliError> {
     let region =
         crate::pki::region::Region::open(&data.data_dir, data.database_url.as_deref(), &connector)
             .await?;
-    let (_, store) = super::open_store(&data).await?;
+    let (_, store) = open_store(&data).await?;
     let cfg = crate::trust::peers::TrustConfig::load(&data.data_dir.join("policies"))
         .map_err(|e| CliError(e.to_string()))?;
     let l = crate::trust::publish::publish(

@@ -5,7 +5,8 @@
 //! Owns the command's input loading, its allow-list sources and its report printing; the
 //! verification itself is the domain's (`seal`, `document`, `verify`).
 
-use super::{Command, read_objects};
+use super::Command;
+use super::common::read_objects;
 use crate::trust::relying::{AllowList, RelyingParty};
 use crate::verify::report::Indication;
 use std::path::{Path, PathBuf};

@@ -154,6 +154,27 @@ pub struct CertificateRecord {
     pub created_at: i64,
 }
 
+impl CertificateRecord {
+    /// The record as the API and the command line show it (JSON): times in RFC 3339, the
+    /// certificate itself, the invalidity date and the creation time left out.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "serial": self.serial,
+            "issuer_ca": self.issuer_ca,
+            "profile": self.profile,
+            "algorithm": self.algorithm,
+            "subject": self.subject,
+            "holder": self.holder_id,
+            "organization": self.organization,
+            "not_before": crate::clock::rfc3339(self.not_before),
+            "not_after": crate::clock::rfc3339(self.not_after),
+            "status": self.status,
+            "revoked_at": self.revoked_at.map(crate::clock::rfc3339),
+            "revocation_reason": self.revocation_reason,
+        })
+    }
+}
+
 /// A service credential of the region (OCSP signer, TSA, seal maker) per algorithm.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ServiceRecord {

@@ -1,0 +1,336 @@
+//! The composition root: opens the store, loads the region and its keys, builds the status,
+//! time-stamping, seal and trust services and the API router over them, and runs the server
+//! ([`serve`]). Also the start-up steps that need those services: a new region's first root
+//! CRLs ([`init_region`]), the demo region of `quickstart` ([`quickstart_init`]) and a CRL
+//! made offline ([`generate_crl`]).
+//!
+//! Owns: the wiring of the service. May import `api`, `store`, `config` and every domain
+//! module; must not import `cli`. Nothing imports `app` but `cli` (the binary's `main.rs`
+//! goes through `cli`). It prints nothing of its own: the command line reports.
+
+use crate::api::seals::{SealServices, StatusCache};
+use crate::api::trust::TrustServices;
+use crate::clock::SystemClock;
+use crate::config::{Config, ConfigError};
+use crate::crypto::{Algorithm, CryptoError, Passphrase};
+use crate::pki::region::{self, InitParams, InitSummary, Region, RegionError};
+use crate::pki::repo::{CaRecord, CaRole, RepoError};
+use crate::status::service::{CrlRecord, StatusConfig, StatusError, StatusService};
+use crate::store::{SqlConnector, Store};
+use crate::trust::peers::{Federation, TrustConfig, TrustConfigError};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The demo passphrase file written by `quickstart` in its data directory.
+pub const DEMO_PASSPHRASE_FILE: &str = "DEMO-ONLY-key-passphrase.txt";
+
+/// Why the service could not be assembled or run. Its text is the one-line message the
+/// command line prints.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// `yinxin.toml`.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The database.
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+    /// The region: its profiles, keys or service certificates.
+    #[error(transparent)]
+    Region(#[from] RegionError),
+    /// Making a CRL.
+    #[error(transparent)]
+    Status(#[from] StatusError),
+    /// A passphrase or a key file.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    /// `policies/trust.toml` and the recognized regions.
+    #[error(transparent)]
+    TrustConfig(#[from] TrustConfigError),
+    /// Publishing the region's own trust list at start.
+    #[error("trust list: {0}")]
+    TrustList(String),
+    /// The data directory could not be created.
+    #[error("cannot create {path}: {source}")]
+    CreateDir {
+        /// The directory.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The listener could not be opened, or the server failed.
+    #[error("cannot serve on {listen}: {source}")]
+    Serve {
+        /// The listen address.
+        listen: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// What [`serve`] needs.
+pub struct ServeParams {
+    /// The region's data directory.
+    pub data_dir: PathBuf,
+    /// Database URL overriding `yinxin.toml`.
+    pub database_url: Option<String>,
+    /// Listen address overriding `yinxin.toml`.
+    pub listen: Option<String>,
+    /// The key store passphrase.
+    pub passphrase: Passphrase,
+}
+
+/// Open the region, load both issuing keys and serve until SIGTERM/SIGINT.
+pub async fn serve(params: ServeParams) -> Result<(), AppError> {
+    let ServeParams {
+        data_dir,
+        database_url,
+        listen,
+        passphrase: pass,
+    } = params;
+    let data_dir = data_dir.as_path();
+    let mut config = load_config(data_dir, database_url.as_deref())?;
+    if let Some(l) = listen {
+        config.service.listen = l;
+    }
+    let url = crate::config::resolve_database_url(&config.database.url, data_dir);
+    let store = Arc::new(
+        Store::connect(&url)
+            .await?
+            .with_group_commit(config.service.group_commit_batch),
+    );
+    let region = Region::from_parts(data_dir, config.clone(), store.clone()).await?;
+    let authority = Arc::new(region.authority(&pass, &Algorithm::ALL).await?);
+    let cas = region.repo.cas().await?;
+    let status_config = config.service.status_config();
+    let status_cas = region.status_cas(&pass, &authority).await?;
+    let status = Arc::new(
+        StatusService::new(
+            status_cas,
+            store.clone(),
+            store.clone(),
+            status_config.clone(),
+            Arc::new(SystemClock),
+        )
+        .await?,
+    );
+    let tsa = Arc::new(tsa_service(&region, &store, &pass).await?);
+    let maker = region.service_signer("sm2-seal-maker", &pass).await?;
+    // Cross-certificates we issued (bridge model) join the verification pool.
+    let cross_certs = crate::pki::cross::load_issued(data_dir);
+    let federation = Arc::new(federation(&config, &cas, &cross_certs, data_dir, &store).await?);
+    let seals = seal_services(&region, maker, &store, &pass, &cas, &cross_certs)?;
+    let region = Arc::new(region);
+    let trust = Arc::new(TrustServices::new(
+        federation,
+        store.clone(),
+        region.clone(),
+        pass.clone(),
+    ));
+    let services = crate::api::Services {
+        authority,
+        repo: store.clone(),
+        tokens: store.clone(),
+        status,
+        status_config,
+        tsa,
+        seals: Some(Arc::new(seals)),
+        trust: Some(trust.clone()),
+    };
+    trust.publish_if_due().await.map_err(AppError::TrustList)?;
+    let state = Arc::new(crate::api::AppState::new(services, &config, cas));
+    crate::api::spawn_background(state.clone());
+    crate::api::serve(state, &config.service.listen)
+        .await
+        .map_err(|source| AppError::Serve {
+            listen: config.service.listen.clone(),
+            source,
+        })?;
+    store.close().await;
+    Ok(())
+}
+
+/// `yinxin.toml` of `data_dir`, with the database URL given on the command line if any.
+fn load_config(data_dir: &Path, database_url: Option<&str>) -> Result<Config, AppError> {
+    let mut config = Config::load(data_dir)?;
+    if let Some(u) = database_url {
+        config.database.url = u.to_string();
+    }
+    Ok(config)
+}
+
+/// The time-stamping units of both algorithms.
+async fn tsa_service(
+    region: &Region,
+    store: &Arc<Store>,
+    pass: &Passphrase,
+) -> Result<crate::status::tsa::TsaService, AppError> {
+    let mut units = Vec::new();
+    for alg in Algorithm::ALL {
+        let (signer, cert_der) = region.service_signer(&format!("{alg}-tsa"), pass).await?;
+        units.push((alg, crate::status::tsp::TsaUnit { signer, cert_der }));
+    }
+    Ok(crate::status::tsa::TsaService::new(
+        units,
+        store.clone(),
+        Arc::new(SystemClock),
+    ))
+}
+
+/// Seal making, stamping and verification: the SM2 seal maker (signer and certificate), the
+/// key store of imported signer keys, the holder hasher, and our CAs (and the
+/// cross-certificates we issued) to verify with.
+fn seal_services(
+    region: &Region,
+    (maker, maker_cert): (Arc<dyn crate::crypto::Signer>, Vec<u8>),
+    store: &Arc<Store>,
+    pass: &Passphrase,
+    cas: &[CaRecord],
+    cross_certs: &[Vec<u8>],
+) -> Result<SealServices, AppError> {
+    let config = &region.config;
+    Ok(SealServices {
+        maker,
+        maker_cert,
+        repo: store.clone(),
+        keys: region.key_store(),
+        passphrase: pass.clone(),
+        hasher: region::load_holder_hasher(&region.data_dir, pass)?,
+        region: config.region.code.clone(),
+        anchors: cas
+            .iter()
+            .filter(|c| c.role == CaRole::Root)
+            .map(|c| c.der.clone())
+            .collect(),
+        intermediates: cas
+            .iter()
+            .filter(|c| c.role == CaRole::Issuing)
+            .map(|c| c.der.clone())
+            .chain(cross_certs.iter().cloned())
+            .collect(),
+        status: StatusCache::new(config.service.seal_status_validity_seconds),
+    })
+}
+
+/// The recognized regions (`policies/trust.toml`) around our own roots.
+async fn federation(
+    config: &Config,
+    cas: &[CaRecord],
+    cross_certs: &[Vec<u8>],
+    data_dir: &Path,
+    store: &Arc<Store>,
+) -> Result<Federation, AppError> {
+    let policies_dir = data_dir.join("policies");
+    let trust_config = TrustConfig::load(&policies_dir)?;
+    Ok(Federation::new(
+        (&config.region.code, &config.region.name),
+        cas.iter()
+            .filter(|c| c.role == CaRole::Root)
+            .map(|c| c.der.clone())
+            .collect(),
+        trust_config,
+        &policies_dir,
+        store.clone(),
+    )
+    .await?
+    .with_cross_certificates(cross_certs))
+}
+
+/// Create a region (`yinxin init`) and publish its roots' first CRLs.
+pub async fn init_region(params: InitParams, pass: &Passphrase) -> Result<InitSummary, AppError> {
+    let data_dir = params.data_dir.clone();
+    let summary = region::init(params, pass, &SqlConnector).await?;
+    publish_root_crls(&data_dir, pass).await?;
+    Ok(summary)
+}
+
+/// Create the demo region of `quickstart` in `data_dir` unless a region is there: a random
+/// key store passphrase in [`DEMO_PASSPHRASE_FILE`] (kept if present), the region `demo`
+/// with its public base URL at `listen`. Returns whether it was created.
+pub async fn quickstart_init(data_dir: &Path, listen: &str) -> Result<bool, AppError> {
+    if data_dir.join(crate::config::CONFIG_FILE).exists() {
+        return Ok(false);
+    }
+    let pass_file = data_dir.join(DEMO_PASSPHRASE_FILE);
+    std::fs::create_dir_all(data_dir).map_err(|source| AppError::CreateDir {
+        path: data_dir.display().to_string(),
+        source,
+    })?;
+    if !pass_file.exists() {
+        let p = Passphrase::generate()?;
+        let text = format!(
+            "{}\n# DEMO ONLY: the key store passphrase of this demo region. Never use a demo region for real certificates.\n",
+            p.expose_str()
+        );
+        crate::crypto::keys::write_private_file(&pass_file, text.as_bytes())?;
+    }
+    let pass = Passphrase::from_file(&pass_file)?;
+    init_region(
+        InitParams {
+            data_dir: data_dir.to_path_buf(),
+            code: "demo".into(),
+            name: "Demo Region (演示)".into(),
+            database_url: None,
+            public_base_url: Some(format!("http://{listen}")),
+        },
+        &pass,
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Make and publish a new CRL (full, or `delta`) of the CA `ca_id`, offline (`yinxin crl`).
+pub async fn generate_crl(
+    data_dir: &Path,
+    database_url: Option<&str>,
+    ca_id: &str,
+    delta: bool,
+    pass: &Passphrase,
+) -> Result<CrlRecord, AppError> {
+    let config = load_config(data_dir, database_url)?;
+    let (_, svc) = crl_service(data_dir, config, &[ca_id], pass, StatusConfig::default()).await?;
+    Ok(svc.generate_crl(ca_id, delta).await?)
+}
+
+/// Publish the roots' first CRLs (ARLs, valid one year) right after `init`, while the root
+/// keys are at hand; later ones are made offline with `yinxin crl --ca {alg}-root`.
+async fn publish_root_crls(data_dir: &Path, pass: &Passphrase) -> Result<(), AppError> {
+    let config = Config::load(data_dir)?;
+    let roots: Vec<String> = Algorithm::ALL.iter().map(|a| format!("{a}-root")).collect();
+    let roots: Vec<&str> = roots.iter().map(String::as_str).collect();
+    let cfg = StatusConfig {
+        crl_validity: 365 * 86_400,
+        ..Default::default()
+    };
+    let (store, svc) = crl_service(data_dir, config, &roots, pass, cfg).await?;
+    for id in roots {
+        svc.generate_crl(id, false).await?;
+    }
+    store.close().await;
+    Ok(())
+}
+
+/// A status service that only makes CRLs, for the CAs `ca_ids` (their keys decrypted).
+async fn crl_service(
+    data_dir: &Path,
+    config: Config,
+    ca_ids: &[&str],
+    pass: &Passphrase,
+    cfg: StatusConfig,
+) -> Result<(Arc<Store>, StatusService), AppError> {
+    let url = crate::config::resolve_database_url(&config.database.url, data_dir);
+    let store = Arc::new(Store::connect(&url).await?);
+    let region = Region::from_parts(data_dir, config, store.clone()).await?;
+    let mut signers = Vec::new();
+    for id in ca_ids {
+        signers.push((id.to_string(), region.ca_signer(id, pass).await?));
+    }
+    let svc = StatusService::new(
+        region.crl_only_cas(signers).await?,
+        store.clone(),
+        store.clone(),
+        cfg,
+        Arc::new(SystemClock),
+    )
+    .await?;
+    Ok((store, svc))
+}
