@@ -5,22 +5,29 @@
 //! it to issue SM2 and P-256 certificates to persons, organizations and devices, to publish
 //! their status, to make and verify electronic seals, and to recognize other regions.
 //!
-//! Where to start reading:
-//! - [`crypto`] — algorithms (SM2/SM3, ECDSA P-256), the [`crypto::Signer`] trait, keys at
-//!   rest (encrypted PKCS#8), signature verification (also P-384 and RSA).
-//! - [`pki`] — profiles, subjects and identifiers, certificate building, CSRs, the issuing
-//!   [`pki::authority::Authority`], region creation ([`pki::region`]) and the
-//!   [`pki::repo::Repository`] interface.
-//! - [`store`] — the repository over SQLite or PostgreSQL (sqlx).
-//! - [`config`] — `yinxin.toml`.
-//! - [`api`] — the REST API (axum).
-//! - [`app`] — the composition root: the service assembled from the store, the region's keys
-//!   and the domain services, and run.
-//! - [`cli`] — the `yinxin` command line; it parses arguments and calls the library.
+//! ## The modules, and what each may import
+//! The domain (everything but `api`, `store`, `app`, `cli`) never names an HTTP or SQL type;
+//! `api` and `store` adapt it, `app` wires it together, `cli` parses arguments and calls the
+//! library. `tests/architecture.rs` checks the import rules and the file size limit.
 //!
-//! The domain modules (`crypto`, `pki`) know nothing about HTTP or SQL; `store`, `api` and
-//! `cli` adapt them, and `app` wires them together.
-
+//! | module | owns | imports (of ours) |
+//! |---|---|---|
+//! | [`crypto`] | SM2/SM3, ECDSA P-256, the [`crypto::Signer`] trait, keys at rest (encrypted PKCS#8), signature verification (also P-384, RSA) | nothing |
+//! | [`clock`] | the injected clock, RFC 3339 times | nothing |
+//! | [`i18n`] | message catalogues (zh-CN, en) and language negotiation | nothing |
+//! | [`config`] | `yinxin.toml` and its `YINXIN_*` overrides | `status` (its settings type) |
+//! | [`auth`] | operator tokens and roles | `crypto` |
+//! | [`pki`] | profiles, subjects and identifiers, certificate building, CSRs, the issuing [`pki::authority::Authority`], region creation, the [`pki::repo::Repository`] interface | `crypto`, `clock`, `config`, `auth`; exceptions to remove: `region` builds the status CAs (`status`) and names the peers file (`trust`), `cross` parses with `verify::cert` |
+//! | [`status`] | CRLs, the OCSP responder, RFC 3161 time-stamping | `crypto`, `clock`, `pki` |
+//! | [`verify`] | RFC 5280 path building and validation, purposes, proven time, revocation, reports (ETSI indications) | `crypto`, `clock`, `status` (OCSP/TSP types), `i18n` (report texts) |
+//! | [`seal`] | GB/T 38540 / GM/T 0031 seals and signatures: format, making, stamping, verification, the registry interface, pictures, signed status | `crypto`, `clock`, `pki`, `verify`, `document` (CMS), `trust` (canonical JSON) |
+//! | [`document`] | OFD packages (reading, sealing, signing, verification) and detached CMS | `crypto`, `clock`, `pki`, `status`, `verify`, `seal` |
+//! | [`trust`] | signed trust lists, peers and federation, recognition, and the one outbound HTTP client (revocation data, issuers, seal statuses) | `crypto`, `clock`, `pki`, `status`, `verify`, `document`, `seal` |
+//! | [`store`] | the repositories over SQLite or PostgreSQL (sqlx) | the records and repository traits of `auth`, `pki`, `status`, `seal`, `trust` |
+//! | [`api`] | the REST API (axum): routing, authentication, problems, limits, the listener | the domain, `config`, `i18n`; never `cli` or `app` |
+//! | [`app`] | the composition root: opens the store, loads the region's keys, builds the services, serves | everything but `cli` |
+//! | [`cli`] | the `yinxin` command line | everything |
+//!
 #![deny(missing_docs)]
 #![forbid(unsafe_op_in_unsafe_fn)]
 

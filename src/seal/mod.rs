@@ -1,6 +1,6 @@
 //! Electronic seals (GB/T 38540 v4, GM/T 0031 v1): the seal (电子印章, `SESeal`) a seal-making
 //! authority signs once, and the electronic signature (电子签章, `SES_Signature`) made each time
-//! a seal is stamped. See `../shared/reference/seals.md` for the formats.
+//! a seal is stamped.
 //!
 //! This module is the *format* layer:
 //! - [`mod@format`] reads v1 and v4 seals and signatures tolerantly (the layouts and encodings seen
@@ -12,7 +12,9 @@
 //!   signature values.
 //!
 //! Certificate chains, revocation and timestamp tokens are the verification engine's job
-//! ([`crate::verify`]); nothing here consults a trust anchor.
+//! ([`crate::verify`]); nothing here consults a trust anchor. Must not import HTTP or SQL
+//! types, `api`, `store`, `app` or `cli`; the registry is reached through its repository
+//! trait.
 
 pub mod format;
 
