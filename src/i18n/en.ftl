@@ -212,6 +212,9 @@ subindication-OUT_OF_BOUNDS_NO_POE = expired after the claimed time, with no pro
 subindication-REVOKED_NO_POE = revoked after the claimed time, with no proof the signature existed before
 subindication-SIGNED_DATA_NOT_FOUND = the signed data was not given
 subindication-NO_CHECK_RAN = a check a valid result needs did not run
+subindication-HASH_FAILURE = the signed data does not match the signed hash
+subindication-NO_SIGNING_CERTIFICATE_FOUND = the signer's certificate is missing, or the signed attribute names another one
+subindication-GENERIC = another failure (e.g. an unusable signature time-stamp)
 
 ## Certificate path failure reasons (verify::reason::FailureReason::code).
 reason-malformed-certificate = the certificate cannot be parsed

@@ -215,6 +215,9 @@ subindication-OUT_OF_BOUNDS_NO_POE = 证书在声称的签名时间之后过期�
 subindication-REVOKED_NO_POE = 证书在声称的签名时间之后被吊销，且没有签名早已存在的证明
 subindication-SIGNED_DATA_NOT_FOUND = 未提供被签名的数据
 subindication-NO_CHECK_RAN = 有效结论所需的检查未执行
+subindication-HASH_FAILURE = 签名数据与签名中的摘要不符
+subindication-NO_SIGNING_CERTIFICATE_FOUND = 缺少签名者证书，或签名属性指向另一张证书
+subindication-GENERIC = 其他失败（例如签名时间戳不可用）
 
 ## 证书路径验证失败原因（verify::reason::FailureReason::code）。
 reason-malformed-certificate = 证书无法解析

@@ -458,27 +458,10 @@ impl Cert {
     }
 }
 
-/// RFC 5280 §7.1 / RFC 4518-style comparison of two distinguished names: same number of RDNs,
-/// each RDN with the same attribute types and matching values; DirectoryString values match
-/// case-insensitively with insignificant white space removed, other values byte for byte.
+/// Two distinguished names are equal under RFC 5280 §7.1 (the one comparison of the crate:
+/// [`super::names::dn_equal`]); identical encodings, the usual case, need no normalisation.
 pub fn names_equal(a: &Name, b: &Name) -> bool {
-    // Identical encodings (the usual case) need no normalisation.
-    if a == b {
-        return true;
-    }
-    let (ra, rb): (Vec<_>, Vec<_>) = (a.iter_rdn().collect(), b.iter_rdn().collect());
-    if ra.len() != rb.len() {
-        return false;
-    }
-    ra.iter().zip(rb.iter()).all(|(x, y)| {
-        let xs: Vec<_> = x.iter().collect();
-        let ys: Vec<_> = y.iter().collect();
-        xs.len() == ys.len()
-            && xs.iter().all(|ax| {
-                ys.iter()
-                    .any(|ay| ax.oid == ay.oid && values_match(&ax.value, &ay.value))
-            })
-    })
+    a == b || super::names::dn_equal(a, b)
 }
 
 /// A cheap RFC 4514-style rendering of a DN (most significant RDN last, as `openssl -nameopt
@@ -529,35 +512,4 @@ pub fn dn_string(name: &Name) -> String {
     }
     parts.reverse();
     parts.join(",")
-}
-
-/// Normalise an attribute value for comparison: DirectoryString types become case-folded,
-/// white-space-compressed strings; other types their DER.
-pub fn normalize_value(v: &der::Any) -> Option<String> {
-    let s = match v.tag() {
-        Tag::PrintableString
-        | Tag::Utf8String
-        | Tag::Ia5String
-        | Tag::TeletexString
-        | Tag::VisibleString => String::from_utf8_lossy(v.value()).into_owned(),
-        Tag::BmpString => {
-            let b = v.value();
-            let units: Vec<u16> = b
-                .chunks(2)
-                .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
-                .collect();
-            String::from_utf16_lossy(&units)
-        }
-        _ => return None,
-    };
-    let folded: String = s.to_lowercase();
-    Some(folded.split_whitespace().collect::<Vec<_>>().join(" "))
-}
-
-fn values_match(a: &der::Any, b: &der::Any) -> bool {
-    match (normalize_value(a), normalize_value(b)) {
-        (Some(x), Some(y)) => x == y,
-        (None, None) => a == b,
-        _ => false,
-    }
 }

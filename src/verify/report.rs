@@ -23,7 +23,8 @@ pub enum Indication {
     Indeterminate,
 }
 
-/// Sub-indications (ETSI EN 319 102-1 §5.1.3) used by the certificate validator.
+/// Sub-indications (ETSI EN 319 102-1 §5.1.3): one set for every report (certificates,
+/// seals, CMS and OFD signatures).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SubIndication {
@@ -58,6 +59,12 @@ pub enum SubIndication {
     SignedDataNotFound,
     /// A check that a valid result needs did not run.
     NoCheckRan,
+    /// The signed data (or content) does not match the signed hash.
+    HashFailure,
+    /// The signer certificate is missing, or the signed ESS attribute names another one.
+    NoSigningCertificateFound,
+    /// Something else (e.g. a bad signature time-stamp token).
+    Generic,
 }
 
 /// Outcome of one check.
@@ -137,7 +144,7 @@ impl Indication {
 
 impl SubIndication {
     /// Every sub-indication.
-    pub const ALL: [SubIndication; 14] = [
+    pub const ALL: [SubIndication; 17] = [
         SubIndication::SigCryptoFailure,
         SubIndication::Revoked,
         SubIndication::Expired,
@@ -152,6 +159,9 @@ impl SubIndication {
         SubIndication::RevokedNoPoe,
         SubIndication::SignedDataNotFound,
         SubIndication::NoCheckRan,
+        SubIndication::HashFailure,
+        SubIndication::NoSigningCertificateFound,
+        SubIndication::Generic,
     ];
 
     /// The stable name (`SIG_CRYPTO_FAILURE`, …), as serialized.
@@ -172,6 +182,9 @@ impl SubIndication {
             RevokedNoPoe => "REVOKED_NO_POE",
             SignedDataNotFound => "SIGNED_DATA_NOT_FOUND",
             NoCheckRan => "NO_CHECK_RAN",
+            HashFailure => "HASH_FAILURE",
+            NoSigningCertificateFound => "NO_SIGNING_CERTIFICATE_FOUND",
+            Generic => "GENERIC",
         }
     }
 

@@ -15,62 +15,15 @@ use der::Decode;
 use serde::Serialize;
 use x509_cert::Certificate;
 
-/// ETSI EN 319 102-1 sub-indications a CMS verification reports.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum CmsSubIndication {
-    /// The CMS is malformed.
-    FormatFailure,
-    /// The data (or content) does not match the signed hash.
-    HashFailure,
-    /// The signature value does not verify.
-    SigCryptoFailure,
-    /// The signer certificate is missing or the ESS attribute names another one.
-    NoSigningCertificateFound,
-    /// Detached signature and no data.
-    SignedDataNotFound,
-    /// An algorithm is not supported.
-    CryptoConstraintsFailure,
-    /// Something else (e.g. a bad signature time-stamp token).
-    Generic,
-    /// A certificate is revoked.
-    Revoked,
-    /// A certificate has expired.
-    Expired,
-    /// A certificate is not yet valid.
-    NotYetValid,
-    /// No path to a trust anchor.
-    NoCertificateChainFound,
-    /// Path constraints are not met.
-    ChainConstraintsFailure,
-    /// Revocation status could not be established.
-    TryLater,
-    /// Revocation information is too old.
-    RevocationOutOfBounds,
-    /// Expired after the claimed signing time, no proof of existence before.
-    OutOfBoundsNoPoe,
-    /// Revoked after the claimed signing time, no proof of existence before.
-    RevokedNoPoe,
-}
+/// The sub-indications of a CMS verification: the one set of every report.
+pub type CmsSubIndication = SubIndication;
 
-impl From<SubIndication> for CmsSubIndication {
-    fn from(s: SubIndication) -> Self {
-        match s {
-            SubIndication::SigCryptoFailure => CmsSubIndication::SigCryptoFailure,
-            SubIndication::Revoked => CmsSubIndication::Revoked,
-            SubIndication::Expired => CmsSubIndication::Expired,
-            SubIndication::NotYetValid => CmsSubIndication::NotYetValid,
-            SubIndication::NoCertificateChainFound => CmsSubIndication::NoCertificateChainFound,
-            SubIndication::ChainConstraintsFailure => CmsSubIndication::ChainConstraintsFailure,
-            SubIndication::FormatFailure => CmsSubIndication::FormatFailure,
-            SubIndication::CryptoConstraintsFailure => CmsSubIndication::CryptoConstraintsFailure,
-            SubIndication::TryLater => CmsSubIndication::TryLater,
-            SubIndication::RevocationOutOfBounds => CmsSubIndication::RevocationOutOfBounds,
-            SubIndication::OutOfBoundsNoPoe => CmsSubIndication::OutOfBoundsNoPoe,
-            SubIndication::RevokedNoPoe => CmsSubIndication::RevokedNoPoe,
-            SubIndication::SignedDataNotFound => CmsSubIndication::SignedDataNotFound,
-            SubIndication::NoCheckRan => CmsSubIndication::Generic,
-        }
+/// A chain's sub-indication as a CMS report gives it: a check that did not run is `GENERIC`
+/// there (CMS reports never said `NO_CHECK_RAN`).
+fn from_chain(s: SubIndication) -> CmsSubIndication {
+    match s {
+        SubIndication::NoCheckRan => SubIndication::Generic,
+        s => s,
     }
 }
 
@@ -216,7 +169,7 @@ pub async fn verify_with_options(
     let mut report = chain_report(info, chain);
     if let Some((ind, sub, rule)) = judged {
         report.indication = ind;
-        report.sub_indication = Some(CmsSubIndication::from(sub));
+        report.sub_indication = Some(from_chain(sub));
         report.detail = format!("signature valid; signer certificate chain: {rule}");
     }
     report.timestamp_time = proven.as_ref().map(|p| p.at());
@@ -278,7 +231,7 @@ fn chain_report(info: CmsInfo, chain: Report) -> CmsReport {
             .unwrap_or_default();
         (
             chain.indication,
-            chain.sub_indication.map(CmsSubIndication::from),
+            chain.sub_indication.map(from_chain),
             format!("signature valid; signer certificate chain: {rule}"),
         )
     };
