@@ -517,7 +517,7 @@ async fn init_inner(
     }
     let extra = [(
         crate::trust::peers::TRUST_FILE,
-        include_str!("../../policies/trust.toml"),
+        include_str!("../../../policies/trust.toml"),
     )];
     for (file, text) in BUILTIN_PROFILES.into_iter().chain(extra) {
         let p = pol_dir.join(file);
