@@ -136,7 +136,7 @@ fn generate() -> String {
          `DATA_DIR/yinxin.toml` is written by `yinxin init` (mode 0600: a PostgreSQL URL may carry a \
          password). Unknown keys are refused at start. Every `[service]` key can be overridden by \
          the environment variable `YINXIN_` + the key in capitals where one is listed below. \
-         Mutual recognition has its own file, `policies/trust.toml` (see `src/trust/peers.rs`).\n",
+         Mutual recognition has its own file, `policies/trust.toml` (see `src/trust/peers/config.rs`).\n",
     );
     let mut service_keys = Vec::new();
     for (strukt, section) in SECTIONS {

@@ -1,76 +1,29 @@
-//! Creating a region (`yinxin init`) and opening an existing one.
+//! Creating a region (`yinxin init`): for each algorithm a root CA, an issuing CA and the
+//! service certificates, the encrypted keys and holder salt, the CA certificates exported for
+//! relying parties, the profiles, the configuration and the database rows. A directory that
+//! already holds a region is refused; the files of a failed init are removed again.
 //!
-//! A region's data directory holds:
-//! ```text
-//! DIR/yinxin.toml                 configuration
-//! DIR/yinxin.db                   SQLite database (unless PostgreSQL is configured)
-//! DIR/keys/                       key store (0700): encrypted PKCS#8 keys (0600), holder salt
-//! DIR/ca/{sm2,p256}-{root,issuing}.pem   CA certificates for relying parties
-//! DIR/policies/*.toml             the region's certificate profiles (editable)
-//! ```
-//! For each algorithm `init` makes a root CA (20 years), an issuing CA (10 years,
-//! pathLen 0) and three service certificates from the issuing CA: OCSP signer, time-stamping
-//! unit and seal maker.
+//! Must not import: `crate::store` or SQL types (the database comes through [`Connector`]);
+//! must not load keys of an existing region (that is `signers`).
 
-use super::authority::{Authority, IssuingCa, PublicUrls, leaf_extensions, random_serial};
-use super::cert::{
+use super::salt::{SALT_FILE, save_salt};
+use super::{Connector, RegionError, key_dir};
+use crate::config::{Config, DatabaseConfig, RegionConfig, ServiceConfig, resolve_database_url};
+use crate::crypto::keys::create_private_dir;
+use crate::crypto::{Algorithm, KeyStore, Passphrase, PrivateKey, random_bytes};
+use crate::pki::authority::{IssuingCa, PublicUrls, leaf_extensions, random_serial};
+use crate::pki::cert::{
     self, CertificateTemplate, NameBuilder, StringKind, attr, ext_oid, extensions as x,
 };
-use super::profile::{BUILTIN_PROFILES, ProfileError, ProfileSet};
-use super::repo::{
+use crate::pki::profile::{BUILTIN_PROFILES, ProfileSet};
+use crate::pki::repo::{
     AuditEvent, CaRecord, CaRole, CertStatus, CertificateRecord, RegionBootstrap, RegionRecord,
-    RepoError, Repository, ServiceRecord,
+    ServiceRecord,
 };
-use super::subject::{HolderHasher, prepare};
-use crate::clock::{SharedClock, SystemClock};
-use crate::config::{
-    Config, ConfigError, DatabaseConfig, RegionConfig, ServiceConfig, resolve_database_url,
-};
-use crate::crypto::keys::{create_private_dir, write_private_file};
-use crate::crypto::{
-    Algorithm, CryptoError, KeyStore, Passphrase, PrivateKey, Signer, random_bytes,
-};
-use der::{Decode, Encode};
-use std::path::{Path, PathBuf};
+use crate::pki::subject::{HolderHasher, prepare};
+use der::Decode;
+use std::path::PathBuf;
 use std::sync::Arc;
-
-/// Errors creating or opening a region.
-#[derive(Debug, thiserror::Error)]
-pub enum RegionError {
-    /// The directory already holds a region.
-    #[error("a region already exists in {0}: refusing to overwrite it")]
-    AlreadyExists(String),
-    /// Bad region code or name.
-    #[error("invalid region {0}")]
-    InvalidInput(String),
-    /// Configuration.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// Profiles.
-    #[error(transparent)]
-    Profile(#[from] ProfileError),
-    /// Crypto / key store.
-    #[error(transparent)]
-    Crypto(#[from] CryptoError),
-    /// Storage.
-    #[error(transparent)]
-    Store(#[from] RepoError),
-    /// Certificate construction.
-    #[error("certificate construction failed: {0}")]
-    Build(String),
-    /// Files.
-    #[error("{0}")]
-    Io(String),
-    /// The database holds no region or it does not match the configuration.
-    #[error("{0}")]
-    Inconsistent(String),
-}
-
-impl From<super::cert::CertBuildError> for RegionError {
-    fn from(e: super::cert::CertBuildError) -> Self {
-        RegionError::Build(e.to_string())
-    }
-}
 
 /// Parameters of `yinxin init`.
 #[derive(Debug, Clone)]
@@ -98,79 +51,6 @@ pub struct InitSummary {
     pub services: Vec<(String, String)>,
     /// Exported CA certificate files.
     pub exported: Vec<String>,
-}
-
-/// Database connector: the store layer provides it, so this module needs no SQL.
-#[async_trait::async_trait]
-pub trait Connector: Send + Sync {
-    /// Connect (creating an SQLite file if needed) and run migrations.
-    async fn connect(&self, url: &str) -> Result<Arc<dyn Repository>, RepoError>;
-}
-
-/// Key store directory of a data directory.
-pub fn key_dir(data_dir: &Path) -> PathBuf {
-    data_dir.join("keys")
-}
-
-const SALT_FILE: &str = "holder-salt.pem";
-const SALT_LABEL: &str = "YINXIN ENCRYPTED SECRET";
-
-fn save_salt(dir: &Path, salt: &[u8], pass: &Passphrase) -> Result<(), RegionError> {
-    use pkcs8::pkcs5::pbes2;
-    let mut s = [0u8; 16];
-    let mut iv = [0u8; 16];
-    random_bytes(&mut s)?;
-    random_bytes(&mut iv)?;
-    let params = pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(
-        crate::crypto::keys::PBKDF2_ITERATIONS,
-        &s,
-        iv,
-    )
-    .map_err(|e| RegionError::Build(e.to_string()))?;
-    let plain = zeroize::Zeroizing::new(
-        der::asn1::OctetString::new(salt)
-            .and_then(|o| o.to_der())
-            .map_err(|e| RegionError::Build(e.to_string()))?,
-    );
-    let ct = params
-        .encrypt(pass.expose(), &plain)
-        .map_err(|e| RegionError::Build(e.to_string()))?;
-    let enc = pkcs8::EncryptedPrivateKeyInfoOwned {
-        encryption_algorithm: params.into(),
-        encrypted_data: der::asn1::OctetString::new(ct)
-            .map_err(|e| RegionError::Build(e.to_string()))?,
-    }
-    .to_der()
-    .map_err(|e| RegionError::Build(e.to_string()))?;
-    let pem = der::pem::encode_string(SALT_LABEL, der::pem::LineEnding::LF, &enc)
-        .map_err(|e| RegionError::Build(e.to_string()))?;
-    write_private_file(&dir.join(SALT_FILE), pem.as_bytes())?;
-    Ok(())
-}
-
-/// Load the region's holder-hash salt.
-pub fn load_holder_hasher(data_dir: &Path, pass: &Passphrase) -> Result<HolderHasher, RegionError> {
-    let path = key_dir(data_dir).join(SALT_FILE);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| RegionError::Io(format!("cannot read {}: {e}", path.display())))?;
-    let (label, der_bytes) = der::pem::decode_vec(text.as_bytes())
-        .map_err(|e| RegionError::Io(format!("{}: {e}", path.display())))?;
-    if label != SALT_LABEL {
-        return Err(RegionError::Io(format!(
-            "{}: unexpected PEM label {label}",
-            path.display()
-        )));
-    }
-    let enc = pkcs8::EncryptedPrivateKeyInfoRef::from_der(&der_bytes)
-        .map_err(|e| RegionError::Io(format!("{}: {e}", path.display())))?;
-    let plain = zeroize::Zeroizing::new(
-        enc.encryption_algorithm
-            .decrypt(pass.expose(), enc.encrypted_data.as_bytes())
-            .map_err(|_| CryptoError::Decrypt(SALT_FILE.into()))?,
-    );
-    let os =
-        der::asn1::OctetString::from_der(&plain).map_err(|e| RegionError::Io(e.to_string()))?;
-    Ok(HolderHasher::new(os.as_bytes().to_vec()))
 }
 
 fn check_region_input(code: &str, name: &str) -> Result<(), RegionError> {
@@ -517,7 +397,7 @@ async fn init_inner(
     }
     let extra = [(
         crate::trust::peers::TRUST_FILE,
-        include_str!("../../policies/trust.toml"),
+        include_str!("../../../policies/trust.toml"),
     )];
     for (file, text) in BUILTIN_PROFILES.into_iter().chain(extra) {
         let p = pol_dir.join(file);
@@ -572,242 +452,4 @@ fn ca_record(
         der: der_bytes.to_vec(),
         created_at: now,
     })
-}
-
-/// An opened region: configuration, profiles and repository (no keys loaded).
-pub struct Region {
-    /// Data directory.
-    pub data_dir: PathBuf,
-    /// Configuration.
-    pub config: Config,
-    /// Profiles from `DIR/policies`.
-    pub profiles: ProfileSet,
-    /// Repository.
-    pub repo: Arc<dyn Repository>,
-}
-
-impl Region {
-    /// Open a region's data directory; the database URL may be overridden.
-    pub async fn open(
-        data_dir: &Path,
-        database_url: Option<&str>,
-        connector: &dyn Connector,
-    ) -> Result<Region, RegionError> {
-        let mut config = Config::load(data_dir)?;
-        if let Some(u) = database_url {
-            config.database.url = u.to_string();
-        }
-        let repo = connector
-            .connect(&resolve_database_url(&config.database.url, data_dir))
-            .await?;
-        Self::from_parts(data_dir, config, repo).await
-    }
-
-    /// Open with an already connected repository (the service connects its own store).
-    pub async fn from_parts(
-        data_dir: &Path,
-        config: Config,
-        repo: Arc<dyn Repository>,
-    ) -> Result<Region, RegionError> {
-        let profiles = ProfileSet::load_dir(&data_dir.join("policies"))?;
-        match repo.region().await? {
-            Some(r) if r.code == config.region.code => {}
-            Some(r) => {
-                return Err(RegionError::Inconsistent(format!(
-                    "the database belongs to region '{}', the configuration to '{}'",
-                    r.code, config.region.code
-                )));
-            }
-            None => {
-                return Err(RegionError::Inconsistent(
-                    "the database holds no region: run `yinxin init`".into(),
-                ));
-            }
-        }
-        Ok(Region {
-            data_dir: data_dir.to_path_buf(),
-            config,
-            profiles,
-            repo,
-        })
-    }
-
-    /// The key store.
-    pub fn key_store(&self) -> KeyStore {
-        KeyStore::new(key_dir(&self.data_dir))
-    }
-
-    /// Build an issuing authority, decrypting the issuing CA keys of `algorithms`.
-    pub async fn authority(
-        &self,
-        pass: &Passphrase,
-        algorithms: &[Algorithm],
-    ) -> Result<Authority, RegionError> {
-        self.authority_with(pass, algorithms, Arc::new(SystemClock), self.repo.clone())
-            .await
-    }
-
-    /// As [`Self::authority`] with an explicit clock and repository (tests, wrappers).
-    pub async fn authority_with(
-        &self,
-        pass: &Passphrase,
-        algorithms: &[Algorithm],
-        clock: SharedClock,
-        repo: Arc<dyn Repository>,
-    ) -> Result<Authority, RegionError> {
-        let cas = self.repo.cas().await?;
-        let store = self.key_store();
-        let mut issuers = Vec::new();
-        for alg in algorithms {
-            let iss = cas
-                .iter()
-                .find(|c| c.algorithm == *alg && c.role == CaRole::Issuing)
-                .ok_or_else(|| {
-                    RegionError::Inconsistent(format!("no {alg} issuing CA in the database"))
-                })?;
-            let root = cas
-                .iter()
-                .find(|c| Some(&c.id) == iss.parent_id.as_ref())
-                .ok_or_else(|| RegionError::Inconsistent(format!("no root for {}", iss.id)))?;
-            let key = store.load(&iss.key_id, pass)?;
-            let signer = key.signer()?;
-            check_key_matches(&signer, &iss.der, &iss.id)?;
-            issuers.push(
-                IssuingCa::new(iss.clone(), root.der.clone(), Arc::new(signer))
-                    .map_err(|e| RegionError::Build(e.to_string()))?,
-            );
-        }
-        let hasher = load_holder_hasher(&self.data_dir, pass)?;
-        Ok(Authority::new(
-            self.profiles.clone(),
-            issuers,
-            self.public_urls(),
-            hasher,
-            repo,
-            clock,
-        ))
-    }
-}
-
-impl Region {
-    /// The URLs this region's certificates and trust list point to.
-    pub fn public_urls(&self) -> PublicUrls {
-        PublicUrls {
-            base: self
-                .config
-                .service
-                .public_base_url
-                .trim_end_matches('/')
-                .to_string(),
-        }
-    }
-
-    /// Decrypt a service key (`{alg}-ocsp-signer`, `{alg}-tsa`, …) and fetch its certificate.
-    pub async fn service_signer(
-        &self,
-        name: &str,
-        pass: &Passphrase,
-    ) -> Result<(Arc<dyn Signer>, Vec<u8>), RegionError> {
-        let services = self.repo.services().await?;
-        let svc = services
-            .iter()
-            .find(|s| s.name == name)
-            .ok_or_else(|| RegionError::Inconsistent(format!("no service credential '{name}'")))?;
-        let cert = self.repo.certificate(&svc.serial).await?.ok_or_else(|| {
-            RegionError::Inconsistent(format!("no certificate for service '{name}'"))
-        })?;
-        let signer = self.key_store().load(&svc.key_id, pass)?.signer()?;
-        check_key_matches(&signer, &cert.der, name)?;
-        Ok((Arc::new(signer), cert.der))
-    }
-
-    /// The CAs as the status service sees them: issuing CAs with their delegated OCSP
-    /// responder and their own signer for CRLs (from `authority`); roots without signers
-    /// (their CRLs are made offline with `yinxin crl --ca {alg}-root`).
-    pub async fn status_cas(
-        &self,
-        pass: &Passphrase,
-        authority: &Authority,
-    ) -> Result<Vec<crate::status::service::StatusCa>, RegionError> {
-        let mut out = Vec::new();
-        for ca in self.repo.cas().await? {
-            let hashes = crate::status::ocsp::IssuerHashes::of(&ca.der)
-                .map_err(|e| RegionError::Build(e.to_string()))?;
-            let (responder, crl_signer) = match (ca.role, authority.issuer(ca.algorithm)) {
-                (CaRole::Issuing, Some(iss)) if iss.record.id == ca.id => {
-                    let (signer, cert) = self
-                        .service_signer(&format!("{}-ocsp-signer", ca.algorithm), pass)
-                        .await?;
-                    let responder = crate::status::ocsp::Responder::new(signer, &cert)
-                        .map_err(|e| RegionError::Build(e.to_string()))?;
-                    (Some(responder), Some(iss.signer.clone()))
-                }
-                _ => (None, None),
-            };
-            out.push(crate::status::service::StatusCa {
-                record: ca,
-                hashes,
-                responder,
-                crl_signer,
-            });
-        }
-        Ok(out)
-    }
-
-    /// A status service over this region's CAs with the given CRL signers only (for the CLI:
-    /// `yinxin crl`), without OCSP responders.
-    pub async fn crl_only_cas(
-        &self,
-        signers: Vec<(String, Arc<dyn Signer>)>,
-    ) -> Result<Vec<crate::status::service::StatusCa>, RegionError> {
-        let mut out = Vec::new();
-        for ca in self.repo.cas().await? {
-            let hashes = crate::status::ocsp::IssuerHashes::of(&ca.der)
-                .map_err(|e| RegionError::Build(e.to_string()))?;
-            let crl_signer = signers
-                .iter()
-                .find(|(id, _)| *id == ca.id)
-                .map(|(_, s)| s.clone());
-            out.push(crate::status::service::StatusCa {
-                record: ca,
-                hashes,
-                responder: None,
-                crl_signer,
-            });
-        }
-        Ok(out)
-    }
-
-    /// Decrypt a CA's key and check it against its certificate.
-    pub async fn ca_signer(
-        &self,
-        ca_id: &str,
-        pass: &Passphrase,
-    ) -> Result<Arc<dyn Signer>, RegionError> {
-        let cas = self.repo.cas().await?;
-        let ca = cas
-            .iter()
-            .find(|c| c.id == ca_id)
-            .ok_or_else(|| RegionError::Inconsistent(format!("no CA '{ca_id}'")))?;
-        let signer = self.key_store().load(&ca.key_id, pass)?.signer()?;
-        check_key_matches(&signer, &ca.der, ca_id)?;
-        Ok(Arc::new(signer))
-    }
-}
-
-/// Refuse a key that does not belong to the certificate it is meant to sign for.
-fn check_key_matches(signer: &dyn Signer, cert_der: &[u8], id: &str) -> Result<(), RegionError> {
-    let c = x509_cert::Certificate::from_der(cert_der)
-        .map_err(|e| RegionError::Build(e.to_string()))?;
-    let spki = c
-        .tbs_certificate()
-        .subject_public_key_info()
-        .to_der()
-        .map_err(|e| RegionError::Build(e.to_string()))?;
-    if spki != signer.public_key_spki() {
-        return Err(RegionError::Inconsistent(format!(
-            "key {id} does not match its certificate"
-        )));
-    }
-    Ok(())
 }

@@ -1,0 +1,176 @@
+//! The keys of an opened region: the issuing authority (issuing CA keys, holder hasher), the
+//! CAs as the status service sees them, and single CA and service signers; every key is
+//! checked against the certificate it signs for before it is used.
+//!
+//! Must not import: region creation (`init`), `crate::store` or SQL types.
+
+use super::salt::load_holder_hasher;
+use super::{Region, RegionError};
+use crate::clock::{SharedClock, SystemClock};
+use crate::crypto::{Algorithm, Passphrase, Signer};
+use crate::pki::authority::{Authority, IssuingCa};
+use crate::pki::repo::{CaRole, Repository};
+use der::{Decode, Encode};
+use std::sync::Arc;
+
+impl Region {
+    /// Build an issuing authority, decrypting the issuing CA keys of `algorithms`.
+    pub async fn authority(
+        &self,
+        pass: &Passphrase,
+        algorithms: &[Algorithm],
+    ) -> Result<Authority, RegionError> {
+        self.authority_with(pass, algorithms, Arc::new(SystemClock), self.repo.clone())
+            .await
+    }
+
+    /// As [`Self::authority`] with an explicit clock and repository (tests, wrappers).
+    pub async fn authority_with(
+        &self,
+        pass: &Passphrase,
+        algorithms: &[Algorithm],
+        clock: SharedClock,
+        repo: Arc<dyn Repository>,
+    ) -> Result<Authority, RegionError> {
+        let cas = self.repo.cas().await?;
+        let store = self.key_store();
+        let mut issuers = Vec::new();
+        for alg in algorithms {
+            let iss = cas
+                .iter()
+                .find(|c| c.algorithm == *alg && c.role == CaRole::Issuing)
+                .ok_or_else(|| {
+                    RegionError::Inconsistent(format!("no {alg} issuing CA in the database"))
+                })?;
+            let root = cas
+                .iter()
+                .find(|c| Some(&c.id) == iss.parent_id.as_ref())
+                .ok_or_else(|| RegionError::Inconsistent(format!("no root for {}", iss.id)))?;
+            let key = store.load(&iss.key_id, pass)?;
+            let signer = key.signer()?;
+            check_key_matches(&signer, &iss.der, &iss.id)?;
+            issuers.push(
+                IssuingCa::new(iss.clone(), root.der.clone(), Arc::new(signer))
+                    .map_err(|e| RegionError::Build(e.to_string()))?,
+            );
+        }
+        let hasher = load_holder_hasher(&self.data_dir, pass)?;
+        Ok(Authority::new(
+            self.profiles.clone(),
+            issuers,
+            self.public_urls(),
+            hasher,
+            repo,
+            clock,
+        ))
+    }
+
+    /// Decrypt a service key (`{alg}-ocsp-signer`, `{alg}-tsa`, …) and fetch its certificate.
+    pub async fn service_signer(
+        &self,
+        name: &str,
+        pass: &Passphrase,
+    ) -> Result<(Arc<dyn Signer>, Vec<u8>), RegionError> {
+        let services = self.repo.services().await?;
+        let svc = services
+            .iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| RegionError::Inconsistent(format!("no service credential '{name}'")))?;
+        let cert = self.repo.certificate(&svc.serial).await?.ok_or_else(|| {
+            RegionError::Inconsistent(format!("no certificate for service '{name}'"))
+        })?;
+        let signer = self.key_store().load(&svc.key_id, pass)?.signer()?;
+        check_key_matches(&signer, &cert.der, name)?;
+        Ok((Arc::new(signer), cert.der))
+    }
+
+    /// The CAs as the status service sees them: issuing CAs with their delegated OCSP
+    /// responder and their own signer for CRLs (from `authority`); roots without signers
+    /// (their CRLs are made offline with `yinxin crl --ca {alg}-root`).
+    pub async fn status_cas(
+        &self,
+        pass: &Passphrase,
+        authority: &Authority,
+    ) -> Result<Vec<crate::status::service::StatusCa>, RegionError> {
+        let mut out = Vec::new();
+        for ca in self.repo.cas().await? {
+            let hashes = crate::status::ocsp::IssuerHashes::of(&ca.der)
+                .map_err(|e| RegionError::Build(e.to_string()))?;
+            let (responder, crl_signer) = match (ca.role, authority.issuer(ca.algorithm)) {
+                (CaRole::Issuing, Some(iss)) if iss.record.id == ca.id => {
+                    let (signer, cert) = self
+                        .service_signer(&format!("{}-ocsp-signer", ca.algorithm), pass)
+                        .await?;
+                    let responder = crate::status::ocsp::Responder::new(signer, &cert)
+                        .map_err(|e| RegionError::Build(e.to_string()))?;
+                    (Some(responder), Some(iss.signer.clone()))
+                }
+                _ => (None, None),
+            };
+            out.push(crate::status::service::StatusCa {
+                record: ca,
+                hashes,
+                responder,
+                crl_signer,
+            });
+        }
+        Ok(out)
+    }
+
+    /// A status service over this region's CAs with the given CRL signers only (for the CLI:
+    /// `yinxin crl`), without OCSP responders.
+    pub async fn crl_only_cas(
+        &self,
+        signers: Vec<(String, Arc<dyn Signer>)>,
+    ) -> Result<Vec<crate::status::service::StatusCa>, RegionError> {
+        let mut out = Vec::new();
+        for ca in self.repo.cas().await? {
+            let hashes = crate::status::ocsp::IssuerHashes::of(&ca.der)
+                .map_err(|e| RegionError::Build(e.to_string()))?;
+            let crl_signer = signers
+                .iter()
+                .find(|(id, _)| *id == ca.id)
+                .map(|(_, s)| s.clone());
+            out.push(crate::status::service::StatusCa {
+                record: ca,
+                hashes,
+                responder: None,
+                crl_signer,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Decrypt a CA's key and check it against its certificate.
+    pub async fn ca_signer(
+        &self,
+        ca_id: &str,
+        pass: &Passphrase,
+    ) -> Result<Arc<dyn Signer>, RegionError> {
+        let cas = self.repo.cas().await?;
+        let ca = cas
+            .iter()
+            .find(|c| c.id == ca_id)
+            .ok_or_else(|| RegionError::Inconsistent(format!("no CA '{ca_id}'")))?;
+        let signer = self.key_store().load(&ca.key_id, pass)?.signer()?;
+        check_key_matches(&signer, &ca.der, ca_id)?;
+        Ok(Arc::new(signer))
+    }
+}
+
+/// Refuse a key that does not belong to the certificate it is meant to sign for.
+fn check_key_matches(signer: &dyn Signer, cert_der: &[u8], id: &str) -> Result<(), RegionError> {
+    let c = x509_cert::Certificate::from_der(cert_der)
+        .map_err(|e| RegionError::Build(e.to_string()))?;
+    let spki = c
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .map_err(|e| RegionError::Build(e.to_string()))?;
+    if spki != signer.public_key_spki() {
+        return Err(RegionError::Inconsistent(format!(
+            "key {id} does not match its certificate"
+        )));
+    }
+    Ok(())
+}
