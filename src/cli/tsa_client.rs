@@ -26,45 +26,22 @@ pub(super) async fn fetch_timestamp(
         .ok_or_else(|| CliError(format!("the TSA refused: {}", p.status_text.join("; "))))
 }
 
-/// POST a body to an http:// URL and return the response body (2xx only).
+/// POST a body to the http:// URL the operator gave and return the answer (HTTP 200 only,
+/// at most 1 MiB, 30 s), through the crate's one outbound client.
 pub(super) async fn http_post(
     url: &str,
-    content_type: &str,
+    content_type: &'static str,
     body: Vec<u8>,
 ) -> Result<Vec<u8>, CliError> {
-    use http_body_util::{BodyExt, Full};
-    if !url.starts_with("http://") {
-        return Err(CliError(format!(
-            "only http:// URLs are supported here: {url}"
-        )));
-    }
-    let client: hyper_util::client::legacy::Client<_, Full<hyper::body::Bytes>> =
-        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-            .build_http();
-    let req = hyper::Request::post(url)
-        .header("content-type", content_type)
-        .body(Full::new(hyper::body::Bytes::from(body)))
-        .map_err(|e| CliError(format!("bad URL {url}: {e}")))?;
-    let resp = tokio::time::timeout(std::time::Duration::from_secs(30), client.request(req))
+    let client = crate::trust::fetch::RevocationFetcher::new(crate::trust::fetch::FetchConfig {
+        timeout: std::time::Duration::from_secs(30),
+        max_bytes: 1024 * 1024,
+        max_entries: 0,
+        refusal: "not the URL given".into(),
+        ..Default::default()
+    });
+    client
+        .post(url, &|u: &str| u == url, content_type, body)
         .await
-        .map_err(|_| CliError(format!("{url}: no answer within 30 s")))?
-        .map_err(|e| CliError(format!("{url}: {e}")))?;
-    let status = resp.status();
-    let bytes = resp
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| CliError(format!("{url}: {e}")))?
-        .to_bytes()
-        .to_vec();
-    if !status.is_success() {
-        return Err(CliError(format!(
-            "{url} answered {status}: {}",
-            String::from_utf8_lossy(&bytes)
-                .chars()
-                .take(200)
-                .collect::<String>()
-        )));
-    }
-    Ok(bytes)
+        .map_err(|e| CliError(e.to_string()))
 }

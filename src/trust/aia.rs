@@ -6,11 +6,9 @@
 //! each is parsed before it is returned. Nothing here makes a fetched certificate trusted: the
 //! caller hands them to path building as candidates, and the validator decides.
 
-use super::fetch::{FetchError, RevocationFetcher, check_url};
+use super::fetch::{FetchError, RevocationFetcher};
 use const_oid::ObjectIdentifier;
 use der::{Decode, Encode};
-use http_body_util::Full;
-use hyper::body::Bytes;
 
 /// id-ad-caIssuers.
 pub const AD_CA_ISSUERS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.2");
@@ -79,20 +77,13 @@ impl RevocationFetcher {
         url: &'a str,
         allowed: &dyn Fn(&str) -> bool,
     ) -> impl Future<Output = Result<Vec<Vec<u8>>, FetchError>> + Send + use<'a> {
-        let checked = check_url(url, allowed, &self.config().refusal);
-        async move {
-            let req = hyper::Request::get(checked?)
-                .header(
-                    hyper::header::ACCEPT,
-                    "application/pkix-cert, application/pkcs7-mime",
-                )
-                .body(Full::new(Bytes::new()))
-                .map_err(|e| FetchError::Scheme(format!("{url}: {e}")))?;
-            let body = self
-                .exchange(url, req, MAX_BYTES.min(self.config().max_bytes))
-                .await?;
-            parse_answer(url, &body)
-        }
+        let fetch = self.get_accepting(
+            url,
+            allowed,
+            "application/pkix-cert, application/pkcs7-mime",
+            MAX_BYTES,
+        );
+        async move { parse_answer(url, &fetch.await?) }
     }
 }
 

@@ -5,8 +5,9 @@
 //! information, and never an unspecified, link-local, multicast or broadcast address.
 //! [`RevocationFetcher::exchange`] sends one request with a total timeout (connect + whole
 //! body), accepts only HTTP 200 (a redirect is an error), and caps the body while reading it;
-//! [`RevocationFetcher::get`] and [`RevocationFetcher::get_capped`] are the uncached GETs
-//! built on it.
+//! [`RevocationFetcher::get`], [`RevocationFetcher::get_capped`],
+//! [`RevocationFetcher::get_accepting`] and [`RevocationFetcher::post`] are the uncached
+//! exchanges built on it: the one outbound HTTP client of the crate.
 //!
 //! Must not import: certificate, OCSP or CRL types (`crate::verify`, `crate::status`): this
 //! file moves bytes and does not read them; nor the cache.
@@ -54,8 +55,9 @@ pub(in crate::trust) fn check_url(
     let lower = url.chars().take(8).collect::<String>().to_ascii_lowercase();
     if lower.starts_with("https://") {
         return Err(FetchError::Scheme(format!(
-            "{url}: https is not supported: OCSP responses and CRLs are signed objects and are \
-             fetched over plain http (RFC 5280, RFC 6960)"
+            "{url}: https is not supported: what is fetched here (CRLs, OCSP responses, \
+             certificates, time-stamps, seal statuses) is signed and travels over plain http \
+             (RFC 5280, RFC 6960, RFC 3161)"
         )));
     }
     if !lower.starts_with("http://") {
@@ -209,6 +211,46 @@ impl RevocationFetcher {
                 .body(Full::new(Bytes::new()))
                 .map_err(|e| FetchError::Scheme(format!("{url}: {e}")))?;
             self.exchange(url, req, cap.min(self.cfg.max_bytes)).await
+        }
+    }
+
+    /// GET `url` (which must be in `allowed`) asking for `accept`, the body capped at `cap`
+    /// bytes (and at `max_bytes`): the uncached GET of objects that are not revocation data
+    /// (caIssuers certificates, signed seal statuses).
+    pub fn get_accepting<'a>(
+        &'a self,
+        url: &'a str,
+        allowed: &dyn Fn(&str) -> bool,
+        accept: &'static str,
+        cap: usize,
+    ) -> impl Future<Output = Result<Vec<u8>, FetchError>> + Send + use<'a> {
+        let checked = check_url(url, allowed, &self.cfg.refusal);
+        async move {
+            let req = hyper::Request::get(checked?)
+                .header(hyper::header::ACCEPT, accept)
+                .body(Full::new(Bytes::new()))
+                .map_err(|e| FetchError::Scheme(format!("{url}: {e}")))?;
+            self.exchange(url, req, cap.min(self.cfg.max_bytes)).await
+        }
+    }
+
+    /// POST `body` as `content_type` to `url` (which must be in `allowed`); the answer
+    /// (HTTP 200 only) capped at `max_bytes`. Not cached: a time-stamp request is answered
+    /// once.
+    pub fn post<'a>(
+        &'a self,
+        url: &'a str,
+        allowed: &dyn Fn(&str) -> bool,
+        content_type: &'static str,
+        body: Vec<u8>,
+    ) -> impl Future<Output = Result<Vec<u8>, FetchError>> + Send + use<'a> {
+        let checked = check_url(url, allowed, &self.cfg.refusal);
+        async move {
+            let req = hyper::Request::post(checked?)
+                .header(hyper::header::CONTENT_TYPE, content_type)
+                .body(Full::new(Bytes::from(body)))
+                .map_err(|e| FetchError::Scheme(format!("{url}: {e}")))?;
+            self.exchange(url, req, self.cfg.max_bytes).await
         }
     }
 }
