@@ -28,6 +28,12 @@ pub struct RequestId(pub String);
 
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The caller's request id when it is short and plain (it goes into the logs), else a new one.
+///
+/// Not tower-http's `SetRequestId`/`PropagateRequestId`: they keep whatever id the caller sent
+/// (any length, any bytes), need the `uuid` crate, and the propagation layer, wrapped around
+/// this envelope, would see the request before the id is chosen here; inside it, it would miss
+/// the answers the envelope makes itself (admission refusals).
 fn request_id(headers: &HeaderMap) -> String {
     if let Some(v) = headers.get(&X_REQUEST_ID).and_then(|v| v.to_str().ok())
         && !v.is_empty()
@@ -66,6 +72,9 @@ pub(super) async fn envelope(
         .uri()
         .path_and_query()
         .map_or(req.uri().path().len(), |p| p.as_str().len());
+    // Slots are admission's, not tower's `ConcurrencyLimit`: that one makes requests wait for
+    // a slot (we answer 503 `overloaded` with `Retry-After` at once) and has no share kept
+    // from anonymous callers.
     let admitted = admission::admit(&state, &route, req.headers(), uri_len, ip).await;
     let mut resp = match admitted {
         Err(p) => p.into_response(),
@@ -77,6 +86,9 @@ pub(super) async fn envelope(
                 let body = admission::MinRateBody::new(body, rate, grace, tripped.clone());
                 req = Request::from_parts(parts, axum::body::Body::new(body));
             }
+            // Not tower-http's `TimeoutLayer`: it answers a bare status, which this envelope
+            // could not tell from a handler's own non-problem answer of that status (the
+            // health check's 503), so the `timeout` problem below would have to be guessed.
             let run = tokio::time::timeout(state.limits.timeout, next.run(req));
             let r = match admission::scope(admitted, run).await {
                 Ok(r) => r,

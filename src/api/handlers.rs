@@ -56,6 +56,9 @@ pub(crate) async fn read_json<T: serde::de::DeserializeOwned>(
             &[("expected", "application/json"), ("got", ct)],
         ));
     }
+    // Not tower-http's `RequestBodyLimitLayer`: limits differ by route (API bodies, OCSP and
+    // time-stamp requests, documents streamed to disk), and its 413 is bare where this one
+    // names the limit.
     let bytes: Bytes = axum::body::to_bytes(body, state.limits.body_limit)
         .await
         .map_err(|_| {

@@ -174,13 +174,6 @@ pub fn not_served_here(route: &Route, here: ServiceRole) -> Problem {
     )
 }
 
-/// The answer of a process asked for something only a key holder does (a route the table
-/// sends to `ca`, reached anyway).
-pub fn holds_no_key(here: ServiceRole) -> Problem {
-    Problem::new(StatusCode::MISDIRECTED_REQUEST, "not-served-here", "")
-        .msg("msg-holds-no-key", &[("here", here.as_str())])
-}
-
 /// The refusal of `route` by a process of role `here`, for the route's method only (other
 /// methods stay 405 as elsewhere).
 fn refusal(route: &'static Route, here: ServiceRole) -> MethodRouter<Arc<AppState>> {

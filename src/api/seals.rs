@@ -87,7 +87,7 @@ pub(super) fn signing(s: &AppState) -> ApiResult<&SealSigning> {
     services(s)?
         .signing
         .as_ref()
-        .ok_or_else(|| super::routes::holds_no_key(s.role))
+        .ok_or_else(|| Problem::holds_no_key(s.role.as_str()))
 }
 
 pub(super) fn seal_problem(e: seals::SealServiceError) -> Problem {

@@ -3,8 +3,10 @@
 //! cache, the token and address rate limits, audit of operator actions, and the signal that a
 //! certificate's status changed.
 //!
-//! Owns: the state and the checks every handler makes through it. Must not import handlers,
-//! the router or the store (it sees repositories through their traits).
+//! Owns: the state and the checks every handler makes through it. Must not import the store
+//! (it sees repositories through their traits) nor call handlers; from the endpoint modules it
+//! takes only the service types they need (seals, trust, documents' memory budget) and from
+//! the route table only the OpenAPI document of its role.
 
 use super::limits::Limits;
 use super::problem::{ApiResult, Problem};
@@ -146,14 +148,14 @@ impl AppState {
     pub fn authority(&self) -> ApiResult<&Authority> {
         self.authority
             .as_deref()
-            .ok_or_else(|| super::routes::holds_no_key(self.role))
+            .ok_or_else(|| Problem::holds_no_key(self.role.as_str()))
     }
 
     /// The time-stamping service, or the problem of a process that holds no key.
     pub fn tsa(&self) -> ApiResult<&crate::status::tsa::TsaService> {
         self.tsa
             .as_deref()
-            .ok_or_else(|| super::routes::holds_no_key(self.role))
+            .ok_or_else(|| Problem::holds_no_key(self.role.as_str()))
     }
 
     /// Authenticate the bearer token of a request and apply its rate limit.
