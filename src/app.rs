@@ -1,21 +1,21 @@
-//! The composition root: opens the store, loads the region and its keys, builds the status,
-//! time-stamping, seal and trust services and the API router over them, and runs the server
-//! ([`serve`]). Also the start-up steps that need those services: a new region's first root
-//! CRLs ([`init_region`]), the demo region of `quickstart` ([`quickstart_init`]) and a CRL
-//! made offline ([`generate_crl`]).
+//! The composition root: opens the store, loads the region and — in a process whose role
+//! holds keys — its keys, builds the status, time-stamping, seal and trust services and the
+//! API router over them, and runs the server ([`serve`]). Also the start-up steps that need
+//! those services: a new region's first root CRLs ([`init_region`]), the demo region of
+//! `quickstart` ([`quickstart_init`]) and a CRL made offline ([`generate_crl`]).
 //!
 //! Owns: the wiring of the service. May import `api`, `store`, `config` and every domain
 //! module; must not import `cli`. Nothing imports `app` but `cli` (the binary's `main.rs`
 //! goes through `cli`). It prints nothing of its own: the command line reports.
 
-use crate::api::seals::{SealServices, StatusCache};
+use crate::api::seals::{SealServices, SealSigning, StatusCache};
 use crate::api::trust::TrustServices;
 use crate::clock::SystemClock;
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, ServiceRole};
 use crate::crypto::{Algorithm, CryptoError, Passphrase};
 use crate::pki::region::{self, InitParams, InitSummary, Region, RegionError};
 use crate::pki::repo::{CaRecord, CaRole, RepoError};
-use crate::status::service::{CrlRecord, StatusConfig, StatusError, StatusService};
+use crate::status::service::{CrlRecord, StatusCa, StatusConfig, StatusError, StatusService};
 use crate::store::{SqlConnector, Store};
 use crate::trust::peers::{Federation, TrustConfig, TrustConfigError};
 use std::path::{Path, PathBuf};
@@ -46,6 +46,11 @@ pub enum AppError {
     /// `policies/trust.toml` and the recognized regions.
     #[error(transparent)]
     TrustConfig(#[from] TrustConfigError),
+    /// A role that holds keys was started without the key store passphrase.
+    #[error(
+        "the {0} role loads the keys: give the key store passphrase (--key-passphrase-file or YINXIN_KEY_PASSPHRASE)"
+    )]
+    NoPassphrase(ServiceRole),
     /// Publishing the region's own trust list at start.
     #[error("trust list: {0}")]
     TrustList(String),
@@ -75,23 +80,53 @@ pub struct ServeParams {
     pub database_url: Option<String>,
     /// Listen address overriding `yinxin.toml`.
     pub listen: Option<String>,
-    /// The key store passphrase.
-    pub passphrase: Passphrase,
+    /// Role overriding `yinxin.toml` (see [`serve_role`]).
+    pub role: Option<ServiceRole>,
+    /// The key store passphrase: required by a role that holds keys, never read by a
+    /// `verify` process (ask [`serve_role`] first).
+    pub passphrase: Option<Passphrase>,
 }
 
-/// Open the region, load both issuing keys and serve until SIGTERM/SIGINT.
+/// The role [`serve`] runs as: `role` when given, else `[service] role` of `yinxin.toml`
+/// (`YINXIN_ROLE` overriding). The command line asks for the passphrase only when the role
+/// holds keys.
+pub fn serve_role(data_dir: &Path, role: Option<ServiceRole>) -> Result<ServiceRole, AppError> {
+    match role {
+        Some(r) => Ok(r),
+        None => Ok(Config::load(data_dir)?.service.role),
+    }
+}
+
+/// What only a process holding keys has: the decrypted issuing, OCSP, CRL, time-stamping,
+/// seal-maker and trust-list keys (the latter opened when publishing) and the holder salt.
+struct Keys {
+    authority: Arc<crate::pki::authority::Authority>,
+    status_cas: Vec<StatusCa>,
+    tsa: Arc<crate::status::tsa::TsaService>,
+    seals: SealSigning,
+    passphrase: Passphrase,
+}
+
+/// Open the region and serve until SIGTERM/SIGINT. A process of role `ca` or `all` loads the
+/// keys and runs the signing background work; a `verify` process opens neither the key
+/// store nor the passphrase and signs nothing (see [`crate::api::routes`]).
 pub async fn serve(params: ServeParams) -> Result<(), AppError> {
     let ServeParams {
         data_dir,
         database_url,
         listen,
-        passphrase: pass,
+        role,
+        passphrase,
     } = params;
     let data_dir = data_dir.as_path();
     let mut config = load_config(data_dir, database_url.as_deref())?;
     if let Some(l) = listen {
         config.service.listen = l;
     }
+    if let Some(r) = role {
+        config.service.role = r;
+    }
+    let role = config.service.role;
     let url = crate::config::resolve_database_url(&config.database.url, data_dir);
     let store = Arc::new(
         Store::connect(&url)
@@ -99,10 +134,24 @@ pub async fn serve(params: ServeParams) -> Result<(), AppError> {
             .with_group_commit(config.service.group_commit_batch),
     );
     let region = Region::from_parts(data_dir, config.clone(), store.clone()).await?;
-    let authority = Arc::new(region.authority(&pass, &Algorithm::ALL).await?);
     let cas = region.repo.cas().await?;
+    let keys = match (role.holds_keys(), passphrase) {
+        (false, _) => None,
+        (true, Some(pass)) => Some(load_keys(&region, &store, pass).await?),
+        (true, None) => return Err(AppError::NoPassphrase(role)),
+    };
     let status_config = config.service.status_config();
-    let status_cas = region.status_cas(&pass, &authority).await?;
+    let (authority, status_cas, tsa, seal_signing, pass) = match keys {
+        Some(k) => (
+            Some(k.authority),
+            k.status_cas,
+            Some(k.tsa),
+            Some(k.seals),
+            Some(k.passphrase),
+        ),
+        // The CAs without signers: stored CRLs are read, none is made.
+        None => (None, region.crl_only_cas(vec![]).await?, None, None, None),
+    };
     let status = Arc::new(
         StatusService::new(
             status_cas,
@@ -113,20 +162,18 @@ pub async fn serve(params: ServeParams) -> Result<(), AppError> {
         )
         .await?,
     );
-    let tsa = Arc::new(tsa_service(&region, &store, &pass).await?);
-    let maker = region.service_signer("sm2-seal-maker", &pass).await?;
     // Cross-certificates we issued (bridge model) join the verification pool.
     let cross_certs = crate::pki::cross::load_issued(data_dir);
     let federation = Arc::new(federation(&config, &cas, &cross_certs, data_dir, &store).await?);
-    let seals = seal_services(&region, maker, &store, &pass, &cas, &cross_certs)?;
-    let region = Arc::new(region);
+    let seals = seal_services(&config, &store, &cas, &cross_certs, seal_signing);
     let trust = Arc::new(TrustServices::new(
         federation,
         store.clone(),
-        region.clone(),
-        pass.clone(),
+        Arc::new(region),
+        pass,
     ));
     let services = crate::api::Services {
+        role,
         authority,
         repo: store.clone(),
         tokens: store.clone(),
@@ -136,8 +183,11 @@ pub async fn serve(params: ServeParams) -> Result<(), AppError> {
         seals: Some(Arc::new(seals)),
         trust: Some(trust.clone()),
     };
-    trust.publish_if_due().await.map_err(AppError::TrustList)?;
+    if role.holds_keys() {
+        trust.publish_if_due().await.map_err(AppError::TrustList)?;
+    }
     let state = Arc::new(crate::api::AppState::new(services, &config, cas));
+    tracing::info!(role = %role, "serving");
     crate::api::spawn_background(state.clone());
     crate::api::serve(state, &config.service.listen)
         .await
@@ -147,6 +197,33 @@ pub async fn serve(params: ServeParams) -> Result<(), AppError> {
         })?;
     store.close().await;
     Ok(())
+}
+
+/// Decrypt the keys of a process that holds them (role `ca` or `all`).
+async fn load_keys(
+    region: &Region,
+    store: &Arc<Store>,
+    pass: Passphrase,
+) -> Result<Keys, AppError> {
+    let authority = Arc::new(region.authority(&pass, &Algorithm::ALL).await?);
+    let status_cas = region.status_cas(&pass, &authority).await?;
+    let tsa = Arc::new(tsa_service(region, store, &pass).await?);
+    let (maker, maker_cert) = region.service_signer("sm2-seal-maker", &pass).await?;
+    let seals = SealSigning {
+        maker,
+        maker_cert,
+        keys: region.key_store(),
+        passphrase: pass.clone(),
+        hasher: region::load_holder_hasher(&region.data_dir, &pass)?,
+        status: StatusCache::new(region.config.service.seal_status_validity_seconds),
+    };
+    Ok(Keys {
+        authority,
+        status_cas,
+        tsa,
+        seals,
+        passphrase: pass,
+    })
 }
 
 /// `yinxin.toml` of `data_dir`, with the database URL given on the command line if any.
@@ -176,25 +253,17 @@ async fn tsa_service(
     ))
 }
 
-/// Seal making, stamping and verification: the SM2 seal maker (signer and certificate), the
-/// key store of imported signer keys, the holder hasher, and our CAs (and the
-/// cross-certificates we issued) to verify with.
+/// Seal services: the registry, our CAs (and the cross-certificates we issued) to verify
+/// with, and the seal keys when the process holds them.
 fn seal_services(
-    region: &Region,
-    (maker, maker_cert): (Arc<dyn crate::crypto::Signer>, Vec<u8>),
+    config: &Config,
     store: &Arc<Store>,
-    pass: &Passphrase,
     cas: &[CaRecord],
     cross_certs: &[Vec<u8>],
-) -> Result<SealServices, AppError> {
-    let config = &region.config;
-    Ok(SealServices {
-        maker,
-        maker_cert,
+    signing: Option<SealSigning>,
+) -> SealServices {
+    SealServices {
         repo: store.clone(),
-        keys: region.key_store(),
-        passphrase: pass.clone(),
-        hasher: region::load_holder_hasher(&region.data_dir, pass)?,
         region: config.region.code.clone(),
         anchors: cas
             .iter()
@@ -207,8 +276,8 @@ fn seal_services(
             .map(|c| c.der.clone())
             .chain(cross_certs.iter().cloned())
             .collect(),
-        status: StatusCache::new(config.service.seal_status_validity_seconds),
-    })
+        signing,
+    }
 }
 
 /// The recognized regions (`policies/trust.toml`) around our own roots.

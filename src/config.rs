@@ -10,7 +10,7 @@
 //! public_base_url = "http://127.0.0.1:8080"
 //! listen = "127.0.0.1:8080"
 //! ```
-//! Overrides: `YINXIN_DATABASE_URL`, `YINXIN_PUBLIC_BASE_URL`, `YINXIN_LISTEN`,
+//! Overrides: `YINXIN_DATABASE_URL`, `YINXIN_PUBLIC_BASE_URL`, `YINXIN_LISTEN`, `YINXIN_ROLE`,
 //! `YINXIN_RATE_LIMIT_PER_SECOND`, `YINXIN_RATE_LIMIT_BURST`, `YINXIN_BODY_LIMIT_BYTES`,
 //! `YINXIN_REQUEST_TIMEOUT_SECONDS`, `YINXIN_MAX_CONCURRENCY`,
 //! `YINXIN_ANONYMOUS_RATE_LIMIT_PER_SECOND`, `YINXIN_ANONYMOUS_RATE_LIMIT_BURST`,
@@ -50,6 +50,61 @@ pub struct DatabaseConfig {
     pub url: String,
 }
 
+/// What a `yinxin serve` process runs (`[service] role`). The processes of a region share
+/// its database: a `ca` process signs and administers, `verify` processes answer the public
+/// (as Boulder separates its components). `all` is both in one process.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServiceRole {
+    /// Everything in one process.
+    #[default]
+    All,
+    /// Issuance, signing and administration: the process that holds the keys.
+    Ca,
+    /// Public verification and reading: holds no key.
+    Verify,
+}
+
+impl ServiceRole {
+    /// Every role.
+    pub const ALL: [ServiceRole; 3] = [ServiceRole::All, ServiceRole::Ca, ServiceRole::Verify];
+
+    /// Its name in the configuration and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceRole::All => "all",
+            ServiceRole::Ca => "ca",
+            ServiceRole::Verify => "verify",
+        }
+    }
+
+    /// Whether a process of this role loads the key store (and so needs the passphrase).
+    pub fn holds_keys(self) -> bool {
+        self != ServiceRole::Verify
+    }
+
+    /// `all` (the default, not written to a new `yinxin.toml`).
+    pub fn is_all(&self) -> bool {
+        *self == ServiceRole::All
+    }
+}
+
+impl std::fmt::Display for ServiceRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ServiceRole {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        ServiceRole::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s.trim())
+            .ok_or_else(|| format!("'{s}' is not a role: all, ca or verify"))
+    }
+}
+
 /// Service section.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,6 +114,13 @@ pub struct ServiceConfig {
     /// Listen address of `yinxin serve`.
     #[serde(default = "default_listen")]
     pub listen: String,
+    /// What this process serves (`yinxin serve --role`): `all` (default: everything in one
+    /// process), `ca` (issuance, OCSP, CRL, time-stamp, seal and trust-list signing,
+    /// administration; loads the keys) or `verify` (public verification, CRLs, CA
+    /// certificates, trust lists, peers; loads no key and needs no passphrase). Processes of
+    /// both roles share the database; the route table is in `src/api/routes.rs`.
+    #[serde(default, skip_serializing_if = "ServiceRole::is_all")]
+    pub role: ServiceRole,
     /// Largest request body accepted, bytes (default 10 MiB).
     #[serde(default = "default_body_limit")]
     pub body_limit_bytes: usize,
@@ -369,6 +431,7 @@ impl ServiceConfig {
         ServiceConfig {
             public_base_url,
             listen: default_listen(),
+            role: ServiceRole::All,
             body_limit_bytes: default_body_limit(),
             document_limit_bytes: default_document_limit(),
             max_document_memory_bytes: default_document_memory(),
@@ -481,6 +544,14 @@ impl Config {
             && !v.is_empty()
         {
             c.service.listen = v;
+        }
+        if let Ok(v) = std::env::var("YINXIN_ROLE")
+            && !v.is_empty()
+        {
+            c.service.role = v.parse().map_err(|message| ConfigError::Invalid {
+                file: "YINXIN_ROLE".into(),
+                message,
+            })?;
         }
         let num = |name: &str| -> Result<Option<f64>, ConfigError> {
             match std::env::var(name) {
@@ -685,5 +756,19 @@ mod tests {
         ));
         assert!(!url_has_password("sqlite://yinxin.db"));
         assert!(!url_has_password("postgres://u:@h/db"));
+    }
+
+    #[test]
+    fn roles_parse_and_all_is_not_written() {
+        for r in ServiceRole::ALL {
+            assert_eq!(r.as_str().parse::<ServiceRole>().unwrap(), r);
+        }
+        assert!("signer".parse::<ServiceRole>().is_err());
+        assert!(ServiceRole::Ca.holds_keys() && !ServiceRole::Verify.holds_keys());
+        let mut c = config("sqlite://yinxin.db");
+        assert!(!c.to_toml().contains("role"));
+        c.service.role = ServiceRole::Verify;
+        let back: Config = toml::from_str(&c.to_toml()).unwrap();
+        assert_eq!(back.service.role, ServiceRole::Verify);
     }
 }

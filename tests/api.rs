@@ -702,7 +702,7 @@ async fn openapi_documents_every_route() {
     }
     let mut routes: Vec<(String, String)> = yinxin::api::ROUTES
         .iter()
-        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .map(|r| (r.method.to_string(), r.path.to_string()))
         .collect();
     documented.sort();
     routes.sort();

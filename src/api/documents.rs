@@ -203,7 +203,7 @@ pub(super) async fn token_signer(
     s: &AppState,
     who: &Principal,
 ) -> ApiResult<(SoftwareSigner, Vec<u8>)> {
-    let svc = super::seals::services(s)?;
+    let svc = super::seals::signing(s)?;
     let serial = who
         .certificate
         .clone()
@@ -309,7 +309,7 @@ pub(super) fn tsa_fn(s: Arc<AppState>) -> impl Fn(&[u8]) -> Option<Vec<u8>> {
             true,
         )
         .ok()?;
-        let resp = handle.block_on(s.tsa.respond(&req));
+        let resp = handle.block_on(s.tsa.as_ref()?.respond(&req));
         crate::status::tsp::parse_response(&resp)
             .ok()?
             .token

@@ -56,6 +56,9 @@ pub(crate) async fn read_json<T: serde::de::DeserializeOwned>(
             &[("expected", "application/json"), ("got", ct)],
         ));
     }
+    // Not tower-http's `RequestBodyLimitLayer`: limits differ by route (API bodies, OCSP and
+    // time-stamp requests, documents streamed to disk), and its 413 is bare where this one
+    // names the limit.
     let bytes: Bytes = axum::body::to_bytes(body, state.limits.body_limit)
         .await
         .map_err(|_| {
@@ -198,7 +201,7 @@ pub async fn issue(
     };
     let profile = b.profile.clone();
     let issued = s
-        .authority
+        .authority()?
         .issue(IssueRequest {
             profile: b.profile,
             algorithm,
@@ -577,7 +580,10 @@ pub async fn metrics(State(s): State<Arc<AppState>>, headers: HeaderMap) -> ApiR
     text.push_str(&super::metrics::render_crl_health(
         &s.status.crl_health().await,
     ));
-    if let Some(t) = &s.trust {
+    // Peers are synced by the processes that verify with them (see `background`).
+    if let Some(t) = &s.trust
+        && super::routes::Served::ByVerify.by(s.role)
+    {
         // Federation: one gauge per peer (0 never synced, 1 fresh, 2 stale, 3 expired) and the
         // sequence of the list in use, so that an operator can alert on stale peers.
         text.push_str("# TYPE yinxin_trust_peer_state gauge\n");

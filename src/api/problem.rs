@@ -88,6 +88,12 @@ impl Problem {
     pub fn unprocessable(kind: &'static str, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, kind, detail)
     }
+    /// 421 `not-served-here` from a process of role `here` that holds no key, asked for
+    /// something only a key holder does (a route the table sends to `ca`, reached anyway).
+    pub fn holds_no_key(here: &str) -> Self {
+        Self::new(StatusCode::MISDIRECTED_REQUEST, "not-served-here", "")
+            .msg("msg-holds-no-key", &[("here", here)])
+    }
     /// 500 — the detail is generic; the cause goes to the log only.
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");

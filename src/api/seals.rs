@@ -1,19 +1,16 @@
 //! Seal endpoints: make, fetch and revoke seals (seal-admin, [`manage`]), stamp server-side or
-//! prepare / complete client-side (signer, [`stamping`]), the public signed status of a seal
-//! ([`status`]), and the public verification endpoint.
+//! prepare / complete client-side (signer, [`stamping`]) and the public signed status of a
+//! seal ([`status`]). Verification is [`super::verify`]'s.
 //! Every refusal after authentication is audited with its actor and reason ([`refusal`]).
 
 use super::problem::{ApiResult, Problem};
 use super::{AppState, TokenId};
 use crate::auth::Principal;
 use crate::seal::service::{self as seals, SealRepository};
-use axum::body::Body;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::sync::Arc;
 
 mod manage;
@@ -29,24 +26,30 @@ pub use status::{StatusCache, status};
 
 /// What the seal endpoints need besides the common state.
 pub struct SealServices {
-    /// The SM2 seal maker.
-    pub maker: Arc<dyn crate::crypto::Signer>,
-    /// Its certificate.
-    pub maker_cert: Vec<u8>,
     /// The seal registry.
     pub repo: Arc<dyn SealRepository>,
-    /// Key store holding imported signer keys (`signer-{serial}`).
-    pub keys: crate::crypto::KeyStore,
-    /// The key store passphrase (to open signer keys).
-    pub passphrase: crate::crypto::Passphrase,
-    /// The region's holder hasher (the salt of person certificates): personal seals' holders.
-    pub hasher: crate::pki::subject::HolderHasher,
     /// Region code (esID prefix).
     pub region: String,
     /// Anchors and intermediates for verification (our CAs).
     pub anchors: Vec<Vec<u8>>,
     /// Our issuing CAs.
     pub intermediates: Vec<Vec<u8>>,
+    /// Making, stamping and signed statuses (None: a `verify` process, which holds no key).
+    pub signing: Option<SealSigning>,
+}
+
+/// The keys and secrets of seal making and stamping: only a process holding keys has them.
+pub struct SealSigning {
+    /// The SM2 seal maker.
+    pub maker: Arc<dyn crate::crypto::Signer>,
+    /// Its certificate.
+    pub maker_cert: Vec<u8>,
+    /// Key store holding imported signer keys (`signer-{serial}`).
+    pub keys: crate::crypto::KeyStore,
+    /// The key store passphrase (to open signer keys).
+    pub passphrase: crate::crypto::Passphrase,
+    /// The region's holder hasher (the salt of person certificates): personal seals' holders.
+    pub hasher: crate::pki::subject::HolderHasher,
     /// Signed seal statuses served by `GET /v1/seals/{id}/status`.
     pub status: StatusCache,
 }
@@ -55,7 +58,7 @@ fn b64() -> base64::engine::GeneralPurpose {
     base64::engine::general_purpose::STANDARD
 }
 
-fn decode_b64(field: &str, v: &str) -> ApiResult<Vec<u8>> {
+pub(super) fn decode_b64(field: &str, v: &str) -> ApiResult<Vec<u8>> {
     b64()
         .decode(v.trim())
         .map_err(|_| Problem::unprocessable("invalid-request", format!("`{field}` is not base64")))
@@ -79,6 +82,14 @@ pub(super) fn services(s: &AppState) -> ApiResult<&SealServices> {
     })
 }
 
+/// The seal keys of this process, or the problem of a process that holds none.
+pub(super) fn signing(s: &AppState) -> ApiResult<&SealSigning> {
+    services(s)?
+        .signing
+        .as_ref()
+        .ok_or_else(|| Problem::holds_no_key(s.role.as_str()))
+}
+
 pub(super) fn seal_problem(e: seals::SealServiceError) -> Problem {
     match e {
         seals::SealServiceError::Invalid(m) => Problem::unprocessable("invalid-seal-request", m),
@@ -97,7 +108,7 @@ pub(super) fn seal_problem(e: seals::SealServiceError) -> Problem {
     }
 }
 
-fn ok(status: StatusCode, v: Value, who: Option<&Principal>) -> Response {
+pub(super) fn ok(status: StatusCode, v: Value, who: Option<&Principal>) -> Response {
     let mut r = (
         status,
         [(header::CONTENT_TYPE, "application/json")],
@@ -108,252 +119,4 @@ fn ok(status: StatusCode, v: Value, who: Option<&Principal>) -> Response {
         r.extensions_mut().insert(TokenId(p.token_id.clone()));
     }
     r
-}
-
-/// Query parameters of `POST /v1/verify`.
-#[derive(Deserialize)]
-pub struct VerifyQuery {
-    /// For a bare certificate: what it is validated for.
-    #[serde(default)]
-    purpose: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VerifyBody {
-    object_base64: String,
-    #[serde(default)]
-    data_base64: Option<String>,
-    /// For a bare certificate: what it is validated for (default `document-signer`).
-    #[serde(default)]
-    purpose: Option<String>,
-}
-
-/// `POST /v1/verify` (public): a seal or an SES_Signature (JSON with base64, or the raw DER as
-/// `application/octet-stream`), optional original data; returns the report. Our CAs are the
-/// anchors; revocation uses our published CRLs.
-pub async fn verify(
-    State(s): State<Arc<AppState>>,
-    ClientAddr(addr): ClientAddr,
-    axum::extract::Query(query): axum::extract::Query<VerifyQuery>,
-    headers: HeaderMap,
-    body: Body,
-) -> ApiResult<Response> {
-    // Public: anonymous callers are rate-limited per address; a token (e.g. `region-peer`)
-    // gets its own, larger, bucket.
-    let who = if headers.contains_key(header::AUTHORIZATION) {
-        Some(s.authenticate(&headers).await?)
-    } else {
-        s.rate_limit_anonymous(addr)?;
-        None
-    };
-    services(&s)?;
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let mut purpose_name = query.purpose;
-    // The object itself as the body: any of the types the documents and status endpoints
-    // answer with (an OFD from /v1/documents/seal is application/ofd).
-    const RAW: [&str; 7] = [
-        "application/octet-stream",
-        "application/ofd",
-        "application/pdf",
-        "application/pkix-cert",
-        "application/x-pem-file",
-        "application/pkcs7-signature",
-        "application/pkcs7-mime",
-    ];
-    let (object, data) = if RAW.iter().any(|t| ct.starts_with(t)) {
-        let bytes = axum::body::to_bytes(body, s.limits.body_limit)
-            .await
-            .map_err(|_| {
-                Problem::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "body-too-large",
-                    "the request body is too large",
-                )
-            })?;
-        (bytes.to_vec(), None)
-    } else {
-        let b: VerifyBody = super::handlers::read_json(&s, &headers, body).await?;
-        if b.purpose.is_some() {
-            purpose_name = b.purpose.clone();
-        }
-        (
-            decode_b64("object_base64", &b.object_base64)?,
-            b.data_base64
-                .as_deref()
-                .map(|d| decode_b64("data_base64", d))
-                .transpose()?,
-        )
-    };
-    let purpose = match purpose_name.as_deref() {
-        None => crate::verify::purpose::Purpose::DocumentSigner,
-        Some(p) => p.parse().map_err(|e: String| {
-            Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-request", &e)
-        })?,
-    };
-    // CPU work off the async workers, within the deadline (see `verify_pool`).
-    let state = s.clone();
-    state
-        .verify_pool
-        .run(who.is_none(), move |deadline| {
-            verify_object(s, who, object, data, purpose, deadline)
-        })
-        .await?
-}
-
-/// The verification proper of `POST /v1/verify`, run on the verification pool.
-async fn verify_object(
-    s: Arc<AppState>,
-    who: Option<Principal>,
-    object: Vec<u8>,
-    data: Option<Vec<u8>>,
-    purpose: crate::verify::purpose::Purpose,
-    deadline: crate::document::ofd::Deadline,
-) -> ApiResult<Response> {
-    let svc = services(&s)?;
-    let mut crls = Vec::new();
-    for ca in s.status.cas() {
-        if let Ok(Some(c)) = s.status.store().latest_crl(&ca.record.id, false).await {
-            crls.push(c.der);
-        }
-    }
-    let federation = s.trust.as_ref().map(|t| t.federation.clone());
-    let trust: Option<&dyn crate::verify::hook::TrustSource> = federation
-        .as_deref()
-        .map(|f| f as &dyn crate::verify::hook::TrustSource);
-    let (mut anchors, mut intermediates) = (svc.anchors.clone(), svc.intermediates.clone());
-    if let Some(t) = trust {
-        let (a, i) = t.anchors();
-        anchors.extend(a);
-        intermediates.extend(i);
-    }
-    let opts = seals::VerifyOptions {
-        anchors,
-        intermediates,
-        crls,
-        ocsp: vec![],
-        revocation: crate::verify::path::RevocationMode::Require,
-        seal_makers: federation
-            .as_deref()
-            .map(|f| f.seal_makers())
-            .unwrap_or_default(),
-        trust,
-        registry: Some(svc.repo.as_ref()),
-        seal_status: vec![],
-        no_anchor_constraints: false,
-        data: data.as_deref(),
-        now: crate::clock::now_secs(),
-    };
-    if let Some((cert, chain)) = certificate_of(&object) {
-        let mut opts = opts;
-        opts.intermediates.extend(chain);
-        let report = verify_certificate(&cert, purpose, &opts).await;
-        return Ok(ok(
-            StatusCode::OK,
-            serde_json::to_value(&report).unwrap_or(Value::Null),
-            who.as_ref(),
-        ));
-    }
-    if object.starts_with(b"PK\x03\x04") {
-        let report = crate::document::ofd::verify_until(&object, &opts, &deadline)
-            .await
-            .map_err(|stopped| super::verify_pool::deadline_problem(&stopped))?;
-        return Ok(ok(
-            StatusCode::OK,
-            serde_json::to_value(&report).unwrap_or(Value::Null),
-            None,
-        ));
-    }
-    if crate::document::cms::embedded_content(&object).is_ok() {
-        let report = crate::document::cms::verify_with_options(
-            &object,
-            data.as_deref().unwrap_or_default(),
-            &opts,
-        )
-        .await;
-        return Ok(ok(
-            StatusCode::OK,
-            serde_json::to_value(&report).unwrap_or(Value::Null),
-            None,
-        ));
-    }
-    let report = seals::verify(&object, &opts).await;
-    Ok(ok(
-        StatusCode::OK,
-        serde_json::to_value(&report).unwrap_or(Value::Null),
-        None,
-    ))
-}
-
-/// The client address of a request, when the server recorded it.
-pub struct ClientAddr(pub Option<std::net::IpAddr>);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddr {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _: &S,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip()),
-        ))
-    }
-}
-
-/// A certificate given as DER, or as PEM optionally followed by more CERTIFICATE blocks (its
-/// chain, added to the pool); anything else: `None`.
-fn certificate_of(object: &[u8]) -> Option<(Vec<u8>, Vec<Vec<u8>>)> {
-    use der::Decode;
-    if !object.starts_with(b"-----BEGIN CERTIFICATE") {
-        x509_cert::Certificate::from_der(object).ok()?;
-        return Some((object.to_vec(), vec![]));
-    }
-    let text = std::str::from_utf8(object).ok()?;
-    let mut certs = Vec::new();
-    for block in text.split_inclusive("-----END CERTIFICATE-----") {
-        let block = block.trim();
-        if block.is_empty() {
-            continue;
-        }
-        let (label, d) = der::pem::decode_vec(block.as_bytes()).ok()?;
-        if label != "CERTIFICATE" || certs.len() >= 16 {
-            return None;
-        }
-        x509_cert::Certificate::from_der(&d).ok()?;
-        certs.push(d);
-    }
-    let mut it = certs.into_iter();
-    let target = it.next()?;
-    Some((target, it.collect()))
-}
-
-/// A bare certificate: path validation now, with revocation required, through our anchors
-/// and those of recognized regions; the report says which region anchored it.
-async fn verify_certificate(
-    cert: &[u8],
-    purpose: crate::verify::purpose::Purpose,
-    opts: &seals::VerifyOptions<'_>,
-) -> Value {
-    let (report, notes) = crate::verify::chain::validate_for_noted(
-        cert,
-        &[],
-        opts.now,
-        purpose,
-        &opts.chain_inputs(),
-    )
-    .await;
-    let mut v = serde_json::to_value(&report).unwrap_or(Value::Null);
-    v["object"] = json!("certificate");
-    v["purpose"] = json!(purpose.name());
-    if !notes.is_empty() {
-        v["revocation_fetch"] = json!(notes);
-    }
-    v
 }

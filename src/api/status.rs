@@ -241,7 +241,7 @@ pub async fn tsa(
                 format!("time-stamp requests are limited to {MAX_TSA_REQUEST} bytes"),
             )
         })?;
-    let der = s.tsa.respond(&bytes).await;
+    let der = s.tsa()?.respond(&bytes).await;
     let mut r = (StatusCode::OK, der).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -24,8 +24,9 @@ pub struct TrustServices {
     pub repo: Arc<dyn TrustRepository>,
     /// The region (to collect services and open the trust-list signers).
     pub region: Arc<crate::pki::region::Region>,
-    /// Key store passphrase (trust-list signers).
-    pub passphrase: crate::crypto::Passphrase,
+    /// Key store passphrase (trust-list signers); None in a process that holds no key (role
+    /// `verify`), which serves the stored lists and never publishes.
+    pub passphrase: Option<crate::crypto::Passphrase>,
     latest: RwLock<Option<(Arc<OwnList>, Instant)>>,
 }
 
@@ -35,7 +36,7 @@ impl TrustServices {
         federation: Arc<Federation>,
         repo: Arc<dyn TrustRepository>,
         region: Arc<crate::pki::region::Region>,
-        passphrase: crate::crypto::Passphrase,
+        passphrase: Option<crate::crypto::Passphrase>,
     ) -> Self {
         TrustServices {
             federation,
@@ -72,10 +73,16 @@ impl TrustServices {
         change: Option<(&str, ServiceStatus)>,
         actor: &str,
     ) -> Result<Arc<OwnList>, crate::trust::publish::PublishError> {
+        let passphrase = self.passphrase.as_ref().ok_or_else(|| {
+            crate::trust::publish::PublishError::Sign(
+                "this process holds no key (role verify): a ca process publishes the trust list"
+                    .into(),
+            )
+        })?;
         let own = Arc::new(
             crate::trust::publish::publish(
                 &self.region,
-                &self.passphrase,
+                passphrase,
                 self.repo.as_ref(),
                 self.federation.config(),
                 change,

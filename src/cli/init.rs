@@ -39,14 +39,24 @@ pub(super) async fn run(cmd: Command) -> Result<(), CliError> {
         Command::Serve {
             data,
             listen,
+            role,
             key_passphrase_file,
         } => {
             init_json_logs();
-            let pass = passphrase(key_passphrase_file.as_deref(), "key store passphrase")?;
+            // A verify process holds no key: it never reads the passphrase.
+            let pass = if app::serve_role(&data.data_dir, role)?.holds_keys() {
+                Some(passphrase(
+                    key_passphrase_file.as_deref(),
+                    "key store passphrase",
+                )?)
+            } else {
+                None
+            };
             app::serve(ServeParams {
                 data_dir: data.data_dir,
                 database_url: data.database_url,
                 listen,
+                role,
                 passphrase: pass,
             })
             .await?;
@@ -89,7 +99,8 @@ pub(super) async fn run(cmd: Command) -> Result<(), CliError> {
                 data_dir,
                 database_url: None,
                 listen: Some(listen),
-                passphrase: pass,
+                role: Some(crate::config::ServiceRole::All),
+                passphrase: Some(pass),
             })
             .await?;
         }

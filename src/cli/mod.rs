@@ -124,7 +124,10 @@ enum Command {
         /// Listen address (overrides yinxin.toml; port 0 picks a free port).
         #[arg(long, env = "YINXIN_LISTEN")]
         listen: Option<String>,
-        /// File holding the key store passphrase (else YINXIN_KEY_PASSPHRASE).
+        /// What this process serves (overrides yinxin.toml): all (default), ca (issuance, signing, administration; loads the keys) or verify (public verification, CRLs, trust lists; loads no key).
+        #[arg(long, env = "YINXIN_ROLE", value_parser = parse_role)]
+        role: Option<crate::config::ServiceRole>,
+        /// File holding the key store passphrase (else YINXIN_KEY_PASSPHRASE); a verify process reads neither.
         #[arg(long)]
         key_passphrase_file: Option<PathBuf>,
     },
@@ -366,6 +369,11 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         limit: u32,
     },
+}
+
+/// `--role`: all, ca or verify.
+fn parse_role(s: &str) -> Result<crate::config::ServiceRole, String> {
+    s.parse()
 }
 
 /// A CLI failure: one line of text.

@@ -76,6 +76,7 @@ problem-not-found = Not found
     .detail-trust-list = no trust list has been published yet
     .detail-ca-name = CA certificates are named {"{"}ca{"}"}.cer (DER) or {"{"}ca{"}"}.pem
     .detail-crl-name = CRLs are named {"{"}ca{"}"}.crl or {"{"}ca{"}"}-delta.crl
+problem-not-served-here = Not served by this process
 problem-overloaded = Service overloaded
     .detail = too many requests in progress; retry shortly
 problem-personal-data = Personal data
@@ -179,6 +180,8 @@ msg-no-ca = no CA '{ $ca }'
 msg-no-crl = no { $which } CRL has been published for { $ca } yet
 msg-no-trust-service = no trust service { $id } in the list
 msg-no-peer = no peer region { $region }
+msg-not-served-here = { $method } { $path } is served by the { $role } process; this process has the role { $here }
+msg-holds-no-key = this process (role { $here }) holds no key: a ca process serves this
 
 ## Certificate status and CRL reason names (RFC 5280 §5.3.1).
 cert-status-valid = valid
@@ -352,7 +355,11 @@ cli-show-opt-pem = Print the certificate PEM instead of JSON
 cli-serve-about = Serve the REST API over a region's data directory
 cli-serve-example =
     yinxin serve --data-dir data --listen 127.0.0.1:8080 --key-passphrase-file pass.txt
+    yinxin serve --data-dir data --listen 127.0.0.1:8081 --role ca --key-passphrase-file pass.txt
+    yinxin serve --data-dir data --listen 127.0.0.1:8082 --role verify
 cli-serve-opt-listen = Listen address (overrides yinxin.toml; port 0 picks a free port)
+cli-serve-opt-role = What this process serves (overrides yinxin.toml): all (default), ca (issuance, signing, administration; loads the keys) or verify (public verification, CRLs, trust lists; loads no key)
+cli-serve-opt-key-passphrase-file = File holding the key store passphrase (else YINXIN_KEY_PASSPHRASE); a verify process reads neither
 
 cli-quickstart-about = Demo: create a demo region in ./data on first run, print an admin token, serve on 127.0.0.1:8080
 cli-quickstart-example =

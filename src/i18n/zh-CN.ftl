@@ -76,6 +76,7 @@ problem-not-found = 未找到
     .detail-trust-list = 尚未发布信任列表
     .detail-ca-name = CA 证书的文件名为 {"{"}ca{"}"}.cer（DER）或 {"{"}ca{"}"}.pem
     .detail-crl-name = CRL 的文件名为 {"{"}ca{"}"}.crl 或 {"{"}ca{"}"}-delta.crl
+problem-not-served-here = 本进程不提供此服务
 problem-overloaded = 服务繁忙
     .detail = 正在处理的请求过多，请稍后重试
 problem-personal-data = 个人数据
@@ -182,6 +183,8 @@ msg-no-crl = CA { $ca } 尚未发布{ $which ->
     } CRL
 msg-no-trust-service = 信任列表中没有服务 { $id }
 msg-no-peer = 没有对等区域 { $region }
+msg-not-served-here = { $method } { $path } 由 { $role } 角色的进程提供；本进程的角色为 { $here }
+msg-holds-no-key = 本进程（角色 { $here }）不持有任何密钥：此功能由 ca 角色的进程提供
 
 ## 证书状态与 CRL 吊销原因（RFC 5280 §5.3.1）。
 cert-status-valid = 有效
@@ -355,7 +358,11 @@ cli-show-opt-pem = 输出证书 PEM 而非 JSON
 cli-serve-about = 基于区域数据目录提供 REST API 服务
 cli-serve-example =
     yinxin serve --data-dir data --listen 127.0.0.1:8080 --key-passphrase-file pass.txt
+    yinxin serve --data-dir data --listen 127.0.0.1:8081 --role ca --key-passphrase-file pass.txt
+    yinxin serve --data-dir data --listen 127.0.0.1:8082 --role verify
 cli-serve-opt-listen = 监听地址（覆盖 yinxin.toml；端口 0 表示自动选择空闲端口）
+cli-serve-opt-role = 本进程提供的服务（覆盖 yinxin.toml）：all（默认，全部）、ca（签发、签名与管理；加载密钥）或 verify（公开验证、CRL、信任列表；不加载任何密钥）
+cli-serve-opt-key-passphrase-file = 存放密钥库口令的文件（否则使用 YINXIN_KEY_PASSPHRASE）；verify 进程两者都不读取
 
 cli-quickstart-about = 演示：首次运行时在 ./data 创建演示区域，打印管理员令牌，并在 127.0.0.1:8080 提供服务
 cli-quickstart-example =

@@ -22,11 +22,31 @@ impl Server {
 
     /// [`Server::start`] on a given listen address.
     pub fn start_at(data: &Path, listen: &str, env: &[(&str, &str)]) -> Server {
+        Self::spawn(data, listen, &[], env, &[])
+    }
+
+    /// `yinxin serve --role ROLE` on `data`, with extra environment variables and without the
+    /// variables `unset` (e.g. `YINXIN_KEY_PASSPHRASE` for a `verify` process).
+    pub fn start_role(data: &Path, role: &str, env: &[(&str, &str)], unset: &[&str]) -> Server {
+        Self::spawn(data, "127.0.0.1:0", &["--role", role], env, unset)
+    }
+
+    fn spawn(
+        data: &Path,
+        listen: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+        unset: &[&str],
+    ) -> Server {
         let mut c = yinxin();
         c.args(["serve", "--listen", listen, "--data-dir"])
-            .arg(data);
+            .arg(data)
+            .args(args);
         for (k, v) in env {
             c.env(k, v);
+        }
+        for k in unset {
+            c.env_remove(k);
         }
         c.env("YINXIN_LOG", "warn")
             .stdout(Stdio::piped())

@@ -10,7 +10,7 @@
 
 use super::super::AppState;
 use super::super::problem::{ApiResult, Problem};
-use super::{b64, decode_b64, load_seal, ok, seal_problem, services};
+use super::{b64, decode_b64, load_seal, ok, seal_problem, services, signing};
 use crate::auth::{Permission, Principal, Role};
 use crate::seal::Seal;
 use crate::seal::holder::{self, SealHolder};
@@ -59,6 +59,7 @@ async fn create_as(
     body: Body,
 ) -> ApiResult<Response> {
     let svc = services(s)?;
+    let keys = signing(s)?;
     let b: CreateSeal = super::super::handlers::read_json(s, headers, body).await?;
     let t = crate::seal::types::by_key(&b.seal_type).ok_or_else(|| {
         Problem::unprocessable(
@@ -68,7 +69,7 @@ async fn create_as(
     })?;
     let now = crate::clock::now_secs();
     // From here on only the stored form of the holder is used (never a raw identity number).
-    let holder = SealHolder::resolve(&t, &b.holder, &svc.hasher, now)
+    let holder = SealHolder::resolve(&t, &b.holder, &keys.hasher, now)
         .map_err(|e| Problem::unprocessable(e.kind(), e.to_string()))?;
     if who.role == Role::SealAdmin
         && let Some(org) = &who.organization
@@ -131,8 +132,8 @@ async fn create_as(
             validity_days: b.validity_days.unwrap_or(t.max_validity_days),
             now,
         },
-        svc.maker.as_ref(),
-        &svc.maker_cert,
+        keys.maker.as_ref(),
+        &keys.maker_cert,
     )
     .map_err(seal_problem)?;
     let audit = crate::pki::repo::AuditEvent::now(
@@ -207,7 +208,7 @@ pub async fn get(
     }
     Ok(ok(
         StatusCode::OK,
-        holder::public_view(&rec, &svc.hasher),
+        holder::public_view(&rec, &signing(&s)?.hasher),
         None,
     ))
 }

@@ -8,7 +8,7 @@
 
 use super::super::AppState;
 use super::super::problem::{ApiResult, Problem};
-use super::{b64, decode_b64, load_seal, ok, seal_problem, services};
+use super::{b64, decode_b64, load_seal, ok, seal_problem, services, signing};
 use crate::auth::{Permission, Principal};
 use crate::seal::SesSignature;
 use crate::seal::binding::{self, Refusal, Stamper};
@@ -38,7 +38,7 @@ pub(in crate::api) async fn check_binding(
     rec: &SealRecord,
     presented: Option<&[u8]>,
 ) -> ApiResult<()> {
-    let svc = services(s)?;
+    let hasher = &signing(s)?.hasher;
     let cert = match &who.certificate {
         Some(serial) => s
             .repo
@@ -55,7 +55,7 @@ pub(in crate::api) async fn check_binding(
             presented,
         },
         rec,
-        &svc.hasher,
+        hasher,
         crate::clock::now_secs(),
     )
     .map_err(refusal_problem)

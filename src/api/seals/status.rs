@@ -6,7 +6,7 @@
 
 use super::super::AppState;
 use super::super::problem::{ApiResult, Problem};
-use super::{load_seal, services};
+use super::{load_seal, services, signing};
 use crate::seal::service::SealStatus;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -84,17 +84,18 @@ impl StatusCache {
 /// `GET /v1/seals/{id}/status`.
 pub async fn status(State(s): State<Arc<AppState>>, Path(id): Path<String>) -> ApiResult<Response> {
     let svc = services(&s)?;
+    let keys = signing(&s)?;
     let rec = load_seal(svc, &id).await?;
     let now = crate::clock::now_secs();
-    let cache = &svc.status;
+    let cache = &keys.status;
     let (der, produced_at) = match cache.get(&rec.id, rec.status, now) {
         Some(hit) => hit,
         None => {
             let der = crate::seal::status::issue(
                 &rec,
                 &svc.region,
-                svc.maker.as_ref(),
-                &svc.maker_cert,
+                keys.maker.as_ref(),
+                &keys.maker_cert,
                 now,
                 cache.validity(),
             )
