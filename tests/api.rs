@@ -848,6 +848,31 @@ async fn postgres_api() {
     }
 }
 
+/// The database going away: `/v1/health` answers 503 `database-unavailable` (a problem
+/// document, with `Retry-After`), not a generic error; issuance fails cleanly too.
+#[tokio::test]
+async fn health_says_when_the_database_is_gone() {
+    let Some(base) = postgres_url("health_says_when_the_database_is_gone") else {
+        return;
+    };
+    let db = TempPg::create(&base).await;
+    let e = setup_on(Some(&db.url), &[]);
+    let ok = get(&format!("{}/v1/health", e.server.base), None).await;
+    assert_eq!(ok.status, 200);
+    assert_eq!(ok.json()["database"], true);
+    db.drop_database().await;
+    let down = get(&format!("{}/v1/health", e.server.base), None).await;
+    down.assert_problem(503, "database-unavailable");
+    assert_eq!(down.header("retry-after").as_deref(), Some("5"));
+    let r = post_json(
+        &format!("{}/v1/certificates", e.server.base),
+        Some(&e.admin),
+        &issue_body("organization", "p256", ORG),
+    )
+    .await;
+    assert!(r.status >= 500, "{}", String::from_utf8_lossy(&r.body));
+}
+
 /// Two `yinxin serve` processes over one PostgreSQL database issue concurrently: no duplicate
 /// serial, no lost record, and each sees the other's revocations. This is how a region scales out.
 #[tokio::test]

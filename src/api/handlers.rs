@@ -95,14 +95,20 @@ pub(super) fn parse_query<T: serde::de::DeserializeOwned + Default>(
 /// `GET /v1/health`
 pub async fn health(State(s): State<Arc<AppState>>) -> ApiResult<Response> {
     let db = s.repo.region().await.map(|r| r.is_some()).unwrap_or(false);
-    let status = if db {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
+    if !db {
+        // A problem document like every other error answer (the envelope would replace a
+        // plain JSON 503 with a generic one): the kind says what is wrong.
+        let mut p = Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database-unavailable",
+            "the database does not answer",
+        );
+        p.retry_after = Some(5);
+        return Err(p);
+    }
     Ok(json_response(
-        status,
-        &json!({"status": if db {"ok"} else {"degraded"}, "region": s.region_code, "database": db}),
+        StatusCode::OK,
+        &json!({"status": "ok", "region": s.region_code, "database": true}),
         None,
     ))
 }

@@ -60,7 +60,7 @@ pub fn document() -> Value {
         },
         "paths": {
             "/v1/health": {"get": {"summary": "Liveness and database reachability", "security": [],
-                "responses": {"200": {"description": "healthy"}, "503": {"description": "database unreachable"}}}},
+                "responses": merge(json!({"200": {"description": "healthy: {status, region, database}"}}), problem_responses(&[503]))}},
             "/v1/ca": {"get": {"summary": "CA certificates per algorithm with metadata", "security": [],
                 "responses": {"200": {"description": "the region's CAs"}}}},
             "/openapi.json": {"get": {"summary": "This document", "security": [],
