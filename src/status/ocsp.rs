@@ -3,7 +3,8 @@
 //!
 //! The OCSP module of RFC 6960 uses EXPLICIT tags unless marked IMPLICIT.
 
-use crate::crypto::{CryptoError, Signer, sha256, sm3};
+use crate::crypto::hash::hash_subset;
+use crate::crypto::{CryptoError, Signer};
 use const_oid::ObjectIdentifier;
 use der::asn1::{BitString, GeneralizedTime, Null, OctetString};
 use der::{Choice, Decode, Encode, Enumerated, Sequence};
@@ -16,9 +17,6 @@ use x509_cert::serial_number::SerialNumber;
 pub const OCSP_BASIC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.1");
 /// id-pkix-ocsp-nonce
 pub const OCSP_NONCE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.2");
-const SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
-const SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
-const SM3: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.1.401");
 
 /// ```text
 /// CertID ::= SEQUENCE {
@@ -297,44 +295,16 @@ pub fn status_only(status: ResponseStatus) -> Vec<u8> {
     .unwrap_or_else(|_| vec![0x30, 0x03, 0x0a, 0x01, status as u8])
 }
 
-/// The hash algorithms a CertID may use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum IdHash {
-    /// SHA-1 (the RFC 5019 default).
-    Sha1,
-    /// SHA-256.
-    Sha256,
-    /// SM3.
-    Sm3,
-}
-
-impl IdHash {
-    /// From the CertID's algorithm.
-    pub fn from_oid(o: &ObjectIdentifier) -> Option<Self> {
-        if *o == SHA1 {
-            Some(IdHash::Sha1)
-        } else if *o == SHA256 {
-            Some(IdHash::Sha256)
-        } else if *o == SM3 {
-            Some(IdHash::Sm3)
-        } else {
-            None
-        }
+hash_subset! {
+    /// The hash algorithms a CertID may use (the only place yinxin accepts SHA-1 for OCSP).
+    pub enum IdHash {
+        /// SHA-1 (the RFC 5019 default).
+        Sha1,
+        /// SHA-256.
+        Sha256,
+        /// SM3.
+        Sm3,
     }
-
-    /// Hash.
-    pub fn digest(self, data: &[u8]) -> Vec<u8> {
-        match self {
-            IdHash::Sha1 => ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, data)
-                .as_ref()
-                .to_vec(),
-            IdHash::Sha256 => sha256(data).to_vec(),
-            IdHash::Sm3 => sm3(data).to_vec(),
-        }
-    }
-
-    /// All.
-    pub const ALL: [IdHash; 3] = [IdHash::Sha1, IdHash::Sha256, IdHash::Sm3];
 }
 
 /// The name and key hashes identifying an issuer in CertIDs.
@@ -536,11 +506,7 @@ pub fn build_request(
         .subject_public_key
         .raw_bytes()
         .to_vec();
-    let oid = match hash {
-        IdHash::Sha1 => SHA1,
-        IdHash::Sha256 => SHA256,
-        IdHash::Sm3 => SM3,
-    };
+    let oid = hash.oid();
     let mut list = Vec::new();
     for s in serials {
         list.push(Request {
