@@ -9,8 +9,8 @@ use super::asn1_time;
 use crate::crypto::{CryptoError, Signer};
 use crate::pki::cert::CertBuildError;
 use const_oid::ObjectIdentifier;
-use der::Encode;
 use der::asn1::OctetString;
+use der::{Encode, Length};
 use x509_cert::ext::Extension;
 use x509_cert::ext::pkix::AuthorityKeyIdentifier;
 
@@ -63,23 +63,24 @@ impl From<CertBuildError> for CrlError {
     }
 }
 
-/// Append a DER length.
-fn push_len(out: &mut Vec<u8>, len: usize) {
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = (len as u64).to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        out.push(0x80 | (8 - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
+/// Append a TLV: the tag byte, `der`'s encoding of the content's length, the content. (Writes
+/// into `out` directly: the entries of a million-entry CRL go through here.)
+fn push_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) -> Result<(), der::Error> {
+    out.push(tag);
+    Length::try_from(content.len())?.encode(out)?;
+    out.extend_from_slice(content);
+    Ok(())
 }
 
-/// Append a TLV.
-fn push_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
-    out.push(tag);
-    push_len(out, content.len());
-    out.extend_from_slice(content);
+/// The tag bytes the CRL is written with.
+mod tag {
+    pub const INTEGER: u8 = 0x02;
+    pub const BIT_STRING: u8 = 0x03;
+    pub const OCTET_STRING: u8 = 0x04;
+    pub const ENUMERATED: u8 = 0x0a;
+    pub const SEQUENCE: u8 = 0x30;
+    /// `[0]` constructed (the CRL's extensions).
+    pub const CTX0: u8 = 0xa0;
 }
 
 /// DER INTEGER content of a non-negative big-endian number.
@@ -145,7 +146,7 @@ impl EntryEncoder {
     /// counted ([`Self::adjusted`]) and the first ones kept by serial for the log.
     pub fn push(&mut self, e: &RevokedEntry) -> Result<(), CrlError> {
         let mut body = Vec::with_capacity(64);
-        push_tlv(&mut body, 0x02, &int_content(&e.serial));
+        push_tlv(&mut body, tag::INTEGER, &int_content(&e.serial))?;
         let mut adjusted = Vec::new();
         let (at, at_adjusted) = asn1_time::published_revocation_time(e.revoked_at);
         if at_adjusted {
@@ -160,27 +161,27 @@ impl EntryEncoder {
             let mut enumerated = Vec::new();
             push_tlv(
                 &mut enumerated,
-                0x0a,
+                tag::ENUMERATED,
                 &int_content(&(e.reason as u64).to_be_bytes()),
-            );
-            push_tlv(&mut ext, 0x04, &enumerated);
-            push_tlv(&mut exts, 0x30, &ext);
+            )?;
+            push_tlv(&mut ext, tag::OCTET_STRING, &enumerated)?;
+            push_tlv(&mut exts, tag::SEQUENCE, &ext)?;
         }
         if let Some(inv) = e.invalidity_date {
             match asn1_time::generalized_time_der(inv) {
                 Some(t) => {
                     let mut ext = Vec::new();
                     ext.extend_from_slice(&INVALIDITY_DATE.to_der()?);
-                    push_tlv(&mut ext, 0x04, &t);
-                    push_tlv(&mut exts, 0x30, &ext);
+                    push_tlv(&mut ext, tag::OCTET_STRING, &t)?;
+                    push_tlv(&mut exts, tag::SEQUENCE, &ext)?;
                 }
                 None => adjusted.push(EntryAdjustment::InvalidityDateOmitted),
             }
         }
         if !exts.is_empty() {
-            push_tlv(&mut body, 0x30, &exts);
+            push_tlv(&mut body, tag::SEQUENCE, &exts)?;
         }
-        push_tlv(&mut self.buf, 0x30, &body);
+        push_tlv(&mut self.buf, tag::SEQUENCE, &body)?;
         self.count += 1;
         if !adjusted.is_empty() {
             self.adjusted += 1;
@@ -259,7 +260,11 @@ pub fn build_crl(
         )?,
     }];
     let mut num = Vec::new();
-    push_tlv(&mut num, 0x02, &int_content(&p.number.to_be_bytes()));
+    push_tlv(
+        &mut num,
+        tag::INTEGER,
+        &int_content(&p.number.to_be_bytes()),
+    )?;
     crl_exts.push(Extension {
         extn_id: CRL_NUMBER,
         critical: false,
@@ -267,7 +272,7 @@ pub fn build_crl(
     });
     if let Some(base) = p.delta_base {
         let mut b = Vec::new();
-        push_tlv(&mut b, 0x02, &int_content(&base.to_be_bytes()));
+        push_tlv(&mut b, tag::INTEGER, &int_content(&base.to_be_bytes()))?;
         crl_exts.push(Extension {
             extn_id: DELTA_CRL_INDICATOR,
             critical: true,
@@ -276,19 +281,19 @@ pub fn build_crl(
     }
 
     let mut tbs_body = Vec::with_capacity(entries.buf.len() + 512);
-    push_tlv(&mut tbs_body, 0x02, &[1]); // version v2
+    push_tlv(&mut tbs_body, tag::INTEGER, &[1])?; // version v2
     tbs_body.extend_from_slice(&alg);
     tbs_body.extend_from_slice(&issuer_name);
     tbs_body.extend_from_slice(&time_der(p.this_update)?);
     tbs_body.extend_from_slice(&time_der(p.next_update)?);
     if !entries.is_empty() {
-        push_tlv(&mut tbs_body, 0x30, &entries.buf);
+        push_tlv(&mut tbs_body, tag::SEQUENCE, &entries.buf)?;
     }
     drop(entries);
     let exts_der = crl_exts.to_der()?;
-    push_tlv(&mut tbs_body, 0xa0, &exts_der);
+    push_tlv(&mut tbs_body, tag::CTX0, &exts_der)?;
     let mut tbs = Vec::with_capacity(tbs_body.len() + 8);
-    push_tlv(&mut tbs, 0x30, &tbs_body);
+    push_tlv(&mut tbs, tag::SEQUENCE, &tbs_body)?;
     drop(tbs_body);
 
     let sig = signer.sign(&tbs)?;
@@ -297,9 +302,9 @@ pub fn build_crl(
     bits.extend_from_slice(&sig);
     let mut body = tbs;
     body.extend_from_slice(&alg);
-    push_tlv(&mut body, 0x03, &bits);
+    push_tlv(&mut body, tag::BIT_STRING, &bits)?;
     let mut out = Vec::with_capacity(body.len() + 8);
-    push_tlv(&mut out, 0x30, &body);
+    push_tlv(&mut out, tag::SEQUENCE, &body)?;
     Ok(out)
 }
 
@@ -314,8 +319,8 @@ mod tests {
         assert_eq!(int_content(&[0x80]), vec![0x00, 0x80]);
         assert_eq!(int_content(&[0, 0]), vec![0]);
         let mut v = Vec::new();
-        push_len(&mut v, 300);
-        assert_eq!(v, vec![0x82, 0x01, 0x2c]);
+        push_tlv(&mut v, tag::OCTET_STRING, &[0; 300]).unwrap();
+        assert_eq!(v[1..4], [0x82, 0x01, 0x2c]);
     }
 
     fn test_ca() -> (impl Signer, Vec<u8>, Vec<u8>) {
