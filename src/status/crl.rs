@@ -8,6 +8,7 @@
 use super::asn1_time;
 use crate::crypto::{CryptoError, Signer};
 use crate::pki::cert::CertBuildError;
+use crate::pki::revocation::crl_reason;
 use const_oid::ObjectIdentifier;
 use der::asn1::OctetString;
 use der::{Encode, Length};
@@ -34,7 +35,8 @@ pub struct RevokedEntry {
     pub serial: Vec<u8>,
     /// Revocation date, Unix seconds.
     pub revoked_at: i64,
-    /// RFC 5280 reason code (0 = unspecified: no reasonCode extension).
+    /// RFC 5280 reason code (0 = unspecified: no reasonCode extension), encoded as its
+    /// [`CrlReason`](x509_cert::ext::pkix::CrlReason).
     pub reason: i64,
     /// Invalidity date, Unix seconds.
     pub invalidity_date: Option<i64>,
@@ -155,23 +157,29 @@ impl EntryEncoder {
         body.extend_from_slice(&time_der(at)?);
         let mut exts = Vec::new();
         if e.reason != 0 {
-            // Extension { extnID reasonCode, extnValue OCTET STRING { ENUMERATED reason } }
+            // Extension { extnID reasonCode, extnValue OCTET STRING { CRLReason } }
             let mut ext = Vec::new();
-            ext.extend_from_slice(&REASON_CODE.to_der()?);
-            let mut enumerated = Vec::new();
-            push_tlv(
-                &mut enumerated,
-                tag::ENUMERATED,
-                &int_content(&(e.reason as u64).to_be_bytes()),
-            )?;
-            push_tlv(&mut ext, tag::OCTET_STRING, &enumerated)?;
+            REASON_CODE.encode(&mut ext)?;
+            match crl_reason(e.reason) {
+                Some(r) => push_tlv(&mut ext, tag::OCTET_STRING, r.encode_to_slice(&mut [0; 3])?)?,
+                // A code RFC 5280 does not define (yinxin stores none): published as stored.
+                None => {
+                    let mut enumerated = Vec::new();
+                    push_tlv(
+                        &mut enumerated,
+                        tag::ENUMERATED,
+                        &int_content(&(e.reason as u64).to_be_bytes()),
+                    )?;
+                    push_tlv(&mut ext, tag::OCTET_STRING, &enumerated)?;
+                }
+            }
             push_tlv(&mut exts, tag::SEQUENCE, &ext)?;
         }
         if let Some(inv) = e.invalidity_date {
             match asn1_time::generalized_time_der(inv) {
                 Some(t) => {
                     let mut ext = Vec::new();
-                    ext.extend_from_slice(&INVALIDITY_DATE.to_der()?);
+                    INVALIDITY_DATE.encode(&mut ext)?;
                     push_tlv(&mut ext, tag::OCTET_STRING, &t)?;
                     push_tlv(&mut exts, tag::SEQUENCE, &ext)?;
                 }
@@ -321,6 +329,44 @@ mod tests {
         let mut v = Vec::new();
         push_tlv(&mut v, tag::OCTET_STRING, &[0; 300]).unwrap();
         assert_eq!(v[1..4], [0x82, 0x01, 0x2c]);
+    }
+
+    #[test]
+    fn reason_codes_as_before() {
+        let entry = |reason| {
+            let mut enc = EntryEncoder::default();
+            enc.push(&RevokedEntry {
+                serial: vec![1],
+                revoked_at: 0,
+                reason,
+                invalidity_date: None,
+            })
+            .unwrap();
+            enc.buf
+        };
+        // Extension { reasonCode, OCTET STRING { ENUMERATED code } } at the end of the entry.
+        let tail = |code: &[u8]| {
+            let mut t = vec![
+                0x06,
+                0x03,
+                0x55,
+                0x1d,
+                0x15,
+                0x04,
+                code.len() as u8 + 2,
+                0x0a,
+            ];
+            t.push(code.len() as u8);
+            t.extend_from_slice(code);
+            t
+        };
+        for code in [1, 2, 3, 4, 5, 6, 8, 9, 10] {
+            assert!(entry(code).ends_with(&tail(&[code as u8])), "{code}");
+        }
+        // Codes RFC 5280 does not define are published as stored.
+        assert!(entry(7).ends_with(&tail(&[7])));
+        assert!(entry(200).ends_with(&tail(&[0, 200])));
+        assert!(!entry(0).windows(3).any(|w| w == [0x55, 0x1d, 0x15]));
     }
 
     fn test_ca() -> (impl Signer, Vec<u8>, Vec<u8>) {

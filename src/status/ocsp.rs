@@ -1,16 +1,23 @@
 //! OCSP (RFC 6960, RFC 5019 profile): the ASN.1 structures, request parsing, issuer
-//! matching by CertID (SHA-1, SHA-256 or SM3) and signed responses.
+//! matching by CertID (SHA-1, SHA-256 or SM3: [`IdHash`], a subset of
+//! [`HashAlg`](crate::crypto::HashAlg)) and signed responses; reasons are `x509_cert`'s
+//! [`CrlReason`].
+//!
+//! Owns the OCSP wire format and the responder's signing; must not import the status service,
+//! the store, HTTP or the verifier.
 //!
 //! The OCSP module of RFC 6960 uses EXPLICIT tags unless marked IMPLICIT.
 
 use crate::crypto::hash::hash_subset;
 use crate::crypto::{CryptoError, Signer};
+use crate::pki::revocation::crl_reason;
 use const_oid::ObjectIdentifier;
 use der::asn1::{BitString, GeneralizedTime, Null, OctetString};
 use der::{Choice, Decode, Encode, Enumerated, Sequence};
 use spki::AlgorithmIdentifierOwned;
 use std::time::Duration;
 use x509_cert::ext::Extension;
+use x509_cert::ext::pkix::CrlReason;
 use x509_cert::serial_number::SerialNumber;
 
 /// id-pkix-ocsp-basic
@@ -153,9 +160,24 @@ pub struct RevokedInfo {
     pub revocation_reason: Option<CrlReasonValue>,
 }
 
-/// A CRLReason ENUMERATED value.
+/// A CRLReason ENUMERATED value as received: any one-octet value, so that a response with a
+/// code RFC 5280 does not define still parses (the typed [`CrlReason`] would refuse it).
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
 pub struct CrlReasonValue(pub u8);
+
+impl CrlReasonValue {
+    /// The reason, if RFC 5280 defines this code.
+    pub fn reason(self) -> Option<CrlReason> {
+        CrlReason::try_from(u32::from(self.0)).ok()
+    }
+}
+
+impl From<CrlReason> for CrlReasonValue {
+    fn from(r: CrlReason) -> Self {
+        // The codes of CRLReason are 0..=10.
+        CrlReasonValue(r as u8)
+    }
+}
 
 impl der::FixedTag for CrlReasonValue {
     const TAG: der::Tag = der::Tag::Enumerated;
@@ -447,11 +469,10 @@ pub fn sign_response(
             Known::Unknown => CertStatus::Unknown(Null),
             Known::Revoked { at, reason } => CertStatus::Revoked(RevokedInfo {
                 revocation_time: gt(at)?,
-                revocation_reason: if reason > 0 {
-                    Some(CrlReasonValue(reason as u8))
-                } else {
-                    None
-                },
+                // A code RFC 5280 does not define (yinxin stores none) is sent as stored.
+                revocation_reason: (reason > 0).then(|| {
+                    crl_reason(reason).map_or(CrlReasonValue(reason as u8), CrlReasonValue::from)
+                }),
             }),
         };
         responses.push(SingleResponse {
