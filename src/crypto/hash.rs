@@ -2,7 +2,7 @@
 //! SHA-256/384/512 and SM3), with its OID, names, output length and digest, in one table.
 //!
 //! Which algorithms a protocol accepts is the protocol's decision, not this module's: each one
-//! names its subset, either with [`hash_subset!`] (a typed enum of the accepted variants that
+//! names its subset, either with `hash_subset!` (a typed enum of the accepted variants that
 //! converts to and from [`HashAlg`], e.g. `status::tsp::TsHash` and `status::ocsp::IdHash`) or
 //! by filtering [`HashAlg`] values (OFD CheckMethods, seal `certDigestList` names). SHA-1 is
 //! here so that CertIDs and ESS v1 hashes can be computed and compared; signature algorithms

@@ -3,7 +3,11 @@
 //! The entry list is DER-encoded as it is streamed from storage (no per-entry structures are
 //! kept), so a CRL with a million entries costs about 70 bytes per entry and one signature.
 //! The CRL's Authority Key Identifier is the issuer's Subject Key Identifier (not the issuer's
-//! own AKI); full and delta CRLs share one increasing CRL number sequence per CA.
+//! own AKI); full and delta CRLs share one increasing CRL number sequence per CA. Lengths are
+//! `der`'s encoding ([`der::Length`]), reason codes `x509_cert`'s
+//! [`CrlReason`](x509_cert::ext::pkix::CrlReason).
+//!
+//! Owns the CRL encoding; must not import the status service, the store, HTTP or the verifier.
 
 use super::asn1_time;
 use crate::crypto::{CryptoError, Signer};

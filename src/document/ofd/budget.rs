@@ -4,6 +4,9 @@
 //! one verification stays under [`MAX_HASHED_BYTES`](super::MAX_HASHED_BYTES). Which
 //! CheckMethods are accepted is decided here ([`check_method`]); the digests themselves are
 //! [`HashAlg`]'s.
+//!
+//! Owns deadlines and the digest cache; must not import the package reader, the XML parts or
+//! signature verification.
 
 use super::MAX_HASHED_BYTES;
 use crate::crypto::HashAlg;
