@@ -1,10 +1,13 @@
 //! Cryptographic primitives: the algorithms yinxin signs with (SM2/SM3 and ECDSA P-256),
 //! the [`Signer`] abstraction every signing component uses (CA, OCSP, TSA, seals), private
 //! keys and their encrypted-at-rest form (PKCS#8 / PBES2), and signature verification for
-//! everything other regions may present (SM2, ECDSA P-256/P-384, RSA PKCS#1 v1.5 and PSS).
+//! everything other regions may present (SM2, ECDSA P-256/P-384, RSA PKCS#1 v1.5 and PSS), and
+//! the one table of hash algorithms ([`HashAlg`]: OIDs, names, lengths, digests) from which
+//! each protocol picks the ones it accepts.
 //!
 //! Nothing here knows about certificates, profiles, HTTP or SQL.
 
+pub mod hash;
 pub mod keys;
 pub mod oid;
 pub mod signer;
@@ -14,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+pub use hash::HashAlg;
 pub use keys::{KeyStore, Passphrase, PrivateKey};
 pub use signer::{Signer, SoftwareSigner};
 

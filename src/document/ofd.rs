@@ -22,7 +22,7 @@ mod parts;
 mod xml;
 
 pub use budget::{Deadline, HashWork, Stopped};
-use budget::{HashError, Hasher, Method};
+use budget::{HashError, Hasher, check_method};
 use coverage::{Structure, UnprotectedPart};
 pub use package::Package;
 pub use parts::{
@@ -67,9 +67,9 @@ pub const MAX_STRUCTURE_PARTS: usize = 64;
 /// The OFD namespace.
 pub const OFD_NS: &str = "http://www.ofdspec.org/2016";
 /// SM3 (GB/T 32905) as CheckMethod.
-pub const SM3_OID: &str = "1.2.156.10197.1.401";
+pub const SM3_OID: &str = crate::crypto::HashAlg::Sm3.dotted();
 /// SHA-256 as CheckMethod.
-pub const SHA256_OID: &str = "2.16.840.1.101.3.4.2.1";
+pub const SHA256_OID: &str = crate::crypto::HashAlg::Sha256.dotted();
 
 /// Errors reading an OFD package.
 #[derive(Debug, thiserror::Error)]
@@ -512,7 +512,7 @@ async fn verify_signature(
             && !noted_methods.iter().any(|n: &String| n == m)
         {
             noted_methods.push(m.to_string());
-            if Method::of(Some(m)) == Some(Method::Sm3) {
+            if check_method(Some(m)) == Some(crate::crypto::HashAlg::Sm3) {
                 r.tolerated
                     .push(format!("CheckMethod {m:?} taken as {SM3_OID} (SM3)"));
             }
@@ -649,7 +649,7 @@ fn check_reference(
             return Ok(RefCheck::Done(path, Err((Indication::TotalFailed, d))));
         }
     };
-    let Some(method) = Method::of(reference.check_method.as_deref()) else {
+    let Some(method) = check_method(reference.check_method.as_deref()) else {
         let d = format!(
             "CheckMethod {:?} is not supported; {path} not checked",
             reference.check_method.as_deref().unwrap_or_default()

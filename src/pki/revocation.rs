@@ -1,10 +1,16 @@
 //! Revoking certificates: reasons (RFC 5280 §5.3.1), who may revoke what, and the allowed
 //! status moves. The CRL and OCSP services publish what this records.
+//!
+//! [`RevocationReason`] is the set an operator may ask for, with the names the CLI and the API
+//! use; its codes are those of `x509_cert`'s [`CrlReason`], through which the reasons are
+//! encoded ([`crl_reason`] for a stored code). Owns the revocation rules; must not import the
+//! CRL or OCSP encoders (`status`), HTTP or SQL.
 
 use super::repo::{
     AuditEvent, CertStatus, CertificateRecord, RepoError, Repository, RevokeOutcome, StatusChange,
 };
 use serde::Serialize;
+use x509_cert::ext::pkix::CrlReason;
 
 /// CRL reason codes accepted when revoking (removeFromCRL, 8, is produced only by delta
 /// CRLs when a hold is released, never requested).
@@ -34,17 +40,7 @@ pub enum RevocationReason {
 impl RevocationReason {
     /// The RFC 5280 code.
     pub fn code(self) -> i64 {
-        match self {
-            RevocationReason::Unspecified => 0,
-            RevocationReason::KeyCompromise => 1,
-            RevocationReason::CaCompromise => 2,
-            RevocationReason::AffiliationChanged => 3,
-            RevocationReason::Superseded => 4,
-            RevocationReason::CessationOfOperation => 5,
-            RevocationReason::CertificateHold => 6,
-            RevocationReason::PrivilegeWithdrawn => 9,
-            RevocationReason::AaCompromise => 10,
-        }
+        CrlReason::from(self) as i64
     }
 
     /// From the RFC 5280 code.
@@ -91,6 +87,28 @@ impl RevocationReason {
             AaCompromise,
         ]
     }
+}
+
+impl From<RevocationReason> for CrlReason {
+    fn from(r: RevocationReason) -> CrlReason {
+        match r {
+            RevocationReason::Unspecified => CrlReason::Unspecified,
+            RevocationReason::KeyCompromise => CrlReason::KeyCompromise,
+            RevocationReason::CaCompromise => CrlReason::CaCompromise,
+            RevocationReason::AffiliationChanged => CrlReason::AffiliationChanged,
+            RevocationReason::Superseded => CrlReason::Superseded,
+            RevocationReason::CessationOfOperation => CrlReason::CessationOfOperation,
+            RevocationReason::CertificateHold => CrlReason::CertificateHold,
+            RevocationReason::PrivilegeWithdrawn => CrlReason::PrivilegeWithdrawn,
+            RevocationReason::AaCompromise => CrlReason::AaCompromise,
+        }
+    }
+}
+
+/// The CRLReason of a stored reason code (a [`RevocationReason`] code, or removeFromCRL for
+/// a delta CRL); `None` for a code RFC 5280 does not define.
+pub fn crl_reason(code: i64) -> Option<CrlReason> {
+    CrlReason::try_from(u32::try_from(code).ok()?).ok()
 }
 
 /// Why a revocation was refused.

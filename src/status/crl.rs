@@ -3,14 +3,19 @@
 //! The entry list is DER-encoded as it is streamed from storage (no per-entry structures are
 //! kept), so a CRL with a million entries costs about 70 bytes per entry and one signature.
 //! The CRL's Authority Key Identifier is the issuer's Subject Key Identifier (not the issuer's
-//! own AKI); full and delta CRLs share one increasing CRL number sequence per CA.
+//! own AKI); full and delta CRLs share one increasing CRL number sequence per CA. Lengths are
+//! `der`'s encoding ([`der::Length`]), reason codes `x509_cert`'s
+//! [`CrlReason`](x509_cert::ext::pkix::CrlReason).
+//!
+//! Owns the CRL encoding; must not import the status service, the store, HTTP or the verifier.
 
 use super::asn1_time;
 use crate::crypto::{CryptoError, Signer};
 use crate::pki::cert::CertBuildError;
+use crate::pki::revocation::crl_reason;
 use const_oid::ObjectIdentifier;
-use der::Encode;
 use der::asn1::OctetString;
+use der::{Encode, Length};
 use x509_cert::ext::Extension;
 use x509_cert::ext::pkix::AuthorityKeyIdentifier;
 
@@ -34,7 +39,8 @@ pub struct RevokedEntry {
     pub serial: Vec<u8>,
     /// Revocation date, Unix seconds.
     pub revoked_at: i64,
-    /// RFC 5280 reason code (0 = unspecified: no reasonCode extension).
+    /// RFC 5280 reason code (0 = unspecified: no reasonCode extension), encoded as its
+    /// [`CrlReason`](x509_cert::ext::pkix::CrlReason).
     pub reason: i64,
     /// Invalidity date, Unix seconds.
     pub invalidity_date: Option<i64>,
@@ -63,23 +69,24 @@ impl From<CertBuildError> for CrlError {
     }
 }
 
-/// Append a DER length.
-fn push_len(out: &mut Vec<u8>, len: usize) {
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = (len as u64).to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        out.push(0x80 | (8 - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
+/// Append a TLV: the tag byte, `der`'s encoding of the content's length, the content. (Writes
+/// into `out` directly: the entries of a million-entry CRL go through here.)
+fn push_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) -> Result<(), der::Error> {
+    out.push(tag);
+    Length::try_from(content.len())?.encode(out)?;
+    out.extend_from_slice(content);
+    Ok(())
 }
 
-/// Append a TLV.
-fn push_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
-    out.push(tag);
-    push_len(out, content.len());
-    out.extend_from_slice(content);
+/// The tag bytes the CRL is written with.
+mod tag {
+    pub const INTEGER: u8 = 0x02;
+    pub const BIT_STRING: u8 = 0x03;
+    pub const OCTET_STRING: u8 = 0x04;
+    pub const ENUMERATED: u8 = 0x0a;
+    pub const SEQUENCE: u8 = 0x30;
+    /// `[0]` constructed (the CRL's extensions).
+    pub const CTX0: u8 = 0xa0;
 }
 
 /// DER INTEGER content of a non-negative big-endian number.
@@ -145,7 +152,7 @@ impl EntryEncoder {
     /// counted ([`Self::adjusted`]) and the first ones kept by serial for the log.
     pub fn push(&mut self, e: &RevokedEntry) -> Result<(), CrlError> {
         let mut body = Vec::with_capacity(64);
-        push_tlv(&mut body, 0x02, &int_content(&e.serial));
+        push_tlv(&mut body, tag::INTEGER, &int_content(&e.serial))?;
         let mut adjusted = Vec::new();
         let (at, at_adjusted) = asn1_time::published_revocation_time(e.revoked_at);
         if at_adjusted {
@@ -154,33 +161,39 @@ impl EntryEncoder {
         body.extend_from_slice(&time_der(at)?);
         let mut exts = Vec::new();
         if e.reason != 0 {
-            // Extension { extnID reasonCode, extnValue OCTET STRING { ENUMERATED reason } }
+            // Extension { extnID reasonCode, extnValue OCTET STRING { CRLReason } }
             let mut ext = Vec::new();
-            ext.extend_from_slice(&REASON_CODE.to_der()?);
-            let mut enumerated = Vec::new();
-            push_tlv(
-                &mut enumerated,
-                0x0a,
-                &int_content(&(e.reason as u64).to_be_bytes()),
-            );
-            push_tlv(&mut ext, 0x04, &enumerated);
-            push_tlv(&mut exts, 0x30, &ext);
+            REASON_CODE.encode(&mut ext)?;
+            match crl_reason(e.reason) {
+                Some(r) => push_tlv(&mut ext, tag::OCTET_STRING, r.encode_to_slice(&mut [0; 3])?)?,
+                // A code RFC 5280 does not define (yinxin stores none): published as stored.
+                None => {
+                    let mut enumerated = Vec::new();
+                    push_tlv(
+                        &mut enumerated,
+                        tag::ENUMERATED,
+                        &int_content(&(e.reason as u64).to_be_bytes()),
+                    )?;
+                    push_tlv(&mut ext, tag::OCTET_STRING, &enumerated)?;
+                }
+            }
+            push_tlv(&mut exts, tag::SEQUENCE, &ext)?;
         }
         if let Some(inv) = e.invalidity_date {
             match asn1_time::generalized_time_der(inv) {
                 Some(t) => {
                     let mut ext = Vec::new();
-                    ext.extend_from_slice(&INVALIDITY_DATE.to_der()?);
-                    push_tlv(&mut ext, 0x04, &t);
-                    push_tlv(&mut exts, 0x30, &ext);
+                    INVALIDITY_DATE.encode(&mut ext)?;
+                    push_tlv(&mut ext, tag::OCTET_STRING, &t)?;
+                    push_tlv(&mut exts, tag::SEQUENCE, &ext)?;
                 }
                 None => adjusted.push(EntryAdjustment::InvalidityDateOmitted),
             }
         }
         if !exts.is_empty() {
-            push_tlv(&mut body, 0x30, &exts);
+            push_tlv(&mut body, tag::SEQUENCE, &exts)?;
         }
-        push_tlv(&mut self.buf, 0x30, &body);
+        push_tlv(&mut self.buf, tag::SEQUENCE, &body)?;
         self.count += 1;
         if !adjusted.is_empty() {
             self.adjusted += 1;
@@ -259,7 +272,11 @@ pub fn build_crl(
         )?,
     }];
     let mut num = Vec::new();
-    push_tlv(&mut num, 0x02, &int_content(&p.number.to_be_bytes()));
+    push_tlv(
+        &mut num,
+        tag::INTEGER,
+        &int_content(&p.number.to_be_bytes()),
+    )?;
     crl_exts.push(Extension {
         extn_id: CRL_NUMBER,
         critical: false,
@@ -267,7 +284,7 @@ pub fn build_crl(
     });
     if let Some(base) = p.delta_base {
         let mut b = Vec::new();
-        push_tlv(&mut b, 0x02, &int_content(&base.to_be_bytes()));
+        push_tlv(&mut b, tag::INTEGER, &int_content(&base.to_be_bytes()))?;
         crl_exts.push(Extension {
             extn_id: DELTA_CRL_INDICATOR,
             critical: true,
@@ -276,19 +293,19 @@ pub fn build_crl(
     }
 
     let mut tbs_body = Vec::with_capacity(entries.buf.len() + 512);
-    push_tlv(&mut tbs_body, 0x02, &[1]); // version v2
+    push_tlv(&mut tbs_body, tag::INTEGER, &[1])?; // version v2
     tbs_body.extend_from_slice(&alg);
     tbs_body.extend_from_slice(&issuer_name);
     tbs_body.extend_from_slice(&time_der(p.this_update)?);
     tbs_body.extend_from_slice(&time_der(p.next_update)?);
     if !entries.is_empty() {
-        push_tlv(&mut tbs_body, 0x30, &entries.buf);
+        push_tlv(&mut tbs_body, tag::SEQUENCE, &entries.buf)?;
     }
     drop(entries);
     let exts_der = crl_exts.to_der()?;
-    push_tlv(&mut tbs_body, 0xa0, &exts_der);
+    push_tlv(&mut tbs_body, tag::CTX0, &exts_der)?;
     let mut tbs = Vec::with_capacity(tbs_body.len() + 8);
-    push_tlv(&mut tbs, 0x30, &tbs_body);
+    push_tlv(&mut tbs, tag::SEQUENCE, &tbs_body)?;
     drop(tbs_body);
 
     let sig = signer.sign(&tbs)?;
@@ -297,9 +314,9 @@ pub fn build_crl(
     bits.extend_from_slice(&sig);
     let mut body = tbs;
     body.extend_from_slice(&alg);
-    push_tlv(&mut body, 0x03, &bits);
+    push_tlv(&mut body, tag::BIT_STRING, &bits)?;
     let mut out = Vec::with_capacity(body.len() + 8);
-    push_tlv(&mut out, 0x30, &body);
+    push_tlv(&mut out, tag::SEQUENCE, &body)?;
     Ok(out)
 }
 
@@ -314,8 +331,46 @@ mod tests {
         assert_eq!(int_content(&[0x80]), vec![0x00, 0x80]);
         assert_eq!(int_content(&[0, 0]), vec![0]);
         let mut v = Vec::new();
-        push_len(&mut v, 300);
-        assert_eq!(v, vec![0x82, 0x01, 0x2c]);
+        push_tlv(&mut v, tag::OCTET_STRING, &[0; 300]).unwrap();
+        assert_eq!(v[1..4], [0x82, 0x01, 0x2c]);
+    }
+
+    #[test]
+    fn reason_codes_as_before() {
+        let entry = |reason| {
+            let mut enc = EntryEncoder::default();
+            enc.push(&RevokedEntry {
+                serial: vec![1],
+                revoked_at: 0,
+                reason,
+                invalidity_date: None,
+            })
+            .unwrap();
+            enc.buf
+        };
+        // Extension { reasonCode, OCTET STRING { ENUMERATED code } } at the end of the entry.
+        let tail = |code: &[u8]| {
+            let mut t = vec![
+                0x06,
+                0x03,
+                0x55,
+                0x1d,
+                0x15,
+                0x04,
+                code.len() as u8 + 2,
+                0x0a,
+            ];
+            t.push(code.len() as u8);
+            t.extend_from_slice(code);
+            t
+        };
+        for code in [1, 2, 3, 4, 5, 6, 8, 9, 10] {
+            assert!(entry(code).ends_with(&tail(&[code as u8])), "{code}");
+        }
+        // Codes RFC 5280 does not define are published as stored.
+        assert!(entry(7).ends_with(&tail(&[7])));
+        assert!(entry(200).ends_with(&tail(&[0, 200])));
+        assert!(!entry(0).windows(3).any(|w| w == [0x55, 0x1d, 0x15]));
     }
 
     fn test_ca() -> (impl Signer, Vec<u8>, Vec<u8>) {

@@ -1,24 +1,29 @@
 //! OCSP (RFC 6960, RFC 5019 profile): the ASN.1 structures, request parsing, issuer
-//! matching by CertID (SHA-1, SHA-256 or SM3) and signed responses.
+//! matching by CertID (SHA-1, SHA-256 or SM3: [`IdHash`], a subset of
+//! [`HashAlg`](crate::crypto::HashAlg)) and signed responses; reasons are `x509_cert`'s
+//! [`CrlReason`].
+//!
+//! Owns the OCSP wire format and the responder's signing; must not import the status service,
+//! the store, HTTP or the verifier.
 //!
 //! The OCSP module of RFC 6960 uses EXPLICIT tags unless marked IMPLICIT.
 
-use crate::crypto::{CryptoError, Signer, sha256, sm3};
+use crate::crypto::hash::hash_subset;
+use crate::crypto::{CryptoError, Signer};
+use crate::pki::revocation::crl_reason;
 use const_oid::ObjectIdentifier;
 use der::asn1::{BitString, GeneralizedTime, Null, OctetString};
 use der::{Choice, Decode, Encode, Enumerated, Sequence};
 use spki::AlgorithmIdentifierOwned;
 use std::time::Duration;
 use x509_cert::ext::Extension;
+use x509_cert::ext::pkix::CrlReason;
 use x509_cert::serial_number::SerialNumber;
 
 /// id-pkix-ocsp-basic
 pub const OCSP_BASIC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.1");
 /// id-pkix-ocsp-nonce
 pub const OCSP_NONCE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.2");
-const SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
-const SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
-const SM3: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.1.401");
 
 /// ```text
 /// CertID ::= SEQUENCE {
@@ -155,9 +160,24 @@ pub struct RevokedInfo {
     pub revocation_reason: Option<CrlReasonValue>,
 }
 
-/// A CRLReason ENUMERATED value.
+/// A CRLReason ENUMERATED value as received: any one-octet value, so that a response with a
+/// code RFC 5280 does not define still parses (the typed [`CrlReason`] would refuse it).
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
 pub struct CrlReasonValue(pub u8);
+
+impl CrlReasonValue {
+    /// The reason, if RFC 5280 defines this code.
+    pub fn reason(self) -> Option<CrlReason> {
+        CrlReason::try_from(u32::from(self.0)).ok()
+    }
+}
+
+impl From<CrlReason> for CrlReasonValue {
+    fn from(r: CrlReason) -> Self {
+        // The codes of CRLReason are 0..=10.
+        CrlReasonValue(r as u8)
+    }
+}
 
 impl der::FixedTag for CrlReasonValue {
     const TAG: der::Tag = der::Tag::Enumerated;
@@ -297,44 +317,16 @@ pub fn status_only(status: ResponseStatus) -> Vec<u8> {
     .unwrap_or_else(|_| vec![0x30, 0x03, 0x0a, 0x01, status as u8])
 }
 
-/// The hash algorithms a CertID may use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum IdHash {
-    /// SHA-1 (the RFC 5019 default).
-    Sha1,
-    /// SHA-256.
-    Sha256,
-    /// SM3.
-    Sm3,
-}
-
-impl IdHash {
-    /// From the CertID's algorithm.
-    pub fn from_oid(o: &ObjectIdentifier) -> Option<Self> {
-        if *o == SHA1 {
-            Some(IdHash::Sha1)
-        } else if *o == SHA256 {
-            Some(IdHash::Sha256)
-        } else if *o == SM3 {
-            Some(IdHash::Sm3)
-        } else {
-            None
-        }
+hash_subset! {
+    /// The hash algorithms a CertID may use (the only place yinxin accepts SHA-1 for OCSP).
+    pub enum IdHash {
+        /// SHA-1 (the RFC 5019 default).
+        Sha1,
+        /// SHA-256.
+        Sha256,
+        /// SM3.
+        Sm3,
     }
-
-    /// Hash.
-    pub fn digest(self, data: &[u8]) -> Vec<u8> {
-        match self {
-            IdHash::Sha1 => ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, data)
-                .as_ref()
-                .to_vec(),
-            IdHash::Sha256 => sha256(data).to_vec(),
-            IdHash::Sm3 => sm3(data).to_vec(),
-        }
-    }
-
-    /// All.
-    pub const ALL: [IdHash; 3] = [IdHash::Sha1, IdHash::Sha256, IdHash::Sm3];
 }
 
 /// The name and key hashes identifying an issuer in CertIDs.
@@ -477,11 +469,10 @@ pub fn sign_response(
             Known::Unknown => CertStatus::Unknown(Null),
             Known::Revoked { at, reason } => CertStatus::Revoked(RevokedInfo {
                 revocation_time: gt(at)?,
-                revocation_reason: if reason > 0 {
-                    Some(CrlReasonValue(reason as u8))
-                } else {
-                    None
-                },
+                // A code RFC 5280 does not define (yinxin stores none) is sent as stored.
+                revocation_reason: (reason > 0).then(|| {
+                    crl_reason(reason).map_or(CrlReasonValue(reason as u8), CrlReasonValue::from)
+                }),
             }),
         };
         responses.push(SingleResponse {
@@ -536,11 +527,7 @@ pub fn build_request(
         .subject_public_key
         .raw_bytes()
         .to_vec();
-    let oid = match hash {
-        IdHash::Sha1 => SHA1,
-        IdHash::Sha256 => SHA256,
-        IdHash::Sm3 => SM3,
-    };
+    let oid = hash.oid();
     let mut list = Vec::new();
     for s in serials {
         list.push(Request {

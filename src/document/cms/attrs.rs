@@ -6,6 +6,7 @@
 
 use super::parse::elements;
 use super::{CmsError, oid};
+use crate::crypto::HashAlg;
 use const_oid::ObjectIdentifier;
 use der::asn1::{Any, SetOfVec};
 use der::{Tag, Tagged};
@@ -49,8 +50,7 @@ pub(super) fn check_ess_v1(value: &Any, cert_der: &[u8]) -> Result<(), CmsError>
         .first()
         .filter(|h| h.tag() == Tag::OctetString)
         .ok_or_else(bad)?;
-    let sha1 = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, cert_der);
-    if hash.value() != sha1.as_ref() {
+    if hash.value() != HashAlg::Sha1.digest(cert_der) {
         return Err(CmsError::EssMismatch);
     }
     Ok(())

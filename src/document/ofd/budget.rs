@@ -1,9 +1,15 @@
 //! Bounded work for one verification: a [`Deadline`] checked inside the loops (per signature,
 //! per reference, per package entry read), and the hashing of package files: each file is
 //! hashed at most once per method ([`Hasher`] caches by path and method) and all hashing of
-//! one verification stays under [`MAX_HASHED_BYTES`](super::MAX_HASHED_BYTES).
+//! one verification stays under [`MAX_HASHED_BYTES`](super::MAX_HASHED_BYTES). Which
+//! CheckMethods are accepted is decided here ([`check_method`]); the digests themselves are
+//! [`HashAlg`]'s.
+//!
+//! Owns deadlines and the digest cache; must not import the package reader, the XML parts or
+//! signature verification.
 
-use super::{MAX_HASHED_BYTES, SHA256_OID, SM3_OID};
+use super::MAX_HASHED_BYTES;
+use crate::crypto::HashAlg;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -111,43 +117,26 @@ pub struct Stopped {
     pub reason: String,
 }
 
-/// A supported CheckMethod.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(super) enum Method {
-    Sm3,
-    Sha256,
-}
+/// A CheckMethod's digest: [`check_method`] gives only SM3 or SHA-256.
+pub(super) type Method = HashAlg;
 
-impl Method {
-    /// The method named by a CheckMethod (absent = SM3); `None` if not supported.
-    pub(super) fn of(method: Option<&str>) -> Option<Method> {
-        match method.map(str::trim) {
-            None | Some("") => Some(Method::Sm3),
-            Some(m)
-                if m == SM3_OID
-                    || m == "1.2.156.10197.1.401.1"
-                    || m == "1.2.156.10197.1.401.2"
-                    || m.eq_ignore_ascii_case("SM3") =>
-            {
-                Some(Method::Sm3)
-            }
-            Some(m)
-                if m == SHA256_OID
-                    || m.eq_ignore_ascii_case("SHA256")
-                    || m.eq_ignore_ascii_case("SHA-256") =>
-            {
-                Some(Method::Sha256)
-            }
-            Some(_) => None,
-        }
-    }
+/// SM3 under the OIDs some vendors write as CheckMethod (SM2-with-SM3 arcs of the SM3 OID).
+const SM3_VENDOR_OIDS: [&str; 2] = ["1.2.156.10197.1.401.1", "1.2.156.10197.1.401.2"];
 
-    fn digest(self, data: &[u8]) -> Vec<u8> {
-        match self {
-            Method::Sm3 => crate::crypto::sm3(data).to_vec(),
-            Method::Sha256 => crate::crypto::sha256(data).to_vec(),
-        }
+/// The method named by a CheckMethod (absent = SM3): SM3 or SHA-256, by dotted OID or name
+/// (`SM3`, `SHA256`, `SHA-256`, case ignored), SM3 also by a vendor OID; `None` if not
+/// supported.
+pub(super) fn check_method(method: Option<&str>) -> Option<Method> {
+    let m = match method.map(str::trim) {
+        None | Some("") => return Some(HashAlg::Sm3),
+        Some(m) => m,
+    };
+    if SM3_VENDOR_OIDS.contains(&m) {
+        return Some(HashAlg::Sm3);
     }
+    HashAlg::from_dotted(m)
+        .or_else(|| HashAlg::from_name(m))
+        .filter(|h| matches!(h, HashAlg::Sm3 | HashAlg::Sha256))
 }
 
 /// How much hashing one verification did.

@@ -10,7 +10,7 @@ use super::model::{CertRef, ExtData, Seal, SesSignature, SignatureCheck, Toleran
 use super::tlv::{get, read_one, seq_children, tag};
 use super::{SM2_WITH_SM3_MISSPELLED, SealError};
 use crate::crypto::verify::{PublicKeyKind, classify_spki, verify_signature, verify_sm2_with_id};
-use crate::crypto::{CryptoError, SM2_DEFAULT_ID, oid};
+use crate::crypto::{CryptoError, HashAlg, SM2_DEFAULT_ID, oid};
 use der::asn1::ObjectIdentifier;
 /// The SubjectPublicKeyInfo of a certificate: through the lenient certificate parser, or, if
 /// that refuses it, by position in `TBSCertificate`.
@@ -115,24 +115,18 @@ fn verify_with_cert(
     })
 }
 
-/// The digest of `data` for a `certDigestList` type name (SM3, SHA-1, SHA-256; names or OIDs).
+/// The digest of `data` for a `certDigestList` type name (SM3, SHA-1, SHA-256; names or OIDs,
+/// case, hyphens, underscores and spaces ignored).
 fn digest_by_name(alg: &str, data: &[u8]) -> Option<Vec<u8>> {
     let a: String = alg
         .trim()
-        .to_ascii_lowercase()
         .chars()
         .filter(|c| !matches!(c, '-' | '_' | ' '))
         .collect();
-    match a.as_str() {
-        "sm3" | "1.2.156.10197.1.401" => Some(crate::crypto::sm3(data).to_vec()),
-        "sha1" | "1.3.14.3.2.26" => Some(
-            ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, data)
-                .as_ref()
-                .to_vec(),
-        ),
-        "sha256" | "2.16.840.1.101.3.4.2.1" => Some(crate::crypto::sha256(data).to_vec()),
-        _ => None,
-    }
+    HashAlg::from_name(&a)
+        .or_else(|| HashAlg::from_dotted(&a))
+        .filter(|h| matches!(h, HashAlg::Sm3 | HashAlg::Sha1 | HashAlg::Sha256))
+        .map(|h| h.digest(data))
 }
 
 /// Whether `value` (raw, or as hex or Base64 text) equals `digest`.

@@ -237,7 +237,8 @@ fn parse_seal(t: &Tlv<'_>) -> Result<Seal, SealError> {
                 // The maker signed SEQUENCE { esealInfo, cert, signatureAlgorithm } built from
                 // the exact element bytes.
                 let len = info.raw.len() + cert_el.raw.len() + alg_el.raw.len();
-                let mut signed = der_header(tag::SEQUENCE, len);
+                let mut signed = der_header(der::Tag::Sequence, len)
+                    .map_err(|e| malformed("SES_SignInfo", e))?;
                 signed.extend_from_slice(info.raw);
                 signed.extend_from_slice(cert_el.raw);
                 signed.extend_from_slice(alg_el.raw);

@@ -1,12 +1,13 @@
 //! The tolerant TLV walker: reads elements (definite lengths, low tag numbers, non-minimal
 //! lengths tolerated) and the primitive values inside them (INTEGER, strings, OCTET and BIT
-//! STRING, OID), and writes DER headers.
+//! STRING, OID), and writes DER headers (through `der`'s [`Header`]).
 //!
 //! Owns byte-level reading only; must not import the seal model, the reader, the checks, the
 //! `der` derive structures or the crypto layer.
 
 use super::{SealError, malformed};
 use der::asn1::ObjectIdentifier;
+use der::{Encode, Header, Length, Tag};
 pub(super) mod tag {
     pub const BOOLEAN: u8 = 0x01;
     pub const INTEGER: u8 = 0x02;
@@ -242,19 +243,9 @@ pub(super) fn oid_of(t: &Tlv<'_>, what: &str) -> Result<ObjectIdentifier, SealEr
     ObjectIdentifier::from_bytes(t.value).map_err(|e| malformed(what, e))
 }
 
-/// DER header for `len` bytes of value.
-pub(super) fn der_header(tag_byte: u8, len: usize) -> Vec<u8> {
-    let mut h = vec![tag_byte];
-    if len < 0x80 {
-        h.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        let sig = &bytes[skip..];
-        h.push(0x80 | sig.len() as u8);
-        h.extend_from_slice(sig);
-    }
-    h
+/// DER header for `len` bytes of value (`der`'s encoding of the tag and the length).
+pub(super) fn der_header(tag: Tag, len: usize) -> Result<Vec<u8>, der::Error> {
+    Header::new(tag, Length::try_from(len)?).to_der()
 }
 
 #[cfg(test)]
@@ -289,8 +280,11 @@ mod tests {
 
     #[test]
     fn der_header_lengths() {
-        assert_eq!(der_header(0x30, 5), vec![0x30, 5]);
-        assert_eq!(der_header(0x30, 0x80), vec![0x30, 0x81, 0x80]);
-        assert_eq!(der_header(0x30, 0x1234), vec![0x30, 0x82, 0x12, 0x34]);
+        assert_eq!(der_header(Tag::Sequence, 5), Ok(vec![0x30, 5]));
+        assert_eq!(der_header(Tag::Sequence, 0x80), Ok(vec![0x30, 0x81, 0x80]));
+        assert_eq!(
+            der_header(Tag::Sequence, 0x1234),
+            Ok(vec![0x30, 0x82, 0x12, 0x34])
+        );
     }
 }
