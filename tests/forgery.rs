@@ -17,6 +17,7 @@ use yinxin::seal::types;
 use yinxin::status::tsp;
 use yinxin::verify::path::RevocationMode;
 use yinxin::verify::report::{Indication, SubIndication};
+use yinxin::verify::timestamp::Basis;
 
 const DAY: i64 = 86_400;
 
@@ -556,7 +557,7 @@ async fn backdated_claim_of_a_revoked_signer() {
     assert_eq!(s.outcome, "indeterminate");
     assert!(s.detail.contains("only as claimed"), "{}", s.detail);
     let t = r.time.as_ref().unwrap();
-    assert_eq!(t.basis, "current-time");
+    assert_eq!(t.basis, Basis::CurrentTime);
     assert!(t.proven.is_none());
     assert_eq!(
         t.claimed.as_deref(),
@@ -569,7 +570,7 @@ async fn backdated_claim_of_a_revoked_signer() {
     )
     .await;
     expect(&r, Indication::TotalPassed, None);
-    assert_eq!(r.time.as_ref().unwrap().basis, "timestamp");
+    assert_eq!(r.time.as_ref().unwrap().basis, Basis::Timestamp);
 
     let r = seals::verify(
         &after,

@@ -42,7 +42,7 @@ fn step<'a>(s: &'a SignatureReport, name: &str) -> &'a str {
     s.seal
         .as_ref()
         .and_then(|r| r.steps.iter().find(|st| st.name == name))
-        .map_or("absent", |st| st.outcome)
+        .map_or("absent", |st| st.outcome.as_str())
 }
 
 fn refs_ok(s: &SignatureReport) -> (usize, usize) {

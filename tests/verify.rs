@@ -16,7 +16,7 @@ use yinxin::status::ocsp;
 use yinxin::status::service::{StatusConfig, StatusService};
 use yinxin::store::{SqlConnector, Store};
 use yinxin::verify::path::{Input, RevocationMode, Validator};
-use yinxin::verify::report::{FailureReason, Indication, SubIndication};
+use yinxin::verify::report::{FailureReason, Indication, RevocationStatus, SubIndication};
 
 struct Env {
     _tmp: tempfile::TempDir,
@@ -235,7 +235,7 @@ async fn own_chain(alg: Algorithm) {
     assert!(
         r.revocation
             .iter()
-            .all(|x| x.status == "good" && x.source.starts_with("CRL #")),
+            .all(|x| x.status == RevocationStatus::Good && x.source.starts_with("CRL #")),
         "{:?}",
         r.revocation
     );

@@ -286,4 +286,6 @@ pub fn stamp(
     )?)
 }
 
-pub use super::verify::{SealReport, Step, TimeReport, VerifyOptions, verify};
+pub use super::verify::{
+    SealReport, Step, StepName, StepOutcome, TimeReport, VerifyOptions, verify,
+};

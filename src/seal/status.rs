@@ -170,7 +170,7 @@ pub async fn check(
         &opts.chain_inputs(),
     )
     .await;
-    let signer = crate::verify::cert::Cert::from_der(&info.signer_cert)
+    let signer = crate::verify::cert::Cert::shared(&info.signer_cert)
         .map_err(|e| format!("its signer's certificate: {e}"))?;
     let who = crate::verify::cert::dn_string(&signer.subject);
     if !chain.passed() {

@@ -22,30 +22,18 @@
 use super::format::{Detected, Seal, detect};
 use super::service::SealRepository;
 use super::status::Seen;
+use crate::verify::cert::Cert;
 use crate::verify::chain::{ChainInputs, judge_without_poe, validate_for};
 use crate::verify::hook::TrustSource;
 use crate::verify::path::RevocationMode;
 use crate::verify::purpose::Purpose;
-use crate::verify::reason::FailureReason;
-use crate::verify::report::{Indication, Report, SubIndication};
-use crate::verify::timestamp::{ProvenTime, prove};
+use crate::verify::report::{Indication, Report, SubIndication, Via};
+use crate::verify::timestamp::{Basis, ProvenTime, prove};
 use serde::Serialize;
+use steps::{Acc, StepName as N, StepResult};
 
-/// One verification step.
-#[derive(Clone, Debug, Serialize)]
-pub struct Step {
-    /// 1–7 (seals.md order).
-    pub step: u8,
-    /// Name.
-    pub name: &'static str,
-    /// `passed`, `failed`, `indeterminate`, `skipped`.
-    pub outcome: &'static str,
-    /// Detail.
-    pub detail: String,
-    /// Why the step did not pass, as a stable code (registry step only, for now).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<FailureReason>,
-}
+mod steps;
+pub use steps::{Step, StepName, StepOutcome};
 
 /// Which time the signature was judged at, and on what basis.
 #[derive(Clone, Debug, Serialize)]
@@ -54,7 +42,7 @@ pub struct TimeReport {
     pub validated_at: String,
     /// `timestamp` (a validated timestamp proved the signature existed then) or
     /// `current-time` (nothing proved an earlier time).
-    pub basis: &'static str,
+    pub basis: Basis,
     /// The proven time, with the TSU that proved it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proven: Option<ProvenTime>,
@@ -142,91 +130,7 @@ impl VerifyOptions<'_> {
     }
 }
 
-type Outcome = Result<String, (Indication, SubIndication, String)>;
-
-fn rank(i: Indication) -> u8 {
-    match i {
-        Indication::TotalPassed => 0,
-        Indication::Indeterminate => 1,
-        Indication::TotalFailed => 2,
-    }
-}
-
-/// Steps recorded so far. The verdict is computed at the end from the steps a valid result
-/// needs: a needed step that did not run makes the result INDETERMINATE, never PASSED.
-struct Acc {
-    steps: Vec<Step>,
-    worst: Option<(Indication, SubIndication)>,
-}
-
-impl Acc {
-    fn push(&mut self, step: u8, name: &'static str, outcome: Outcome) {
-        match outcome {
-            Ok(detail) => self.steps.push(Step {
-                step,
-                name,
-                outcome: "passed",
-                detail,
-                reason: None,
-            }),
-            Err((ind, sub, detail)) => {
-                if self.worst.is_none_or(|(w, _)| rank(ind) > rank(w)) {
-                    self.worst = Some((ind, sub));
-                }
-                self.steps.push(Step {
-                    step,
-                    name,
-                    outcome: if ind == Indication::TotalFailed {
-                        "failed"
-                    } else {
-                        "indeterminate"
-                    },
-                    detail,
-                    reason: None,
-                });
-            }
-        }
-    }
-
-    /// Record a step that did not pass for `reason` (its indication decides).
-    fn push_reason(&mut self, step: u8, name: &'static str, reason: FailureReason) {
-        let (ind, sub) = reason.indication();
-        self.push(step, name, Err((ind, sub, reason.to_string())));
-        if let Some(s) = self.steps.last_mut() {
-            s.reason = Some(reason);
-        }
-    }
-
-    fn skip(&mut self, step: u8, name: &'static str, detail: &str) {
-        self.steps.push(Step {
-            step,
-            name,
-            outcome: "skipped",
-            detail: detail.into(),
-            reason: None,
-        });
-    }
-
-    /// The verdict: the worst failure, else PASSED when every `needed` step passed, else
-    /// INDETERMINATE naming the step that did not run.
-    fn verdict(&self, needed: &[&'static str]) -> (Indication, Option<SubIndication>) {
-        if let Some((ind, sub)) = self.worst {
-            return (ind, Some(sub));
-        }
-        let all_ran = needed.iter().all(|n| {
-            self.steps
-                .iter()
-                .any(|s| s.name == *n && s.outcome == "passed")
-        });
-        if all_ran {
-            (Indication::TotalPassed, None)
-        } else {
-            (Indication::Indeterminate, Some(SubIndication::NoCheckRan))
-        }
-    }
-}
-
-fn chain_outcome(r: &Report, what: &str, claimed: Option<i64>, proven: bool) -> Outcome {
+fn chain_outcome(r: &Report, what: &str, claimed: Option<i64>, proven: bool) -> StepResult {
     if r.passed() {
         return Ok(format!(
             "{what} certificate chain valid (anchor {})",
@@ -266,14 +170,12 @@ async fn seal_steps(
         Ok(c) => {
             tolerated.extend(c.tolerated.iter().map(|t| format!("{t:?}")));
             acc.push(
-                4,
-                "seal-maker-signature",
+                N::SealMakerSignature,
                 Ok("the seal maker's signature is valid".into()),
             );
         }
         Err(e) => acc.push(
-            4,
-            "seal-maker-signature",
+            N::SealMakerSignature,
             Err((
                 Indication::TotalFailed,
                 SubIndication::SigCryptoFailure,
@@ -284,22 +186,20 @@ async fn seal_steps(
     let inputs = opts.chain_inputs();
     let maker_chain = validate_for(&seal.maker_cert, &[], at, Purpose::SealMaker, &inputs).await;
     acc.push(
-        4,
-        "seal-maker-certificate",
+        N::SealMakerCertificate,
         chain_outcome(&maker_chain, "maker", time.claimed, time.proven),
     );
     if maker_chain.passed() {
         acc.push(
-            4,
-            "seal-maker-recognised",
+            N::SealMakerRecognised,
             recognise_maker(&seal.maker_cert, &maker_chain, opts),
         );
     }
     let own = own_region(&seal.maker_cert, &maker_chain);
     match super::status::registry_step(seal, &maker_chain, own, opts).await {
-        Seen::Passed(d) => acc.push(4, "seal-registry", Ok(d)),
-        Seen::Skipped(d) => acc.skip(4, "seal-registry", &d),
-        Seen::Problem(reason) => acc.push_reason(4, "seal-registry", reason),
+        Seen::Passed(d) => acc.push(N::SealRegistry, Ok(d)),
+        Seen::Skipped(d) => acc.skip(N::SealRegistry, &d),
+        Seen::Problem(reason) => acc.push_reason(N::SealRegistry, reason),
     }
     maker_chain
 }
@@ -312,21 +212,20 @@ fn own_region(maker: &[u8], chain: &Report) -> bool {
         && chain
             .recognition
             .as_ref()
-            .is_none_or(|r| r.via == "own-region")
-        && crate::verify::cert::Cert::from_der(maker)
-            .is_ok_and(|c| Purpose::SealMaker.explicitly_named(&c))
+            .is_none_or(|r| r.via == Via::OwnRegion)
+        && Cert::shared(maker).is_ok_and(|c| Purpose::SealMaker.explicitly_named(&c))
 }
 
 /// Whether a maker whose chain validated is a seal maker: named by the relying party, a
 /// granted seal-maker service of a recognized region's list (the trust source's review of a
 /// seal-maker chain fails otherwise), or carrying our seal-making EKU under our own anchors.
-fn recognise_maker(maker: &[u8], chain: &Report, opts: &VerifyOptions<'_>) -> Outcome {
+fn recognise_maker(maker: &[u8], chain: &Report, opts: &VerifyOptions<'_>) -> StepResult {
     let fp = crate::crypto::sha256(maker);
     if opts.seal_makers.contains(&fp) {
         return Ok("named by the relying party as a seal maker".into());
     }
     if let Some(r) = &chain.recognition
-        && r.via == "trust-list"
+        && r.via == Via::TrustList
     {
         return Ok(format!(
             "a granted seal-maker service of region {} (trust list #{})",
@@ -334,7 +233,7 @@ fn recognise_maker(maker: &[u8], chain: &Report, opts: &VerifyOptions<'_>) -> Ou
             r.list_sequence.unwrap_or_default()
         ));
     }
-    let cert = crate::verify::cert::Cert::from_der(maker).ok();
+    let cert = Cert::shared(maker).ok();
     if cert
         .as_ref()
         .is_some_and(|c| Purpose::SealMaker.explicitly_named(c))
@@ -388,24 +287,24 @@ struct TimeBasis {
     claimed: Option<i64>,
 }
 
-const SEAL_NEEDS: &[&str] = &[
-    "parse",
-    "seal-validity",
-    "seal-maker-signature",
-    "seal-maker-certificate",
-    "seal-maker-recognised",
+const SEAL_NEEDS: &[StepName] = &[
+    N::Parse,
+    N::SealValidity,
+    N::SealMakerSignature,
+    N::SealMakerCertificate,
+    N::SealMakerRecognised,
 ];
 
-const SIGNATURE_NEEDS: &[&str] = &[
-    "parse",
-    "signature-value",
-    "signer-in-cert-list",
-    "seal-validity",
-    "seal-maker-signature",
-    "seal-maker-certificate",
-    "seal-maker-recognised",
-    "signer-certificate",
-    "data",
+const SIGNATURE_NEEDS: &[StepName] = &[
+    N::Parse,
+    N::SignatureValue,
+    N::SignerInCertList,
+    N::SealValidity,
+    N::SealMakerSignature,
+    N::SealMakerCertificate,
+    N::SealMakerRecognised,
+    N::SignerCertificate,
+    N::Data,
 ];
 
 fn describe(s: &Seal) -> serde_json::Value {
@@ -419,10 +318,7 @@ fn describe(s: &Seal) -> serde_json::Value {
 
 /// Verify a seal (`.esl`) or an SES_Signature, v1 or v4.
 pub async fn verify(der_bytes: &[u8], opts: &VerifyOptions<'_>) -> SealReport {
-    let mut acc = Acc {
-        steps: vec![],
-        worst: None,
-    };
+    let mut acc = Acc::default();
     let mut tolerated = Vec::new();
     let mut report = SealReport {
         indication: Indication::Indeterminate,
@@ -436,11 +332,10 @@ pub async fn verify(der_bytes: &[u8], opts: &VerifyOptions<'_>) -> SealReport {
         signer_chain: None,
         tsu_chain: None,
     };
-    let needs: &[&str] = match detect(der_bytes) {
+    let needs: &[StepName] = match detect(der_bytes) {
         Detected::Unknown(why) => {
             acc.push(
-                1,
-                "parse",
+                N::Parse,
                 Err((Indication::TotalFailed, SubIndication::FormatFailure, why)),
             );
             SEAL_NEEDS
@@ -448,14 +343,13 @@ pub async fn verify(der_bytes: &[u8], opts: &VerifyOptions<'_>) -> SealReport {
         Detected::Seal(seal) => {
             report.object = format!("seal {:?}", seal.version);
             report.seal = describe(&seal);
-            acc.push(1, "parse", Ok(format!("{:?} seal", seal.version)));
+            acc.push(N::Parse, Ok(format!("{:?} seal", seal.version)));
             for e in seal.unknown_critical_ext_datas() {
                 tolerated.push(format!("unknown critical ExtData {}", e.oid));
             }
             if opts.now < seal.valid_start || opts.now > seal.valid_end {
                 acc.push(
-                    4,
-                    "seal-validity",
+                    N::SealValidity,
                     Err((
                         Indication::TotalFailed,
                         SubIndication::Expired,
@@ -464,8 +358,7 @@ pub async fn verify(der_bytes: &[u8], opts: &VerifyOptions<'_>) -> SealReport {
                 );
             } else {
                 acc.push(
-                    4,
-                    "seal-validity",
+                    N::SealValidity,
                     Ok("the seal is within its validity period".into()),
                 );
             }
@@ -482,8 +375,7 @@ pub async fn verify(der_bytes: &[u8], opts: &VerifyOptions<'_>) -> SealReport {
             report.object = format!("signature {:?}", sig.seal.version);
             report.seal = describe(&sig.seal);
             acc.push(
-                1,
-                "parse",
+                N::Parse,
                 Ok(format!("{:?} electronic signature", sig.seal.version)),
             );
             for e in sig
@@ -498,14 +390,12 @@ pub async fn verify(der_bytes: &[u8], opts: &VerifyOptions<'_>) -> SealReport {
                 Ok(c) => {
                     tolerated.extend(c.tolerated.iter().map(|t| format!("{t:?}")));
                     acc.push(
-                        2,
-                        "signature-value",
+                        N::SignatureValue,
                         Ok("the signature over TBS_Sign is valid".into()),
                     );
                 }
                 Err(e) => acc.push(
-                    2,
-                    "signature-value",
+                    N::SignatureValue,
                     Err((
                         Indication::TotalFailed,
                         SubIndication::SigCryptoFailure,
@@ -516,14 +406,12 @@ pub async fn verify(der_bytes: &[u8], opts: &VerifyOptions<'_>) -> SealReport {
             // Step 3: signer ↔ seal.
             if sig.signer_in_cert_list() {
                 acc.push(
-                    3,
-                    "signer-in-cert-list",
+                    N::SignerInCertList,
                     Ok("the signer's certificate is in the seal's certList".into()),
                 );
             } else {
                 acc.push(
-                    3,
-                    "signer-in-cert-list",
+                    N::SignerInCertList,
                     Err((
                         Indication::TotalFailed,
                         SubIndication::ChainConstraintsFailure,
@@ -535,19 +423,14 @@ pub async fn verify(der_bytes: &[u8], opts: &VerifyOptions<'_>) -> SealReport {
             let inputs = opts.chain_inputs();
             let mut proven: Option<ProvenTime> = None;
             match &sig.timestamp {
-                None => acc.skip(
-                    6,
-                    "timestamp",
-                    "no timestamp: validated at the current time",
-                ),
+                None => acc.skip(N::Timestamp, "no timestamp: validated at the current time"),
                 Some(tok) => {
                     let check = prove(tok, &sig.signature, &inputs).await;
                     report.tsu_chain = check.tsu_chain;
                     match check.proof {
                         Ok(p) => {
                             acc.push(
-                                6,
-                                "timestamp",
+                                N::Timestamp,
                                 Ok(format!(
                                     "timestamp at {} by {} proves the signature existed then",
                                     crate::clock::rfc3339(p.at()),
@@ -557,8 +440,7 @@ pub async fn verify(der_bytes: &[u8], opts: &VerifyOptions<'_>) -> SealReport {
                             proven = Some(p);
                         }
                         Err(e) if e.is_corrupt() => acc.push(
-                            6,
-                            "timestamp",
+                            N::Timestamp,
                             Err((
                                 Indication::TotalFailed,
                                 if matches!(e, crate::verify::timestamp::NotProven::BadSignature(_))
@@ -571,8 +453,7 @@ pub async fn verify(der_bytes: &[u8], opts: &VerifyOptions<'_>) -> SealReport {
                             )),
                         ),
                         Err(e) => acc.skip(
-                            6,
-                            "timestamp",
+                            N::Timestamp,
                             &format!(
                                 "not accepted as proof of time ({e}); validated at the current time"
                             ),
@@ -588,14 +469,14 @@ pub async fn verify(der_bytes: &[u8], opts: &VerifyOptions<'_>) -> SealReport {
             report.time = Some(TimeReport {
                 validated_at: crate::clock::rfc3339(time.at),
                 basis: if time.proven {
-                    "timestamp"
+                    Basis::Timestamp
                 } else {
-                    "current-time"
+                    Basis::CurrentTime
                 },
                 proven,
                 claimed: sig.time_info.map(crate::clock::rfc3339),
             });
-            acc.push(4, "seal-validity", seal_validity(&sig, &time));
+            acc.push(N::SealValidity, seal_validity(&sig, &time));
             report.maker_chain =
                 Some(seal_steps(&sig.seal, time.at, &time, opts, &mut acc, &mut tolerated).await);
             // Step 5: the signer's certificate, for signing documents, at that time.
@@ -608,16 +489,14 @@ pub async fn verify(der_bytes: &[u8], opts: &VerifyOptions<'_>) -> SealReport {
             )
             .await;
             acc.push(
-                5,
-                "signer-certificate",
+                N::SignerCertificate,
                 chain_outcome(&signer_chain, "signer", time.claimed, time.proven),
             );
             report.signer_chain = Some(signer_chain);
             // Step 7: data.
             match opts.data {
                 None => acc.push(
-                    7,
-                    "data",
+                    N::Data,
                     Err((
                         Indication::Indeterminate,
                         SubIndication::SignedDataNotFound,
@@ -625,11 +504,10 @@ pub async fn verify(der_bytes: &[u8], opts: &VerifyOptions<'_>) -> SealReport {
                     )),
                 ),
                 Some(d) if sig.check_data(d) => {
-                    acc.push(7, "data", Ok("dataHash matches SM3 of the data".into()))
+                    acc.push(N::Data, Ok("dataHash matches SM3 of the data".into()))
                 }
                 Some(_) => acc.push(
-                    7,
-                    "data",
+                    N::Data,
                     Err((
                         Indication::TotalFailed,
                         SubIndication::SigCryptoFailure,
@@ -654,7 +532,7 @@ pub async fn verify(der_bytes: &[u8], opts: &VerifyOptions<'_>) -> SealReport {
 /// The seal's validity period at the signing time: the proven time when there is one; else
 /// the seal must be valid now, and a seal that expired after the claimed time is
 /// INDETERMINATE / OUT_OF_BOUNDS_NO_POE.
-fn seal_validity(sig: &super::SesSignature, t: &TimeBasis) -> Outcome {
+fn seal_validity(sig: &super::SesSignature, t: &TimeBasis) -> StepResult {
     let (start, end) = (sig.seal.valid_start, sig.seal.valid_end);
     let rfc = crate::clock::rfc3339;
     let fail = |sub, d: String| Err((Indication::TotalFailed, sub, d));

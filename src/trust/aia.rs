@@ -7,6 +7,7 @@
 //! caller hands them to path building as candidates, and the validator decides.
 
 use super::fetch::{FetchError, RevocationFetcher};
+use crate::verify::cert::Cert;
 use const_oid::ObjectIdentifier;
 use der::{Decode, Encode};
 
@@ -21,16 +22,16 @@ pub const MAX_CERTS: usize = 16;
 const SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
 const GM_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.6.1.4.2.2");
 
-/// The caIssuers URIs of a certificate (none when it does not parse).
-pub fn ca_issuers_urls(der_bytes: &[u8]) -> Vec<String> {
-    super::fetch::aia_urls(der_bytes, AD_CA_ISSUERS)
+/// The caIssuers URIs of a certificate.
+pub fn ca_issuers_urls(cert: &Cert) -> Vec<String> {
+    super::fetch::aia_urls(cert, AD_CA_ISSUERS)
 }
 
 /// The certificates of a caIssuers answer: one DER certificate, or the certificates of a DER
 /// PKCS#7 certs-only SignedData (other certificate choices are skipped). Each parses.
 pub fn parse_answer(url: &str, body: &[u8]) -> Result<Vec<Vec<u8>>, FetchError> {
     let bad = |what: String| FetchError::Malformed(format!("{url}: {what}"));
-    if crate::verify::cert::Cert::from_der(body).is_ok() {
+    if Cert::shared(body).is_ok() {
         return Ok(vec![body.to_vec()]);
     }
     let ci = cms::content_info::ContentInfo::from_der(body).map_err(|e| {
@@ -57,7 +58,7 @@ pub fn parse_answer(url: &str, body: &[u8]) -> Result<Vec<Vec<u8>>, FetchError> 
             let der_bytes = c
                 .to_der()
                 .map_err(|e| bad(format!("a certificate does not encode: {e}")))?;
-            crate::verify::cert::Cert::from_der(&der_bytes)
+            Cert::shared(&der_bytes)
                 .map_err(|e| bad(format!("a certificate does not parse: {e}")))?;
             out.push(der_bytes);
         }

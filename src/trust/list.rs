@@ -483,9 +483,9 @@ impl VerifiedList {
                     service: i,
                     kind: s.kind,
                     sha256: hex::encode(crate::crypto::sha256(&der)),
-                    subject: crate::verify::cert::Cert::from_der(&der)
+                    subject: crate::verify::cert::Cert::shared(&der)
                         .ok()
-                        .map(|c| c.subject),
+                        .map(|c| c.subject.clone()),
                     der,
                 })
             })
@@ -550,7 +550,7 @@ pub fn verify_signed(
     if !pins.contains(&fp) {
         return Err(ListError::UnknownSigner(hex::encode(fp)));
     }
-    let cert = crate::verify::cert::Cert::from_der(&info.signer_cert)
+    let cert = crate::verify::cert::Cert::shared(&info.signer_cert)
         .map_err(|e| ListError::Signature(format!("signer certificate: {e}")))?;
     if now < cert.not_before || now > cert.not_after {
         return Err(ListError::SignerExpired);

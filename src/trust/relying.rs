@@ -20,8 +20,8 @@ use crate::verify::cert::Cert;
 use crate::verify::hook::{ChainRole, Gathered, TrustSource};
 use crate::verify::report::Report;
 use std::collections::BTreeSet;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Most caIssuers fetches for one chain.
 pub const MAX_CA_ISSUERS_PER_CHAIN: usize = 3;
@@ -200,12 +200,12 @@ impl RelyingParty {
     /// the certificates fetched on the way (added to `pool`).
     async fn complete_chain(
         &self,
-        target: &Cert,
+        target: &Arc<Cert>,
         pool: &mut Vec<Vec<u8>>,
         events: &mut Vec<UrlEvent>,
         notes: &mut Vec<String>,
     ) -> Vec<Vec<u8>> {
-        let mut parsed: Vec<Cert> = pool.iter().filter_map(|d| Cert::from_der(d).ok()).collect();
+        let mut parsed: Vec<Arc<Cert>> = pool.iter().filter_map(|d| Cert::shared(d).ok()).collect();
         let mut new = Vec::new();
         let mut current = target.clone();
         let mut fetches = 0;
@@ -223,7 +223,7 @@ impl RelyingParty {
                 continue;
             }
             let who = current.describe();
-            let urls = ca_issuers_urls(&current.der);
+            let urls = ca_issuers_urls(&current);
             if urls.is_empty() {
                 notes.push(format!(
                     "{who}: its issuer is not known and it names no caIssuers URL"
@@ -253,7 +253,7 @@ impl RelyingParty {
                     Ok(certs) => {
                         for c in certs {
                             if !pool.contains(&c)
-                                && let Ok(p) = Cert::from_der(&c)
+                                && let Ok(p) = Cert::shared(&c)
                             {
                                 parsed.push(p);
                                 pool.push(c.clone());
@@ -289,11 +289,12 @@ impl RelyingParty {
     /// The public base URL of the region whose certificate `cert` is, from its AIA: the OCSP
     /// responder without its `/ocsp`, else a caIssuers URL without its `/ca/…`.
     fn region_base(cert: &[u8]) -> Option<String> {
-        ocsp_urls(cert)
+        let cert = Cert::shared(cert).ok()?;
+        ocsp_urls(&cert)
             .iter()
             .find_map(|u| u.strip_suffix("/ocsp").map(str::to_string))
             .or_else(|| {
-                ca_issuers_urls(cert)
+                ca_issuers_urls(&cert)
                     .iter()
                     .find_map(|u| u.rsplit_once("/ca/").map(|(b, _)| b.to_string()))
             })
@@ -310,7 +311,7 @@ impl TrustSource for RelyingParty {
     }
 
     async fn revocation_data(&self, target: &[u8], extra: &[Vec<u8>]) -> Gathered {
-        let t = match Cert::from_der(target) {
+        let t = match Cert::shared(target) {
             Ok(c) => c,
             Err(e) => {
                 return Gathered {

@@ -1,12 +1,22 @@
 //! A parsed certificate as the validator sees it: the exact signed bytes, the fields and the
 //! extensions path validation needs, and RFC 5280 §7.1 name comparison.
+//!
+//! [`Cert`] is the one view of a certificate for path building, policies, names, purposes,
+//! reports and recognition. [`Cert::shared`] parses through a bounded process-wide cache
+//! keyed by the SHA-256 of the DER, so a certificate seen on every request (anchors,
+//! intermediates, a TSU, a seal maker) is parsed once per process.
 
 use super::reason::FailureReason;
 use const_oid::ObjectIdentifier;
 use der::asn1::{AnyRef, BitStringRef};
 use der::{Decode, Encode, Sequence, Tag, Tagged};
+use std::sync::Arc;
+use x509_cert::ext::pkix::AccessDescription;
 use x509_cert::ext::pkix::crl::dp::DistributionPoint;
 use x509_cert::name::Name;
+
+mod cache;
+pub use cache::{MAX_CACHED_BYTES, MAX_CACHED_CERTS};
 
 /// Extension OIDs the validator understands (a critical extension outside this set fails).
 pub mod ext {
@@ -241,6 +251,9 @@ pub struct Cert {
     pub san: Option<Vec<x509_cert::ext::pkix::name::GeneralName>>,
     /// nameConstraints.
     pub name_constraints: Option<x509_cert::ext::pkix::NameConstraints>,
+    /// The access descriptions of every authorityInfoAccess extension, in order (one that
+    /// does not decode is skipped).
+    pub aia: Vec<AccessDescription>,
 }
 
 /// keyUsage bit numbers.
@@ -258,9 +271,28 @@ pub mod ku {
 }
 
 impl Cert {
+    /// The parsed view of a DER certificate, through the process-wide cache (keyed by the
+    /// SHA-256 of the DER, at most [`MAX_CACHED_CERTS`] certificates and
+    /// [`MAX_CACHED_BYTES`] of DER, least recently used first out). Parses as
+    /// [`Cert::from_der`]; a certificate that does not parse is not cached.
+    pub fn shared(der_bytes: &[u8]) -> Result<Arc<Cert>, String> {
+        let fingerprint = crate::crypto::sha256(der_bytes);
+        if let Some(hit) = cache::get(&fingerprint) {
+            return Ok(hit);
+        }
+        let cert = Arc::new(Cert::parse(der_bytes, fingerprint)?);
+        cache::put(&cert);
+        Ok(cert)
+    }
+
     /// Parse a DER certificate (lenient profile: negative serials and other legacy encodings
-    /// parse; whether they are acceptable is for validation to say).
+    /// parse; whether they are acceptable is for validation to say). Not cached: prefer
+    /// [`Cert::shared`].
     pub fn from_der(der_bytes: &[u8]) -> Result<Cert, String> {
+        Cert::parse(der_bytes, crate::crypto::sha256(der_bytes))
+    }
+
+    fn parse(der_bytes: &[u8], fingerprint: [u8; 32]) -> Result<Cert, String> {
         let (tbs_der, sig_alg, sig_params, signature) =
             split_signed(der_bytes).map_err(|e| format!("not a certificate: {e}"))?;
         let tbs = LenientTbs::from_der(&tbs_der).map_err(|e| format!("not a certificate: {e}"))?;
@@ -271,7 +303,7 @@ impl Cert {
         };
         let mut cert = Cert {
             der: der_bytes.to_vec(),
-            fingerprint: crate::crypto::sha256(der_bytes),
+            fingerprint,
             sig_alg,
             sig_params,
             tbs_sig_alg: (tbs.signature.oid, tbs_sig_params),
@@ -299,6 +331,7 @@ impl Cert {
             policy: super::policy::CertPolicyInfo::default(),
             san: None,
             name_constraints: None,
+            aia: vec![],
         };
         let extensions = tbs.extensions.clone().unwrap_or_default();
         cert.tbs_der = tbs_der.clone();
@@ -313,15 +346,8 @@ impl Cert {
             cert.extensions.push((e.extn_id, e.critical));
             let v = e.extn_value.as_bytes();
             let bad = |cert: &mut Cert, what: &str| {
-                cert.bad_extension = Some(if what == "subjectAltName" {
-                    FailureReason::MalformedSubjectAltName {
-                        detail: "the extension does not decode (e.g. a name that is not IA5)"
-                            .into(),
-                    }
-                } else {
-                    FailureReason::MalformedExtension {
-                        detail: format!("malformed {what} extension"),
-                    }
+                cert.bad_extension = Some(FailureReason::MalformedExtension {
+                    detail: format!("malformed {what} extension"),
                 })
             };
             match e.extn_id {
@@ -403,12 +429,22 @@ impl Cert {
                 }
                 ext::SAN => match x509_cert::ext::pkix::SubjectAltName::from_der(v) {
                     Ok(n) => cert.san = Some(n.0),
-                    Err(_) => bad(&mut cert, "subjectAltName"),
+                    Err(_) => {
+                        cert.bad_extension = Some(FailureReason::MalformedSubjectAltName {
+                            detail: "the extension does not decode (e.g. a name that is not IA5)"
+                                .into(),
+                        })
+                    }
                 },
                 ext::NAME_CONSTRAINTS => match x509_cert::ext::pkix::NameConstraints::from_der(v) {
                     Ok(n) => cert.name_constraints = Some(n),
                     Err(_) => bad(&mut cert, "nameConstraints"),
                 },
+                ext::AIA => {
+                    if let Ok(a) = x509_cert::ext::pkix::AuthorityInfoAccessSyntax::from_der(v) {
+                        cert.aia.extend(a.0);
+                    }
+                }
                 o if ext::UNDERSTOOD.contains(&o) => {}
                 o => {
                     if e.critical {

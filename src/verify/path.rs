@@ -18,7 +18,7 @@ use crate::crypto::verify::{AlgorithmRejection, check_signature_algorithm, verif
 use const_oid::ObjectIdentifier;
 use der::Decode;
 use std::collections::HashSet;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// How revocation is treated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,22 +115,22 @@ impl Input {
 }
 
 /// The validator: holds the cache of verified signatures (keyed by a hash of key, signed
-/// bytes and signature), so repeated validations cost about one signature check.
+/// bytes and signature), so repeated validations cost about one signature check, and of
+/// parsed CRLs. Certificates are parsed through the process-wide [`Cert::shared`].
 #[derive(Default)]
 pub struct Validator {
     verified: Mutex<HashSet<[u8; 32]>>,
-    parsed_certs: Mutex<std::collections::HashMap<Vec<u8>, Cert>>,
     parsed_crls: Mutex<std::collections::HashMap<Vec<u8>, Crl>>,
 }
 
-/// Most parsed certificates and CRLs kept by a validator (intermediates, anchors, CRLs).
-const PARSE_CACHE: usize = 10_000;
+/// Most parsed CRLs kept by a validator.
+const CRL_CACHE: usize = 1_000;
 
 pub(super) struct Ctx<'a> {
     v: &'a Validator,
     pub(super) input: &'a Input,
-    pool: &'a [Cert],
-    anchors: &'a [Cert],
+    pool: &'a [Arc<Cert>],
+    anchors: &'a [Arc<Cert>],
     pub(super) crls: &'a [Crl],
     pub(super) sig_checks: usize,
     depth: usize,
@@ -230,7 +230,7 @@ impl RevocationContext for Ctx<'_> {
         r.passed()
     }
 
-    fn certs_named(&self, name: &x509_cert::name::Name) -> Vec<Cert> {
+    fn certs_named(&self, name: &x509_cert::name::Name) -> Vec<Arc<Cert>> {
         self.pool
             .iter()
             .chain(self.anchors.iter())
@@ -264,8 +264,8 @@ fn parse_cached<T: Clone>(
 /// index of the anchor that ends it.
 fn build_paths(
     target: &Cert,
-    pool: &[Cert],
-    anchors: &[Cert],
+    pool: &[Arc<Cert>],
+    anchors: &[Arc<Cert>],
     budget: &Budget,
 ) -> (Vec<(Vec<usize>, usize)>, bool) {
     let mut out = Vec::new();
@@ -283,8 +283,8 @@ fn build_paths(
     fn dfs(
         current: &Cert,
         target_fp: &[u8; 32],
-        pool: &[Cert],
-        anchors: &[Cert],
+        pool: &[Arc<Cert>],
+        anchors: &[Arc<Cert>],
         budget: &Budget,
         stack: &mut Vec<usize>,
         out: &mut Vec<(Vec<usize>, usize)>,
@@ -361,23 +361,17 @@ impl Validator {
     }
 
     /// The process-wide validator used by seal, OFD and CMS verification: its caches (parsed
-    /// certificates and CRLs, signature checks that passed) hold no trust decision — anchors,
-    /// time and revocation come with each [`Input`] — so sharing them is safe, and it is what
-    /// makes repeated verification of documents sealed by the same seal cheap. Each cache is
-    /// bounded (cleared when full).
+    /// CRLs, signature checks that passed; certificates are parsed through the process-wide
+    /// [`Cert::shared`]) hold no trust decision — anchors, time and revocation come with each
+    /// [`Input`] — so sharing them is safe, and it is what makes repeated verification of
+    /// documents sealed by the same seal cheap. Each cache is bounded (cleared when full).
     pub fn shared() -> &'static Validator {
         static SHARED: std::sync::OnceLock<Validator> = std::sync::OnceLock::new();
         SHARED.get_or_init(Validator::new)
     }
 
-    fn cert(&self, der_bytes: &[u8]) -> Option<Cert> {
-        parse_cached(&self.parsed_certs, der_bytes, PARSE_CACHE, |d| {
-            Cert::from_der(d).ok()
-        })
-    }
-
     fn crl(&self, der_bytes: &[u8]) -> Option<Crl> {
-        parse_cached(&self.parsed_crls, der_bytes, PARSE_CACHE / 10, |d| {
+        parse_cached(&self.parsed_crls, der_bytes, CRL_CACHE, |d| {
             Crl::from_der(d).ok()
         })
     }
@@ -401,7 +395,7 @@ impl Validator {
             paths_tried: 0,
             signature_checks: 0,
         };
-        let target = match Cert::from_der(&input.target) {
+        let target = match Cert::shared(&input.target) {
             Ok(c) => c,
             Err(e) => {
                 let reason = FailureReason::MalformedCertificate { detail: e };
@@ -412,13 +406,17 @@ impl Validator {
                 return report;
             }
         };
-        let pool: Vec<Cert> = input
+        let pool: Vec<Arc<Cert>> = input
             .intermediates
             .iter()
             .take(1000)
-            .filter_map(|d| self.cert(d))
+            .filter_map(|d| Cert::shared(d).ok())
             .collect();
-        let anchors: Vec<Cert> = input.anchors.iter().filter_map(|d| self.cert(d)).collect();
+        let anchors: Vec<Arc<Cert>> = input
+            .anchors
+            .iter()
+            .filter_map(|d| Cert::shared(d).ok())
+            .collect();
         let crls: Vec<Crl> = input
             .crls
             .iter()
@@ -452,7 +450,7 @@ impl Validator {
         for (indices, anchor) in &paths {
             report.paths_tried += 1;
             // Path order for validation: anchor's child first … target last.
-            let mut chain: Vec<&Cert> = indices.iter().rev().map(|i| &pool[*i]).collect();
+            let mut chain: Vec<&Cert> = indices.iter().rev().map(|i| &*pool[*i]).collect();
             chain.push(&target);
             let anchor = &anchors[*anchor];
             let mut r = Report {

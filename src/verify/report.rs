@@ -109,13 +109,25 @@ pub struct CertReport {
     pub checks: Vec<Check>,
 }
 
+/// A certificate's revocation status as reported (serialized in lowercase).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RevocationStatus {
+    /// Not revoked.
+    Good,
+    /// Revoked.
+    Revoked,
+    /// No usable revocation data.
+    Unknown,
+}
+
 /// Which revocation data decided a certificate's status.
 #[derive(Clone, Debug, Serialize)]
 pub struct RevocationReport {
     /// Position in the path (0 = end entity).
     pub index: usize,
     /// `good`, `revoked`, `unknown`.
-    pub status: String,
+    pub status: RevocationStatus,
     /// Source: `CRL #n of <issuer>` or `OCSP response of <responder>`.
     pub source: String,
     /// Revocation time and reason when revoked.
@@ -321,6 +333,18 @@ impl Report {
     }
 }
 
+/// How a path's anchor is recognized (serialized in kebab-case).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Via {
+    /// At the relying party's own root.
+    OwnRegion,
+    /// At a root a recognized region's trust list grants.
+    TrustList,
+    /// Through this region's cross-certificate to another region.
+    CrossCertificate,
+}
+
 /// How a path's anchor is recognized.
 #[derive(Clone, Debug, Serialize)]
 pub struct Recognition {
@@ -329,7 +353,7 @@ pub struct Recognition {
     /// Region name.
     pub region_name: String,
     /// `own-region`, `trust-list` or `cross-certificate`.
-    pub via: String,
+    pub via: Via,
     /// Sequence number of the trust list that listed the anchor.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub list_sequence: Option<u64>,

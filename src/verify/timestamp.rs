@@ -12,6 +12,16 @@ use super::report::Report;
 use crate::status::tsp;
 use serde::Serialize;
 
+/// On what basis a signature is judged at the time it is (serialized in kebab-case).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Basis {
+    /// A validated timestamp proved the signature existed then.
+    Timestamp,
+    /// Nothing proved an earlier time: the current time.
+    CurrentTime,
+}
+
 /// A time proven by a validated time-stamp token. Private fields: the only constructor is
 /// [`prove`].
 #[derive(Clone, Debug, Serialize)]

@@ -289,7 +289,7 @@ fn check_revocation(
                 });
                 r.revocation.push(RevocationReport {
                     index: ri,
-                    status: "good".into(),
+                    status: RevocationStatus::Good,
                     source,
                     revoked: None,
                     revoked_at: None,
@@ -303,7 +303,7 @@ fn check_revocation(
                 });
                 r.revocation.push(RevocationReport {
                     index: ri,
-                    status: "revoked".into(),
+                    status: RevocationStatus::Revoked,
                     source: source.clone(),
                     revoked: Some((crate::clock::rfc3339(at), reason)),
                     revoked_at: Some(at),
@@ -326,7 +326,7 @@ fn check_revocation(
                     });
                     r.revocation.push(RevocationReport {
                         index: ri,
-                        status: "unknown".into(),
+                        status: RevocationStatus::Unknown,
                         source: detail,
                         revoked: None,
                         revoked_at: None,

@@ -10,6 +10,7 @@ use super::urls::{dp_urls, ocsp_urls};
 use super::{FetchError, Fetched, RevocationFetcher, UrlEvent, check_url};
 use crate::verify::cert::{Cert, dn_string, names_equal};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Most certificates looked at by [`RevocationFetcher::gather`] on one chain.
 pub const MAX_CHAIN_STEPS: usize = 6;
@@ -178,8 +179,10 @@ impl RevocationFetcher {
                 if p.crls.is_empty() {
                     parts.push("no CRL distribution point in the certificate".into());
                 }
-                for (kind, lists) in [("CRL", &p.crls), ("delta CRL", &p.deltas)] {
-                    if kind == "delta CRL" && !done {
+                for (delta, kind, lists) in
+                    [(false, "CRL", &p.crls), (true, "delta CRL", &p.deltas)]
+                {
+                    if delta && !done {
                         break;
                     }
                     for alternatives in lists {
@@ -211,8 +214,8 @@ impl RevocationFetcher {
 
 /// One certificate of a chain and where its status can be fetched.
 struct Planned {
-    cert: Cert,
-    issuer: Option<Cert>,
+    cert: Arc<Cert>,
+    issuer: Option<Arc<Cert>>,
     self_signed: bool,
     /// AIA OCSP responders.
     ocsp: Vec<String>,
@@ -226,7 +229,7 @@ struct Planned {
 
 /// The issuer of `c` in `pool` as far as names and key identifiers tell: issuer name = subject
 /// name and, when both are present, AKI = SKI (the signature is the validator's to check).
-pub(crate) fn find_issuer<'p>(pool: &'p [Cert], c: &Cert) -> Option<&'p Cert> {
+pub(crate) fn find_issuer<'p>(pool: &'p [Arc<Cert>], c: &Cert) -> Option<&'p Arc<Cert>> {
     pool.iter().find(|p| {
         p.fingerprint != c.fingerprint
             && names_equal(&p.subject, &c.issuer)
@@ -240,8 +243,8 @@ pub(crate) fn find_issuer<'p>(pool: &'p [Cert], c: &Cert) -> Option<&'p Cert> {
 /// Walk the chain from `target` through `pool` (no network). Returns the certificates and
 /// the notes to put first (when the target does not parse).
 fn plan_chain(target: &[u8], pool: &[Vec<u8>]) -> (Vec<Planned>, Vec<String>) {
-    let pool: Vec<Cert> = pool.iter().filter_map(|d| Cert::from_der(d).ok()).collect();
-    let mut current = match Cert::from_der(target) {
+    let pool: Vec<Arc<Cert>> = pool.iter().filter_map(|d| Cert::shared(d).ok()).collect();
+    let mut current = match Cert::shared(target) {
         Ok(c) => c,
         Err(e) => return (vec![], vec![format!("target: {e}")]),
     };
@@ -287,7 +290,7 @@ fn plan_chain(target: &[u8], pool: &[Vec<u8>]) -> (Vec<Planned>, Vec<String>) {
             Some(n) => Some(n),
         };
         plan.push(Planned {
-            ocsp: ocsp_urls(&current.der),
+            ocsp: ocsp_urls(&current),
             crls: dp_urls(current.crl_dps.as_ref()),
             deltas: dp_urls(current.freshest_crl.as_ref()),
             cert: current,

@@ -152,9 +152,9 @@ impl RevocationFetcher {
         allowed: &dyn Fn(&str) -> bool,
     ) -> impl Future<Output = Result<Fetched, FetchError>> + Send + use<'a> {
         let prepared = check_url(url, allowed, &self.cfg.refusal).and_then(|uri| {
-            let c = Cert::from_der(cert)
+            let c = Cert::shared(cert)
                 .map_err(|e| FetchError::Malformed(format!("certificate: {e}")))?;
-            let i = Cert::from_der(issuer)
+            let i = Cert::shared(issuer)
                 .map_err(|e| FetchError::Malformed(format!("issuer certificate: {e}")))?;
             Ok((uri, c, i))
         });

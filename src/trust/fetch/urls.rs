@@ -4,46 +4,29 @@
 //!
 //! Must not import: the HTTP client or the cache; nothing here touches the network.
 
+use crate::verify::cert::Cert;
 use const_oid::ObjectIdentifier;
-use der::Decode;
-use x509_cert::ext::pkix::AuthorityInfoAccessSyntax;
 use x509_cert::ext::pkix::crl::dp::DistributionPoint;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 
 /// id-ad-ocsp.
 const AD_OCSP: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1");
-/// id-pe-authorityInfoAccess.
-const AIA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.1.1");
 
 /// The id-ad-ocsp URIs of a certificate's authorityInfoAccess.
-pub(crate) fn ocsp_urls(der_bytes: &[u8]) -> Vec<String> {
-    aia_urls(der_bytes, AD_OCSP)
+pub(crate) fn ocsp_urls(cert: &Cert) -> Vec<String> {
+    aia_urls(cert, AD_OCSP)
 }
 
 /// The URIs of a certificate's authorityInfoAccess for access `method`.
-pub(crate) fn aia_urls(der_bytes: &[u8], method: ObjectIdentifier) -> Vec<String> {
-    let Ok(c) = x509_cert::certificate::CertificateInner::<x509_cert::certificate::Raw>::from_der(
-        der_bytes,
-    ) else {
-        return vec![];
-    };
-    let Some(exts) = c.tbs_certificate().extensions() else {
-        return vec![];
-    };
-    let mut out = Vec::new();
-    for e in exts.iter().filter(|e| e.extn_id == AIA) {
-        let Ok(aia) = AuthorityInfoAccessSyntax::from_der(e.extn_value.as_bytes()) else {
-            continue;
-        };
-        for ad in aia.0 {
-            if ad.access_method == method
-                && let GeneralName::UniformResourceIdentifier(u) = ad.access_location
-            {
-                out.push(u.to_string());
-            }
-        }
-    }
-    out
+pub(crate) fn aia_urls(cert: &Cert, method: ObjectIdentifier) -> Vec<String> {
+    cert.aia
+        .iter()
+        .filter(|ad| ad.access_method == method)
+        .filter_map(|ad| match &ad.access_location {
+            GeneralName::UniformResourceIdentifier(u) => Some(u.to_string()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The URI alternatives of each distribution point.

@@ -268,14 +268,12 @@ impl TrustConfig {
 }
 
 fn pem_or_der(bytes: &[u8]) -> Option<Vec<u8>> {
-    use der::Decode;
+    use crate::verify::cert::Cert;
     if let Ok(s) = std::str::from_utf8(bytes)
         && s.contains("-----BEGIN")
     {
         let (_, d) = der::pem::decode_vec(s.trim().as_bytes()).ok()?;
-        return x509_cert::Certificate::from_der(&d).ok().map(|_| d);
+        return Cert::shared(&d).ok().map(|_| d);
     }
-    x509_cert::Certificate::from_der(bytes)
-        .ok()
-        .map(|_| bytes.to_vec())
+    Cert::shared(bytes).ok().map(|_| bytes.to_vec())
 }

@@ -44,7 +44,7 @@ async fn assurance_comes_from_the_valid_policy_set() {
         r.valid_policy_set = set.iter().map(|s| s.to_string()).collect();
         f.review(&mut r, b"target", T0, ChainRole::Signer);
         let rec = r.recognition.expect("own-region recognition");
-        assert_eq!(rec.via, "own-region");
+        assert_eq!(rec.via, crate::verify::report::Via::OwnRegion);
         rec.assurance
     };
     assert_eq!(review(&["anyPolicy"]), None);

@@ -9,7 +9,7 @@
 use super::{Accept, Freshness, PeerConfig};
 use crate::trust::list::{ServiceKind, ServiceStatus, VerifiedList};
 use crate::verify::hook::ChainRole;
-use crate::verify::report::{Failure, Indication, Recognition, Report, SubIndication};
+use crate::verify::report::{Failure, Indication, Recognition, Report, SubIndication, Via};
 
 pub(super) fn fail_review(
     r: &mut Report,
@@ -59,7 +59,7 @@ pub(crate) fn review_against(report: &mut Report, j: &Judged<'_>) {
     report.recognition = Some(Recognition {
         region: l.region.code.clone(),
         region_name: l.region.name.clone(),
-        via: "trust-list".into(),
+        via: Via::TrustList,
         list_sequence: Some(l.sequence),
         service: root.map(|s| s.id.clone()),
         service_status: Some(status_name(root_status).into()),

@@ -9,7 +9,7 @@ use super::review::fail_review;
 use super::{Federation, Judged, PeerConfig, review_against};
 use crate::trust::list::{ServiceKind, VerifiedList};
 use crate::verify::hook::{ChainRole, Gathered, TrustSource};
-use crate::verify::report::{Indication, Recognition, Report, SubIndication};
+use crate::verify::report::{Indication, Recognition, Report, SubIndication, Via};
 use std::sync::Arc;
 
 impl Federation {
@@ -73,7 +73,7 @@ impl TrustSource for Federation {
             let Ok(peers) = self.peers.read() else {
                 return Gathered::default();
             };
-            let Ok(t) = crate::verify::cert::Cert::from_der(target) else {
+            let Ok(t) = crate::verify::cert::Cert::shared(target) else {
                 return Gathered::default();
             };
             peers.values().find_map(|st| {
@@ -128,7 +128,7 @@ impl TrustSource for Federation {
             report.recognition = Some(Recognition {
                 region: self.own_code.clone(),
                 region_name: self.own_name.clone(),
-                via: "cross-certificate".into(),
+                via: Via::CrossCertificate,
                 list_sequence: None,
                 service: None,
                 service_status: None,
@@ -149,7 +149,7 @@ impl TrustSource for Federation {
             report.recognition = Some(Recognition {
                 region: self.own_code.clone(),
                 region_name: self.own_name.clone(),
-                via: "own-region".into(),
+                via: Via::OwnRegion,
                 list_sequence: None,
                 service: None,
                 service_status: None,

@@ -77,7 +77,7 @@ pub trait RevocationContext {
     /// and, where possible, revocation checked).
     fn signer_valid(&mut self, signer: &Cert) -> bool;
     /// Candidate CRL signer certificates (pool, path, anchors) whose subject matches `name`.
-    fn certs_named(&self, name: &Name) -> Vec<Cert>;
+    fn certs_named(&self, name: &Name) -> Vec<std::sync::Arc<Cert>>;
 }
 
 /// A signature that does not fit the key tried (bad value, or a PSS key used otherwise): the

@@ -111,7 +111,7 @@ pub fn ocsp_status(
         if !signed_ok {
             for c in raw.certs.as_deref().unwrap_or(&[]) {
                 let Ok(c_der) = c.to_der() else { continue };
-                let Ok(rc) = Cert::from_der(&c_der) else {
+                let Ok(rc) = Cert::shared(&c_der) else {
                     continue;
                 };
                 let authorised = matches_responder(&rc)
