@@ -12,11 +12,11 @@ use super::{SM2_WITH_SM3_MISSPELLED, SealError};
 use crate::crypto::verify::{PublicKeyKind, classify_spki, verify_signature, verify_sm2_with_id};
 use crate::crypto::{CryptoError, HashAlg, SM2_DEFAULT_ID, oid};
 use der::asn1::ObjectIdentifier;
-/// The SubjectPublicKeyInfo of a certificate: through the lenient certificate parser, or, if
-/// that refuses it, by position in `TBSCertificate`.
+/// The SubjectPublicKeyInfo of a certificate: through the shared (cached) certificate view,
+/// or, if the lenient parser refuses it, by position in `TBSCertificate`.
 pub(super) fn spki_of(cert_der: &[u8]) -> Result<Vec<u8>, SealError> {
-    if let Ok(c) = crate::verify::cert::Cert::from_der(cert_der) {
-        return Ok(c.spki_der);
+    if let Ok(c) = crate::verify::cert::Cert::shared(cert_der) {
+        return Ok(c.spki_der.clone());
     }
     let w = "certificate";
     let cert = read_one(cert_der, w).map_err(|e| SealError::Certificate(e.to_string()))?;
