@@ -1066,29 +1066,14 @@ fn documents_cli() {
         "signer",
     );
     let png = w("seal.png", RED_PNG);
-    let o = run_ok(
-        yinxin()
-            .args([
-                "seal",
-                "create",
-                "--holder",
-                "91350100M000100Y43",
-                "--type",
-                "official",
-                "--name",
-                "盖章单位",
-                "--signer",
-                &serial,
-                "--data-dir",
-            ])
-            .arg(&data)
-            .arg("--picture")
-            .arg(&png),
+    let seal = common::seal_create(
+        &data,
+        "盖章单位",
+        &serial,
+        &png,
+        &tmp.path().join("seal.esl"),
     );
-    let id = serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = seal["id"].as_str().unwrap().to_string();
     let doc = write_ofd(&NewDocument {
         pages: vec![NewPage {
             width_mm: 210.0,

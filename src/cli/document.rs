@@ -51,41 +51,25 @@ pub(super) async fn sign(cmd: Command) -> Result<(), CliError> {
             }
             let content = std::fs::read(&input)
                 .map_err(|e| CliError(format!("cannot read {}: {e}", input.display())))?;
-            if ofd {
+            let now = crate::clock::now_secs();
+            let out_name = out.display().to_string();
+            let (bytes, summary) = if ofd {
                 let signed = crate::document::ofd_write::sign_ofd(
-                    &content,
-                    &signer,
-                    &cert_der,
-                    &chain_der,
-                    crate::clock::now_secs(),
-                    ts,
+                    &content, &signer, &cert_der, &chain_der, now, ts,
                 )?;
-                if let Some(e) = ts_error.into_inner() {
-                    return Err(e);
-                }
-                write_new(&out, &signed, false)?;
-                println!(
-                    "{}",
-                    serde_json::json!({"out": out.display().to_string(), "type": "Sign"})
-                );
-                return Ok(());
-            }
-            let p7s = crate::document::cms::sign_detached(
-                &content,
-                &signer,
-                &cert_der,
-                &chain_der,
-                crate::clock::now_secs(),
-                ts,
-            )?;
+                (signed, serde_json::json!({"out": out_name, "type": "Sign"}))
+            } else {
+                let p7s = crate::document::cms::sign_detached(
+                    &content, &signer, &cert_der, &chain_der, now, ts,
+                )?;
+                let n = p7s.len();
+                (p7s, serde_json::json!({"out": out_name, "bytes": n}))
+            };
             if let Some(e) = ts_error.into_inner() {
                 return Err(e);
             }
-            write_new(&out, &p7s, false)?;
-            println!(
-                "{}",
-                serde_json::json!({"out": out.display().to_string(), "bytes": p7s.len()})
-            );
+            write_new(&out, &bytes, false)?;
+            println!("{summary}");
         }
         _ => unreachable!("cli::run dispatches only sign here"),
     }
