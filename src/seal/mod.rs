@@ -24,8 +24,11 @@ pub use format::{
 };
 pub mod binding;
 pub mod holder;
+pub mod make;
 pub mod picture;
+pub mod registry;
 pub mod service;
+pub mod stamp;
 pub mod status;
 pub mod types;
 pub mod verify;
