@@ -233,20 +233,21 @@ pub fn indication_line(
     ind: crate::verify::report::Indication,
     sub: Option<crate::verify::report::SubIndication>,
 ) -> String {
-    indication_words(l, ind.name(), sub.map(|s| s.name()))
-}
-
-/// [`indication_line`] from the codes' names (every report kind's indication and
-/// sub-indication serialize to these names).
-pub fn indication_words(l: Lang, ind: &str, sub: Option<&str>) -> String {
     let word = |id: String| match l {
         Lang::En => String::new(),
-        _ if i18n::has(l, &id) => format!("（{}）", i18n::t(l, &id, &[])),
-        _ => String::new(),
+        _ => format!("（{}）", i18n::t(l, &id, &[])),
     };
-    let mut s = format!("{ind}{}", word(format!("indication-{ind}")));
+    let mut s = format!(
+        "{}{}",
+        ind.name(),
+        word(format!("indication-{}", ind.name()))
+    );
     if let Some(sub) = sub {
-        s.push_str(&format!(" / {sub}{}", word(format!("subindication-{sub}"))));
+        s.push_str(&format!(
+            " / {}{}",
+            sub.name(),
+            word(format!("subindication-{}", sub.name()))
+        ));
     }
     s
 }

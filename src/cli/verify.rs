@@ -199,7 +199,7 @@ pub(super) fn verify_file(cmd: Command) -> i32 {
                     "\n  signature {} ({}): {} {}",
                     sig.id,
                     sig.kind,
-                    head(sig.indication, None::<Indication>),
+                    head(sig.indication, None),
                     sig.detail
                 ));
                 for f in &sig.failed_files {
@@ -310,10 +310,7 @@ pub(super) fn verify_file(cmd: Command) -> i32 {
 }
 
 /// The indication line of a summary in the CLI's language: `TOTAL_FAILED / HASH_FAILURE`, in
-/// zh-CN with the meaning of each code beside it.
-fn head<S: serde::Serialize>(ind: Indication, sub: Option<S>) -> String {
-    let code = |v: serde_json::Value| v.as_str().map(str::to_string).unwrap_or_default();
-    let ind = serde_json::to_value(ind).map(code).unwrap_or_default();
-    let sub = sub.and_then(|s| serde_json::to_value(s).ok()).map(code);
-    super::locale::indication_words(super::locale::lang(), &ind, sub.as_deref())
+/// zh-CN with the meaning of each code beside it (every report kind shares these codes).
+fn head(ind: Indication, sub: Option<crate::verify::report::SubIndication>) -> String {
+    super::locale::indication_line(super::locale::lang(), ind, sub)
 }
