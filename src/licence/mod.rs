@@ -1,0 +1,28 @@
+//! E-licences (电子证照, GB/T 36901–36906): the kinds catalogue, identifiers with their check
+//! character, field rules, the licence record and its lifecycle, the GB/T 36903 metadata and
+//! the canonical data, and the signed QR payload.
+//!
+//! Layout (one concern per file):
+//! - `identifier`: GB/T 36904 identifiers and the ISO 7064 MOD 37,36 check character;
+//! - `fields`: field types and value rules;
+//! - `kind`: licence kinds (`policies/licences/*.toml`) and the catalogue;
+//! - `record`: the licence record, statuses and lifecycle events;
+//! - `draft`: checking an agency's request against a kind and drafting the record;
+//! - `metadata`: GB/T 36903 keys, other platforms' keys, the canonical data;
+//! - `qr`: the offline-verifiable QR payload.
+//!
+//! Imports `crypto`, `pki` (identifier checks), `seal` (seal types), `trust` (canonical
+//! JSON); must not import HTTP or SQL types, the store, `api`, `app` or `cli`.
+
+pub mod draft;
+pub mod fields;
+pub mod identifier;
+pub mod kind;
+pub mod metadata;
+pub mod qr;
+pub mod record;
+
+pub use draft::{Agency, DraftError, draft};
+pub use identifier::{CheckRule, IdError, LicenceId};
+pub use kind::{Catalogue, KindError, LicenceKind};
+pub use record::{Event, Licence, Status};
