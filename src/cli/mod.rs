@@ -24,6 +24,7 @@ mod document;
 pub mod help;
 mod init;
 mod issue;
+mod licence;
 pub mod locale;
 mod ofd;
 mod seal;
@@ -352,6 +353,11 @@ enum Command {
         #[command(subcommand)]
         command: ofd::OfdCommand,
     },
+    /// E-licences (电子证照): check an identifier, list the kinds.
+    Licence {
+        #[command(subcommand)]
+        command: licence::LicenceCommand,
+    },
     /// List certificates (one JSON object per line).
     List {
         #[command(flatten)]
@@ -402,6 +408,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::CrossCertify(args) => cross::cross_certify(args).await?,
         Command::TrustList { command } => trust::run(command).await?,
         Command::Ofd { command } => ofd::run(command)?,
+        Command::Licence { command } => licence::run(command)?,
         Command::VerifyChain { .. } | Command::Verify { .. } => {
             unreachable!("handled before the runtime starts")
         }

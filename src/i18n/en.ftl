@@ -497,6 +497,18 @@ cli-ofd-create-opt-lines = A line of text (repeat for more lines; the first is t
 cli-ofd-create-opt-font = Font name declared for the text (not embedded; readers substitute it)
 cli-ofd-create-opt-out = The OFD to write (must not exist)
 
+cli-licence-about = E-licences (电子证照): check an identifier, list the kinds
+cli-licence-example =
+    yinxin licence check-id 1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U
+cli-licence-check-id-about = Check an e-licence identifier (GB/T 36904): its parts and its check character
+cli-licence-check-id-example =
+    yinxin licence check-id 1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U
+cli-licence-check-id-opt-id = The identifier, e.g. 1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U
+cli-licence-kinds-about = List the licence kinds (the built-in ones and those of a directory)
+cli-licence-kinds-example =
+    yinxin licence kinds --dir policies/licences
+cli-licence-kinds-opt-dir = A directory of kind files (*.toml) added to and replacing the built-in ones
+
 cli-token-about = Operator tokens
 cli-token-example =
     yinxin token create --data-dir data --role admin

@@ -500,6 +500,18 @@ cli-ofd-create-opt-lines = 一行文字（可重复给出多行；第一行为�
 cli-ofd-create-opt-font = 文字声明使用的字体名（不嵌入，阅读器按名称替换）
 cli-ofd-create-opt-out = 要写出的 OFD 文件（不得已存在）
 
+cli-licence-about = 电子证照：校验证照标识、列出证照类型
+cli-licence-example =
+    yinxin licence check-id 1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U
+cli-licence-check-id-about = 校验电子证照标识（GB/T 36904）：各组成部分及校验位
+cli-licence-check-id-example =
+    yinxin licence check-id 1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U
+cli-licence-check-id-opt-id = 证照标识，例如 1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U
+cli-licence-kinds-about = 列出证照类型（内置类型及某目录中的类型）
+cli-licence-kinds-example =
+    yinxin licence kinds --dir policies/licences
+cli-licence-kinds-opt-dir = 证照类型文件（*.toml）所在目录，其中的类型增补并替换内置类型
+
 cli-token-about = 操作员令牌
 cli-token-example =
     yinxin token create --data-dir data --role admin

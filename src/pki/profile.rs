@@ -30,6 +30,8 @@ pub enum ProfileKind {
     SealMaker,
     /// The signer of the region's trust list (mutual recognition).
     TrustListSigner,
+    /// The signer of e-licence QR payloads.
+    LicenceQrSigner,
 }
 
 impl ProfileKind {
@@ -42,7 +44,8 @@ impl ProfileKind {
             ProfileKind::OcspSigner
             | ProfileKind::Tsa
             | ProfileKind::SealMaker
-            | ProfileKind::TrustListSigner => &["name", "organization"],
+            | ProfileKind::TrustListSigner
+            | ProfileKind::LicenceQrSigner => &["name", "organization"],
         }
     }
 
@@ -62,6 +65,7 @@ impl ProfileKind {
                 | ProfileKind::Tsa
                 | ProfileKind::SealMaker
                 | ProfileKind::TrustListSigner
+                | ProfileKind::LicenceQrSigner
         )
     }
 }
@@ -341,7 +345,7 @@ fn extract_backticked(msg: &str) -> Option<String> {
 
 /// The profiles shipped in the repository's `policies/` folder (compiled in, written to a
 /// data directory by `yinxin init`).
-pub const BUILTIN_PROFILES: [(&str, &str); 7] = [
+pub const BUILTIN_PROFILES: [(&str, &str); 8] = [
     ("person.toml", include_str!("../../policies/person.toml")),
     (
         "organization.toml",
@@ -360,6 +364,10 @@ pub const BUILTIN_PROFILES: [(&str, &str); 7] = [
     (
         "trust-list-signer.toml",
         include_str!("../../policies/trust-list-signer.toml"),
+    ),
+    (
+        "licence-qr-signer.toml",
+        include_str!("../../policies/licence-qr-signer.toml"),
     ),
 ];
 

@@ -336,7 +336,8 @@ pub fn prepare(
         ProfileKind::OcspSigner
         | ProfileKind::Tsa
         | ProfileKind::SealMaker
-        | ProfileKind::TrustListSigner => {
+        | ProfileKind::TrustListSigner
+        | ProfileKind::LicenceQrSigner => {
             let name =
                 name_field("name")?.ok_or_else(|| SubjectError::FieldMissing("name".into()))?;
             let org = name_field("organization")?

@@ -28,6 +28,8 @@ pub enum ServiceKind {
     Tsu,
     /// A delegated OCSP responder.
     OcspResponder,
+    /// The signer of e-licence QR payloads; its supply point is the licence status service.
+    LicenceQrSigner,
 }
 
 impl ServiceKind {
@@ -39,6 +41,7 @@ impl ServiceKind {
             ServiceKind::SealMaker => "seal-maker",
             ServiceKind::Tsu => "tsu",
             ServiceKind::OcspResponder => "ocsp-responder",
+            ServiceKind::LicenceQrSigner => "licence-qr-signer",
         }
     }
 }
@@ -76,6 +79,10 @@ pub struct SupplyPoints {
     /// Time-stamping URLs.
     #[serde(default)]
     pub tsa: Vec<String>,
+    /// E-licence status: the base URL; a licence's signed status is at
+    /// `<base>/<identifier>/status`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub licence_status: Vec<String>,
 }
 
 /// One trust service.

@@ -87,6 +87,7 @@ pub async fn current_services(
             "seal-maker" => ServiceKind::SealMaker,
             "tsa" => ServiceKind::Tsu,
             "ocsp-signer" => ServiceKind::OcspResponder,
+            "licence-qr-signer" => ServiceKind::LicenceQrSigner,
             _ => continue,
         };
         let cert = region
@@ -107,6 +108,10 @@ pub async fn current_services(
             },
             ServiceKind::OcspResponder => SupplyPoints {
                 ocsp: vec![urls.ocsp()],
+                ..Default::default()
+            },
+            ServiceKind::LicenceQrSigner => SupplyPoints {
+                licence_status: vec![format!("{}/v1/licences", urls.base)],
                 ..Default::default()
             },
             _ => SupplyPoints::default(),

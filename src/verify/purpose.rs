@@ -38,6 +38,8 @@ pub const EKU_ANY: Oid = Oid::new_unwrap("2.5.29.37.0");
 pub const EKU_SEAL_MAKING: Oid = Oid::new_unwrap("1.3.6.1.4.1.32473.1.3.1");
 /// Our trust-list signing purpose.
 pub const EKU_TRUST_LIST_SIGNING: Oid = Oid::new_unwrap("1.3.6.1.4.1.32473.1.3.2");
+/// Our e-licence QR signing purpose.
+pub const EKU_LICENCE_QR_SIGNING: Oid = Oid::new_unwrap("1.3.6.1.4.1.32473.1.3.3");
 
 /// What a certificate is validated for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -53,6 +55,8 @@ pub enum Purpose {
     OcspSigner,
     /// Signs the region's trust list.
     TrustListSigner,
+    /// Signs e-licence QR payloads.
+    LicenceQrSigner,
     /// A certification authority (keyCertSign).
     Ca,
     /// Signs CRLs for a CA (indirect CRL issuer or the CA itself).
@@ -139,12 +143,13 @@ const SIGNING: u16 = ku::DIGITAL_SIGNATURE | ku::NON_REPUDIATION;
 
 impl Purpose {
     /// Every purpose.
-    pub const ALL: [Purpose; 9] = [
+    pub const ALL: [Purpose; 10] = [
         Purpose::SealMaker,
         Purpose::DocumentSigner,
         Purpose::Tsu,
         Purpose::OcspSigner,
         Purpose::TrustListSigner,
+        Purpose::LicenceQrSigner,
         Purpose::Ca,
         Purpose::CrlSigner,
         Purpose::ClientAuth,
@@ -159,6 +164,7 @@ impl Purpose {
             Purpose::Tsu => "tsu",
             Purpose::OcspSigner => "ocsp-signer",
             Purpose::TrustListSigner => "trust-list-signer",
+            Purpose::LicenceQrSigner => "licence-qr-signer",
             Purpose::Ca => "ca",
             Purpose::CrlSigner => "crl-signer",
             Purpose::ClientAuth => "client-auth",
@@ -191,6 +197,7 @@ impl Purpose {
             Purpose::Tsu => EkuRule::Required(EKU_TIME_STAMPING),
             Purpose::OcspSigner => EkuRule::Required(EKU_OCSP_SIGNING),
             Purpose::TrustListSigner => EkuRule::Required(EKU_TRUST_LIST_SIGNING),
+            Purpose::LicenceQrSigner => EkuRule::Required(EKU_LICENCE_QR_SIGNING),
             Purpose::Ca | Purpose::CrlSigner => EkuRule::None,
             Purpose::ClientAuth => EkuRule::IfPresent(CLIENT),
             Purpose::ServerAuth => EkuRule::IfPresent(SERVER),
@@ -199,7 +206,10 @@ impl Purpose {
 
     fn ku_rule(self) -> KuRule {
         match self {
-            Purpose::SealMaker | Purpose::Tsu | Purpose::TrustListSigner => {
+            Purpose::SealMaker
+            | Purpose::Tsu
+            | Purpose::TrustListSigner
+            | Purpose::LicenceQrSigner => {
                 KuRule::Required(SIGNING, "digitalSignature or nonRepudiation")
             }
             Purpose::OcspSigner => KuRule::Required(ku::DIGITAL_SIGNATURE, "digitalSignature"),
@@ -309,6 +319,7 @@ impl Purpose {
             Purpose::Tsu => EKU_TIME_STAMPING,
             Purpose::OcspSigner => EKU_OCSP_SIGNING,
             Purpose::TrustListSigner => EKU_TRUST_LIST_SIGNING,
+            Purpose::LicenceQrSigner => EKU_LICENCE_QR_SIGNING,
             Purpose::DocumentSigner => EKU_DOCUMENT_SIGNING,
             Purpose::ClientAuth => EKU_CLIENT_AUTH,
             Purpose::ServerAuth => EKU_SERVER_AUTH,

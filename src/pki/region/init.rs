@@ -308,10 +308,14 @@ async fn init_inner(
             ("tsa", "Time-Stamping Unit"),
             ("seal-maker", "Seal Maker"),
             ("trust-list-signer", "Trust List Signer"),
+            ("licence-qr-signer", "E-licence QR Signer"),
         ] {
             let profile = profiles
                 .get(profile_name)
                 .ok_or_else(|| RegionError::Build(format!("profile {profile_name} missing")))?;
+            if !profile.algorithms.contains(&alg) {
+                continue;
+            }
             let svc_name = format!("{alg}-{profile_name}");
             let key = PrivateKey::generate(alg)?;
             let spki = key.public_key_spki_der()?;
