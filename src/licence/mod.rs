@@ -21,6 +21,8 @@ pub mod kind;
 pub mod metadata;
 pub mod qr;
 pub mod record;
+pub mod status;
+pub mod vault;
 
 pub use draft::{Agency, DraftError, draft};
 pub use identifier::{CheckRule, IdError, LicenceId};

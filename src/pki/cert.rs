@@ -466,3 +466,28 @@ pub mod extensions {
 pub fn to_pem(der_bytes: &[u8]) -> String {
     der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, der_bytes).unwrap_or_default()
 }
+
+/// A self-signed certificate and its signer, for unit tests of signing code.
+#[cfg(test)]
+pub(crate) fn self_signed_for_tests(
+    alg: crate::crypto::Algorithm,
+    cn: &str,
+) -> (crate::crypto::SoftwareSigner, Vec<u8>) {
+    let key = crate::crypto::PrivateKey::generate(alg).unwrap();
+    let signer = key.signer().unwrap();
+    let name = NameBuilder::new()
+        .push(attr::CN, StringKind::Utf8, cn)
+        .build()
+        .unwrap();
+    let tpl = CertificateTemplate {
+        serial: vec![0x05, 0x06],
+        issuer: name.clone(),
+        subject: name,
+        not_before: 1_700_000_000,
+        not_after: 1_900_000_000,
+        spki_der: key.public_key_spki_der().unwrap(),
+        extensions: vec![],
+    };
+    let der_bytes = sign_certificate(&tpl, &signer).unwrap();
+    (signer, der_bytes)
+}

@@ -69,6 +69,16 @@ impl HolderHasher {
         }
     }
 
+    /// A 32-byte key for `label` derived from the region secret (HMAC-SHA256(salt, label)):
+    /// e.g. the key that encrypts personal licence data at rest.
+    pub fn derive_key(&self, label: &[u8]) -> Zeroizing<[u8; 32]> {
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &self.salt);
+        let tag = ring::hmac::sign(&key, label);
+        let mut out = Zeroizing::new([0u8; 32]);
+        out.copy_from_slice(tag.as_ref());
+        out
+    }
+
     /// `hex(SM3(salt ‖ normalized number))`.
     pub fn hash_id_number(&self, id: &str) -> String {
         let mut buf = Zeroizing::new(Vec::with_capacity(self.salt.len() + 18));
