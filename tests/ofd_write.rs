@@ -333,7 +333,10 @@ async fn custom_data_and_attachments_are_sealed() {
     let plain = Package::from_bytes(&ofd_write::write_ofd(&sample()).unwrap()).unwrap();
     assert!(plain.names().all(|n| !n.contains("Attachs")));
     let plain_doc = String::from_utf8(plain.get("Doc_0/Document.xml").unwrap().to_vec()).unwrap();
-    assert!(plain_doc.ends_with("</ofd:Pages></ofd:Document>"), "{plain_doc}");
+    assert!(
+        plain_doc.ends_with("</ofd:Pages></ofd:Document>"),
+        "{plain_doc}"
+    );
     let plain_ofd = String::from_utf8(plain.get("OFD.xml").unwrap().to_vec()).unwrap();
     assert!(!plain_ofd.contains("CustomData"), "{plain_ofd}");
     // Bad input is refused.
@@ -359,7 +362,12 @@ async fn custom_data_and_attachments_are_sealed() {
     let tampered = rezip(&sealed, ATT, &changed);
     let r = env.verify(&tampered).await;
     assert_eq!(r.indication, Indication::TotalFailed, "{r:#?}");
-    assert_eq!(r.signatures[0].failed_files, [ATT], "{:#?}", r.signatures[0]);
+    assert_eq!(
+        r.signatures[0].failed_files,
+        [ATT],
+        "{:#?}",
+        r.signatures[0]
+    );
 }
 
 #[tokio::test]

@@ -45,7 +45,10 @@ fn xml_safe(s: &str) -> bool {
 }
 
 /// Check the custom data and the attachments before anything is written.
-pub(super) fn check(custom: &[(String, String)], atts: &[NewAttachment]) -> Result<(), OfdWriteError> {
+pub(super) fn check(
+    custom: &[(String, String)],
+    atts: &[NewAttachment],
+) -> Result<(), OfdWriteError> {
     let mut names = std::collections::HashSet::new();
     for (i, (name, value)) in custom.iter().enumerate() {
         if name.trim().is_empty() || name.chars().any(char::is_control) {
@@ -114,8 +117,8 @@ pub(super) fn add_attachments(
     if atts.is_empty() {
         return String::new();
     }
-    let when = time::OffsetDateTime::from_unix_timestamp(now)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let when =
+        time::OffsetDateTime::from_unix_timestamp(now).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let created = format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
         when.year(),
