@@ -50,6 +50,7 @@ fn bench(c: &mut Criterion) {
             height_mm: 297.0,
             items,
         }],
+        ..Default::default()
     })
     .unwrap();
     println!("unsealed OFD: {} bytes", doc.len());

@@ -183,6 +183,7 @@ fn sample_ofd() -> Vec<u8> {
                 font_name: "宋体".into(),
             }],
         }],
+        ..Default::default()
     })
     .unwrap()
 }

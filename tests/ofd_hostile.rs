@@ -79,6 +79,7 @@ fn two_pages() -> Vec<u8> {
             text_page(&["合同书", "第一页"]),
             text_page(&["甲方（盖章）："]),
         ],
+        ..Default::default()
     })
     .expect("write")
 }

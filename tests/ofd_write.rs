@@ -70,6 +70,7 @@ fn sample() -> NewDocument {
                 items: vec![text(200.0, "甲方（盖章）："), text(220.0, "乙方（盖章）：")],
             },
         ],
+        ..Default::default()
     }
 }
 
@@ -281,6 +282,92 @@ async fn seal_verify_twice_and_tamper() {
     if let Ok(dir) = std::env::var("YINXIN_OFD_OUT") {
         let _ = std::fs::write(std::path::Path::new(&dir).join("sealed-twice.ofd"), &twice);
     }
+}
+
+/// A document with custom data (`OFD.xml` `DocInfo`) and an attachment: both read back where
+/// GB/T 33190 puts them, sealing protects them, and a changed attachment is named.
+#[tokio::test]
+async fn custom_data_and_attachments_are_sealed() {
+    const ATT: &str = "Doc_0/Attachs/metadata.json";
+    let env = seal_env().await;
+    let mut doc = sample();
+    doc.custom_data = vec![
+        ("ZZBS".into(), "1.2.156.3005.2.x".into()),
+        ("KZ_MC".into(), "示例 <公司> & \"名称\"".into()),
+    ];
+    doc.attachments = vec![ofd_write::NewAttachment {
+        name: "metadata".into(),
+        format: "json".into(),
+        file_name: "metadata.json".into(),
+        visible: false,
+        data: br#"{"ZZBS":"1.2.156.3005.2.x"}"#.to_vec(),
+    }];
+    let bytes = ofd_write::write_ofd_at(&doc, 1_800_000_000).expect("write");
+    let pkg = Package::from_bytes(&bytes).expect("reads");
+    let text = |p: &str| String::from_utf8(pkg.get(p).expect(p).to_vec()).unwrap();
+    let ofd_xml = text("OFD.xml");
+    assert!(
+        ofd_xml.contains(
+            "</ofd:CreatorVersion><ofd:CustomDatas><ofd:CustomData Name=\"ZZBS\">1.2.156.3005.2.x</ofd:CustomData>\
+             <ofd:CustomData Name=\"KZ_MC\">示例 &lt;公司&gt; &amp; &quot;名称&quot;</ofd:CustomData></ofd:CustomDatas></ofd:DocInfo>"
+        ),
+        "{ofd_xml}"
+    );
+    let document = text("Doc_0/Document.xml");
+    assert!(
+        document.ends_with(
+            "</ofd:Pages><ofd:Attachments>Attachs/Attachments.xml</ofd:Attachments></ofd:Document>"
+        ),
+        "{document}"
+    );
+    let list = text("Doc_0/Attachs/Attachments.xml");
+    assert!(
+        list.contains(
+            "Name=\"metadata\" Format=\"json\" CreationDate=\"2027-01-15T08:00:00\" Size=\"0.026\" \
+             Visible=\"false\"><ofd:FileLoc>metadata.json</ofd:FileLoc>"
+        ),
+        "{list}"
+    );
+    assert_eq!(pkg.get(ATT), Some(doc.attachments[0].data.as_slice()));
+    // A document without them has neither part nor element.
+    let plain = Package::from_bytes(&ofd_write::write_ofd(&sample()).unwrap()).unwrap();
+    assert!(plain.names().all(|n| !n.contains("Attachs")));
+    let plain_doc = String::from_utf8(plain.get("Doc_0/Document.xml").unwrap().to_vec()).unwrap();
+    assert!(
+        plain_doc.ends_with("</ofd:Pages></ofd:Document>"),
+        "{plain_doc}"
+    );
+    let plain_ofd = String::from_utf8(plain.get("OFD.xml").unwrap().to_vec()).unwrap();
+    assert!(!plain_ofd.contains("CustomData"), "{plain_ofd}");
+    // Bad input is refused.
+    let mut bad = doc.clone();
+    bad.attachments[0].file_name = "../x.json".into();
+    assert!(ofd_write::write_ofd(&bad).is_err());
+    let mut bad = doc.clone();
+    bad.custom_data.push(("ZZBS".into(), "again".into()));
+    assert!(ofd_write::write_ofd(&bad).is_err());
+
+    // Sealed: every file is protected, the attachment and OFD.xml (custom data) included.
+    let sealed = env.seal(&bytes, at(0, 140.0, 230.0));
+    let r = env.verify(&sealed).await;
+    assert_passed(&r, 1);
+    let refs = &r.signatures[0].references;
+    for f in [ATT, "Doc_0/Attachs/Attachments.xml", "OFD.xml"] {
+        assert!(refs.iter().any(|x| x.file == f && x.ok), "{f}: {refs:#?}");
+    }
+    // One byte of the attachment changed after sealing: named, TOTAL_FAILED.
+    let mut changed = doc.attachments[0].data.clone();
+    let last = changed.len() - 3;
+    changed[last] = b'y';
+    let tampered = rezip(&sealed, ATT, &changed);
+    let r = env.verify(&tampered).await;
+    assert_eq!(r.indication, Indication::TotalFailed, "{r:#?}");
+    assert_eq!(
+        r.signatures[0].failed_files,
+        [ATT],
+        "{:#?}",
+        r.signatures[0]
+    );
 }
 
 #[tokio::test]
@@ -506,6 +593,7 @@ async fn stamp_positions_are_bounded_to_the_page() {
             page(100.0, 100.0, vec![]),
             page(20.0, 20.0, vec![]),
         ],
+        ..Default::default()
     })
     .unwrap();
     let seal = |pkg: &[u8], p: Placement| {

@@ -806,6 +806,7 @@ async fn seal_api() {
                     font_name: "宋体".into(),
                 }],
             }],
+            ..Default::default()
         })
         .unwrap();
         let post = |url: String, token: Option<String>, body: Vec<u8>| async move {
@@ -1086,6 +1087,7 @@ fn documents_cli() {
                 font_name: "宋体".into(),
             }],
         }],
+        ..Default::default()
     })
     .unwrap();
     let ofd = w("doc.ofd", &doc);

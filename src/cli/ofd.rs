@@ -61,6 +61,7 @@ pub fn run(cmd: OfdCommand) -> Result<(), CliError> {
                     height_mm: 297.0,
                     items,
                 }],
+                ..Default::default()
             })?;
             super::common::write_new(&out, &bytes, false)?;
             println!("{}", out.display());

@@ -9,12 +9,14 @@
 //! - `record`: the licence record, statuses and lifecycle events;
 //! - `draft`: checking an agency's request against a kind and drafting the record;
 //! - `metadata`: GB/T 36903 keys, other platforms' keys, the canonical data;
-//! - `qr`: the offline-verifiable QR payload.
+//! - `qr`: the offline-verifiable QR payload;
+//! - `face`: the face rendered as an OFD page (text, QR, photo) with the metadata embedded.
 //!
 //! Imports `crypto`, `pki` (identifier checks), `seal` (seal types), `trust` (canonical
 //! JSON); must not import HTTP or SQL types, the store, `api`, `app` or `cli`.
 
 pub mod draft;
+pub mod face;
 pub mod fields;
 pub mod identifier;
 pub mod kind;

@@ -298,6 +298,7 @@ async fn client_side_stamping_is_bound_and_refusals_are_audited() {
                     font_name: "宋体".into(),
                 }],
             }],
+            ..Default::default()
         })
         .unwrap()
     };

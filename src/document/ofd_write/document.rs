@@ -3,6 +3,7 @@
 //!
 //! Owns document layout; must not import placement, sealing or signing.
 
+use super::attach::{self, NewAttachment};
 use super::xml::{XML_DECL, esc, num};
 use super::zip::write_zip;
 use super::{OfdWriteError, PROVIDER};
@@ -15,6 +16,10 @@ use std::fmt::Write as _;
 pub struct NewDocument {
     /// Pages, in order (at least one).
     pub pages: Vec<NewPage>,
+    /// Custom data (`OFD.xml` → `DocInfo` → `CustomDatas`): name, value; in this order.
+    pub custom_data: Vec<(String, String)>,
+    /// Attachments (`Doc_0/Attachs/`).
+    pub attachments: Vec<NewAttachment>,
 }
 
 /// One page: size and content. Coordinates are millimetres from the page's top-left corner.
@@ -71,7 +76,7 @@ pub enum Item {
 
 /// Advance of one character at `size` (estimated): full width for CJK and other wide
 /// characters, half for ASCII and other narrow ones.
-pub(super) fn advance(c: char, size: f64) -> f64 {
+pub fn advance(c: char, size: f64) -> f64 {
     if (c as u32) < 0x1100 {
         size * 0.5
     } else {
@@ -112,6 +117,7 @@ pub fn write_ofd_at(doc: &NewDocument, now: i64) -> Result<Vec<u8>, OfdWriteErro
             "a document needs at least one page".into(),
         ));
     }
+    attach::check(&doc.custom_data, &doc.attachments)?;
     let mut next_id: u64 = 0;
     let mut id = || {
         next_id += 1;
@@ -273,6 +279,7 @@ pub fn write_ofd_at(doc: &NewDocument, now: i64) -> Result<Vec<u8>, OfdWriteErro
             num(page.height_mm)
         ));
     }
+    let attachments = attach::add_attachments(&doc.attachments, now, &mut id, &mut files);
     let max_id = next_id;
     for (pi, body) in page_bodies.into_iter().enumerate() {
         files.insert(
@@ -325,7 +332,9 @@ pub fn write_ofd_at(doc: &NewDocument, now: i64) -> Result<Vec<u8>, OfdWriteErro
             "<ofd:Page ID=\"{pid}\" BaseLoc=\"Pages/Page_{pi}/Content.xml\"/>"
         );
     }
-    document.push_str("</ofd:Pages></ofd:Document>");
+    document.push_str("</ofd:Pages>");
+    document.push_str(&attachments);
+    document.push_str("</ofd:Document>");
     files.insert("Doc_0/Document.xml".into(), document.into_bytes());
     // OFD.xml.
     let mut rnd = [0u8; 16];
@@ -336,13 +345,14 @@ pub fn write_ofd_at(doc: &NewDocument, now: i64) -> Result<Vec<u8>, OfdWriteErro
     let ofd_xml = format!(
         "{XML_DECL}<ofd:OFD xmlns:ofd=\"{OFD_NS}\" DocType=\"OFD\" Version=\"1.0\"><ofd:DocBody><ofd:DocInfo>\
          <ofd:DocID>{}</ofd:DocID><ofd:CreationDate>{:04}-{:02}-{:02}</ofd:CreationDate>\
-         <ofd:Creator>{PROVIDER}</ofd:Creator><ofd:CreatorVersion>{}</ofd:CreatorVersion></ofd:DocInfo>\
+         <ofd:Creator>{PROVIDER}</ofd:Creator><ofd:CreatorVersion>{}</ofd:CreatorVersion>{}</ofd:DocInfo>\
          <ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>",
         hex::encode(rnd),
         date.year(),
         date.month() as u8,
         date.day(),
-        env!("CARGO_PKG_VERSION")
+        env!("CARGO_PKG_VERSION"),
+        attach::custom_datas_xml(&doc.custom_data)
     );
     files.insert("OFD.xml".into(), ofd_xml.into_bytes());
     Ok(write_zip(&files, now, std::io::Cursor::new(Vec::new()))?.into_inner())

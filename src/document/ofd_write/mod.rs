@@ -14,6 +14,8 @@
 //!
 //! Layout (one concern per file):
 //! - `document`: [`NewDocument`] and [`write_ofd`], laying out a new package;
+//! - `attach`: a new document's custom data (`OFD.xml` `DocInfo`) and attachments
+//!   ([`NewAttachment`], `Doc_0/Attachs/`);
 //! - `xml`: number formatting, escaping, and a bounded XML tree with byte spans (for reading
 //!   parts and editing them in place);
 //! - `zip`: writing the package (zip) entry by entry;
@@ -29,6 +31,7 @@
 use crate::document::ofd::OfdError;
 use crate::seal::service::SealServiceError;
 
+mod attach;
 mod document;
 mod placement;
 mod seal;
@@ -37,7 +40,8 @@ mod signature;
 mod xml;
 mod zip;
 
-pub use document::{Item, NewDocument, NewPage, write_ofd, write_ofd_at};
+pub use attach::NewAttachment;
+pub use document::{Item, NewDocument, NewPage, advance, write_ofd, write_ofd_at};
 pub use placement::Placement;
 pub use seal::{seal_ofd, seal_package};
 pub use sign::sign_ofd;
