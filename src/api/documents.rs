@@ -319,7 +319,7 @@ pub(super) fn tsa_fn(s: Arc<AppState>) -> impl Fn(&[u8]) -> Option<Vec<u8>> {
 
 /// Our issuing CA certificate that issued `cert` (carried in the CMS so that verifiers holding
 /// only our root can build the path).
-fn issuer_of(cert: &[u8], cas: &[Vec<u8>]) -> Vec<Vec<u8>> {
+pub(super) fn issuer_of(cert: &[u8], cas: &[Vec<u8>]) -> Vec<Vec<u8>> {
     use der::{Decode, Encode};
     let Ok(c) = x509_cert::Certificate::from_der(cert) else {
         return vec![];

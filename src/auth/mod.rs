@@ -34,6 +34,9 @@ pub enum Role {
     Signer,
     /// Another region's systems: verification with a higher rate limit.
     RegionPeer,
+    /// An agency issuing e-licences: bound to its credit code and to the certificate whose key
+    /// stamps its 电子证照专用章; issues, changes, suspends and revokes its own licences.
+    LicenceIssuer,
 }
 
 impl Role {
@@ -46,6 +49,7 @@ impl Role {
             Role::SealAdmin => "seal-admin",
             Role::Signer => "signer",
             Role::RegionPeer => "region-peer",
+            Role::LicenceIssuer => "licence-issuer",
         }
     }
     /// Parse a role name.
@@ -57,6 +61,7 @@ impl Role {
             "seal-admin" => Some(Role::SealAdmin),
             "signer" => Some(Role::Signer),
             "region-peer" => Some(Role::RegionPeer),
+            "licence-issuer" => Some(Role::LicenceIssuer),
             _ => None,
         }
     }
@@ -83,6 +88,10 @@ pub enum Permission {
     PeerVerify,
     /// Manage the trust list and federation (withdraw services, sync peers).
     ManageTrust,
+    /// Issue, change, suspend, resume and revoke e-licences (an agency: its own only).
+    IssueLicences,
+    /// Read e-licence records (an agency: its own only; sensitive fields masked for auditors).
+    ReadLicences,
 }
 
 impl Role {
@@ -96,11 +105,17 @@ impl Role {
             ),
             Role::Auditor => matches!(
                 p,
-                Permission::ReadAudit | Permission::ReadCertificates | Permission::ReadMetrics
+                Permission::ReadAudit
+                    | Permission::ReadCertificates
+                    | Permission::ReadMetrics
+                    | Permission::ReadLicences
             ),
             Role::SealAdmin => matches!(p, Permission::ManageSeals),
             Role::Signer => matches!(p, Permission::Stamp),
             Role::RegionPeer => matches!(p, Permission::PeerVerify),
+            Role::LicenceIssuer => {
+                matches!(p, Permission::IssueLicences | Permission::ReadLicences)
+            }
         }
     }
 }

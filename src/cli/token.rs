@@ -62,12 +62,22 @@ pub(super) async fn run(command: TokenCommand) -> Result<(), CliError> {
         } => {
             let role = crate::auth::Role::parse(&role).ok_or_else(|| {
                 CliError(format!(
-                    "unknown role '{role}' (admin, registrar, auditor, seal-admin, signer)"
+                    "unknown role '{role}' (admin, registrar, auditor, seal-admin, signer, region-peer, licence-issuer)"
                 ))
             })?;
-            if (role == crate::auth::Role::Signer) != cert.is_some() {
+            let holds_key = matches!(
+                role,
+                crate::auth::Role::Signer | crate::auth::Role::LicenceIssuer
+            );
+            if holds_key != cert.is_some() {
                 return Err(CliError(
-                    "signer tokens need --cert and --key; other roles take neither".into(),
+                    "signer and licence-issuer tokens need --cert and --key; other roles take neither"
+                        .into(),
+                ));
+            }
+            if role == crate::auth::Role::LicenceIssuer && org.is_none() {
+                return Err(CliError(
+                    "licence-issuer tokens need --org (the agency's credit code)".into(),
                 ));
             }
             let (_, store) = open_store(&data).await?;
