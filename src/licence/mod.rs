@@ -14,6 +14,7 @@
 //! Imports `crypto`, `pki` (identifier checks), `seal` (seal types), `trust` (canonical
 //! JSON); must not import HTTP or SQL types, the store, `api`, `app` or `cli`.
 
+pub mod blobs;
 pub mod draft;
 pub mod fields;
 pub mod identifier;
@@ -21,6 +22,7 @@ pub mod kind;
 pub mod metadata;
 pub mod qr;
 pub mod record;
+pub mod repo;
 
 pub use draft::{Agency, DraftError, draft};
 pub use identifier::{CheckRule, IdError, LicenceId};
