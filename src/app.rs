@@ -51,6 +51,9 @@ pub enum AppError {
         "the {0} role loads the keys: give the key store passphrase (--key-passphrase-file or YINXIN_KEY_PASSPHRASE)"
     )]
     NoPassphrase(ServiceRole),
+    /// A licence kind file (`policies/licences/*.toml`).
+    #[error("licence kinds: {0}")]
+    LicenceKind(#[from] crate::licence::KindError),
     /// Publishing the region's own trust list at start.
     #[error("trust list: {0}")]
     TrustList(String),
@@ -104,6 +107,7 @@ struct Keys {
     status_cas: Vec<StatusCa>,
     tsa: Arc<crate::status::tsa::TsaService>,
     seals: SealSigning,
+    licences: Option<crate::api::licences::LicenceSigning>,
     passphrase: Passphrase,
 }
 
@@ -141,16 +145,32 @@ pub async fn serve(params: ServeParams) -> Result<(), AppError> {
         (true, None) => return Err(AppError::NoPassphrase(role)),
     };
     let status_config = config.service.status_config();
-    let (authority, status_cas, tsa, seal_signing, pass) = match keys {
+    let (authority, status_cas, tsa, seal_signing, licence_signing, pass) = match keys {
         Some(k) => (
             Some(k.authority),
             k.status_cas,
             Some(k.tsa),
             Some(k.seals),
+            k.licences,
             Some(k.passphrase),
         ),
         // The CAs without signers: stored CRLs are read, none is made.
-        None => (None, region.crl_only_cas(vec![]).await?, None, None, None),
+        None => (
+            None,
+            region.crl_only_cas(vec![]).await?,
+            None,
+            None,
+            None,
+            None,
+        ),
+    };
+    let licences = crate::api::licences::LicenceServices {
+        catalogue: licence_catalogue(data_dir)?,
+        repo: store.clone(),
+        blobs: Arc::new(crate::store::FsBlobStore::new(data_dir.join("blobs"))),
+        region: config.region.code.clone(),
+        public_base: region.public_urls().base,
+        signing: licence_signing,
     };
     let status = Arc::new(
         StatusService::new(
@@ -182,6 +202,7 @@ pub async fn serve(params: ServeParams) -> Result<(), AppError> {
         tsa,
         seals: Some(Arc::new(seals)),
         trust: Some(trust.clone()),
+        licences: Some(Arc::new(licences)),
     };
     if role.holds_keys() {
         trust.publish_if_due().await.map_err(AppError::TrustList)?;
@@ -217,13 +238,54 @@ async fn load_keys(
         hasher: region::load_holder_hasher(&region.data_dir, &pass)?,
         status: StatusCache::new(region.config.service.seal_status_validity_seconds),
     };
+    let licences = licence_signing(region, &pass).await?;
     Ok(Keys {
         authority,
         status_cas,
         tsa,
         seals,
+        licences,
         passphrase: pass,
     })
+}
+
+/// The licence kinds: the built-in ones and `DATA_DIR/policies/licences/*.toml`; a bad file
+/// stops start-up naming the file and the field.
+pub fn licence_catalogue(data_dir: &Path) -> Result<crate::licence::Catalogue, AppError> {
+    let dir = data_dir.join("policies").join("licences");
+    Ok(if dir.is_dir() {
+        crate::licence::Catalogue::load_dir(&dir)?
+    } else {
+        crate::licence::Catalogue::builtin()
+    })
+}
+
+/// The keys of licence issuing: the QR signer, the trust-list signer (signed statuses) and the
+/// data vault. A region made before e-licences has no QR signer: licences are then not issued
+/// (the endpoints say the process holds no such key) and a warning is logged.
+async fn licence_signing(
+    region: &Region,
+    pass: &Passphrase,
+) -> Result<Option<crate::api::licences::LicenceSigning>, AppError> {
+    let qr = match region.service_signer("sm2-licence-qr-signer", pass).await {
+        Ok(q) => q,
+        Err(RegionError::Inconsistent(m)) => {
+            tracing::warn!("e-licences disabled: {m} (region created before e-licences)");
+            return Ok(None);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let (status_signer, status_cert) = region.service_signer("sm2-trust-list-signer", pass).await?;
+    let hasher = region::load_holder_hasher(&region.data_dir, pass)?;
+    Ok(Some(crate::api::licences::LicenceSigning {
+        vault: crate::licence::vault::Vault::new(&hasher),
+        hasher,
+        qr_signer: qr.0,
+        qr_cert: qr.1,
+        status_signer,
+        status_cert,
+        status_validity: i64::from(region.config.service.seal_status_validity_seconds),
+    }))
 }
 
 /// `yinxin.toml` of `data_dir`, with the database URL given on the command line if any.

@@ -115,9 +115,11 @@ pub(super) fn licence_problem(e: LicenceError) -> Problem {
             "licence-of-another-agency",
             format!("licence {id} was issued by another agency"),
         ),
-        e @ LicenceError::Status { .. } => {
-            Problem::new(StatusCode::CONFLICT, "licence-status-conflict", e.to_string())
-        }
+        e @ LicenceError::Status { .. } => Problem::new(
+            StatusCode::CONFLICT,
+            "licence-status-conflict",
+            e.to_string(),
+        ),
         LicenceError::ReasonRequired => {
             Problem::unprocessable("reason-required", "a reason is required")
         }
@@ -140,8 +142,12 @@ async fn sealer_parts(
     s: &Arc<AppState>,
     who: &Principal,
     agency: &str,
-) -> ApiResult<(crate::crypto::SoftwareSigner, Vec<u8>, String, crate::seal::service::SealRecord)>
-{
+) -> ApiResult<(
+    crate::crypto::SoftwareSigner,
+    Vec<u8>,
+    String,
+    crate::seal::service::SealRecord,
+)> {
     let (signer, cert) = super::documents::token_signer(s, who).await?;
     let serial = who.certificate.clone().unwrap_or_default();
     let record = s
@@ -318,9 +324,7 @@ fn licence_json(
     let kind = svc.catalogue.by_key(&row.kind);
     let mut fields = serde_json::Map::new();
     for (k, v) in &licence.values.text {
-        let sensitive = kind
-            .and_then(|kd| kd.field(k))
-            .is_some_and(|f| f.sensitive);
+        let sensitive = kind.and_then(|kd| kd.field(k)).is_some_and(|f| f.sensitive);
         let shown = if sensitive && !unmasked {
             mask(v)
         } else {
@@ -578,10 +582,7 @@ pub async fn revoke(
 }
 
 /// `GET /v1/licences/{id}/status` (public): the signed status, `application/cms`.
-pub async fn status(
-    State(s): State<Arc<AppState>>,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
+pub async fn status(State(s): State<Arc<AppState>>, Path(id): Path<String>) -> ApiResult<Response> {
     let (svc, sig) = signing(&s)?;
     let now = crate::clock::now_secs();
     let st = crate::licence::service::statement(
@@ -596,8 +597,10 @@ pub async fn status(
     let der = crate::licence::status::sign(&st, sig.status_signer.as_ref(), &sig.status_cert, now)
         .map_err(|e| Problem::internal(&e))?;
     let mut r = (StatusCode::OK, der).into_response();
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/cms"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/cms"),
+    );
     if let Ok(v) = HeaderValue::from_str(&format!(
         "public, max-age={}",
         (sig.status_validity / 2).max(1)

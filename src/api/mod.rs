@@ -15,6 +15,7 @@ pub mod background;
 mod documents;
 pub mod envelope;
 mod handlers;
+pub mod licences;
 pub mod limits;
 pub mod listener;
 pub mod locale;

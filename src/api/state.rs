@@ -54,6 +54,8 @@ pub struct AppState {
     pub seals: Option<Arc<seals::SealServices>>,
     /// Trust list and federation (mutual recognition).
     pub trust: Option<Arc<trust::TrustServices>>,
+    /// E-licences.
+    pub licences: Option<Arc<super::licences::LicenceServices>>,
     /// CAs whose CRLs must be regenerated, and the wake-up of the CRL worker.
     pub crl_dirty: (
         Mutex<std::collections::HashSet<String>>,
@@ -94,6 +96,8 @@ pub struct Services {
     pub seals: Option<Arc<seals::SealServices>>,
     /// Trust list and federation (None: trust endpoints answer 503).
     pub trust: Option<Arc<trust::TrustServices>>,
+    /// E-licences (None: licence endpoints answer 503).
+    pub licences: Option<Arc<super::licences::LicenceServices>>,
 }
 
 impl AppState {
@@ -109,6 +113,7 @@ impl AppState {
             tsa,
             seals,
             trust,
+            licences,
         } = services;
         let limits = Limits::from_config(config);
         AppState {
@@ -133,6 +138,7 @@ impl AppState {
             tsa,
             seals,
             trust,
+            licences,
             crl_dirty: (
                 Mutex::new(std::collections::HashSet::new()),
                 tokio::sync::Notify::new(),

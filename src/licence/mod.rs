@@ -10,11 +10,17 @@
 //! - `draft`: checking an agency's request against a kind and drafting the record;
 //! - `metadata`: GB/T 36903 keys, other platforms' keys, the canonical data;
 //! - `qr`: the offline-verifiable QR payload;
-//! - `face`: the face rendered as an OFD page (text, QR, photo) with the metadata embedded.
+//! - `face`: the face rendered as an OFD page (text, QR, photo) with the metadata embedded;
+//! - `vault`: licence values encrypted at rest;
+//! - `repo`, `blobs`: the registry's storage interface and the content-addressed file store;
+//! - `status`: the signed licence status;
+//! - `service`: issuing, changing, suspending, resuming, revoking; the status statement.
 //!
-//! Imports `crypto`, `pki` (identifier checks), `seal` (seal types), `trust` (canonical
-//! JSON); must not import HTTP or SQL types, the store, `api`, `app` or `cli`.
+//! Imports `crypto`, `pki` (identifier checks, the holder hasher), `seal` (seal types,
+//! stamping), `document` (OFD writing, CMS), `trust` (canonical JSON); must not import HTTP or
+//! SQL types, the store, `api`, `app` or `cli`.
 
+pub mod blobs;
 pub mod draft;
 pub mod face;
 pub mod fields;
@@ -23,6 +29,8 @@ pub mod kind;
 pub mod metadata;
 pub mod qr;
 pub mod record;
+pub mod repo;
+pub mod service;
 pub mod status;
 pub mod vault;
 

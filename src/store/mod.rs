@@ -9,8 +9,10 @@
 //! services, certificates, revocation and the audit log); `tokens` the [`crate::auth`] token
 //! repository; `status` the
 //! [`StatusRepository`](crate::status::service::StatusRepository) (revocation feed, CRLs, TSA
-//! serials); `seals` the seal repository; `trust` the trust-list repository; `audit` maps
-//! audit rows and `group_commit` batches certificate inserts.
+//! serials); `seals` the seal repository; `trust` the trust-list repository; `licences` the
+//! [`LicenceRepository`](crate::licence::repo::LicenceRepository) (e-licence registry);
+//! `audit` maps audit rows and `group_commit` batches certificate inserts. `blobs` is the
+//! filesystem [`BlobStore`](crate::licence::blobs::BlobStore) ([`FsBlobStore`]): no SQL.
 //!
 //! This file owns the connection, the migrations, [`Store`] and the row helpers every
 //! repository uses; it must not import the repositories' internals.
@@ -25,13 +27,16 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 mod audit;
+mod blobs;
 mod certificates;
 mod group_commit;
+mod licences;
 mod seals;
 mod status;
 mod tokens;
 mod trust;
 
+pub use blobs::FsBlobStore;
 use group_commit::{PendingInsert, group_commit_writer};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations/sqlite");
