@@ -280,6 +280,26 @@ async fn supersede(s: &dyn LicenceRepository, v1: &LicenceRow) -> LicenceRow {
         Status::Active
     );
 
+    // A new version that clashes (here: an external key the issuer used) leaves the old one
+    // as it was.
+    let mut clashing = v3.clone();
+    clashing.external_key = Some("import-1".into());
+    match s
+        .supersede(
+            &v2.identifier,
+            &clashing,
+            &change(&v2.identifier, 2500),
+            &issue_event(&v3),
+        )
+        .await
+    {
+        Err(LicenceStoreError::Duplicate { what }) => assert_eq!(what, Unique::ExternalKey),
+        other => panic!("clashing new version: {other:?}"),
+    }
+    assert_eq!(s.by_identifier(&v2.identifier).await.unwrap().unwrap(), v2);
+    assert!(s.by_identifier(&v3.identifier).await.unwrap().is_none());
+    assert_eq!(s.events(&v2.identifier).await.unwrap().len(), 1);
+
     // Two callers change v2 at once: exactly one wins, the other sees the check fail.
     let (first, second, issued) = (
         change(&v2.identifier, 3000),

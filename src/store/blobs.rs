@@ -55,6 +55,11 @@ impl FsBlobStore {
         FsBlobStore { dir: dir.into() }
     }
 
+    /// The default place: `<data dir>/blobs`.
+    pub fn in_data_dir(data_dir: &Path) -> FsBlobStore {
+        FsBlobStore::new(data_dir.join("blobs"))
+    }
+
     /// The folder.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -120,7 +125,7 @@ mod tests {
 
     fn store() -> (tempfile::TempDir, FsBlobStore) {
         let tmp = tempfile::tempdir().unwrap();
-        let s = FsBlobStore::new(tmp.path().join("blobs"));
+        let s = FsBlobStore::in_data_dir(tmp.path());
         (tmp, s)
     }
 
