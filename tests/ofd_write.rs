@@ -17,6 +17,14 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
+/// The vendor OFDs of `fixtures/interop` that we can seal and sign.
+const VENDOR_OFDS: [&str; 4] = [
+    "dms360-v1-reserialised.ofd",
+    "gomain-bw-v4signed.ofd",
+    "gomain-tax-invoice.ofd",
+    "kinggrid-gomain-invoice.ofd",
+];
+
 fn refs_ok(s: &SignatureReport) -> (usize, usize) {
     (
         s.references.iter().filter(|r| r.ok).count(),
@@ -334,18 +342,7 @@ async fn seal_a_vendor_ofd() {
 async fn sign_type_cms_in_ofd() {
     let env = seal_env().await;
     let doc = ofd_write::write_ofd(&sample()).expect("write");
-    let sign = |pkg: &[u8]| {
-        ofd_write::sign_ofd(
-            pkg,
-            env.signer.0.as_ref(),
-            &env.signer.1,
-            &env.intermediates,
-            yinxin::clock::now_secs(),
-            None,
-        )
-        .unwrap_or_else(|e| panic!("sign_ofd: {e}"))
-    };
-    let signed = sign(&doc);
+    let signed = env.sign(&doc);
     let r = env.verify(&signed).await;
     assert_passed(&r, 1);
     let s = &r.signatures[0];
@@ -370,7 +367,7 @@ async fn sign_type_cms_in_ofd() {
     assert!(!xml.contains("StampAnnot") && !xml.contains("<ofd:Seal>"));
 
     // Seal first, then sign: both valid, the seal's files protected by the signature.
-    let both = sign(&env.seal(&doc, at(0, 140.0, 230.0)));
+    let both = env.sign(&env.seal(&doc, at(0, 140.0, 230.0)));
     let r = env.verify(&both).await;
     assert_passed(&r, 2);
     let kinds: Vec<&str> = r.signatures.iter().map(|s| s.kind.as_str()).collect();
@@ -419,12 +416,7 @@ async fn sign_type_cms_in_ofd() {
 #[tokio::test]
 async fn seal_and_sign_every_vendor_ofd() {
     let env = seal_env().await;
-    for name in [
-        "dms360-v1-reserialised.ofd",
-        "gomain-bw-v4signed.ofd",
-        "gomain-tax-invoice.ofd",
-        "kinggrid-gomain-invoice.ofd",
-    ] {
+    for name in VENDOR_OFDS {
         let vendor = fixture(name);
         let before_report = env.verify(&vendor).await;
         let sealed = env.seal(&vendor, at(0, 10.0, 10.0));
@@ -687,7 +679,6 @@ async fn written_xml_keeps_its_bytes() {
         "kinggrid-gomain-invoice.ofd+sign Doc_0/Signs/Signatures.xml 3569c4af5659f8b5c9fb66afdbb97120b5076b476deb7c112a73a08c464f7f46",
     ];
     let env = seal_env().await;
-    let now = yinxin::clock::now_secs();
     let written = ofd_write::write_ofd_at(&sample(), 1_767_225_600).expect("write");
     let ofd_xml = String::from_utf8(
         Package::from_bytes(&written)
@@ -699,50 +690,22 @@ async fn written_xml_keeps_its_bytes() {
     .unwrap();
     let ofd_xml = mask_between(&ofd_xml, "<ofd:DocID>", "<");
     let written = rezip(&written, "OFD.xml", ofd_xml.as_bytes());
-    let seal = |pkg: &[u8], placement: Placement| {
-        ofd_write::seal_ofd(
-            pkg,
-            &env.seal,
-            env.signer.0.as_ref(),
-            &env.signer.1,
-            placement,
-            now,
-            None,
-        )
-        .unwrap_or_else(|e| panic!("seal_ofd: {e}"))
-    };
-    let sign = |pkg: &[u8]| {
-        ofd_write::sign_ofd(
-            pkg,
-            env.signer.0.as_ref(),
-            &env.signer.1,
-            &env.intermediates,
-            now,
-            None,
-        )
-        .unwrap_or_else(|e| panic!("sign_ofd: {e}"))
-    };
     let mut got = changed_xml("written", &[], &written, false);
-    let once = seal(&written, Placement::Keyword("乙方".into()));
+    let once = env.seal(&written, Placement::Keyword("乙方".into()));
     got.extend(changed_xml("sealed", &written, &once, false));
-    let twice = seal(&once, at(0, 140.0, 230.0));
+    let twice = env.seal(&once, at(0, 140.0, 230.0));
     got.extend(changed_xml("twice", &once, &twice, true));
-    got.extend(changed_xml("signed", &written, &sign(&written), false));
-    for name in [
-        "dms360-v1-reserialised.ofd",
-        "gomain-bw-v4signed.ofd",
-        "gomain-tax-invoice.ofd",
-        "kinggrid-gomain-invoice.ofd",
-    ] {
+    got.extend(changed_xml("signed", &written, &env.sign(&written), false));
+    for name in VENDOR_OFDS {
         let vendor = fixture(name);
-        let sealed = seal(&vendor, at(0, 10.0, 10.0));
+        let sealed = env.seal(&vendor, at(0, 10.0, 10.0));
         got.extend(changed_xml(
             &format!("{name}+seal"),
             &vendor,
             &sealed,
             false,
         ));
-        let signed = sign(&vendor);
+        let signed = env.sign(&vendor);
         got.extend(changed_xml(
             &format!("{name}+sign"),
             &vendor,
