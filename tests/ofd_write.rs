@@ -17,6 +17,14 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
+/// The vendor OFDs of `fixtures/interop` that we can seal and sign.
+const VENDOR_OFDS: [&str; 4] = [
+    "dms360-v1-reserialised.ofd",
+    "gomain-bw-v4signed.ofd",
+    "gomain-tax-invoice.ofd",
+    "kinggrid-gomain-invoice.ofd",
+];
+
 fn refs_ok(s: &SignatureReport) -> (usize, usize) {
     (
         s.references.iter().filter(|r| r.ok).count(),
@@ -421,18 +429,7 @@ async fn seal_a_vendor_ofd() {
 async fn sign_type_cms_in_ofd() {
     let env = seal_env().await;
     let doc = ofd_write::write_ofd(&sample()).expect("write");
-    let sign = |pkg: &[u8]| {
-        ofd_write::sign_ofd(
-            pkg,
-            env.signer.0.as_ref(),
-            &env.signer.1,
-            &env.intermediates,
-            yinxin::clock::now_secs(),
-            None,
-        )
-        .unwrap_or_else(|e| panic!("sign_ofd: {e}"))
-    };
-    let signed = sign(&doc);
+    let signed = env.sign(&doc);
     let r = env.verify(&signed).await;
     assert_passed(&r, 1);
     let s = &r.signatures[0];
@@ -457,7 +454,7 @@ async fn sign_type_cms_in_ofd() {
     assert!(!xml.contains("StampAnnot") && !xml.contains("<ofd:Seal>"));
 
     // Seal first, then sign: both valid, the seal's files protected by the signature.
-    let both = sign(&env.seal(&doc, at(0, 140.0, 230.0)));
+    let both = env.sign(&env.seal(&doc, at(0, 140.0, 230.0)));
     let r = env.verify(&both).await;
     assert_passed(&r, 2);
     let kinds: Vec<&str> = r.signatures.iter().map(|s| s.kind.as_str()).collect();
@@ -506,12 +503,7 @@ async fn sign_type_cms_in_ofd() {
 #[tokio::test]
 async fn seal_and_sign_every_vendor_ofd() {
     let env = seal_env().await;
-    for name in [
-        "dms360-v1-reserialised.ofd",
-        "gomain-bw-v4signed.ofd",
-        "gomain-tax-invoice.ofd",
-        "kinggrid-gomain-invoice.ofd",
-    ] {
+    for name in VENDOR_OFDS {
         let vendor = fixture(name);
         let before_report = env.verify(&vendor).await;
         let sealed = env.seal(&vendor, at(0, 10.0, 10.0));
@@ -691,4 +683,123 @@ async fn stamp_positions_are_bounded_to_the_page() {
 fn signature_xml(pkg: &[u8]) -> String {
     let p = Package::from_bytes(pkg).unwrap();
     String::from_utf8(p.get("Doc_0/Signs/Sign_0/Signature.xml").unwrap().to_vec()).unwrap()
+}
+
+/// `text` with what lies between each `open` and the next `close` replaced by `*`.
+fn mask_between(text: &str, open: &str, close: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(open) {
+        let from = i + open.len();
+        let Some(j) = rest[from..].find(close) else {
+            break;
+        };
+        out.push_str(&rest[..from]);
+        out.push('*');
+        rest = &rest[from + j..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The SM3 (hex) of every XML part of `after` that `before` lacks or has with other bytes,
+/// masked: the crate version, SignatureDateTime and (with `check_values`) every CheckValue.
+fn changed_xml(case: &str, before: &[u8], after: &[u8], check_values: bool) -> Vec<String> {
+    let b = (!before.is_empty()).then(|| Package::from_bytes(before).expect("reads"));
+    let a = Package::from_bytes(after).expect("reads");
+    let mut out = Vec::new();
+    for n in a.names().filter(|n| n.ends_with(".xml")) {
+        let bytes = a.get(n).expect("part");
+        if b.as_ref().and_then(|b| b.get(n)) == Some(bytes) {
+            continue;
+        }
+        let text = String::from_utf8_lossy(bytes).replace(env!("CARGO_PKG_VERSION"), "VERSION");
+        let mut text = mask_between(&text, "<ofd:SignatureDateTime>", "<");
+        if check_values {
+            text = mask_between(&text, "<ofd:CheckValue>", "<");
+        }
+        out.push(format!(
+            "{case} {n} {}",
+            hex::encode(yinxin::crypto::sm3(text.as_bytes()))
+        ));
+    }
+    out
+}
+
+/// What our writer writes keeps its bytes (a change of the XML layer must not alter them):
+/// every XML part of `sample()`, and every XML part added or changed by sealing it (at a
+/// keyword, then at a position), by sealing each vendor OFD and by signing it. Masked: the
+/// random DocID (fixed before sealing), the crate version, SignatureDateTime (the seal is only
+/// valid around now) and, after a signature of ours, the CheckValues (its value is random).
+/// After an intended change of the output, replace the list by the one the failure prints.
+#[tokio::test]
+async fn written_xml_keeps_its_bytes() {
+    const EXPECTED: &[&str] = &[
+        "written Doc_0/Document.xml e293202fd19833bf5d046d7de374a66d047d83d6f2eba40e5e79d4643ee6fc46",
+        "written Doc_0/DocumentRes.xml 21692115427ba924fa2e54fbd88808526271a00c7e595d823522fc773945b1bc",
+        "written Doc_0/Pages/Page_0/Content.xml ec0e909e839489b546ed7c686d7a787cef7f34f7251850cf4ec24428cbd54f3c",
+        "written Doc_0/Pages/Page_1/Content.xml 4f00ed1279fde6f89657aac8054e59feb71b20776f3cf169573d2b10f1f24087",
+        "written Doc_0/PublicRes.xml 6f0abe51e54d39796a13b5da69fc14f47c159a02bad040fea43968d4eaee5f4b",
+        "written OFD.xml 8d87d5d5ced81a5a6a1b8cb7c92fd2b1e1cad5233e8caa003b6a68d6303a01e0",
+        "sealed Doc_0/Signs/Sign_0/Signature.xml 0b00624f18a682dd920bc9118fdc4c0a5de97b7e7ef4f00683a57dfb104998b2",
+        "sealed Doc_0/Signs/Signatures.xml 370294a7fd9defa815d6c6763d08dd7e8baa5cd37643e98450f9c2fb746aef6a",
+        "sealed OFD.xml 15a977cf6330d993d652179fdad352333598c7db4a501a976788a04c0b7839e0",
+        "twice Doc_0/Signs/Sign_1/Signature.xml c822252fd5e88671e3eb0b216813f8b96c2fcd9479fd70e173ca2060e20822aa",
+        "twice Doc_0/Signs/Signatures.xml dc30b39c757cc4acb1e9f3716b9beed0a9d3e92d66246faf1833b3fb7a04d187",
+        "signed Doc_0/Signs/Sign_0/Signature.xml 2897742b9f5d617c82d4b60b4a863065ff782f5d648d37d4495ec3e2c6cabd13",
+        "signed Doc_0/Signs/Signatures.xml f141c2c49db52a83ebf42fcc4d784eb031db696bda21bc99c5c184acec9300d2",
+        "signed OFD.xml 15a977cf6330d993d652179fdad352333598c7db4a501a976788a04c0b7839e0",
+        "dms360-v1-reserialised.ofd+seal Doc_0/Sign_0/Signature.xml e5b93acf7febb6e5b534ff21052cfbf4119ccfd04169118becf04ee566746570",
+        "dms360-v1-reserialised.ofd+seal Doc_0/Signatures.xml 76f828ade7ccebcc1099456561a6de319cca5c538eaec851fe9713cb3b126423",
+        "dms360-v1-reserialised.ofd+sign Doc_0/Sign_0/Signature.xml d222be6703546a333b6a209516509aa852dd7494f454e99986a07c582eb51be1",
+        "dms360-v1-reserialised.ofd+sign Doc_0/Signatures.xml f5fbd90ecee9b9ad335720556d9d4f2304467f537c8acf0170daba0deb884fc4",
+        "gomain-bw-v4signed.ofd+seal Doc_0/Signs/Sign_1/Signature.xml babc287fb8f19f9618715a10ab6765716622fb477878abee7f40680de90d8299",
+        "gomain-bw-v4signed.ofd+seal Doc_0/Signs/Signatures.xml 0b1ab002141518192bdc6faf329ea9d65d199385188dd03653257da605382860",
+        "gomain-bw-v4signed.ofd+sign Doc_0/Signs/Sign_1/Signature.xml 05d16ed119796c02899ec419e5bd0d610b8523e8c1dbc8398d9bc620397782dc",
+        "gomain-bw-v4signed.ofd+sign Doc_0/Signs/Signatures.xml 81a0858726ffb6507b9e20e4bc18a9bdd90cc7955563a94dc9522ff200c47da6",
+        "gomain-tax-invoice.ofd+seal Doc_0/Signs/Sign_1/Signature.xml 9660dbfe4dff2495a6c02bc066f6ab87b59e104e7af36de1dc17367c1f4d58c7",
+        "gomain-tax-invoice.ofd+seal Doc_0/Signs/Signatures.xml 15a491e328a09f27ba3c21532f64b93859cc5ee5261f658406e092b89fbff7a9",
+        "gomain-tax-invoice.ofd+sign Doc_0/Signs/Sign_1/Signature.xml 6607d2426a0e0ff9647ec5fa7547826272df1d35ecff5e6cbcfd8bcea14e0a49",
+        "gomain-tax-invoice.ofd+sign Doc_0/Signs/Signatures.xml 33d68636c875f6944babf959e673b33d6de11110d8c40830f32ceb922a8cbec1",
+        "kinggrid-gomain-invoice.ofd+seal Doc_0/Signs/Sign_1/Signature.xml 35a3e5f7af328e5b93507f1878aa1766e9d60e980e7bfd0570d4023d52566749",
+        "kinggrid-gomain-invoice.ofd+seal Doc_0/Signs/Signatures.xml 503b526bf876983fee7645be1196e8a82687ef38eb3e79a6e2bbfa10b2f2cafa",
+        "kinggrid-gomain-invoice.ofd+sign Doc_0/Signs/Sign_1/Signature.xml 91748a4ae56306148607d557e3a4d91ee7cf2fdb993a751ce37b5f41808dac36",
+        "kinggrid-gomain-invoice.ofd+sign Doc_0/Signs/Signatures.xml 3569c4af5659f8b5c9fb66afdbb97120b5076b476deb7c112a73a08c464f7f46",
+    ];
+    let env = seal_env().await;
+    let written = ofd_write::write_ofd_at(&sample(), 1_767_225_600).expect("write");
+    let ofd_xml = String::from_utf8(
+        Package::from_bytes(&written)
+            .expect("reads")
+            .get("OFD.xml")
+            .expect("OFD.xml")
+            .to_vec(),
+    )
+    .unwrap();
+    let ofd_xml = mask_between(&ofd_xml, "<ofd:DocID>", "<");
+    let written = rezip(&written, "OFD.xml", ofd_xml.as_bytes());
+    let mut got = changed_xml("written", &[], &written, false);
+    let once = env.seal(&written, Placement::Keyword("乙方".into()));
+    got.extend(changed_xml("sealed", &written, &once, false));
+    let twice = env.seal(&once, at(0, 140.0, 230.0));
+    got.extend(changed_xml("twice", &once, &twice, true));
+    got.extend(changed_xml("signed", &written, &env.sign(&written), false));
+    for name in VENDOR_OFDS {
+        let vendor = fixture(name);
+        let sealed = env.seal(&vendor, at(0, 10.0, 10.0));
+        got.extend(changed_xml(
+            &format!("{name}+seal"),
+            &vendor,
+            &sealed,
+            false,
+        ));
+        let signed = env.sign(&vendor);
+        got.extend(changed_xml(
+            &format!("{name}+sign"),
+            &vendor,
+            &signed,
+            false,
+        ));
+    }
+    assert_eq!(got, EXPECTED, "\n{}", got.join("\n"));
 }

@@ -101,4 +101,17 @@ impl SealEnv {
         )
         .unwrap_or_else(|e| panic!("seal_ofd: {e}"))
     }
+
+    /// Sign a package (Type="Sign") as the seal's signer, the intermediates in the CMS.
+    pub fn sign(&self, pkg: &[u8]) -> Vec<u8> {
+        ofd_write::sign_ofd(
+            pkg,
+            self.signer.0.as_ref(),
+            &self.signer.1,
+            &self.intermediates,
+            yinxin::clock::now_secs(),
+            None,
+        )
+        .unwrap_or_else(|e| panic!("sign_ofd: {e}"))
+    }
 }

@@ -136,15 +136,6 @@ fn texts<'e>(el: &'e Element, name: &'e str) -> impl Iterator<Item = String> + '
         .filter(|t| !t.is_empty())
 }
 
-fn descendants<'e>(el: &'e Element, name: &str, out: &mut Vec<&'e Element>) {
-    for c in &el.children {
-        if c.name == name {
-            out.push(c);
-        }
-        descendants(c, name, out);
-    }
-}
-
 impl Structure {
     /// Read the structure of every `DocBody` (bounded; checks `deadline` per part read).
     pub(super) fn read(pkg: &Package, deadline: &Deadline) -> Result<Structure, Stopped> {
@@ -303,8 +294,8 @@ impl Structure {
     fn read_res(&mut self, finder: &Finder<'_>, path: &str, res: &Element, t: &mut Vec<String>) {
         let base = res.attr("BaseLoc").map(str::trim).unwrap_or_default();
         let mut files = Vec::new();
-        descendants(res, "MediaFile", &mut files);
-        descendants(res, "FontFile", &mut files);
+        res.descendants("MediaFile", &mut files);
+        res.descendants("FontFile", &mut files);
         for f in files {
             let name = f.text.trim();
             if name.is_empty() {

@@ -8,8 +8,7 @@
 //! Owns these two parts' XML; must not import placement, sealing or signing.
 
 use super::OfdWriteError;
-use super::xml::{XML_DECL, esc, num};
-use crate::document::ofd::OFD_NS;
+use crate::document::xml::{esc, num, open_part};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -129,7 +128,7 @@ pub(super) fn add_attachments(
         when.second()
     );
     let dir = ATTACHMENTS_XML.rsplit_once('/').map_or("", |(d, _)| d);
-    let mut list = format!("{XML_DECL}<ofd:Attachments xmlns:ofd=\"{OFD_NS}\">");
+    let mut list = open_part("Attachments", "");
     for a in atts {
         // Size: kilobytes (GB/T 33190 §20, table 73).
         let _ = write!(

@@ -4,10 +4,9 @@
 //! Owns document layout; must not import placement, sealing or signing.
 
 use super::attach::{self, NewAttachment};
-use super::xml::{XML_DECL, esc, num};
 use super::zip::write_zip;
 use super::{OfdWriteError, PROVIDER};
-use crate::document::ofd::OFD_NS;
+use crate::document::xml::{esc, num, open_part};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -103,6 +102,17 @@ fn check_positive(what: &str, values: &[f64]) -> Result<(), OfdWriteError> {
             "{what}: sizes must be greater than 0"
         )))
     }
+}
+
+/// A resource list part (`PublicRes.xml`, `DocumentRes.xml`): `entries` in an `ofd:{list}`
+/// element, left out when there are none.
+fn res_part(list: &str, entries: &[String]) -> Vec<u8> {
+    let mut x = open_part("Res", " BaseLoc=\"Res\"");
+    if !entries.is_empty() {
+        let _ = write!(x, "<ofd:{list}>{}</ofd:{list}>", entries.concat());
+    }
+    x.push_str("</ofd:Res>");
+    x.into_bytes()
 }
 
 /// Write `doc` as an OFD 1.0 package (zip bytes).
@@ -273,8 +283,9 @@ pub fn write_ofd_at(doc: &NewDocument, now: i64) -> Result<Vec<u8>, OfdWriteErro
         }
         body.push_str("</ofd:Layer>");
         page_bodies.push(format!(
-            "{XML_DECL}<ofd:Page xmlns:ofd=\"{OFD_NS}\"><ofd:Area><ofd:PhysicalBox>0 0 {} {}</ofd:PhysicalBox></ofd:Area>\
+            "{}<ofd:Area><ofd:PhysicalBox>0 0 {} {}</ofd:PhysicalBox></ofd:Area>\
              <ofd:Content>{body}</ofd:Content></ofd:Page>",
+            open_part("Page", ""),
             num(page.width_mm),
             num(page.height_mm)
         ));
@@ -288,41 +299,38 @@ pub fn write_ofd_at(doc: &NewDocument, now: i64) -> Result<Vec<u8>, OfdWriteErro
         );
     }
     // PublicRes.xml: fonts.
-    let mut public = format!("{XML_DECL}<ofd:Res xmlns:ofd=\"{OFD_NS}\" BaseLoc=\"Res\">");
-    if !fonts.is_empty() {
-        public.push_str("<ofd:Fonts>");
-        for (name, fid) in &fonts {
+    let font_entries: Vec<String> = fonts
+        .iter()
+        .map(|(name, fid)| {
             let n = esc(name);
-            let _ = write!(
-                public,
-                "<ofd:Font ID=\"{fid}\" FontName=\"{n}\" FamilyName=\"{n}\"/>"
-            );
-        }
-        public.push_str("</ofd:Fonts>");
-    }
-    public.push_str("</ofd:Res>");
-    files.insert("Doc_0/PublicRes.xml".into(), public.into_bytes());
+            format!("<ofd:Font ID=\"{fid}\" FontName=\"{n}\" FamilyName=\"{n}\"/>")
+        })
+        .collect();
+    files.insert(
+        "Doc_0/PublicRes.xml".into(),
+        res_part("Fonts", &font_entries),
+    );
     // DocumentRes.xml: images.
-    let mut docres = format!("{XML_DECL}<ofd:Res xmlns:ofd=\"{OFD_NS}\" BaseLoc=\"Res\">");
-    if !media.is_empty() {
-        docres.push_str("<ofd:MultiMedias>");
-        for (mid, file) in &media {
-            let _ = write!(
-                docres,
+    let media_entries: Vec<String> = media
+        .iter()
+        .map(|(mid, file)| {
+            format!(
                 "<ofd:MultiMedia ID=\"{mid}\" Type=\"Image\" Format=\"PNG\"><ofd:MediaFile>{file}</ofd:MediaFile></ofd:MultiMedia>"
-            );
-        }
-        docres.push_str("</ofd:MultiMedias>");
-    }
-    docres.push_str("</ofd:Res>");
-    files.insert("Doc_0/DocumentRes.xml".into(), docres.into_bytes());
+            )
+        })
+        .collect();
+    files.insert(
+        "Doc_0/DocumentRes.xml".into(),
+        res_part("MultiMedias", &media_entries),
+    );
     // Document.xml.
     let first = &doc.pages[0];
     let mut document = format!(
-        "{XML_DECL}<ofd:Document xmlns:ofd=\"{OFD_NS}\"><ofd:CommonData><ofd:MaxUnitID>{max_id}</ofd:MaxUnitID>\
+        "{}<ofd:CommonData><ofd:MaxUnitID>{max_id}</ofd:MaxUnitID>\
          <ofd:PageArea><ofd:PhysicalBox>0 0 {} {}</ofd:PhysicalBox></ofd:PageArea>\
          <ofd:PublicRes>PublicRes.xml</ofd:PublicRes><ofd:DocumentRes>DocumentRes.xml</ofd:DocumentRes>\
          </ofd:CommonData><ofd:Pages>",
+        open_part("Document", ""),
         num(first.width_mm),
         num(first.height_mm)
     );
@@ -343,10 +351,11 @@ pub fn write_ofd_at(doc: &NewDocument, now: i64) -> Result<Vec<u8>, OfdWriteErro
         .map(|t| t.date())
         .unwrap_or(time::Date::MIN);
     let ofd_xml = format!(
-        "{XML_DECL}<ofd:OFD xmlns:ofd=\"{OFD_NS}\" DocType=\"OFD\" Version=\"1.0\"><ofd:DocBody><ofd:DocInfo>\
+        "{}<ofd:DocBody><ofd:DocInfo>\
          <ofd:DocID>{}</ofd:DocID><ofd:CreationDate>{:04}-{:02}-{:02}</ofd:CreationDate>\
          <ofd:Creator>{PROVIDER}</ofd:Creator><ofd:CreatorVersion>{}</ofd:CreatorVersion>{}</ofd:DocInfo>\
          <ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>",
+        open_part("OFD", " DocType=\"OFD\" Version=\"1.0\""),
         hex::encode(rnd),
         date.year(),
         date.month() as u8,

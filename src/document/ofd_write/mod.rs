@@ -16,8 +16,6 @@
 //! - `document`: [`NewDocument`] and [`write_ofd`], laying out a new package;
 //! - `attach`: a new document's custom data (`OFD.xml` `DocInfo`) and attachments
 //!   ([`NewAttachment`], `Doc_0/Attachs/`);
-//! - `xml`: number formatting, escaping, and a bounded XML tree with byte spans (for reading
-//!   parts and editing them in place);
 //! - `zip`: writing the package (zip) entry by entry;
 //! - `placement`: [`Placement`], the page geometry and the keyword search that place a stamp;
 //! - `signature`: adding a signature to a package (references, `Signature.xml`,
@@ -25,10 +23,15 @@
 //! - `seal`: [`seal_ofd`] and [`seal_package`] (Type="Seal");
 //! - `sign`: [`sign_ofd`] (Type="Sign").
 //!
+//! XML is read and written through the layer the reader uses too (`crate::document::xml`:
+//! bounded parsing with byte spans for edits in place, the `ofd:` namespace, escaping, numbers);
+//! no file here parses or escapes XML by itself.
+//!
 //! This file owns the constants, [`OfdWriteError`] and the re-exports that keep every public
 //! item at `crate::document::ofd_write::…`; it must not import the submodules' internals.
 
 use crate::document::ofd::OfdError;
+use crate::document::xml::XmlError;
 use crate::seal::service::SealServiceError;
 
 mod attach;
@@ -37,7 +40,6 @@ mod placement;
 mod seal;
 mod sign;
 mod signature;
-mod xml;
 mod zip;
 
 pub use attach::NewAttachment;
@@ -94,6 +96,13 @@ pub enum OfdWriteError {
     /// Writing the zip failed.
     #[error("writing the zip: {0}")]
     Zip(String),
+}
+
+/// An XML part that cannot be read is a part sealing cannot use.
+impl From<XmlError> for OfdWriteError {
+    fn from(XmlError { path, reason }: XmlError) -> Self {
+        OfdWriteError::Part { path, reason }
+    }
 }
 
 fn part_err(path: &str, reason: impl Into<String>) -> OfdWriteError {

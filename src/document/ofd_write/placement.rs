@@ -6,8 +6,8 @@
 //! signing of values.
 
 use super::document::advance;
-use super::xml::{Node, esc, num, parse};
 use super::{OfdWriteError, part_err};
+use crate::document::xml::{Element, esc, num, read_exact};
 use crate::seal::format::Seal;
 use crate::seal::service::SealRecord;
 use std::borrow::Cow;
@@ -60,7 +60,7 @@ impl PageBox {
     }
 
     /// The box of an `Area` element's `PhysicalBox`, if it has a usable one.
-    pub(super) fn of_area(area: Option<&Node>) -> Option<PageBox> {
+    pub(super) fn of_area(area: Option<&Element>) -> Option<PageBox> {
         area.and_then(|a| a.child_text("PhysicalBox"))
             .and_then(|t| PageBox::parse(&t))
     }
@@ -76,7 +76,7 @@ fn page_box(
 ) -> Result<PageBox, OfdWriteError> {
     let own = match pages.get(page).and_then(|p| p.content.as_ref()) {
         Some(path) => match files.get(path) {
-            Some(bytes) => PageBox::of_area(parse(path, bytes)?.0.child("Area")),
+            Some(bytes) => PageBox::of_area(read_exact(path, bytes)?.0.root.child("Area")),
             None => None,
         },
         None => None,
@@ -160,7 +160,7 @@ fn find_keyword(
         let Some(bytes) = files.get(path) else {
             continue;
         };
-        let (root, _) = parse(path, bytes)?;
+        let root = read_exact(path, bytes)?.0.root;
         let mut objects = Vec::new();
         root.descendants("TextObject", &mut objects);
         for obj in objects {

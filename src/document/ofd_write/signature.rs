@@ -7,11 +7,11 @@
 //! `placement`'s.
 
 use super::placement::{Files, PageBox, PageRef, Placement, stamp_annot};
-use super::xml::{XML_DECL, esc, parse, root_prefix};
 use super::zip::write_zip;
 use super::{ECDSA_SHA256_OID, OfdWriteError, PROVIDER, SM2_SM3_OID, part_err};
 use crate::crypto::Signer;
-use crate::document::ofd::{self, OFD_NS, OfdError, Package, SM3_OID};
+use crate::document::ofd::{self, OfdError, Package, SM3_OID};
+use crate::document::xml::{PREFIX, esc, open_part, read_exact};
 use crate::seal::service::{SealRecord, TimestampFn, stamp};
 use base64::Engine as _;
 use std::borrow::Cow;
@@ -49,8 +49,9 @@ pub(super) fn add_signature<W: Write + Seek>(
     let ofd_bytes = package
         .get("OFD.xml")
         .ok_or_else(|| OfdError::MissingPart("OFD.xml".into()))?;
-    let (ofd_root, ofd_text) = parse("OFD.xml", ofd_bytes)?;
-    let body = ofd_root
+    let (ofd_part, ofd_text) = read_exact("OFD.xml", ofd_bytes)?;
+    let body = ofd_part
+        .root
         .child("DocBody")
         .ok_or_else(|| part_err("OFD.xml", "no DocBody"))?;
     let doc_loc = body
@@ -69,7 +70,7 @@ pub(super) fn add_signature<W: Write + Seek>(
         }
     };
     // Pages.
-    let (doc_root, _) = parse(&doc_path, &files[&doc_path])?;
+    let doc_root = read_exact(&doc_path, &files[&doc_path])?.0.root;
     let pages: Vec<PageRef> = doc_root
         .child("Pages")
         .map(|p| {
@@ -110,7 +111,7 @@ pub(super) fn add_signature<W: Write + Seek>(
             let at = body
                 .end_start
                 .ok_or_else(|| part_err("OFD.xml", "an empty DocBody"))?;
-            let prefix = root_prefix(&ofd_text, &ofd_root);
+            let prefix = &ofd_part.prefix;
             let mut t = ofd_text.clone();
             t.insert_str(
                 at,
@@ -151,11 +152,12 @@ pub(super) fn add_signature<W: Write + Seek>(
         .map_or("", |(d, _)| d)
         .to_string();
     let existing = match files.get(&sigs_path) {
-        Some(b) => Some(parse(&sigs_path, b)?),
+        Some(b) => Some(read_exact(&sigs_path, b)?),
         None => None,
     };
     let mut max_id = 0u64;
-    if let Some((root, _)) = &existing {
+    if let Some((part, _)) = &existing {
+        let root = &part.root;
         if let Some(m) = root.child_text("MaxSignId").and_then(|m| id_number(&m)) {
             max_id = max_id.max(m);
         }
@@ -212,13 +214,14 @@ pub(super) fn add_signature<W: Write + Seek>(
         _ => ECDSA_SHA256_OID,
     };
     let signature_xml = format!(
-        "{XML_DECL}<ofd:Signature xmlns:ofd=\"{OFD_NS}\"><ofd:SignedInfo>\
+        "{}<ofd:SignedInfo>\
          <ofd:Provider ProviderName=\"{PROVIDER}\" Version=\"{}\" Company=\"{PROVIDER}\"/>\
          <ofd:SignatureMethod>{method}</ofd:SignatureMethod>\
          <ofd:SignatureDateTime>{:04}{:02}{:02}{:02}{:02}{:02}Z</ofd:SignatureDateTime>\
          <ofd:References CheckMethod=\"{SM3_OID}\">{refs}</ofd:References>\
          {stamp_xml}{seal_xml}\
          </ofd:SignedInfo><ofd:SignedValue>/{}</ofd:SignedValue></ofd:Signature>",
+        open_part("Signature", ""),
         env!("CARGO_PKG_VERSION"),
         when.year(),
         when.month() as u8,
@@ -260,12 +263,13 @@ pub(super) fn add_signature<W: Write + Seek>(
     );
     let sigs_new = match &existing {
         None => format!(
-            "{XML_DECL}<ofd:Signatures xmlns:ofd=\"{OFD_NS}\"><ofd:MaxSignId>{sign_id}</ofd:MaxSignId>{}</ofd:Signatures>",
-            entry.replace("{p}", "ofd:")
+            "{}<ofd:MaxSignId>{sign_id}</ofd:MaxSignId>{}</ofd:Signatures>",
+            open_part("Signatures", ""),
+            entry.replace("{p}", PREFIX)
         ),
-        Some((root, text)) => {
-            let p = root_prefix(text, root);
-            let entry = entry.replace("{p}", &p);
+        Some((part, text)) => {
+            let (root, p) = (&part.root, &part.prefix);
+            let entry = entry.replace("{p}", p);
             let end = root
                 .end_start
                 .ok_or_else(|| part_err(&sigs_path, "an empty Signatures element"))?;

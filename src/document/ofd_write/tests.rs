@@ -1,7 +1,7 @@
-//! Tests of the OFD writer's XML helpers.
+//! Tests of the XML helpers the OFD writer uses (`crate::document::xml`) and of its ids.
 
 use super::signature::id_number;
-use super::xml::{num, parse, root_prefix};
+use crate::document::xml::{num, read_exact};
 
 #[test]
 fn numbers_are_short() {
@@ -15,19 +15,21 @@ fn numbers_are_short() {
 #[test]
 fn spans_allow_in_place_edits() {
     let x = br#"<?xml version="1.0"?><a:S xmlns:a="x"><a:MaxSignId>1</a:MaxSignId><a:Signature ID="1"/></a:S>"#;
-    let (root, text) = parse("s.xml", x)
-        .map_err(|e| e.to_string())
+    let (part, text) = read_exact("s.xml", x)
+        .map_err(|e| e.reason)
         .unwrap_or_default();
-    assert_eq!(root_prefix(&text, &root), "a:");
+    let root = &part.root;
+    assert_eq!(part.prefix, "a:");
     let m = root.child("MaxSignId").cloned().unwrap_or_default();
     assert_eq!(m.end_start.map(|e| &text[m.start_end..e]), Some("1"));
     assert_eq!(root.end_start.map(|e| &text[e..]), Some("</a:S>"));
     // With a byte-order mark the offsets still point into the text as stored.
     let mut b = b"\xEF\xBB\xBF".to_vec();
     b.extend_from_slice(x);
-    let (root, text) = parse("s.xml", &b)
-        .map_err(|e| e.to_string())
+    let (part, text) = read_exact("s.xml", &b)
+        .map_err(|e| e.reason)
         .unwrap_or_default();
+    let root = &part.root;
     assert_eq!(root.end_start.map(|e| &text[e..]), Some("</a:S>"));
-    assert_eq!(root_prefix(&text, &root), "a:");
+    assert_eq!(part.prefix, "a:");
 }
