@@ -115,7 +115,15 @@ fn carried_order_and_bytes_are_kept() {
     use crate::crypto::Signer as _;
     let (signer, c) = self_signed(Algorithm::P256);
     let (_, other) = self_signed_serial(Algorithm::P256, &[0x07]);
-    let p7s = sign_detached(b"x", &signer, &c, &[other.clone()], 1_767_225_600, None).unwrap();
+    let p7s = sign_detached(
+        b"x",
+        &signer,
+        &c,
+        std::slice::from_ref(&other),
+        1_767_225_600,
+        None,
+    )
+    .unwrap();
     let at = |needle: &[u8]| p7s.windows(needle.len()).position(|w| w == needle).unwrap();
     let splice = |bytes: &mut Vec<u8>, at: usize, with: &[u8]| {
         bytes[at..at + with.len()].copy_from_slice(with);
