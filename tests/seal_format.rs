@@ -2,7 +2,7 @@
 //! (fixtures/interop, expected results from their README), v4 round trips with our own keys,
 //! v1 tolerances, a mutation loop that must never panic, and an OpenSSL cross-check.
 
-use der::Encode;
+use der::{Decode, Encode};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use yinxin::crypto::verify::PublicKeyKind;
@@ -148,6 +148,50 @@ fn hebei_gede_seal_parses_but_maker_signature_fails() {
         seal.verify_maker_signature(),
         Err(SealError::BadSignature)
     ));
+}
+
+/// Lengths in a longer form than DER's minimal one are read as any other: the reader walks
+/// elements itself for that reason (the `der` decoder, derive structures included, refuses
+/// them even under BER rules). Here the outer SESeal length and the SES_Header length of a real
+/// v4 seal are rewritten in long form: every field reads the same, and the maker signature
+/// still verifies when the bytes it covers (eSealInfo) are untouched.
+#[test]
+fn non_minimal_lengths_are_read() {
+    let der = fixture("ofdrw-user-v4.esl");
+    let seal = Seal::from_der(&der).unwrap();
+    assert!(asn1::SealV4::from_der(&der).is_ok());
+    let same_fields = |other: &Seal| {
+        let mut other = other.clone();
+        other.der = seal.der.clone();
+        other.signed_bytes = seal.signed_bytes.clone();
+        assert_eq!(format!("{other:?}"), format!("{seal:?}"));
+    };
+
+    // The outer SESeal: 30 82 HH LL → 30 83 00 HH LL.
+    assert_eq!(der[..2], [0x30, 0x82]);
+    let outer: Vec<u8> = [&[0x30, 0x83, 0x00][..], &der[2..]].concat();
+    assert!(asn1::SealV4::from_der(&outer).is_err());
+    let read = Seal::from_der(&outer).unwrap();
+    assert_eq!(read.der, outer);
+    assert_eq!(read.signed_bytes, seal.signed_bytes);
+    same_fields(&read);
+    assert!(read.verify_maker_signature().is_ok());
+
+    // SES_Header inside eSealInfo: 30 LL → 30 81 LL, the two enclosing lengths one more.
+    let len = |at: usize| usize::from(der[at]) << 8 | usize::from(der[at + 1]);
+    assert_eq!((der[4], der[5], der[8]), (0x30, 0x82, 0x30));
+    assert!(der[9] < 0x80);
+    let mut inner = vec![0x30, 0x82];
+    inner.extend(u16::try_from(len(2) + 1).unwrap().to_be_bytes());
+    inner.extend([0x30, 0x82]);
+    inner.extend(u16::try_from(len(6) + 1).unwrap().to_be_bytes());
+    inner.extend([0x30, 0x81]);
+    inner.extend_from_slice(&der[9..]);
+    assert!(asn1::SealV4::from_der(&inner).is_err());
+    let read = Seal::from_der(&inner).unwrap();
+    same_fields(&read);
+    // The maker signed the minimal form: over the bytes as found, it no longer verifies.
+    assert!(read.verify_maker_signature().is_err());
 }
 
 #[test]

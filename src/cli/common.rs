@@ -85,7 +85,10 @@ pub(super) fn load_signer(
     Ok((signer, cert_der))
 }
 
-/// Read certificates or CRLs from a PEM (one or more blocks) or DER file.
+/// Read certificates or CRLs from a PEM (one or more blocks) or DER file: each block's DER as
+/// carried (never re-encoded), whatever its label. The blocks are told apart here because
+/// `der::pem` (pem-rfc7468) decodes one block at a time, and x509-cert's `load_pem_chain`
+/// re-encodes certificates and takes no other label (see the test below).
 pub(super) fn read_objects(path: &Path) -> Result<Vec<Vec<u8>>, String> {
     let data = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     if data.trim_ascii_start().starts_with(b"-----BEGIN") {
@@ -118,4 +121,79 @@ pub(super) fn actor() -> String {
         "cli:{}",
         std::env::var("USER").unwrap_or_else(|_| "unknown".into())
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_objects;
+    use der::Encode;
+    use der::pem::LineEnding;
+
+    fn pkits(dir: &str) -> Vec<(String, Vec<u8>)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/pkits")
+            .join(dir);
+        let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| {
+                let p = e.unwrap().path();
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read(&p).unwrap())
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn pem(label: &str, der_bytes: &[u8]) -> String {
+        der::pem::encode_string(label, LineEnding::LF, der_bytes).unwrap()
+    }
+
+    /// Every PEM block comes back as the DER it carries, whatever its label (certificates and
+    /// CRLs here, in one file). x509-cert's `Certificate::load_pem_chain` is not used for the
+    /// certificate-only files: it decodes with its RFC 5280 profile and re-encodes. Over the
+    /// PKITS certificates, it refuses the UTCTime notBefore of 1950 (a valid RFC 5280 time the
+    /// validator reads), and gives back the two GeneralizedTime times before 2050 as UTCTime:
+    /// another encoding, over which the issuer's signature no longer verifies.
+    #[test]
+    fn pem_blocks_keep_their_der() {
+        let certs = pkits("certs");
+        let crls = pkits("crls");
+        let objects: Vec<&Vec<u8>> = certs
+            .iter()
+            .map(|(_, d)| d)
+            .chain(crls.iter().take(3).map(|(_, d)| d))
+            .collect();
+        let mut text = String::new();
+        for (i, d) in objects.iter().enumerate() {
+            let label = if i < certs.len() {
+                "CERTIFICATE"
+            } else {
+                "X509 CRL"
+            };
+            text.push_str(&pem(label, d));
+        }
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), &text).unwrap();
+        let read = read_objects(file.path()).unwrap();
+        assert_eq!(read.len(), objects.len());
+        assert!(read.iter().zip(&objects).all(|(a, b)| a == *b));
+
+        let not_kept: Vec<&str> = certs
+            .iter()
+            .filter(|(_, d)| {
+                !x509_cert::Certificate::load_pem_chain(pem("CERTIFICATE", d).as_bytes())
+                    .is_ok_and(|v| v.len() == 1 && v[0].to_der().ok().as_ref() == Some(d))
+            })
+            .map(|(n, _)| n.as_str())
+            .collect();
+        assert_eq!(
+            not_kept,
+            [
+                "Invalidpre2000UTCEEnotAfterDateTest7EE.crt",
+                "ValidGeneralizedTimenotBeforeDateTest4EE.crt",
+                "Validpre2000UTCnotBeforeDateTest3EE.crt"
+            ]
+        );
+    }
 }

@@ -4,7 +4,7 @@
 //!
 //! Owns attribute helpers; must not import signing, verification or chain validation.
 
-use super::parse::elements;
+use super::asn1::elements;
 use super::{CmsError, oid};
 use crate::crypto::HashAlg;
 use const_oid::ObjectIdentifier;
@@ -33,6 +33,10 @@ pub(super) fn single(attrs: &[Attribute], oid: ObjectIdentifier) -> Result<Optio
 }
 
 /// Check the ESS signingCertificate (v1, SHA-1) value against the certificate.
+///
+/// Walked element by element rather than decoded as a typed `SigningCertificate`: only the
+/// first `ESSCertID.certHash` is judged, and what follows it (more identifiers, issuerSerial,
+/// policies) has never been, so a typed decode would refuse signatures accepted today.
 pub(super) fn check_ess_v1(value: &Any, cert_der: &[u8]) -> Result<(), CmsError> {
     let bad = || CmsError::Attributes("malformed signingCertificate".into());
     let sc = elements(value.value())?;

@@ -32,8 +32,11 @@
 //! Layout (one concern per file):
 //! - `sign`: [`sign_detached`], [`sign_detached_digest`], [`sign_embedded`] and
 //!   [`content_digest`];
-//! - `parse`: reading a `ContentInfo`/`SignedData` (PEM, base64 or DER), raw where the bytes
-//!   matter;
+//! - `asn1`: the `der` derive structures read (`ContentInfo`, `SignedData`, `SignerInfo`),
+//!   shaped like the `cms` crate's but raw where the bytes matter (no `SET OF` sorted, no
+//!   certificate re-encoded);
+//! - `parse`: reading a `ContentInfo`/`SignedData` (PEM, base64 or DER) through them, with the
+//!   leniencies;
 //! - `attrs`: attributes: building one, reading single values, the ESS v1 check and the
 //!   equivalent content-type OIDs;
 //! - `verify`: [`verify_detached`], [`verify_embedded`], [`embedded_content`] and [`CmsInfo`];
@@ -44,6 +47,7 @@
 
 use crate::crypto::CryptoError;
 
+mod asn1;
 mod attrs;
 mod chain;
 mod parse;

@@ -1,8 +1,14 @@
 //! Reading a CMS: PEM, bare base64 or DER in; the `SignedData` parts out, the signed
 //! attributes exactly as encoded (never re-encoded), every leniency noted.
 //!
+//! The structures are decoded as the typed `der` derives of [`super::asn1`] (raw where the
+//! bytes matter); this file adds the leniencies and the order in which faults are told: an
+//! unsupported content type is said before a malformed ContentInfo, and more than one
+//! SignerInfo before any SignerInfo is decoded.
+//!
 //! Owns decoding; must not import signing, signature verification or chain validation.
 
+use super::asn1::{self, elements};
 use super::{CmsError, oid};
 use cms::signed_data::SignerInfo;
 use const_oid::ObjectIdentifier;
@@ -21,21 +27,6 @@ pub(super) struct Parsed {
 
 pub(super) fn malformed(s: impl Into<String>) -> CmsError {
     CmsError::Malformed(s.into())
-}
-
-/// The elements of a constructed value.
-pub(super) fn elements(value: &[u8]) -> Result<Vec<AnyRef<'_>>, CmsError> {
-    let mut r = SliceReader::new(value)?;
-    let mut out = Vec::new();
-    while !r.is_finished() {
-        out.push(AnyRef::decode(&mut r)?);
-    }
-    Ok(out)
-}
-
-fn is_context(any: &AnyRef<'_>, n: u32, constructed: bool) -> bool {
-    let t = any.tag();
-    t.is_context_specific() && t.is_constructed() == constructed && t.number().value() == n
 }
 
 /// PEM, bare base64 or DER → DER.
@@ -72,26 +63,12 @@ pub(super) fn parse(der_bytes: &[u8], tolerated: &mut Vec<String>) -> Result<Par
     if outer.tag() != Tag::Sequence {
         return Err(malformed("not a SEQUENCE"));
     }
-    let fields = elements(outer.value())?;
-    let sd = match fields.first().map(|f| f.tag()) {
-        Some(Tag::ObjectIdentifier) => {
-            let ct: ObjectIdentifier = fields[0].decode_as()?;
-            if ct == oid::GM_SIGNED_DATA {
-                // Our own SM2 output uses it too; not a leniency.
-            } else if ct != oid::SIGNED_DATA {
-                return Err(CmsError::Unsupported(format!(
-                    "content type {ct} (expected signedData)"
-                )));
-            }
-            let content = fields
-                .get(1)
-                .filter(|c| is_context(c, 0, true))
-                .ok_or_else(|| malformed("ContentInfo without [0] content"))?;
-            if fields.len() > 2 {
-                return Err(malformed("ContentInfo has extra fields"));
-            }
-            AnyRef::from_der(content.value())?
-        }
+    let first_tag = match outer.value() {
+        [] => None,
+        v => Some(Tag::peek(&SliceReader::new(v)?)?),
+    };
+    let sd = match first_tag {
+        Some(Tag::ObjectIdentifier) => signed_data_of(outer)?,
         Some(Tag::Integer) => {
             tolerated.push("bare SignedData without ContentInfo".into());
             outer
@@ -101,62 +78,34 @@ pub(super) fn parse(der_bytes: &[u8], tolerated: &mut Vec<String>) -> Result<Par
     if sd.tag() != Tag::Sequence {
         return Err(malformed("SignedData is not a SEQUENCE"));
     }
-    let f = elements(sd.value())?;
-    // version, digestAlgorithms, encapContentInfo, [0] certificates, [1] crls, signerInfos
-    if f.len() < 4 || f[0].tag() != Tag::Integer || f[1].tag() != Tag::Set {
-        return Err(malformed("SignedData fields"));
-    }
-    let encap = &f[2];
-    if encap.tag() != Tag::Sequence {
-        return Err(malformed("encapContentInfo is not a SEQUENCE"));
-    }
-    let ef = elements(encap.value())?;
-    let econtent_type: ObjectIdentifier = ef
-        .first()
-        .ok_or_else(|| malformed("encapContentInfo is empty"))?
-        .decode_as()?;
-    let econtent = match ef.get(1) {
-        None => None,
-        Some(e) if is_context(e, 0, true) && ef.len() == 2 => {
-            let inner = AnyRef::from_der(e.value())?;
-            if inner.tag() != Tag::OctetString {
-                return Err(malformed("eContent is not an OCTET STRING"));
-            }
-            Some(inner.value().to_vec())
-        }
-        Some(_) => return Err(malformed("encapContentInfo fields")),
-    };
+    let sd: asn1::SignedData<'_> = sd
+        .decode_as()
+        .map_err(|e| malformed(format!("SignedData: {e}")))?;
+    let econtent_type = sd.encap_content_info.econtent_type;
+    let econtent = sd
+        .encap_content_info
+        .econtent
+        .map(|e| e.as_bytes().to_vec());
     let mut certificates = Vec::new();
-    let mut rest = &f[3..];
-    if let Some(c) = rest.first().filter(|c| is_context(c, 0, true)) {
-        for el in elements(c.value())? {
+    if let Some(set) = &sd.certificates {
+        for (tag, encoding) in set.encodings()? {
             // Other choices (attribute certificates, other formats) are skipped.
-            if el.tag() == Tag::Sequence {
-                certificates.push(el.to_der()?);
+            if tag == Tag::Sequence {
+                certificates.push(encoding.to_vec());
             }
         }
-        rest = &rest[1..];
     }
-    if rest.first().is_some_and(|c| is_context(c, 1, true)) {
-        rest = &rest[1..];
-    }
-    let infos = match rest {
-        [set] if set.tag() == Tag::Set => elements(set.value())?,
-        _ => return Err(malformed("signerInfos")),
-    };
-    let si_any = match infos.as_slice() {
-        [one] => one,
+    let si_raw = match sd.signer_infos.encodings()?.as_slice() {
+        [(_, one)] => *one,
         [] => return Err(malformed("no SignerInfo")),
         _ => {
             return Err(CmsError::Unsupported("more than one SignerInfo".into()));
         }
     };
-    let si_raw = si_any.to_der()?;
-    let signer_info = SignerInfo::from_der(&si_raw)?;
-    let sif = elements(si_any.value())?;
-    let signed_attrs_der = match sif.get(3) {
-        Some(a) if is_context(a, 0, true) => Some(Any::new(Tag::Set, a.value())?.to_der()?),
-        _ => None,
+    let signer_info = SignerInfo::from_der(si_raw)?;
+    let signed_attrs_der = match asn1::SignerInfo::from_der(si_raw)?.signed_attrs {
+        Some(attrs) => Some(Any::new(Tag::Set, attrs.0)?.to_der()?),
+        None => None,
     };
     if signed_attrs_der.is_some() != signer_info.signed_attrs.is_some() {
         return Err(malformed("signed attributes"));
@@ -168,4 +117,29 @@ pub(super) fn parse(der_bytes: &[u8], tolerated: &mut Vec<String>) -> Result<Par
         signer_info,
         signed_attrs_der,
     })
+}
+
+/// The SignedData a ContentInfo holds. The content type is judged first: an unsupported one
+/// is said so even when the rest of the ContentInfo is malformed.
+fn signed_data_of(outer: AnyRef<'_>) -> Result<AnyRef<'_>, CmsError> {
+    let ci = outer.decode_as::<asn1::ContentInfo<'_>>();
+    let ct = match &ci {
+        Ok(ci) => ci.content_type,
+        // Still read as a series of well-formed elements, the first one an OID: only then is
+        // the content type worth judging.
+        Err(_) => match elements(outer.value())?.first() {
+            Some(first) => first.decode_as::<ObjectIdentifier>()?,
+            None => return Err(malformed("not a ContentInfo")),
+        },
+    };
+    if ct == oid::GM_SIGNED_DATA {
+        // Our own SM2 output uses it too; not a leniency.
+    } else if ct != oid::SIGNED_DATA {
+        return Err(CmsError::Unsupported(format!(
+            "content type {ct} (expected signedData)"
+        )));
+    }
+    ci.map_err(|e| malformed(format!("ContentInfo: {e}")))?
+        .content
+        .ok_or_else(|| malformed("ContentInfo without [0] content"))
 }

@@ -11,12 +11,11 @@ use super::{CmsError, oid};
 use crate::crypto::verify::{PublicKeyKind, classify_spki, verify_signature};
 use crate::crypto::{CryptoError, oid as alg};
 use crate::status::tsp::{self, SigningCertificateV2, TsHash};
-use crate::verify::cert::names_equal;
+use crate::verify::cert::{Cert, ext, names_equal};
 use cms::signed_data::{SignerIdentifier, SignerInfo};
 use const_oid::ObjectIdentifier;
+use der::Encode;
 use der::asn1::{Any, OctetString};
-use der::{Decode, Encode};
-use x509_cert::Certificate;
 use x509_cert::attr::Attribute;
 
 /// What a verified CMS says.
@@ -50,18 +49,24 @@ pub struct CmsInfo {
     pub tolerated: Vec<String>,
 }
 
-/// Whether `sid` names `cert`.
-fn identifies(sid: &SignerIdentifier, cert: &Certificate) -> bool {
-    let tbs = cert.tbs_certificate();
+/// Whether `sid` names `cert`: issuer (RFC 5280 §7.1 comparison) and serial as encoded, or
+/// the subjectKeyIdentifier of a certificate that has exactly one.
+fn identifies(sid: &SignerIdentifier, cert: &Cert) -> bool {
     match sid {
         SignerIdentifier::IssuerAndSerialNumber(isn) => {
-            isn.serial_number == *tbs.serial_number() && names_equal(&isn.issuer, tbs.issuer())
+            isn.serial_number.as_bytes() == cert.serial.as_slice()
+                && names_equal(&isn.issuer, &cert.issuer)
         }
-        SignerIdentifier::SubjectKeyIdentifier(ski) => tbs
-            .get_extension::<x509_cert::ext::pkix::SubjectKeyIdentifier>()
-            .ok()
-            .flatten()
-            .is_some_and(|(_, own)| own == *ski),
+        SignerIdentifier::SubjectKeyIdentifier(ski) => {
+            // A repeated subjectKeyIdentifier names nothing (as x509-cert's `get_extension`
+            // treated it).
+            cert.extensions
+                .iter()
+                .filter(|(o, _)| *o == ext::SKI)
+                .count()
+                == 1
+                && cert.ski.as_deref() == Some(ski.0.as_bytes())
+        }
     }
 }
 
@@ -112,15 +117,18 @@ fn verify_impl(p7s: &[u8], data: Option<&[u8]>) -> Result<CmsInfo, CmsError> {
     let p = parse(&der_bytes, &mut tolerated)?;
     let si = &p.signer_info;
 
-    let signer_cert = p
+    let (signer_cert, cert) = p
         .certificates
         .iter()
-        .find(|c| Certificate::from_der(c).is_ok_and(|cert| identifies(&si.sid, &cert)))
-        .ok_or(CmsError::SignerNotFound)?
-        .clone();
-    let cert = Certificate::from_der(&signer_cert)?;
-    let spki = cert.tbs_certificate().subject_public_key_info().to_der()?;
-    let (kind, _) = classify_spki(&spki)?;
+        .find_map(|c| {
+            Cert::shared(c)
+                .ok()
+                .filter(|cert| identifies(&si.sid, cert))
+                .map(|cert| (c.clone(), cert))
+        })
+        .ok_or(CmsError::SignerNotFound)?;
+    let spki = cert.spki_der.as_slice();
+    let (kind, _) = classify_spki(spki)?;
 
     let digest = TsHash::from_oid(&si.digest_alg.oid)
         .ok_or_else(|| CmsError::Unsupported(format!("digest algorithm {}", si.digest_alg.oid)))?;
@@ -208,7 +216,7 @@ fn verify_impl(p7s: &[u8], data: Option<&[u8]>) -> Result<CmsInfo, CmsError> {
         tolerated.push("raw 64-byte r‖s SM2 signature value".into());
     }
     let params = si.signature_algorithm.parameters.as_ref().map(Any::to_ref);
-    verify_signature(&spki, sig_alg, params.as_ref(), message, signature).map_err(|e| match e {
+    verify_signature(spki, sig_alg, params.as_ref(), message, signature).map_err(|e| match e {
         CryptoError::BadSignature | CryptoError::MalformedSignature => CmsError::BadSignature,
         other => CmsError::Crypto(other),
     })?;

@@ -3,7 +3,8 @@
 //! They encode what yinxin produces (v4) and can build v1 structures for tests; reading goes
 //! through the tolerant walker of the parent module ([`Seal::from_der`](super::Seal::from_der),
 //! [`SesSignature::from_der`](super::SesSignature::from_der)), because real files are not
-//! always strict DER.
+//! always strict DER: the parent module's documentation lists, part by part, what these
+//! structures would refuse.
 //!
 //! Owns the structure definitions only; must not import the tolerant reader, the seal model,
 //! the checks or the crypto layer.

@@ -7,11 +7,31 @@
 //! STRING, several time formats and raw `r‖s` signatures. Every signature is verified over the
 //! exact bytes found in the file, never over a re-encoding.
 //!
+//! Which parts are typed: the [`asn1`] derives encode (what yinxin writes) and build test
+//! inputs; no part is *read* through them, because no part has a layout fixed across what the
+//! reader accepts today:
+//! - every element, at every depth, may have its length in a longer form than DER's minimal
+//!   one, which `der` refuses whatever the encoding rules (`non_minimal_lengths_are_read` in
+//!   `tests/seal_format.rs`), so even the shapes that real files share would stop reading;
+//! - `SES_Header` and `SES_ESPictrueInfo`: ID, Vid and the picture type in any character string
+//!   type (read leniently), INTEGERs in non-minimal form;
+//! - `SES_ESPropertyInfo`: 6 elements (v1) or 7 (v4); `certList` a SEQUENCE or a SET of OCTET
+//!   STRINGs, character strings (IA5String in dms360's v1 files, base64 or raw DER),
+//!   certificates written directly, or digest entries whose value is an OCTET STRING, a BIT
+//!   STRING or a string; dates as UTCTime, GeneralizedTime or text;
+//! - `ExtensionDatas`: untagged or in an EXPLICIT `[0]`, `critical FALSE` written out (GOMAIN,
+//!   Hebei Gede), any non-zero BOOLEAN as TRUE, an `extnValue` that is not an OCTET STRING kept
+//!   whole;
+//! - `SESeal` and `SES_Signature`: v1 and v4 told apart by their number of elements; signature
+//!   values in a BIT STRING or an OCTET STRING; `timeInfo` in several forms; `timeStamp` as
+//!   `[0]` EXPLICIT BIT STRING, OCTET STRING or bare token, or `[0]` IMPLICIT.
+//!
 //! Limits: inputs over [`MAX_INPUT`] bytes, pictures over [`MAX_PICTURE`] bytes and `certList`s
 //! of more than [`MAX_CERTS`] entries are refused.
 //!
 //! Layout (one concern per file):
-//! - [`asn1`]: the `der` derive structures of both versions (what yinxin encodes);
+//! - [`asn1`]: the `der` derive structures of both versions (what yinxin encodes; not used
+//!   to read, see above);
 //! - `tlv`: the tolerant TLV walker and its primitive readers;
 //! - `time`: seal and signing times, read in every form found and written as GeneralizedTime;
 //! - `model`: the public model ([`Seal`], [`SesSignature`], [`CertRef`], …) and [`detect`];
