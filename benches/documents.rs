@@ -9,7 +9,8 @@ mod common;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use yinxin::document::ofd_write::{Item, NewDocument, NewPage, Placement, seal_ofd, write_ofd};
-use yinxin::seal::service::VerifyOptions;
+use yinxin::seal::verify::VerifyOptions;
+use yinxin::verify::context::Context;
 use yinxin::verify::path::RevocationMode;
 
 fn bench(c: &mut Criterion) {
@@ -90,16 +91,13 @@ fn bench(c: &mut Criterion) {
     .unwrap();
     println!("sealed OFD: {} bytes", sealed.len());
     let opts = VerifyOptions {
-        anchors: vec![root],
-        intermediates: vec![],
-        crls: vec![],
-        ocsp: vec![],
-        revocation: RevocationMode::Off,
-        seal_makers: vec![],
-        no_anchor_constraints: false,
+        context: Context::builder()
+            .anchors([root])
+            .revocation(RevocationMode::Off)
+            .seal_status([status])
+            .shared(),
         trust: None,
         registry: None,
-        seal_status: vec![status],
         data: None,
         now: yinxin::clock::now_secs(),
     };

@@ -5,7 +5,9 @@
 mod common;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use yinxin::seal::service::{self as seals, VerifyOptions};
+use yinxin::seal::service as seals;
+use yinxin::seal::verify::VerifyOptions;
+use yinxin::verify::context::Context;
 use yinxin::verify::path::RevocationMode;
 
 fn bench(c: &mut Criterion) {
@@ -48,16 +50,13 @@ fn bench(c: &mut Criterion) {
     )
     .unwrap();
     let opts = VerifyOptions {
-        anchors: vec![root],
-        intermediates: vec![],
-        crls: vec![],
-        ocsp: vec![],
-        revocation: RevocationMode::Off,
-        seal_makers: vec![],
-        no_anchor_constraints: false,
+        context: Context::builder()
+            .anchors([root])
+            .revocation(RevocationMode::Off)
+            .seal_status([status])
+            .shared(),
         trust: None,
         registry: None,
-        seal_status: vec![status],
         data: Some(&data),
         now: yinxin::clock::now_secs(),
     };

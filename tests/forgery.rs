@@ -12,9 +12,11 @@ use yinxin::pki::cert::{
     self, CertificateTemplate, NameBuilder, StringKind, attr, extensions as x,
 };
 use yinxin::pki::revocation::{RevocationReason, RevokeRequest};
-use yinxin::seal::service::{self as seals, SealRecord, VerifyOptions};
+use yinxin::seal::service::{self as seals, SealRecord};
 use yinxin::seal::types;
+use yinxin::seal::verify::VerifyOptions;
 use yinxin::status::tsp;
+use yinxin::verify::context::Context;
 use yinxin::verify::path::RevocationMode;
 use yinxin::verify::report::{Indication, SubIndication};
 use yinxin::verify::timestamp::Basis;
@@ -166,20 +168,18 @@ impl Env {
         now: i64,
     ) -> VerifyOptions<'a> {
         VerifyOptions {
-            anchors: self.anchors.clone(),
-            intermediates: self.intermediates.clone(),
-            revocation: if crls.is_empty() {
-                RevocationMode::Off
-            } else {
-                RevocationMode::Require
-            },
-            crls,
-            ocsp: vec![],
-            seal_makers: vec![],
-            no_anchor_constraints: false,
+            context: Context::builder()
+                .anchors(&self.anchors)
+                .intermediates(&self.intermediates)
+                .revocation(if crls.is_empty() {
+                    RevocationMode::Off
+                } else {
+                    RevocationMode::Require
+                })
+                .crls(crls)
+                .shared(),
             trust: None,
             registry: None,
-            seal_status: vec![],
             data,
             now,
         }
@@ -197,10 +197,19 @@ impl Env {
         now: i64,
     ) -> VerifyOptions<'a> {
         let mut o = self.opts(data, crls, now);
-        o.seal_status = vec![
-            yinxin::seal::status::issue(seal, "fg", self.maker.0.as_ref(), &self.maker.1, now, DAY)
-                .unwrap(),
-        ];
+        o.context = o
+            .context
+            .with_extra()
+            .seal_status([yinxin::seal::status::issue(
+                seal,
+                "fg",
+                self.maker.0.as_ref(),
+                &self.maker.1,
+                now,
+                DAY,
+            )
+            .unwrap()])
+            .shared();
         o
     }
 }
@@ -322,7 +331,11 @@ async fn citizen_made_seal_is_not_passed() {
         report_text(&r)
     );
     let mut named = e.opts(None, crls, now);
-    named.seal_makers = vec![yinxin::crypto::sha256(&p_cert)];
+    named.context = named
+        .context
+        .with_extra()
+        .seal_makers([yinxin::crypto::sha256(&p_cert)])
+        .shared();
     let r = seals::verify(&forged.der, &named).await;
     expect(&r, Indication::TotalPassed, None);
     assert!(
@@ -641,7 +654,11 @@ async fn seal_made_by_the_tsu_is_not_passed() {
     );
     let crls = e.crls().await;
     let mut named = e.opts(None, crls, now);
-    named.seal_makers = vec![yinxin::crypto::sha256(&e.tsa.cert_der)];
+    named.context = named
+        .context
+        .with_extra()
+        .seal_makers([yinxin::crypto::sha256(&e.tsa.cert_der)])
+        .shared();
     let r = seals::verify(&forged.der, &named).await;
     assert_ne!(r.indication, Indication::TotalPassed, "{}", report_text(&r));
     assert_eq!(step(&r, "seal-maker-signature").outcome, "passed");

@@ -6,7 +6,8 @@
 use std::io::Write as _;
 use yinxin::document::ofd::coverage::{self, UnprotectedPart};
 use yinxin::document::ofd::{self, OfdError, OfdReport, Package, SignatureReport};
-use yinxin::seal::service::VerifyOptions;
+use yinxin::seal::verify::VerifyOptions;
+use yinxin::verify::context::Context;
 use yinxin::verify::path::RevocationMode;
 use yinxin::verify::report::{Indication, SubIndication};
 
@@ -19,16 +20,9 @@ fn fixture(name: &str) -> Vec<u8> {
 
 fn opts() -> VerifyOptions<'static> {
     VerifyOptions {
-        anchors: vec![],
-        intermediates: vec![],
-        crls: vec![],
-        ocsp: vec![],
-        revocation: RevocationMode::Off,
-        seal_makers: vec![],
-        no_anchor_constraints: false,
+        context: Context::builder().revocation(RevocationMode::Off).shared(),
         trust: None,
         registry: None,
-        seal_status: vec![],
         data: None,
         now: 1_650_000_000,
     }

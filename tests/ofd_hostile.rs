@@ -381,18 +381,13 @@ fn many_signatures(n: usize) -> Vec<u8> {
     signed_like(&entries, Files::new())
 }
 
-fn opts() -> yinxin::seal::service::VerifyOptions<'static> {
-    yinxin::seal::service::VerifyOptions {
-        anchors: vec![],
-        intermediates: vec![],
-        crls: vec![],
-        ocsp: vec![],
-        revocation: yinxin::verify::path::RevocationMode::Off,
-        seal_makers: vec![],
-        no_anchor_constraints: false,
+fn opts() -> yinxin::seal::verify::VerifyOptions<'static> {
+    yinxin::seal::verify::VerifyOptions {
+        context: yinxin::verify::context::Context::builder()
+            .revocation(yinxin::verify::path::RevocationMode::Off)
+            .shared(),
         trust: None,
         registry: None,
-        seal_status: vec![],
         data: None,
         now: yinxin::clock::now_secs(),
     }

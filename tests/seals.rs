@@ -8,8 +8,10 @@ use common::{RED_PNG, fixture, org_signer};
 use serde_json::json;
 use std::sync::Arc;
 use yinxin::crypto::{Passphrase, PrivateKey, Signer};
-use yinxin::seal::service::{self as seals, SealRepository, SealStatus, VerifyOptions};
+use yinxin::seal::service::{self as seals, SealRepository, SealStatus};
+use yinxin::seal::verify::VerifyOptions;
 use yinxin::seal::{SesSignature, types};
+use yinxin::verify::context::Context;
 use yinxin::verify::path::RevocationMode;
 use yinxin::verify::report::{Indication, SubIndication};
 
@@ -66,16 +68,14 @@ impl Env {
 
     fn opts<'a>(&'a self, data: Option<&'a [u8]>, crls: Vec<Vec<u8>>) -> VerifyOptions<'a> {
         VerifyOptions {
-            anchors: self.anchors.clone(),
-            intermediates: self.intermediates.clone(),
-            crls,
-            ocsp: vec![],
-            revocation: RevocationMode::Require,
-            seal_makers: vec![],
-            no_anchor_constraints: false,
+            context: Context::builder()
+                .anchors(&self.anchors)
+                .intermediates(&self.intermediates)
+                .crls(crls)
+                .revocation(RevocationMode::Require)
+                .shared(),
             trust: None,
             registry: Some(self.store.as_ref()),
-            seal_status: vec![],
             data,
             now: yinxin::clock::now_secs(),
         }
@@ -366,7 +366,10 @@ async fn make_stamp_verify_and_each_failure() {
 
     // Without our anchors the chain steps cannot conclude: INDETERMINATE, never PASSED.
     let mut o = e.opts(Some(data), vec![]);
-    o.anchors = vec![];
+    o.context = Context::builder()
+        .intermediates(&e.intermediates)
+        .revocation(RevocationMode::Require)
+        .shared();
     let r = seals::verify(&signed2, &o).await;
     expect(
         &r,
@@ -379,16 +382,9 @@ async fn make_stamp_verify_and_each_failure() {
 #[tokio::test]
 async fn vendor_seals_and_signatures() {
     let opts = VerifyOptions {
-        anchors: vec![],
-        intermediates: vec![],
-        crls: vec![],
-        ocsp: vec![],
-        revocation: RevocationMode::Off,
-        seal_makers: vec![],
-        no_anchor_constraints: false,
+        context: Context::builder().revocation(RevocationMode::Off).shared(),
         trust: None,
         registry: None,
-        seal_status: vec![],
         data: None,
         now: 1_650_000_000,
     };

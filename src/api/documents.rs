@@ -320,20 +320,12 @@ pub(super) fn tsa_fn(s: Arc<AppState>) -> impl Fn(&[u8]) -> Option<Vec<u8>> {
 /// Our issuing CA certificate that issued `cert` (carried in the CMS so that verifiers holding
 /// only our root can build the path).
 pub(super) fn issuer_of(cert: &[u8], cas: &[Vec<u8>]) -> Vec<Vec<u8>> {
-    use der::{Decode, Encode};
-    let Ok(c) = x509_cert::Certificate::from_der(cert) else {
-        return vec![];
-    };
-    let Ok(issuer) = c.tbs_certificate().issuer().to_der() else {
+    use crate::verify::cert::Cert;
+    let Ok(c) = Cert::shared(cert) else {
         return vec![];
     };
     cas.iter()
-        .filter(|ca| {
-            x509_cert::Certificate::from_der(ca)
-                .ok()
-                .and_then(|ca| ca.tbs_certificate().subject().to_der().ok())
-                .is_some_and(|s| s == issuer)
-        })
+        .filter(|ca| Cert::shared(ca).is_ok_and(|ca| ca.subject == c.issuer))
         .take(1)
         .cloned()
         .collect()

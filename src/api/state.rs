@@ -52,6 +52,10 @@ pub struct AppState {
     pub tsa: Option<Arc<crate::status::tsa::TsaService>>,
     /// Seal services.
     pub seals: Option<Arc<seals::SealServices>>,
+    /// The verification material of our own region (our CAs as anchors and intermediates,
+    /// revocation required), parsed once at start-up from the seal services' and shared by
+    /// every verification (None without seal services).
+    pub verify_context: Option<Arc<crate::verify::context::Context>>,
     /// Trust list and federation (mutual recognition).
     pub trust: Option<Arc<trust::TrustServices>>,
     /// E-licences.
@@ -100,6 +104,17 @@ pub struct Services {
     pub licences: Option<Arc<super::licences::LicenceServices>>,
 }
 
+/// Our own region's verification material: our CAs (roots as anchors; issuing CAs and the
+/// cross-certificates we issued as intermediates), revocation required, the trust anchor rules
+/// applied. What a request adds (recognized regions, the CRLs read for it) is added per request.
+fn own_verify_context(svc: &seals::SealServices) -> Arc<crate::verify::context::Context> {
+    crate::verify::context::Context::builder()
+        .anchors(&svc.anchors)
+        .intermediates(&svc.intermediates)
+        .revocation(crate::verify::path::RevocationMode::Require)
+        .shared()
+}
+
 impl AppState {
     /// Assemble the state.
     pub fn new(services: Services, config: &Config, cas: Vec<CaRecord>) -> Self {
@@ -136,6 +151,7 @@ impl AppState {
             status,
             status_config,
             tsa,
+            verify_context: seals.as_deref().map(own_verify_context),
             seals,
             trust,
             licences,

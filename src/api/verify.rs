@@ -12,6 +12,8 @@ use super::seals::{decode_b64, ok, services};
 use super::state::AppState;
 use crate::auth::Principal;
 use crate::seal::service as seal_service;
+use crate::seal::verify::VerifyOptions;
+use crate::verify::cert::Cert;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -125,6 +127,10 @@ async fn verify_object(
     deadline: crate::document::ofd::Deadline,
 ) -> ApiResult<Response> {
     let svc = services(&s)?;
+    let own = s
+        .verify_context
+        .as_ref()
+        .ok_or_else(|| Problem::internal(&"seal services without a verification context"))?;
     let mut crls = Vec::new();
     for ca in s.status.cas() {
         if let Ok(Some(c)) = s.status.store().latest_crl(&ca.record.id, false).await {
@@ -135,32 +141,35 @@ async fn verify_object(
     let trust: Option<&dyn crate::verify::hook::TrustSource> = federation
         .as_deref()
         .map(|f| f as &dyn crate::verify::hook::TrustSource);
-    let (mut anchors, mut intermediates) = (svc.anchors.clone(), svc.intermediates.clone());
-    if let Some(t) = trust {
-        let (a, i) = t.anchors();
-        anchors.extend(a);
-        intermediates.extend(i);
-    }
-    let opts = seal_service::VerifyOptions {
-        anchors,
-        intermediates,
-        crls,
-        ocsp: vec![],
-        revocation: crate::verify::path::RevocationMode::Require,
-        seal_makers: federation
-            .as_deref()
-            .map(|f| f.seal_makers())
-            .unwrap_or_default(),
+    let certificate = certificate_of(&object);
+    // Our own region's material, parsed once at start-up; what this request adds (the CRLs
+    // just read, recognized regions' anchors and seal makers, a certificate's chain) goes into
+    // a derived context sharing the parsed certificates.
+    let chain = certificate
+        .as_ref()
+        .map(|(_, c)| c.as_slice())
+        .unwrap_or(&[]);
+    let context = if crls.is_empty() && federation.is_none() && chain.is_empty() {
+        own.clone()
+    } else {
+        let mut extra = own.with_extra().crls(crls);
+        if let Some(t) = trust {
+            let (a, i) = t.anchors();
+            extra = extra.anchors(a).intermediates(i);
+        }
+        if let Some(f) = federation.as_deref() {
+            extra = extra.seal_makers(f.seal_makers());
+        }
+        extra.intermediates(chain).shared()
+    };
+    let opts = VerifyOptions {
+        context,
         trust,
         registry: Some(svc.repo.as_ref()),
-        seal_status: vec![],
-        no_anchor_constraints: false,
         data: data.as_deref(),
         now: crate::clock::now_secs(),
     };
-    if let Some((cert, chain)) = certificate_of(&object) {
-        let mut opts = opts;
-        opts.intermediates.extend(chain);
+    if let Some((cert, _)) = certificate {
         let report = verify_certificate(&cert, purpose, &opts).await;
         return Ok(ok(
             StatusCode::OK,
@@ -220,9 +229,8 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddr {
 /// A certificate given as DER, or as PEM optionally followed by more CERTIFICATE blocks (its
 /// chain, added to the pool); anything else: `None`.
 fn certificate_of(object: &[u8]) -> Option<(Vec<u8>, Vec<Vec<u8>>)> {
-    use der::Decode;
     if !object.starts_with(b"-----BEGIN CERTIFICATE") {
-        x509_cert::Certificate::from_der(object).ok()?;
+        Cert::shared(object).ok()?;
         return Some((object.to_vec(), vec![]));
     }
     let text = std::str::from_utf8(object).ok()?;
@@ -236,7 +244,7 @@ fn certificate_of(object: &[u8]) -> Option<(Vec<u8>, Vec<Vec<u8>>)> {
         if label != "CERTIFICATE" || certs.len() >= 16 {
             return None;
         }
-        x509_cert::Certificate::from_der(&d).ok()?;
+        Cert::shared(&d).ok()?;
         certs.push(d);
     }
     let mut it = certs.into_iter();
@@ -249,7 +257,7 @@ fn certificate_of(object: &[u8]) -> Option<(Vec<u8>, Vec<Vec<u8>>)> {
 async fn verify_certificate(
     cert: &[u8],
     purpose: crate::verify::purpose::Purpose,
-    opts: &seal_service::VerifyOptions<'_>,
+    opts: &VerifyOptions<'_>,
 ) -> Value {
     let (report, notes) = crate::verify::chain::validate_for_noted(
         cert,

@@ -161,20 +161,23 @@ pub(super) fn verify_file(cmd: Command) -> i32 {
             }
             None => None,
         };
-        let mut opts = crate::seal::service::VerifyOptions {
-            anchors,
-            intermediates,
-            crls,
-            ocsp: vec![],
-            revocation,
-            seal_makers: load_all(&seal_makers)?
-                .iter()
-                .map(|c| crate::crypto::sha256(c))
-                .collect(),
+        let context = crate::verify::context::Context::builder()
+            .anchors(&anchors)
+            .intermediates(&intermediates)
+            .crls(crls)
+            .revocation(revocation)
+            .seal_makers(
+                load_all(&seal_makers)?
+                    .iter()
+                    .map(|c| crate::crypto::sha256(c)),
+            )
+            .no_anchor_constraints(no_anchor_constraints)
+            .seal_status(load_all(&seal_statuses)?)
+            .shared();
+        let mut opts = crate::seal::verify::VerifyOptions {
+            context,
             trust,
-            no_anchor_constraints,
             registry: None,
-            seal_status: load_all(&seal_statuses)?,
             data: None,
             now: crate::clock::now_secs(),
         };
@@ -253,7 +256,7 @@ pub(super) fn verify_file(cmd: Command) -> i32 {
                 summary,
             ));
         }
-        if crate::verify::cert::Cert::from_der(&obj).is_ok() {
+        if crate::verify::cert::Cert::shared(&obj).is_ok() {
             let r = runtime()?.block_on(crate::verify::chain::validate_for(
                 &obj,
                 &[],

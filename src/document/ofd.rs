@@ -9,7 +9,8 @@
 //! descriptors, the `http://www.ofdspec.org` namespace, Provider written as child elements,
 //! `SM3` / `1.2.156.10197.1.401.2` check methods, `MaxSignId` like `s4`, `SignValue.dat`.
 
-use crate::seal::service::{SealReport, VerifyOptions};
+use crate::seal::service::SealReport;
+use crate::seal::verify::VerifyOptions;
 use crate::verify::report::{Indication, SubIndication};
 use base64::Engine as _;
 use serde::Serialize;

@@ -8,6 +8,4 @@ pub use super::make::{
 };
 pub use super::registry::{SealRecord, SealRepository, SealStatus};
 pub use super::stamp::{TimestampFn, stamp};
-pub use super::verify::{
-    SealReport, Step, StepName, StepOutcome, TimeReport, VerifyOptions, verify,
-};
+pub use super::verify::{SealReport, Step, StepName, StepOutcome, TimeReport, verify};

@@ -226,7 +226,13 @@ pub(super) async fn registry_step(
     }
     let mut refused: Vec<String> = Vec::new();
     let mut accepted: Vec<Accepted> = Vec::new();
-    for (i, s) in opts.seal_status.iter().take(MAX_STATUSES).enumerate() {
+    for (i, s) in opts
+        .context
+        .seal_status()
+        .iter()
+        .take(MAX_STATUSES)
+        .enumerate()
+    {
         match check(s, seal, maker_chain, opts).await {
             Ok(a) => accepted.push(a),
             Err(e) => refused.push(format!("signed status #{} refused: {e}", i + 1)),

@@ -20,16 +20,17 @@
 //! consulted. Must not import HTTP or SQL.
 
 use super::format::{Detected, Seal, detect};
-use super::service::SealRepository;
+use super::registry::SealRepository;
 use super::status::Seen;
 use crate::verify::cert::Cert;
 use crate::verify::chain::{ChainInputs, judge_without_poe, validate_for};
+use crate::verify::context::Context;
 use crate::verify::hook::TrustSource;
-use crate::verify::path::RevocationMode;
 use crate::verify::purpose::Purpose;
 use crate::verify::report::{Indication, Report, SubIndication, Via};
 use crate::verify::timestamp::{Basis, ProvenTime, prove};
 use serde::Serialize;
+use std::sync::Arc;
 use steps::{Acc, StepName as N, StepResult};
 
 mod steps;
@@ -81,27 +82,15 @@ pub struct SealReport {
     pub tsu_chain: Option<Report>,
 }
 
-/// Trust material and options for verification.
+/// One verification: the relying party's material ([`Context`], prepared once and shared)
+/// and what belongs to this call alone.
 #[derive(Clone)]
 pub struct VerifyOptions<'a> {
-    /// Trust anchors (DER).
-    pub anchors: Vec<Vec<u8>>,
-    /// Extra intermediates.
-    pub intermediates: Vec<Vec<u8>>,
-    /// CRLs.
-    pub crls: Vec<Vec<u8>>,
-    /// OCSP responses.
-    pub ocsp: Vec<Vec<u8>>,
-    /// Require revocation status for the chains.
-    pub revocation: RevocationMode,
-    /// Seal makers the relying party names explicitly (SHA-256 of their certificates):
-    /// recognised as seal makers without our seal-making EKU (other vendors' makers).
-    pub seal_makers: Vec<[u8; 32]>,
+    /// Anchors, intermediates, revocation data, named seal makers, signed seal statuses and
+    /// how they are applied.
+    pub context: Arc<Context>,
     /// The seal registry (our region's seals), consulted when the seal is in it.
     pub registry: Option<&'a dyn SealRepository>,
-    /// Signed seal statuses (DER CMS, [`super::status`]) the relying party has, used when
-    /// there is no registry.
-    pub seal_status: Vec<Vec<u8>>,
     /// The protected data, when available.
     pub data: Option<&'a [u8]>,
     /// The current time (Unix seconds).
@@ -109,23 +98,14 @@ pub struct VerifyOptions<'a> {
     /// Recognized other regions (mutual recognition): revocation data for their
     /// certificates and the review of chains they anchor.
     pub trust: Option<&'a dyn TrustSource>,
-    /// Opt out of the RFC 5937 trust anchor rules (`--no-anchor-constraints`); default
-    /// `false`: an expired anchor, one that is not a CA or has an unknown critical extension
-    /// anchors nothing, and its name constraints, path length and policies bind the path.
-    pub no_anchor_constraints: bool,
 }
 
 impl VerifyOptions<'_> {
     /// The chain-validation view of these options.
     pub fn chain_inputs(&self) -> ChainInputs<'_> {
         ChainInputs {
-            anchors: &self.anchors,
-            intermediates: &self.intermediates,
-            crls: &self.crls,
-            ocsp: &self.ocsp,
-            revocation: self.revocation,
+            context: &self.context,
             trust: self.trust,
-            enforce_anchor_constraints: !self.no_anchor_constraints,
         }
     }
 }
@@ -221,7 +201,7 @@ fn own_region(maker: &[u8], chain: &Report) -> bool {
 /// seal-maker chain fails otherwise), or carrying our seal-making EKU under our own anchors.
 fn recognise_maker(maker: &[u8], chain: &Report, opts: &VerifyOptions<'_>) -> StepResult {
     let fp = crate::crypto::sha256(maker);
-    if opts.seal_makers.contains(&fp) {
+    if opts.context.seal_makers().contains(&fp) {
         return Ok("named by the relying party as a seal maker".into());
     }
     if let Some(r) = &chain.recognition

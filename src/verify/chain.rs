@@ -1,32 +1,23 @@
 //! One entry point to validate a certificate *for a purpose* with the relying party's trust
-//! material: its anchors and pool, revocation data (plus what a [`TrustSource`] fetches for
+//! material ([`Context`]): its anchors and pool, revocation data (plus what a [`TrustSource`] fetches for
 //! recognized regions), and the trust source's review of the finished chain. Seal, CMS, OFD,
 //! time-stamp and bare-certificate verification all go through [`validate_for`]. Must not
 //! import HTTP, SQL, `seal`, `document` or `trust` (the trust model comes in as the
 //! [`TrustSource`] seam).
 
+use super::context::Context;
 use super::hook::{ChainRole, TrustSource};
-use super::path::{Input, RevocationMode, Validator};
+use super::path::Validator;
 use super::purpose::Purpose;
 use super::report::{Indication, Report, SubIndication};
 
 /// The relying party's trust material for one verification.
 #[derive(Clone, Copy)]
 pub struct ChainInputs<'a> {
-    /// Trust anchors (DER certificates).
-    pub anchors: &'a [Vec<u8>],
-    /// Candidate intermediates.
-    pub intermediates: &'a [Vec<u8>],
-    /// CRLs.
-    pub crls: &'a [Vec<u8>],
-    /// OCSP responses.
-    pub ocsp: &'a [Vec<u8>],
-    /// Revocation treatment.
-    pub revocation: RevocationMode,
+    /// Anchors, intermediates, revocation data and how they are applied.
+    pub context: &'a Context,
     /// Recognized other regions, if any.
     pub trust: Option<&'a dyn TrustSource>,
-    /// Apply the RFC 5937 trust anchor rules (default on; `--no-anchor-constraints`).
-    pub enforce_anchor_constraints: bool,
 }
 
 impl Purpose {
@@ -61,15 +52,10 @@ pub async fn validate_for_noted(
     purpose: Purpose,
     inputs: &ChainInputs<'_>,
 ) -> (Report, Vec<String>) {
-    let mut input = Input::new(cert.to_vec(), inputs.anchors.to_vec(), at, purpose);
-    input.intermediates = inputs.intermediates.to_vec();
+    let mut input = inputs.context.path_input(cert, at, purpose);
     input
         .intermediates
         .extend(extra.iter().filter(|c| c.as_slice() != cert).cloned());
-    input.crls = inputs.crls.to_vec();
-    input.ocsp = inputs.ocsp.to_vec();
-    input.revocation = inputs.revocation;
-    input.enforce_anchor_constraints = inputs.enforce_anchor_constraints;
     let mut notes = Vec::new();
     if let Some(t) = inputs.trust {
         let g = t.revocation_data(cert, extra).await;

@@ -4,6 +4,7 @@
 
 pub mod cert;
 pub mod chain;
+pub mod context;
 pub mod hook;
 pub mod names;
 pub mod path;

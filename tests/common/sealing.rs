@@ -5,8 +5,10 @@ use std::sync::Arc;
 use yinxin::crypto::Signer;
 use yinxin::document::ofd::{self, OfdReport};
 use yinxin::document::ofd_write::{self, Placement};
-use yinxin::seal::service::{self as seals, VerifyOptions};
+use yinxin::seal::service as seals;
 use yinxin::seal::types;
+use yinxin::seal::verify::VerifyOptions;
+use yinxin::verify::context::Context;
 use yinxin::verify::path::RevocationMode;
 
 /// A region (in a temporary directory), one active contract seal with its signed status, its
@@ -68,16 +70,14 @@ impl SealEnv {
     /// Our anchors, no revocation, the seal's status, now.
     pub fn opts(&self) -> VerifyOptions<'_> {
         VerifyOptions {
-            anchors: self.anchors.clone(),
-            intermediates: self.intermediates.clone(),
-            crls: vec![],
-            ocsp: vec![],
-            revocation: RevocationMode::Off,
-            seal_makers: vec![],
-            no_anchor_constraints: false,
+            context: Context::builder()
+                .anchors(&self.anchors)
+                .intermediates(&self.intermediates)
+                .revocation(RevocationMode::Off)
+                .seal_status([self.status.clone()])
+                .shared(),
             trust: None,
             registry: None,
-            seal_status: vec![self.status.clone()],
             data: None,
             now: yinxin::clock::now_secs(),
         }

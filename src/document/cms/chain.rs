@@ -131,7 +131,7 @@ pub fn verify_with_chain(
 pub async fn verify_with_options(
     p7s: &[u8],
     data: &[u8],
-    opts: &crate::seal::service::VerifyOptions<'_>,
+    opts: &crate::seal::verify::VerifyOptions<'_>,
 ) -> CmsReport {
     let info = match verify_detached(p7s, data) {
         Ok(i) => i,
