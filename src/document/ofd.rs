@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 mod budget;
 pub mod coverage;
+pub mod embedded;
 mod package;
 mod parts;
 mod xml;

@@ -1,5 +1,5 @@
-//! Every problem kind the sources use, every failure reason code and every sub-indication has
-//! its texts in both catalogues. The kinds are found by reading `src/**/*.rs` (outside test
+//! Every problem kind the sources use, every failure reason code (certificate paths, seals,
+//! e-licences) and every sub-indication has its texts in both catalogues. The kinds are found by reading `src/**/*.rs` (outside test
 //! modules): the literal kind of `Problem::new(status, "kind", …)`, `Problem::bad_request`,
 //! `Problem::unprocessable`, the fixed kinds of the other constructors, the listener's table,
 //! and the `=> "kind"` arms of the domain's `code()`/`kind()` functions that handlers turn into
@@ -151,8 +151,18 @@ fn every_problem_kind_has_a_title_in_both_languages() {
 #[test]
 fn every_reason_and_sub_indication_has_texts_in_both_languages() {
     let reason = non_test(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src/verify/reason.rs"));
-    let codes = arms(&reason, "code");
+    let mut codes = arms(&reason, "code");
     assert!(codes.len() >= 50, "{} codes found", codes.len());
+    // E-licence verification reasons (`licence::verify::LicenceReason::code`).
+    let licence =
+        non_test(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src/licence/verify/reason.rs"));
+    let licence_codes = arms(&licence, "code");
+    assert!(
+        licence_codes.len() >= 20,
+        "{} licence codes found",
+        licence_codes.len()
+    );
+    codes.extend(licence_codes);
     let mut missing = vec![];
     for c in &codes {
         for l in Lang::ALL {

@@ -288,6 +288,29 @@ reason-seal-status-unknown = the seal's registry status was not seen (no registr
 reason-seal-not-in-registry = the seal was made by this region's seal maker but its registry does not hold it
 reason-seal-not-active = the seal is suspended or revoked in its registry
 
+## E-licence verification reasons (licence::verify::LicenceReason::code).
+reason-licence-ofd-not-valid = the licence file's own seal verification did not pass
+reason-licence-metadata-missing = the file carries no e-licence metadata (metadata.json)
+reason-licence-metadata-invalid = the e-licence metadata is malformed, or the file's custom data disagree with it
+reason-licence-metadata-not-sealed = no seal of the file protects the e-licence metadata
+reason-licence-seal-not-e-licence = the seal protecting the licence is not an e-licence seal
+reason-licence-seal-not-of-issuer = the seal protecting the licence does not belong to the issuer the licence names
+reason-licence-identifier-invalid = the licence identifier is malformed or its check character is wrong
+reason-licence-identifier-mismatch = the licence identifier names another issuer or type than the licence
+reason-licence-data-signature-invalid = the registry's signature over the licence data does not verify, or is not the issuer's
+reason-licence-revoked = the licence is revoked
+reason-licence-suspended = the licence is suspended
+reason-licence-superseded = this version of the licence was replaced by a newer one
+reason-licence-expired = the licence has expired
+reason-licence-status-unknown = the licence's status could not be established
+reason-licence-region-not-accepted = e-licences of the issuing region are not accepted here
+reason-licence-qr-malformed = the text is not a licence QR payload
+reason-licence-qr-signer-unknown = no known QR signer has the payload's key id
+reason-licence-qr-signer-invalid = the QR signer's certificate is not valid for signing licence QR codes
+reason-licence-qr-signature-invalid = the QR payload's signature does not verify
+reason-licence-qr-region-mismatch = the QR payload names another region than its signer's
+reason-licence-claims-mismatch = the licence's claims disagree with its registry status
+
 ## Command line: the error line and the CLI's own messages.
 cli-error-prefix = error:{ " " }
 cli-word-key-store-passphrase = key store passphrase

@@ -291,6 +291,29 @@ reason-seal-status-unknown = 未看到该印章在登记库中的状态（未查
 reason-seal-not-in-registry = 该印章由本区域制章者制作，但登记库中没有它
 reason-seal-not-active = 该印章在登记库中已暂停或已吊销
 
+## E-licence verification reasons (licence::verify::LicenceReason::code).
+reason-licence-ofd-not-valid = 证照文件本身的签章验证未通过
+reason-licence-metadata-missing = 文件中没有电子证照元数据（metadata.json）
+reason-licence-metadata-invalid = 电子证照元数据格式不正确，或文件的自定义数据与之不一致
+reason-licence-metadata-not-sealed = 文件中没有签章保护电子证照元数据
+reason-licence-seal-not-e-licence = 保护证照的印章不是电子证照专用章
+reason-licence-seal-not-of-issuer = 保护证照的印章不属于证照所载的颁发机构
+reason-licence-identifier-invalid = 证照标识格式不正确或校验位错误
+reason-licence-identifier-mismatch = 证照标识所含的颁发机构或类型与证照不符
+reason-licence-data-signature-invalid = 登记库对证照数据的签名验证失败，或不是颁发机构的签名
+reason-licence-revoked = 该证照已注销或废止
+reason-licence-suspended = 该证照已暂停
+reason-licence-superseded = 该版本的证照已被新版本替代
+reason-licence-expired = 该证照已过有效期
+reason-licence-status-unknown = 无法确定该证照的状态
+reason-licence-region-not-accepted = 本区域不认可颁发区域的电子证照
+reason-licence-qr-malformed = 该文本不是证照二维码内容
+reason-licence-qr-signer-unknown = 没有已知的二维码签名者使用该密钥标识
+reason-licence-qr-signer-invalid = 二维码签名者的证书不能用于签署证照二维码
+reason-licence-qr-signature-invalid = 二维码内容的签名验证失败
+reason-licence-qr-region-mismatch = 二维码内容所载区域与其签名者的区域不符
+reason-licence-claims-mismatch = 证照所载内容与登记状态不一致
+
 ## 命令行：错误行与命令行自身的消息。
 cli-error-prefix = 错误：
 cli-word-key-store-passphrase = 密钥库口令

@@ -323,10 +323,34 @@ pub fn parse_date(s: &str) -> Option<time::Date> {
     time::Date::parse(s, &format).ok()
 }
 
+/// A sensitive value as shown to whoever may not read it: its first and last characters kept,
+/// the rest masked (`110************02X`); a value of two characters or fewer wholly masked.
+pub fn mask(v: &str) -> String {
+    let chars: Vec<char> = v.chars().collect();
+    let n = chars.len();
+    if n <= 2 {
+        return "*".repeat(n);
+    }
+    let keep = (n / 6).clamp(1, 4);
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, c)| if i < keep || i >= n - keep { *c } else { '*' })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn masking_keeps_only_the_ends() {
+        assert_eq!(mask("11010519491231002X"), "110************02X");
+        assert_eq!(mask("张三丰"), "张*丰");
+        assert_eq!(mask("ab"), "**");
+        assert_eq!(mask(""), "");
+    }
 
     fn field(kind: FieldType) -> Field {
         Field {

@@ -14,11 +14,14 @@
 //! - `vault`: licence values encrypted at rest;
 //! - `repo`, `blobs`: the registry's storage interface and the content-addressed file store;
 //! - `status`: the signed licence status;
-//! - `service`: issuing, changing, suspending, resuming, revoking; the status statement.
+//! - `service`: issuing, changing, suspending, resuming, revoking; the status statement;
+//! - `verify`: verifying a sealed e-licence OFD or a QR payload (seal of the issuer, identifier,
+//!   metadata ↔ data signature ↔ registry or signed status).
 //!
 //! Imports `crypto`, `pki` (identifier checks, the holder hasher), `seal` (seal types,
-//! stamping), `document` (OFD writing, CMS), `trust` (canonical JSON); must not import HTTP or
-//! SQL types, the store, `api`, `app` or `cli`.
+//! stamping, verification options), `document` (OFD writing and reading, CMS), `verify`
+//! (indications, purposes, chain validation), `trust` (canonical JSON, recognized regions);
+//! must not import HTTP or SQL types, the store, `api`, `app` or `cli`.
 
 pub mod blobs;
 pub mod draft;
@@ -33,6 +36,7 @@ pub mod repo;
 pub mod service;
 pub mod status;
 pub mod vault;
+pub mod verify;
 
 pub use draft::{Agency, DraftError, draft};
 pub use identifier::{CheckRule, IdError, LicenceId};

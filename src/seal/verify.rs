@@ -80,6 +80,10 @@ pub struct SealReport {
     /// Chain report of the timestamp's TSU certificate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tsu_chain: Option<Report>,
+    /// The signer's certificate (DER) of a signature, as verified: what a document's own
+    /// meaning is checked against (e.g. an e-licence's issuer). Not serialized.
+    #[serde(skip)]
+    pub signer_cert: Option<Vec<u8>>,
 }
 
 /// One verification: the relying party's material ([`Context`], prepared once and shared)
@@ -311,6 +315,7 @@ pub async fn verify(der_bytes: &[u8], opts: &VerifyOptions<'_>) -> SealReport {
         maker_chain: None,
         signer_chain: None,
         tsu_chain: None,
+        signer_cert: None,
     };
     let needs: &[StepName] = match detect(der_bytes) {
         Detected::Unknown(why) => {
@@ -354,6 +359,7 @@ pub async fn verify(der_bytes: &[u8], opts: &VerifyOptions<'_>) -> SealReport {
         Detected::Signature(sig) => {
             report.object = format!("signature {:?}", sig.seal.version);
             report.seal = describe(&sig.seal);
+            report.signer_cert = Some(sig.signer_cert.clone());
             acc.push(
                 N::Parse,
                 Ok(format!("{:?} electronic signature", sig.seal.version)),

@@ -9,6 +9,7 @@
 
 pub mod aia;
 pub mod fetch;
+pub mod licences;
 pub mod list;
 pub mod offline;
 pub mod peers;

@@ -50,6 +50,29 @@ impl OfflineTrust {
 }
 
 #[async_trait::async_trait]
+impl crate::trust::licences::LicenceTrust for OfflineTrust {
+    fn licence_regions(&self, at: i64) -> Vec<crate::trust::licences::LicenceRegion> {
+        self.lists
+            .iter()
+            .map(|(peer, v)| {
+                let pins = hex::decode(&v.signer_sha256)
+                    .ok()
+                    .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                    .into_iter()
+                    .collect();
+                crate::trust::licences::LicenceRegion::from_list(
+                    &peer.region,
+                    peer.accept.contains(&Accept::ELicences),
+                    pins,
+                    Some(v),
+                    at,
+                )
+            })
+            .collect()
+    }
+}
+
+#[async_trait::async_trait]
 impl TrustSource for OfflineTrust {
     fn anchors(&self) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
         let (mut anchors, mut inter) = (vec![], vec![]);

@@ -301,6 +301,18 @@ impl RelyingParty {
     }
 }
 
+/// E-licences: the regions of the trust lists loaded offline (their signed statuses are not
+/// fetched here: the relying party gives them as files).
+#[async_trait::async_trait]
+impl super::licences::LicenceTrust for RelyingParty {
+    fn licence_regions(&self, at: i64) -> Vec<super::licences::LicenceRegion> {
+        self.offline
+            .as_ref()
+            .map(|o| super::licences::LicenceTrust::licence_regions(o, at))
+            .unwrap_or_default()
+    }
+}
+
 #[async_trait::async_trait]
 impl TrustSource for RelyingParty {
     fn anchors(&self) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {

@@ -9,7 +9,8 @@
 //!
 //! The parts, one concept each: `config` is `trust.toml` (peers, pins, timings);
 //! `acceptance` the rules a peer's list must pass before it is used and stored; `sync`
-//! fetches a peer's list and offers it; `view` is what a peer's state looks like from outside;
+//! fetches a peer's list and offers it; `licences` is what e-licence verification asks of the
+//! peers (`crate::trust::licences::LicenceTrust`); `view` is what a peer's state looks like from outside;
 //! `review` judges a chain anchored by a listed root against that list (shared with offline
 //! verification); `source` is the [`TrustSource`] the validator asks. This file holds the
 //! federation's state, its construction, and the staleness rule.
@@ -19,6 +20,7 @@
 
 mod acceptance;
 mod config;
+mod licences;
 mod review;
 mod source;
 mod sync;
