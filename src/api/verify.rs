@@ -1,6 +1,10 @@
 //! `POST /v1/verify` (public): a certificate, a seal, an SES_Signature, an OFD package or a
 //! CMS SignedData, verified against our CAs and those of the recognized regions, with
-//! revocation from the CRLs stored by the `ca` process and the seal registry. It needs no key:
+//! revocation from the CRLs stored by the `ca` process and the seal registry. An OFD that is an
+//! e-licence also gets the licence report beside the OFD report (`licence`, with the licence's
+//! verdict at the top level), and `{"qr": "<text>"}` verifies the QR payload of an e-licence
+//! ([`crate::licence::verify`]; our status from the licence registry, other regions' from their
+//! signed statuses). It needs no key:
 //! a `verify` process serves it (see [`super::routes`]), and the verification runs on the
 //! bounded pool ([`super::verify_pool`]).
 //!
@@ -11,6 +15,8 @@ use super::problem::{ApiResult, Problem};
 use super::seals::{decode_b64, ok, services};
 use super::state::AppState;
 use crate::auth::Principal;
+use crate::document::ofd::{self, OfdReport, Package, Stopped};
+use crate::licence::verify::{LicenceReport, LicenceStatusSource, RepoStatus, Verifier};
 use crate::seal::service as seal_service;
 use crate::seal::verify::VerifyOptions;
 use crate::verify::cert::Cert;
@@ -33,7 +39,12 @@ pub struct VerifyQuery {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct VerifyBody {
-    object_base64: String,
+    /// The object (or, instead, `qr`).
+    #[serde(default)]
+    object_base64: Option<String>,
+    /// The text of an e-licence's QR code (the URL or the bare payload), instead of an object.
+    #[serde(default)]
+    qr: Option<String>,
     #[serde(default)]
     data_base64: Option<String>,
     /// For a bare certificate: what it is validated for (default `document-signer`).
@@ -42,8 +53,9 @@ struct VerifyBody {
 }
 
 /// `POST /v1/verify` (public): a seal or an SES_Signature (JSON with base64, or the raw DER as
-/// `application/octet-stream`), optional original data; returns the report. Our CAs are the
-/// anchors; revocation uses our published CRLs.
+/// `application/octet-stream`), optional original data; or (JSON) `qr`, the text of an
+/// e-licence's QR code; returns the report. Our CAs are the anchors; revocation uses our
+/// published CRLs.
 pub async fn verify(
     State(s): State<Arc<AppState>>,
     ClientAddr(addr): ClientAddr,
@@ -77,6 +89,7 @@ pub async fn verify(
         "application/pkcs7-signature",
         "application/pkcs7-mime",
     ];
+    let mut qr = None;
     let (object, data) = if RAW.iter().any(|t| ct.starts_with(t)) {
         let bytes = axum::body::to_bytes(body, s.limits.body_limit)
             .await
@@ -93,8 +106,21 @@ pub async fn verify(
         if b.purpose.is_some() {
             purpose_name = b.purpose.clone();
         }
+        let object = match (&b.object_base64, b.qr) {
+            (Some(o), None) => decode_b64("object_base64", o)?,
+            (None, Some(text)) => {
+                qr = Some(text);
+                Vec::new()
+            }
+            _ => {
+                return Err(Problem::unprocessable(
+                    "invalid-request",
+                    "give either object_base64 (an object) or qr (the text of an e-licence's QR code)",
+                ));
+            }
+        };
         (
-            decode_b64("object_base64", &b.object_base64)?,
+            object,
             b.data_base64
                 .as_deref()
                 .map(|d| decode_b64("data_base64", d))
@@ -112,7 +138,7 @@ pub async fn verify(
     state
         .verify_pool
         .run(who.is_none(), move |deadline| {
-            verify_object(s, who, object, data, purpose, deadline)
+            verify_object(s, who, object, data, qr, purpose, deadline)
         })
         .await?
 }
@@ -123,6 +149,7 @@ async fn verify_object(
     who: Option<Principal>,
     object: Vec<u8>,
     data: Option<Vec<u8>>,
+    qr: Option<String>,
     purpose: crate::verify::purpose::Purpose,
     deadline: crate::document::ofd::Deadline,
 ) -> ApiResult<Response> {
@@ -169,6 +196,17 @@ async fn verify_object(
         data: data.as_deref(),
         now: crate::clock::now_secs(),
     };
+    let licences = s.licences.as_deref();
+    let own = licences.map(|l| RepoStatus(l.repo.as_ref()));
+    let own = own.as_ref().map(|o| o as &dyn LicenceStatusSource);
+    if let Some(text) = qr {
+        let report = verify_licence(&s, own, &opts, LicenceInput::Qr(&text)).await;
+        return Ok(ok(
+            StatusCode::OK,
+            serde_json::to_value(&report).unwrap_or(Value::Null),
+            None,
+        ));
+    }
     if let Some((cert, _)) = certificate {
         let report = verify_certificate(&cert, purpose, &opts).await;
         return Ok(ok(
@@ -178,14 +216,30 @@ async fn verify_object(
         ));
     }
     if object.starts_with(b"PK\x03\x04") {
-        let report = crate::document::ofd::verify_until(&object, &opts, &deadline)
-            .await
-            .map_err(|stopped| super::verify_pool::deadline_problem(&stopped))?;
-        return Ok(ok(
-            StatusCode::OK,
-            serde_json::to_value(&report).unwrap_or(Value::Null),
-            None,
-        ));
+        let stopped = |s: Stopped| super::verify_pool::deadline_problem(&s);
+        let (report, pkg) = match Package::read_until(&object, &deadline).map_err(stopped)? {
+            Ok(pkg) => (
+                ofd::verify_package_until(&pkg, &opts, &deadline)
+                    .await
+                    .map_err(stopped)?,
+                Some(pkg),
+            ),
+            // Unreadable: the verifier reports why.
+            Err(_) => (
+                ofd::verify_until(&object, &opts, &deadline)
+                    .await
+                    .map_err(stopped)?,
+                None,
+            ),
+        };
+        let value = match pkg.filter(crate::licence::verify::is_licence) {
+            Some(pkg) => {
+                let l = verify_licence(&s, own, &opts, LicenceInput::Ofd(&report, &pkg)).await;
+                crate::licence::verify::ofd_with_licence(&report, &l)
+            }
+            None => serde_json::to_value(&report).unwrap_or(Value::Null),
+        };
+        return Ok(ok(StatusCode::OK, value, None));
     }
     if crate::document::cms::embedded_content(&object).is_ok() {
         let report = crate::document::cms::verify_with_options(
@@ -206,6 +260,67 @@ async fn verify_object(
         serde_json::to_value(&report).unwrap_or(Value::Null),
         None,
     ))
+}
+
+/// What an e-licence verification is given.
+enum LicenceInput<'a> {
+    /// An OFD package that is an e-licence, and its OFD report.
+    Ofd(&'a OfdReport, &'a Package),
+    /// The text of a licence's QR code.
+    Qr(&'a str),
+}
+
+/// Verify an e-licence with our registry `own` (the licence repository), our region's QR
+/// signer certificates (its service credentials) and the recognized regions (the federation:
+/// their QR signers, their signed statuses fetched from the supply points their lists name,
+/// only for peers whose trust.toml accepts `e-licences`).
+async fn verify_licence(
+    s: &AppState,
+    own: Option<&dyn LicenceStatusSource>,
+    opts: &VerifyOptions<'_>,
+    input: LicenceInput<'_>,
+) -> LicenceReport {
+    let builtin;
+    let catalogue = match s.licences.as_deref() {
+        Some(l) => &l.catalogue,
+        None => {
+            builtin = crate::licence::Catalogue::builtin();
+            &builtin
+        }
+    };
+    let qr_signers = own_qr_signers(s).await;
+    let federation = s.trust.as_ref().map(|t| t.federation.clone());
+    let v = Verifier {
+        region: Some(&s.region_code),
+        own,
+        own_qr_signers: &qr_signers,
+        trust: federation
+            .as_deref()
+            .map(|f| f as &dyn crate::trust::licences::LicenceTrust),
+        ..Verifier::new(catalogue, opts)
+    };
+    match input {
+        LicenceInput::Ofd(report, pkg) => v.ofd(report, pkg).await,
+        LicenceInput::Qr(text) => v.qr(text).await,
+    }
+}
+
+/// The certificates of our e-licence QR signer service credentials (and of the signer this
+/// process holds, if any).
+async fn own_qr_signers(s: &AppState) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    if let Some(sig) = s.licences.as_deref().and_then(|l| l.signing.as_ref()) {
+        out.push(sig.qr_cert.clone());
+    }
+    let services = s.repo.services().await.unwrap_or_default();
+    for svc in services.iter().filter(|x| x.profile == "licence-qr-signer") {
+        if let Ok(Some(c)) = s.repo.certificate(&svc.serial).await
+            && !out.contains(&c.der)
+        {
+            out.push(c.der);
+        }
+    }
+    out
 }
 
 /// The client address of a request, when the server recorded it.

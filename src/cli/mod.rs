@@ -242,12 +242,23 @@ enum Command {
         #[command(subcommand)]
         command: seal::SealCommand,
     },
-    /// Verify a seal (.esl), an electronic signature (SES_Signature), an OFD, a CMS signature
-    /// or a certificate; the kind is detected. Exit codes as verify-chain. Offline by default:
-    /// nothing is fetched unless --fetch-revocation is given.
+    /// Verify a seal (.esl), an electronic signature (SES_Signature), an OFD (an e-licence
+    /// too), a CMS signature or a certificate; the kind is detected; or, with --qr, an
+    /// e-licence's QR code. Exit codes as verify-chain. Offline by default: nothing is fetched
+    /// unless --fetch-revocation is given.
     Verify {
         /// The file (DER or PEM).
-        file: PathBuf,
+        #[arg(required_unless_present = "qr", conflicts_with = "qr")]
+        file: Option<PathBuf>,
+        /// The text of an e-licence's QR code (the URL or the bare payload), verified instead
+        /// of a file: its signer must be a QR signer listed in a --trust-list.
+        #[arg(long)]
+        qr: Option<String>,
+        /// A signed e-licence status (`GET /v1/licences/{id}/status`, CMS) signed by the
+        /// --trust-pin signer of the licence's region: an e-licence is TOTAL_PASSED offline
+        /// only with its valid status.
+        #[arg(long = "licence-status", num_args = 1..)]
+        licence_statuses: Vec<PathBuf>,
         /// The original data (for signatures).
         #[arg(long)]
         data: Option<PathBuf>,

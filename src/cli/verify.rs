@@ -1,12 +1,16 @@
 //! `yinxin verify FILE`: a seal (.esl), an electronic signature (SES_Signature), an OFD
-//! package, a CMS signature or a certificate, verified with the relying party's own trust
-//! material (anchors, chain, CRLs, trust lists, signed seal statuses) and, with
-//! `--fetch-revocation`, what [`crate::trust::relying`] fetches from the allowed URL bases.
+//! package (an e-licence: also the licence verification), a CMS signature or a certificate,
+//! verified with the relying party's own trust material (anchors, chain, CRLs, trust lists,
+//! signed seal and licence statuses) and, with `--fetch-revocation`, what
+//! [`crate::trust::relying`] fetches from the allowed URL bases; `yinxin verify --qr TEXT`: an
+//! e-licence's QR payload, its signer listed in a trust list.
 //! Owns the command's input loading, its allow-list sources and its report printing; the
 //! verification itself is the domain's (`seal`, `document`, `verify`).
 
 use super::Command;
 use super::common::read_objects;
+use crate::licence::verify::{LicenceReport, Verifier};
+use crate::trust::licences::LicenceTrust;
 use crate::trust::relying::{AllowList, RelyingParty};
 use crate::verify::report::Indication;
 use std::path::{Path, PathBuf};
@@ -73,6 +77,8 @@ fn add_network(out: &mut Outcome, rp: &RelyingParty) {
 pub(super) fn verify_file(cmd: Command) -> i32 {
     let Command::Verify {
         file,
+        qr,
+        licence_statuses,
         data,
         anchors,
         intermediates,
@@ -101,10 +107,11 @@ pub(super) fn verify_file(cmd: Command) -> i32 {
     };
     let mut relying: Option<RelyingParty> = None;
     let mut run = || -> Result<Outcome, String> {
-        let obj = read_objects(&file)?
-            .into_iter()
-            .next()
-            .ok_or("empty file")?;
+        let obj = match &file {
+            Some(f) => read_objects(f)?.into_iter().next().ok_or("empty file")?,
+            None => Vec::new(),
+        };
+        let statuses = load_all(&licence_statuses)?;
         let mut anchors = load_all(&anchors)?;
         let mut intermediates = load_all(&intermediates)?;
         let crls = load_all(&crls)?;
@@ -187,10 +194,32 @@ pub(super) fn verify_file(cmd: Command) -> i32 {
                 .build()
                 .map_err(|e| e.to_string())
         };
+        let licence_trust: Option<&dyn LicenceTrust> = match &relying {
+            Some(r) => Some(r),
+            None => offline.as_ref().map(|t| t as &dyn LicenceTrust),
+        };
+        let catalogue = crate::licence::Catalogue::builtin();
+        if let Some(text) = &qr {
+            let v = Verifier {
+                trust: licence_trust,
+                statuses: &statuses,
+                ..Verifier::new(&catalogue, &opts)
+            };
+            let r = runtime()?.block_on(v.qr(text));
+            return Ok((
+                r.indication,
+                serde_json::to_value(&r).unwrap_or_default(),
+                licence_summary(&r),
+            ));
+        }
         if obj.starts_with(b"PK") || obj.windows(4).take(1 << 16).any(|w| w == b"PK\x03\x04") {
             // An OFD package.
             let rt = runtime()?;
-            let r = rt.block_on(crate::document::ofd::verify(&obj, &opts));
+            let pkg = crate::document::ofd::Package::from_bytes(&obj).ok();
+            let r = match &pkg {
+                Some(p) => rt.block_on(crate::document::ofd::verify_package(p, &opts)),
+                None => rt.block_on(crate::document::ofd::verify(&obj, &opts)),
+            };
             let mut summary = format!(
                 "{}  (OFD, {} signature(s)) {}",
                 head(r.indication, r.sub_indication),
@@ -214,6 +243,21 @@ pub(super) fn verify_file(cmd: Command) -> i32 {
             }
             for w in &r.warnings {
                 summary.push_str(&format!("\n  warning: {w}"));
+            }
+            if let Some(p) = pkg.filter(crate::licence::verify::is_licence) {
+                // An e-licence: its verdict is the answer (it needs the OFD's to pass).
+                let v = Verifier {
+                    trust: licence_trust,
+                    statuses: &statuses,
+                    ..Verifier::new(&catalogue, &opts)
+                };
+                let l = rt.block_on(v.ofd(&r, &p));
+                summary = format!("{}\n{summary}", licence_summary(&l));
+                return Ok((
+                    l.indication,
+                    crate::licence::verify::ofd_with_licence(&r, &l),
+                    summary,
+                ));
             }
             return Ok((
                 r.indication,
@@ -310,6 +354,39 @@ pub(super) fn verify_file(cmd: Command) -> i32 {
             }
         }
     }
+}
+
+/// The summary of an e-licence report: the indication, the licence, its status, each check.
+fn licence_summary(r: &LicenceReport) -> String {
+    let mut out = format!(
+        "{}  ({} {}) {}",
+        head(r.indication, r.sub_indication),
+        r.object,
+        r.identifier.as_deref().unwrap_or("?"),
+        r.detail
+    );
+    if let Some(k) = &r.kind {
+        out.push_str(&format!("\n  kind: {} ({})", k.name.zh, k.key));
+    }
+    out.push_str(&format!(
+        "\n  status: {}{}",
+        r.status,
+        r.status_source
+            .as_deref()
+            .map(|s| format!(" ({s})"))
+            .unwrap_or_default()
+    ));
+    if let Some(c) = &r.current_identifier {
+        out.push_str(&format!("\n  current version: {c}"));
+    }
+    for c in &r.checks {
+        let outcome = serde_json::to_value(c.outcome)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        out.push_str(&format!("\n  {:<16} {:<13} {}", c.check, outcome, c.detail));
+    }
+    out
 }
 
 /// The indication line of a summary in the CLI's language: `TOTAL_FAILED / HASH_FAILURE`, in

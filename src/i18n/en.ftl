@@ -490,11 +490,15 @@ cli-seal-sign-opt-out = Output (.sig)
 cli-seal-sign-opt-key-passphrase-file = File with the signer key's passphrase
 cli-seal-sign-opt-tsa = TSA URL for a timestamp over the signature value
 
-cli-verify-about = Verify a seal (.esl), an electronic signature (SES_Signature), an OFD, a CMS signature or a certificate; the kind is detected. Exit codes as verify-chain. Offline by default: nothing is fetched unless --fetch-revocation is given
+cli-verify-about = Verify a seal (.esl), an electronic signature (SES_Signature), an OFD (an e-licence too), a CMS signature or a certificate; the kind is detected; or, with --qr, an e-licence's QR code. Exit codes as verify-chain. Offline by default: nothing is fetched unless --fetch-revocation is given
 cli-verify-example =
     yinxin verify approval.sig --data approval.pdf --anchor data/ca/sm2-root.pem --chain data/ca/sm2-issuing.pem --crl sm2.crl --crl root.crl
     yinxin verify signed.ofd --anchor data/ca/sm2-root.pem --json
+    yinxin verify licence.ofd --trust-list gd-trust-list.cms --trust-pin 3f1c0a5e --licence-status licence-status.cms
+    yinxin verify --qr HTTPS://YZ.GD.GOV.CN/V/0123456789 --trust-list gd-trust-list.cms --trust-pin 3f1c0a5e --licence-status licence-status.cms
 cli-verify-opt-file = The file (DER or PEM)
+cli-verify-opt-qr = The text of an e-licence's QR code (the URL or the bare payload), verified instead of a file: its signer must be a QR signer listed in a --trust-list
+cli-verify-opt-licence-statuses = A signed e-licence status (`GET /v1/licences/{"{"}id{"}"}/status`, CMS) signed by the --trust-pin signer of the licence's region: an e-licence is TOTAL_PASSED offline only with its valid status
 cli-verify-opt-data = The original data (for signatures)
 cli-verify-opt-intermediates = Intermediate certificates; `--chain FILE` takes a PEM bundle (every certificate in it, e.g. the issuing CA fetched from `/ca/{"{"}id{"}"}.pem`)
 cli-verify-opt-no-revocation = Accept missing revocation data

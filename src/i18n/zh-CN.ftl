@@ -493,11 +493,15 @@ cli-seal-sign-opt-out = 输出文件（.sig）
 cli-seal-sign-opt-key-passphrase-file = 存放签名人私钥口令的文件
 cli-seal-sign-opt-tsa = 为签名值加盖时间戳的 TSA 地址
 
-cli-verify-about = 验证印章（.esl）、电子签章（SES_Signature）、OFD、CMS 签名或证书，自动识别类型。退出码同 verify-chain。默认离线：除非给出 --fetch-revocation，不联网获取任何内容
+cli-verify-about = 验证印章（.esl）、电子签章（SES_Signature）、OFD（包括电子证照）、CMS 签名或证书，自动识别类型；或用 --qr 验证电子证照的二维码。退出码同 verify-chain。默认离线：除非给出 --fetch-revocation，不联网获取任何内容
 cli-verify-example =
     yinxin verify approval.sig --data approval.pdf --anchor data/ca/sm2-root.pem --chain data/ca/sm2-issuing.pem --crl sm2.crl --crl root.crl
     yinxin verify signed.ofd --anchor data/ca/sm2-root.pem --json
+    yinxin verify licence.ofd --trust-list gd-trust-list.cms --trust-pin 3f1c0a5e --licence-status licence-status.cms
+    yinxin verify --qr HTTPS://YZ.GD.GOV.CN/V/0123456789 --trust-list gd-trust-list.cms --trust-pin 3f1c0a5e --licence-status licence-status.cms
 cli-verify-opt-file = 要验证的文件（DER 或 PEM）
+cli-verify-opt-qr = 电子证照二维码的文本（网址或其中的载荷），代替文件进行验证：其签名者须是 --trust-list 中列出的二维码签名者
+cli-verify-opt-licence-statuses = 签名的电子证照状态（`GET /v1/licences/{"{"}id{"}"}/status`，CMS），由证照所属区域的 --trust-pin 签名者签署：电子证照离线时只有附上其有效状态才会是 TOTAL_PASSED
 cli-verify-opt-data = 原文数据（用于验证签章）
 cli-verify-opt-intermediates = 中间证书；`--chain 文件` 接受 PEM 证书包（其中每张证书，如从 `/ca/{"{"}id{"}"}.pem` 获取的签发 CA）
 cli-verify-opt-no-revocation = 接受缺少吊销信息

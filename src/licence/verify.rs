@@ -679,6 +679,39 @@ impl<'a> Verifier<'a> {
     }
 }
 
+/// The answer for an e-licence OFD (`POST /v1/verify`, `yinxin verify --json`): the OFD report
+/// with the licence report beside it (`licence`). The top-level `indication`,
+/// `sub_indication` and `detail` are the licence's — which needs the OFD's to pass, so that a
+/// reader of the top level alone never takes a revoked or forged licence for valid — and the
+/// OFD's own are kept as `ofd_indication`, `ofd_sub_indication` and `ofd_detail`.
+pub fn ofd_with_licence(ofd: &OfdReport, licence: &LicenceReport) -> serde_json::Value {
+    let mut v = serde_json::to_value(ofd).unwrap_or(serde_json::Value::Null);
+    if let Some(o) = v.as_object_mut() {
+        for k in ["indication", "sub_indication", "detail"] {
+            if let Some(x) = o.remove(k) {
+                o.insert(format!("ofd_{k}"), x);
+            }
+        }
+        o.insert("object".into(), licence.object.into());
+        o.insert(
+            "indication".into(),
+            serde_json::to_value(licence.indication).unwrap_or_default(),
+        );
+        if let Some(sub) = licence.sub_indication {
+            o.insert(
+                "sub_indication".into(),
+                serde_json::to_value(sub).unwrap_or_default(),
+            );
+        }
+        o.insert("detail".into(), licence.detail.clone().into());
+        o.insert(
+            "licence".into(),
+            serde_json::to_value(licence).unwrap_or_default(),
+        );
+    }
+    v
+}
+
 /// The registry's data signature over the canonical data rebuilt from `meta`, by `signer`.
 fn data_signature(
     acc: &mut Acc,
