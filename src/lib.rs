@@ -22,8 +22,8 @@
 //! | [`verify`] | RFC 5280 path building and validation, purposes, proven time, revocation, reports (ETSI indications) | `crypto`, `clock`, `status` (OCSP/TSP types), `i18n` (report texts) |
 //! | [`seal`] | GB/T 38540 / GM/T 0031 seals and signatures: format, making, stamping, verification, the registry interface, pictures, signed status | `crypto`, `clock`, `pki`, `verify`, `document` (CMS), `trust` (canonical JSON) |
 //! | [`document`] | OFD packages (reading, sealing, signing, verification) and detached CMS | `crypto`, `clock`, `pki`, `status`, `verify`, `seal` |
-//! | [`licence`] | e-licences (电子证照): kinds catalogue, identifiers (GB/T 36904), field rules, records and lifecycle, GB/T 36903 metadata, the signed QR payload, the face (an OFD page) | `crypto`, `pki`, `seal`, `trust` (canonical JSON), `document` (OFD writing) |
-//! | [`trust`] | signed trust lists, peers and federation, recognition, and the one outbound HTTP client (revocation data, issuers, seal statuses) | `crypto`, `clock`, `pki`, `status`, `verify`, `document`, `seal` |
+//! | [`licence`] | e-licences (电子证照): kinds catalogue, identifiers (GB/T 36904), field rules, records and lifecycle, GB/T 36903 metadata, the signed QR payload, the face (an OFD page), verification of a licence OFD or QR payload | `crypto`, `pki`, `seal`, `verify`, `trust` (canonical JSON, recognized regions), `document` (OFD writing and reading, CMS) |
+//! | [`trust`] | signed trust lists, peers and federation, recognition, and the one outbound HTTP client (revocation data, issuers, seal and licence statuses) | `crypto`, `clock`, `pki`, `status`, `verify`, `document`, `seal` |
 //! | [`store`] | the repositories over SQLite or PostgreSQL (sqlx) | the records and repository traits of `auth`, `pki`, `status`, `seal`, `trust`, `licence` (and its blob store on the filesystem) |
 //! | [`api`] | the REST API (axum): routing, authentication, problems, limits, the listener | the domain, `config`, `i18n`; never `cli` or `app` |
 //! | [`app`] | the composition root: opens the store, loads the region's keys, builds the services, serves | everything but `cli` |
