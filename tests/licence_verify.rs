@@ -239,6 +239,19 @@ async fn an_issued_licence_verifies_over_http_and_offline_until_revoked() {
         .json();
     assert_eq!(j["indication"], "TOTAL_PASSED", "{j:#}");
 
+    // A `verify` process holds no key: our QR signer comes from the region's service
+    // credentials, the status from the registry.
+    let verifier = Server::start_role(&r.dir, "verify", &[], &["YINXIN_KEY_PASSPHRASE"]);
+    let j = post_json(
+        &format!("{}/v1/verify", verifier.base),
+        None,
+        &json!({"qr": issued.qr_text}),
+    )
+    .await
+    .json();
+    assert_eq!(j["indication"], "TOTAL_PASSED", "{j:#}");
+    drop(verifier);
+
     // Revoked: the file and the QR fail as REVOKED.
     reg.set_status(&id, AGENCY, Event::Revoke, Some("吊销"), "test", now)
         .await
