@@ -29,6 +29,8 @@ mod view;
 #[cfg(test)]
 mod issuing_tests;
 #[cfg(test)]
+mod licence_tests;
+#[cfg(test)]
 mod tests;
 
 pub use acceptance::SyncOutcome;
