@@ -22,6 +22,9 @@ use crate::crypto::Signer;
 use crate::pki::subject::HolderHasher;
 use crate::seal::service::{SealRecord, TimestampFn};
 
+/// A TSA function that can be shared across threads (the issuing future is `Send`).
+pub type SyncTimestampFn<'a> = &'a (dyn Fn(&[u8]) -> Option<Vec<u8>> + Sync);
+
 /// What issuing needs from the region.
 pub struct Registry<'a> {
     /// Licence kinds.
@@ -54,8 +57,10 @@ pub struct Sealer<'a> {
     pub cert: &'a [u8],
     /// The chain to carry in the data signature (issuing CA …).
     pub chain: &'a [Vec<u8>],
-    /// The region's TSA, for the seal's timestamp.
-    pub timestamp: Option<TimestampFn<'a>>,
+    /// The region's TSA, for the seal's timestamp (called from inside the sealing, which is
+    /// synchronous: an async caller's function must not block its runtime's thread — see
+    /// `tokio::task::block_in_place`).
+    pub timestamp: Option<SyncTimestampFn<'a>>,
 }
 
 /// A request to issue.
@@ -284,7 +289,7 @@ impl Registry<'_> {
             sealer.cert,
             placement,
             now,
-            sealer.timestamp,
+            sealer.timestamp.map(|f| f as TimestampFn<'_>),
         )
         .map_err(make)?;
         let data_signature = crate::document::cms::sign_detached(
@@ -455,7 +460,7 @@ impl Registry<'_> {
             Event::Resume => vec![Status::Suspended],
             _ => vec![Status::Active, Status::Suspended],
         };
-        let reason = reason.map(|r| crate::pki::identifiers::redact_id_numbers(r));
+        let reason = reason.map(crate::pki::identifiers::redact_id_numbers);
         self.repo
             .set_status(
                 &row.identifier,
