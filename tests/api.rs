@@ -746,7 +746,9 @@ async fn openapi_documents_every_route() {
                 (p.contains("{serial}") && body.contains("no certificate with serial"))
                     || (p.contains("{file}") && body.contains("no full CRL"))
                     || (p.contains("{id}")
-                        && (body.contains("no seal") || body.contains("no trust service"))),
+                        && (body.contains("no seal")
+                            || body.contains("no trust service")
+                            || body.contains("no licence"))),
                 "{m} {p}: 404 {body}"
             );
         }
