@@ -372,6 +372,13 @@ pub(super) async fn import(a: ImportArgs) -> Result<(), CliError> {
         .catalogue
         .by_key(&a.kind)
         .ok_or_else(|| CliError(LicenceError::UnknownKind(a.kind.clone()).to_string()))?;
+    if kind.field(&column).is_some_and(|f| f.sensitive) {
+        // External keys are stored in clear: never a personal identity number.
+        return Err(CliError(format!(
+            "--key-column: `{column}` is a sensitive field of {} and external keys are stored in clear: use another column",
+            kind.key
+        )));
+    }
     if !kind.may_issue(&a.on.agency) {
         return Err(CliError(
             DraftError::NotAllowed {
@@ -543,6 +550,23 @@ mod tests {
         assert_eq!(rows[0].1.as_ref().unwrap()["name"], "a");
         assert_eq!(rows[1].0, 3, "numbered by line");
         assert!(rows[1].1.is_err() && rows[2].1.is_err());
+    }
+
+    #[test]
+    fn progress_line() {
+        let p = Progress::new(2000);
+        let c = Counts {
+            done: 1000,
+            issued: 900,
+            skipped: 90,
+            failed: 10,
+        };
+        let line = p.line(&c);
+        assert!(
+            line.starts_with("1000/2000 rows: 900 issued, 90 skipped, 10 failed; "),
+            "{line}"
+        );
+        assert!(line.contains(" rows/s, ETA "), "{line}");
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub(super) enum TokenCommand {
         /// admin, registrar, auditor, seal-admin or signer.
         #[arg(long)]
         role: String,
-        /// Bind a registrar or seal-admin to an organization (unified social credit code).
+        /// Bind a registrar, seal-admin or licence-issuer to an organization (unified social credit code).
         #[arg(long)]
         org: Option<String>,
         /// Signer tokens: the serial of the signer's certificate.
@@ -175,10 +175,12 @@ async fn create_token_bound(
             .map_err(|e| CliError(format!("--org: {e}")))?;
         if !matches!(
             role,
-            crate::auth::Role::Registrar | crate::auth::Role::SealAdmin
+            crate::auth::Role::Registrar
+                | crate::auth::Role::SealAdmin
+                | crate::auth::Role::LicenceIssuer
         ) {
             return Err(CliError(
-                "--org binds registrar and seal-admin tokens only".into(),
+                "--org binds registrar, seal-admin and licence-issuer tokens only".into(),
             ));
         }
     }

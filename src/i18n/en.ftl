@@ -587,7 +587,7 @@ cli-token-create-example =
     yinxin token create --data-dir data --role registrar --org 91350100M000100Y43 --expires 30
     yinxin token create --data-dir data --role signer --cert 3F2A9C01D4E5B6A7 --key signer/key.pem --key-passphrase-file kp.txt
 cli-token-create-opt-role = admin, registrar, auditor, seal-admin or signer
-cli-token-create-opt-org = Bind a registrar or seal-admin to an organization (unified social credit code)
+cli-token-create-opt-org = Bind a registrar, seal-admin or licence-issuer to an organization (unified social credit code)
 cli-token-create-opt-cert = Signer tokens: the serial of the signer's certificate
 cli-token-create-opt-key = Signer tokens: the signer's key (encrypted PKCS#8 PEM), imported into the key store for server-side stamping (云签章)
 cli-token-create-opt-key-passphrase-file = File with the passphrase of --key
