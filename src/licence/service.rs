@@ -455,7 +455,7 @@ impl Registry<'_> {
             Event::Resume => vec![Status::Suspended],
             _ => vec![Status::Active, Status::Suspended],
         };
-        let reason = reason.map(|r| crate::pki::identifiers::redact_id_numbers(r));
+        let reason = reason.map(crate::pki::identifiers::redact_id_numbers);
         self.repo
             .set_status(
                 &row.identifier,
