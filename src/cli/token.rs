@@ -18,7 +18,7 @@ pub(super) enum TokenCommand {
         /// admin, registrar, auditor, seal-admin or signer.
         #[arg(long)]
         role: String,
-        /// Bind a registrar or seal-admin to an organization (unified social credit code).
+        /// Bind a registrar, seal-admin or licence-issuer to an organization (unified social credit code).
         #[arg(long)]
         org: Option<String>,
         /// Signer tokens: the serial of the signer's certificate.
