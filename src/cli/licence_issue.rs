@@ -16,18 +16,19 @@ use super::common::{DataArgs, actor, open_store, passphrase, write_new};
 use crate::crypto::{Passphrase, Signer, SoftwareSigner};
 use crate::licence::blobs::BlobStore;
 use crate::licence::repo::{LicenceRepository, LicenceRow};
+use crate::licence::service::SyncTimestampFn;
 use crate::licence::service::{IssueRequest, Issued, LicenceError, Registry, Sealer};
 use crate::licence::vault::Vault;
 use crate::licence::{Agency, Catalogue, Event};
 use crate::pki::region::{Region, RegionError};
 use crate::pki::repo::{CertStatus, Repository};
-use crate::seal::service::{SealRecord, SealRepository, SealStatus, TimestampFn};
+use crate::seal::service::{SealRecord, SealRepository, SealStatus};
 use crate::status::tsa::TsaService;
 use crate::store::{FsBlobStore, Store};
 use serde_json::{Value, json};
-use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::Mutex;
 
 /// The data directory, the agency and the key store passphrase (every registry command).
 #[derive(clap::Args, Debug)]
@@ -268,7 +269,7 @@ impl Opened {
             cert: rec.der,
             chain,
             tsa: tsa_service(&self.region, &self.store, &self.pass).await?,
-            ts_error: RefCell::new(None),
+            ts_error: Mutex::new(None),
         })
     }
 }
@@ -300,7 +301,7 @@ pub(super) struct AgencySealer {
     chain: Vec<Vec<u8>>,
     tsa: TsaService,
     /// Why the last timestamp was not given, if it was not.
-    ts_error: RefCell<Option<String>>,
+    ts_error: Mutex<Option<String>>,
 }
 
 impl AgencySealer {
@@ -324,7 +325,10 @@ impl AgencySealer {
         match got {
             Ok(t) => Some(t),
             Err(e) => {
-                self.ts_error.borrow_mut().get_or_insert(e);
+                self.ts_error
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get_or_insert(e);
                 None
             }
         }
@@ -332,8 +336,11 @@ impl AgencySealer {
 
     /// The service's [`Sealer`] over this agency's seal and key, timestamped with `ts` (a
     /// closure over [`AgencySealer::timestamp`]).
-    pub(super) fn sealer<'a>(&'a self, ts: TimestampFn<'a>) -> Sealer<'a> {
-        self.ts_error.borrow_mut().take();
+    pub(super) fn sealer<'a>(&'a self, ts: SyncTimestampFn<'a>) -> Sealer<'a> {
+        self.ts_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         Sealer {
             seal: &self.seal,
             signer: &self.signer,
@@ -345,7 +352,10 @@ impl AgencySealer {
 
     /// Why the seal made since [`AgencySealer::sealer`] has no timestamp, if it has none.
     pub(super) fn timestamp_problem(&self) -> Option<String> {
-        self.ts_error.borrow_mut().take()
+        self.ts_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
     }
 
     /// Issue one licence: the result and, when the TSA gave no timestamp, why.

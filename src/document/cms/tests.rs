@@ -9,7 +9,11 @@ use der::asn1::Any;
 use der::{Decode, Encode};
 
 fn self_signed(alg: Algorithm) -> (crate::crypto::SoftwareSigner, Vec<u8>) {
-    crate::pki::cert::self_signed_for_tests(alg, "CMS 测试")
+    self_signed_serial(alg, &[0x05, 0x06])
+}
+
+fn self_signed_serial(alg: Algorithm, serial: &[u8]) -> (crate::crypto::SoftwareSigner, Vec<u8>) {
+    crate::pki::cert::self_signed_for_tests(alg, "CMS 测试", serial)
 }
 
 #[test]
