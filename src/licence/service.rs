@@ -276,7 +276,17 @@ impl Registry<'_> {
             seal_name: sealer.seal.name.clone(),
         };
         let meta = metadata(licence, kind, Some(&sealing));
-        let face = super::face::render(licence, kind, &qr_text, &meta, now).map_err(make)?;
+        let face =
+            super::face::render(licence, kind, &qr_text, &meta, now).map_err(|e| match e {
+                // A picture that is not a printable PNG is the caller's field error.
+                super::face::FaceError::Photo { field, reason } => {
+                    LicenceError::Draft(DraftError::Fields(vec![super::fields::FieldError {
+                        field,
+                        reason,
+                    }]))
+                }
+                other => make(other),
+            })?;
         let placement = crate::document::ofd_write::Placement::At {
             page: 0,
             x_mm: kind.face.seal.x,
