@@ -224,7 +224,11 @@ async fn issue_lookup_paginate_revoke_on(e: Env) {
 
     // Pagination: pages of 2 walk every certificate once, in serial order.
     let total = count(&e).await;
-    assert_eq!(total, 7 + 8, "7 issued here + 8 service certificates");
+    assert_eq!(
+        total,
+        7 + 9,
+        "7 issued here + 9 service certificates (8 and the SM2 e-licence QR signer)"
+    );
     let mut seen = vec![];
     let mut cursor = String::new();
     loop {
@@ -742,7 +746,9 @@ async fn openapi_documents_every_route() {
                 (p.contains("{serial}") && body.contains("no certificate with serial"))
                     || (p.contains("{file}") && body.contains("no full CRL"))
                     || (p.contains("{id}")
-                        && (body.contains("no seal") || body.contains("no trust service"))),
+                        && (body.contains("no seal")
+                            || body.contains("no trust service")
+                            || body.contains("no licence"))),
                 "{m} {p}: 404 {body}"
             );
         }
@@ -826,7 +832,7 @@ async fn graceful_shutdown_finishes_in_flight_requests() {
         .count();
     assert_eq!(
         issue_events,
-        stored.len() + 8,
+        stored.len() + 9,
         "one audit event per stored certificate"
     );
 }

@@ -34,7 +34,11 @@ async fn exercise(db_url: &str) {
     .unwrap();
     let region = Region::open(&dir, None, &SqlConnector).await.unwrap();
     assert_eq!(region.repo.cas().await.unwrap().len(), 4);
-    assert_eq!(region.repo.services().await.unwrap().len(), 8);
+    assert_eq!(
+        region.repo.services().await.unwrap().len(),
+        9,
+        "8 and the e-licence QR signer"
+    );
     let authority = region.authority(&pass(), &Algorithm::ALL).await.unwrap();
     trust_lists(&region, &dir).await;
 
@@ -155,8 +159,8 @@ async fn exercise(db_url: &str) {
     );
     assert_eq!(
         n,
-        1 + 4 + 8 + 12 + 2,
-        "region, 4 CAs, 8 service certificates, 12 issued, 2 trust lists published"
+        1 + 4 + 9 + 12 + 2,
+        "region, 4 CAs, 9 service certificates (with the e-licence QR signer), 12 issued, 2 trust lists published"
     );
     pool.close().await;
 

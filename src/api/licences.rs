@@ -283,20 +283,21 @@ async fn issue_as(
         external_key: key,
         actor: who.actor(),
     };
-    let issued = tokio::task::block_in_place(|| {
-        tokio::runtime::Handle::current().block_on(reg.issue(
+    let timestamp = |sig: &[u8]| tokio::task::block_in_place(|| tsa(sig));
+    let issued = reg
+        .issue(
             &Sealer {
                 seal: &seal,
                 signer: &signer,
                 cert: &cert,
                 chain: &chain,
-                timestamp: Some(&tsa),
+                timestamp: Some(&timestamp),
             },
             req,
             now,
-        ))
-    })
-    .map_err(licence_problem)?;
+        )
+        .await
+        .map_err(licence_problem)?;
     let status = if issued.replayed {
         StatusCode::OK
     } else {
@@ -479,23 +480,24 @@ async fn change_as(
         credit_code: agency,
         name,
     };
-    let issued = tokio::task::block_in_place(|| {
-        tokio::runtime::Handle::current().block_on(reg.change(
+    let timestamp = |sig: &[u8]| tokio::task::block_in_place(|| tsa(sig));
+    let issued = reg
+        .change(
             &Sealer {
                 seal: &seal,
                 signer: &signer,
                 cert: &cert,
                 chain: &chain,
-                timestamp: Some(&tsa),
+                timestamp: Some(&timestamp),
             },
             id,
             &agency,
             &b.values,
             &who.actor(),
             now,
-        ))
-    })
-    .map_err(licence_problem)?;
+        )
+        .await
+        .map_err(licence_problem)?;
     s.audit(
         who,
         "licence.change",

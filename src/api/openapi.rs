@@ -21,8 +21,44 @@ fn merge(mut a: Value, b: Value) -> Value {
     a
 }
 
+/// The e-licence paths (`src/api/licences.rs`).
+fn licence_paths() -> Value {
+    let bearer = json!([{"bearer": []}]);
+    let id = json!([{"name": "id", "in": "path", "required": true, "description": "the licence identifier (GB/T 36904)", "schema": {"type": "string"}}]);
+    let reason = json!({"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"reason": {"type": "string"}}}}}});
+    json!({
+        "/v1/licences": {"post": {"summary": "Issue an e-licence (licence-issuer: the agency of the token, sealed with its 电子证照专用章 by the token's certificate, timestamped by our TSA). Fields are checked against the kind (policies/licences); the face is rendered as an OFD page with a signed QR code; the canonical data is signed separately (detached CMS). Idempotency-Key (or external_key) makes retries return the same licence (200, replayed: true)", "security": bearer,
+            "parameters": [{"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string", "maxLength": 128}}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["kind", "values"], "properties": {"kind": {"type": "string"}, "values": {"type": "object"}, "external_key": {"type": "string"}}}}}},
+            "responses": merge(json!({"201": {"description": "issued: identifier, version, qr, document and status URLs"}, "200": {"description": "replayed: the licence issued earlier under the same key"}}), problem_responses(&[400, 401, 403, 409, 422, 503]))}},
+        "/v1/licences/{id}": {"get": {"summary": "A licence record (its issuing agency, an auditor or an admin; sensitive fields masked for auditors)", "security": bearer, "parameters": id,
+            "responses": merge(json!({"200": {"description": "the licence"}}), problem_responses(&[401, 403, 404]))}},
+        "/v1/licences/{id}/document": {"get": {"summary": "The sealed OFD of a licence (its issuing agency, an auditor or an admin)", "security": bearer, "parameters": id,
+            "responses": merge(json!({"200": {"description": "the OFD", "content": {"application/ofd": {}}}}), problem_responses(&[401, 403, 404]))}},
+        "/v1/licences/{id}/change": {"post": {"summary": "Change a licence (变更): a new version with the values given, sealed anew; the old version becomes superseded, pointing at the new one (its issuing agency only)", "security": bearer, "parameters": id,
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["values"], "properties": {"values": {"type": "object"}}}}}},
+            "responses": merge(json!({"201": {"description": "the new version"}}), problem_responses(&[401, 403, 404, 409, 422]))}},
+        "/v1/licences/{id}/suspend": {"post": {"summary": "Suspend a licence (reason required; its issuing agency only)", "security": bearer, "parameters": id, "requestBody": reason,
+            "responses": merge(json!({"200": {"description": "suspended"}}), problem_responses(&[401, 403, 404, 409, 422]))}},
+        "/v1/licences/{id}/resume": {"post": {"summary": "Resume a suspended licence (its issuing agency only)", "security": bearer, "parameters": id, "requestBody": reason,
+            "responses": merge(json!({"200": {"description": "active again"}}), problem_responses(&[401, 403, 404, 409]))}},
+        "/v1/licences/{id}/revoke": {"post": {"summary": "Revoke a licence (注销/废止; reason required; final; its issuing agency only)", "security": bearer, "parameters": id, "requestBody": reason,
+            "responses": merge(json!({"200": {"description": "revoked"}}), problem_responses(&[401, 403, 404, 409, 422]))}},
+        "/v1/licences/{id}/status": {"get": {"summary": "The licence's signed status (public, no personal data): a CMS SignedData (application/cms) signed by the region's trust-list signer carrying the canonical JSON {current_identifier, format: yinxin-licence-status/1, identifier, next_update, produced_at, region, status: active | suspended | revoked | superseded | expired, valid_to, version}. Its base URL is the licence-status supply point of the trust list's licence-qr-signer service", "security": [], "parameters": id,
+            "responses": merge(json!({"200": {"description": "the signed status", "content": {"application/cms": {}}}}), problem_responses(&[404, 429, 503]))}},
+    })
+}
+
 /// The document.
 pub fn document() -> Value {
+    let mut doc = document_without_licences();
+    if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), licence_paths()) {
+        paths.extend(more);
+    }
+    doc
+}
+
+fn document_without_licences() -> Value {
     let bearer = json!([{"bearer": []}]);
     json!({
         "openapi": "3.1.0",
@@ -32,7 +68,7 @@ pub fn document() -> Value {
             "description": "Issuance, lookup and revocation of SM2 and P-256 certificates. Errors are RFC 9457 problem details with type URIs urn:yinxin:problem:<kind>. Any request may also be answered 400 bad-request or 431 headers-too-large (unparsable or oversized head), 414 uri-too-long, 408 body-too-slow (body below the minimum rate), 429 rate-limited or 503 overloaded (no in-flight slot; anonymous requests have a share of their own) — see the README, service behaviour."
         },
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "operator token (yx_…): roles admin, registrar, auditor, seal-admin, signer, region-peer"}},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "operator token (yx_…): roles admin, registrar, auditor, seal-admin, signer, region-peer, licence-issuer"}},
             "schemas": {
                 "Problem": {"type": "object", "required": ["type", "title", "status", "detail"], "properties": {
                     "type": {"type": "string", "format": "uri"}, "title": {"type": "string"},

@@ -21,7 +21,7 @@
 
 use super::problem::Problem;
 use super::state::AppState;
-use super::{documents, envelope, handlers, locale, seals, serve, status, trust, verify};
+use super::{documents, envelope, handlers, licences, locale, seals, serve, status, trust, verify};
 use crate::config::ServiceRole;
 use axum::Router;
 use axum::http::StatusCode;
@@ -149,6 +149,27 @@ pub const ROUTES: &[Route] = &[
     // Signed by the seal maker on request (kept in memory, not stored).
     route("GET", "/v1/seals/{id}/status", ByCa, || get(seals::status)),
     route("POST", "/v1/documents/seal", ByCa, || post(documents::seal)),
+    route("POST", "/v1/licences", ByCa, || post(licences::issue)),
+    route("GET", "/v1/licences/{id}", ByCa, || get(licences::get)),
+    route("GET", "/v1/licences/{id}/document", ByCa, || {
+        get(licences::document)
+    }),
+    route("POST", "/v1/licences/{id}/change", ByCa, || {
+        post(licences::change)
+    }),
+    route("POST", "/v1/licences/{id}/suspend", ByCa, || {
+        post(licences::suspend)
+    }),
+    route("POST", "/v1/licences/{id}/resume", ByCa, || {
+        post(licences::resume)
+    }),
+    route("POST", "/v1/licences/{id}/revoke", ByCa, || {
+        post(licences::revoke)
+    }),
+    // Signed by the trust-list signer on request.
+    route("GET", "/v1/licences/{id}/status", ByCa, || {
+        get(licences::status)
+    }),
     route("POST", "/v1/documents/sign", ByCa, || post(documents::sign)),
     route("POST", "/v1/trust-list/publish", ByCa, || {
         post(trust::publish)

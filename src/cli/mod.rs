@@ -10,7 +10,8 @@
 //!
 //! Layout: this file holds the argument tree ([`Cli`], the commands), [`CliError`], the entry
 //! point and the dispatch; each command group has its file (`init`, `issue`, `status`, `seal`,
-//! `document`, `token`, `trust`, `cross`, `ofd`, `verify`, `verify_chain`), and what they share
+//! `document`, `token`, `trust`, `cross`, `ofd`, `licence`, `licence_issue`, `licence_import`,
+//! `verify`, `verify_chain`), and what they share
 //! is in `common`. The service itself is assembled by [`crate::app`]. Nothing outside `cli`
 //! (but `main.rs`) imports it.
 
@@ -25,6 +26,8 @@ pub mod help;
 mod init;
 mod issue;
 mod licence;
+mod licence_import;
+mod licence_issue;
 pub mod locale;
 mod ofd;
 mod seal;
@@ -364,7 +367,8 @@ enum Command {
         #[command(subcommand)]
         command: ofd::OfdCommand,
     },
-    /// E-licences (电子证照): check an identifier, list the kinds.
+    /// E-licences (电子证照): issue, change, suspend, resume, revoke, show, import in bulk;
+    /// check an identifier, list the kinds.
     Licence {
         #[command(subcommand)]
         command: licence::LicenceCommand,
@@ -419,7 +423,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::CrossCertify(args) => cross::cross_certify(args).await?,
         Command::TrustList { command } => trust::run(command).await?,
         Command::Ofd { command } => ofd::run(command)?,
-        Command::Licence { command } => licence::run(command)?,
+        Command::Licence { command } => licence::run(command).await?,
         Command::VerifyChain { .. } | Command::Verify { .. } => {
             unreachable!("handled before the runtime starts")
         }

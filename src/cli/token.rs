@@ -18,7 +18,7 @@ pub(super) enum TokenCommand {
         /// admin, registrar, auditor, seal-admin or signer.
         #[arg(long)]
         role: String,
-        /// Bind a registrar or seal-admin to an organization (unified social credit code).
+        /// Bind a registrar, seal-admin or licence-issuer to an organization (unified social credit code).
         #[arg(long)]
         org: Option<String>,
         /// Signer tokens: the serial of the signer's certificate.
@@ -89,6 +89,11 @@ pub(super) async fn run(command: TokenCommand) -> Result<(), CliError> {
                     .certificate(serial)
                     .await?
                     .ok_or_else(|| CliError(format!("no certificate with serial {serial}")))?;
+                if role == crate::auth::Role::LicenceIssuer && rec.organization != org {
+                    return Err(CliError(format!(
+                        "certificate {serial} is not the agency's (--org): a licence-issuer token stamps with its agency's own certificate"
+                    )));
+                }
                 let kp = Passphrase::from_file(
                     key_passphrase_file
                         .as_deref()
@@ -175,10 +180,12 @@ async fn create_token_bound(
             .map_err(|e| CliError(format!("--org: {e}")))?;
         if !matches!(
             role,
-            crate::auth::Role::Registrar | crate::auth::Role::SealAdmin
+            crate::auth::Role::Registrar
+                | crate::auth::Role::SealAdmin
+                | crate::auth::Role::LicenceIssuer
         ) {
             return Err(CliError(
-                "--org binds registrar and seal-admin tokens only".into(),
+                "--org binds registrar, seal-admin and licence-issuer tokens only".into(),
             ));
         }
     }

@@ -533,7 +533,7 @@ cli-ofd-create-opt-lines = A line of text (repeat for more lines; the first is t
 cli-ofd-create-opt-font = Font name declared for the text (not embedded; readers substitute it)
 cli-ofd-create-opt-out = The OFD to write (must not exist)
 
-cli-licence-about = E-licences (电子证照): check an identifier, list the kinds
+cli-licence-about = E-licences (电子证照): issue, change, suspend, resume, revoke, show, import in bulk; check an identifier, list the kinds
 cli-licence-example =
     yinxin licence check-id 1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U
 cli-licence-check-id-about = Check an e-licence identifier (GB/T 36904): its parts and its check character
@@ -545,6 +545,65 @@ cli-licence-kinds-example =
     yinxin licence kinds --dir policies/licences
 cli-licence-kinds-opt-dir = A directory of kind files (*.toml) added to and replacing the built-in ones
 
+cli-opt-agency = The agency's unified social credit code (it manages only the licences it issued)
+
+cli-licence-issue-about = Issue an e-licence: check the values against the kind, render the face, seal it with the agency's e-licence seal (timestamped by the region's TSA), store it, write the sealed OFD
+cli-licence-issue-example =
+    yinxin licence issue --data-dir data --kind business-licence --agency 11440100MB2C12345P --cert 3F2A9C01D4E5B6A7 --values company.json --external-key REG-2026-0001 --out licence.ofd
+cli-licence-issue-opt-kind = Licence kind key (see `yinxin licence kinds`)
+cli-licence-issue-opt-cert = Serial of the agency's certificate: its key is in the key store (yinxin token create --cert --key) and the agency's active e-licence seal lists it
+cli-licence-issue-opt-values = JSON file with the field values: an object of field key to text (pictures in base64)
+cli-licence-issue-opt-external-key = Your key for this licence (1 to 128 characters): issuing again with the same key gives back the licence already issued
+cli-licence-issue-opt-out = Where to write the sealed OFD (must not exist)
+
+cli-licence-change-about = Change a licence (变更): a new version with new values; the old one becomes superseded
+cli-licence-change-example =
+    yinxin licence change --data-dir data --agency 11440100MB2C12345P 1.2.156.3005.2.11100000000013338W011.11440100MB2C12345P.0000000001.001.X --values company-v2.json --cert 3F2A9C01D4E5B6A7 --out licence-v2.ofd
+cli-licence-change-opt-id = The identifier of the version to change
+cli-licence-change-opt-values = JSON file with the new version's field values (all of them, not only the changed ones)
+cli-licence-change-opt-cert = Serial of the agency's certificate that seals the new version (as for issue)
+cli-licence-change-opt-out = Where to write the new version's sealed OFD (must not exist)
+
+cli-licence-suspend-about = Suspend a licence (a reason is required); `resume` puts it back in force
+cli-licence-suspend-example =
+    yinxin licence suspend --data-dir data --agency 11440100MB2C12345P 1.2.156.3005.2.11100000000013338W011.11440100MB2C12345P.0000000001.001.X --reason 责令停业整顿
+cli-licence-suspend-opt-id = The licence identifier
+cli-licence-suspend-opt-reason = Why (required to suspend or revoke; kept with the licence and in its events)
+
+cli-licence-resume-about = Resume a suspended licence
+cli-licence-resume-example =
+    yinxin licence resume --data-dir data --agency 11440100MB2C12345P 1.2.156.3005.2.11100000000013338W011.11440100MB2C12345P.0000000001.001.X
+cli-licence-resume-opt-id = The licence identifier
+cli-licence-resume-opt-reason = Why (required to suspend or revoke; kept with the licence and in its events)
+
+cli-licence-revoke-about = Revoke a licence (注销/废止, a reason is required): final
+cli-licence-revoke-example =
+    yinxin licence revoke --data-dir data --agency 11440100MB2C12345P 1.2.156.3005.2.11100000000013338W011.11440100MB2C12345P.0000000001.001.X --reason 企业申请注销
+cli-licence-revoke-opt-id = The licence identifier
+cli-licence-revoke-opt-reason = Why (required to suspend or revoke; kept with the licence and in its events)
+
+cli-licence-show-about = Show a licence of the agency: its record, fields (sensitive ones masked) and events
+cli-licence-show-example =
+    yinxin licence show --data-dir data --agency 11440100MB2C12345P 1.2.156.3005.2.11100000000013338W011.11440100MB2C12345P.0000000001.001.X
+cli-licence-show-opt-id = The licence identifier
+cli-licence-show-opt-unmasked = Show sensitive fields (identity numbers …) in full instead of masked
+
+cli-licence-document-about = Write a licence's sealed OFD (as issued) to a file
+cli-licence-document-example =
+    yinxin licence document --data-dir data 1.2.156.3005.2.11100000000013338W011.11440100MB2C12345P.0000000001.001.X --out licence.ofd
+cli-licence-document-opt-id = The licence identifier
+cli-licence-document-opt-out = Where to write the sealed OFD (must not exist)
+
+cli-licence-import-about = Issue licences in bulk from a CSV (header = field keys) or JSON-lines file; resumable: rows already issued (by their external key) are skipped
+cli-licence-import-example =
+    yinxin licence import --data-dir data --kind business-licence --agency 11440100MB2C12345P --cert 3F2A9C01D4E5B6A7 companies.csv
+    yinxin licence import --data-dir data --kind business-licence --agency 11440100MB2C12345P --cert 3F2A9C01D4E5B6A7 companies.jsonl --key-column credit_code --errors failed.jsonl
+cli-licence-import-opt-kind = Licence kind key (see `yinxin licence kinds`)
+cli-licence-import-opt-cert = Serial of the agency's certificate that seals the licences (as for issue)
+cli-licence-import-opt-file = The rows: a CSV file (.csv) whose header names the field keys, or JSON lines (.jsonl), one object of field values per line
+cli-licence-import-opt-errors = Where the rows that failed are described, one JSON object per line (default: FILE.errors.jsonl); rewritten on each run
+cli-licence-import-opt-key-column = The column (or JSON field) holding each row's external key (default: external_key when present, else the file name and row number)
+
 cli-token-about = Operator tokens
 cli-token-example =
     yinxin token create --data-dir data --role admin
@@ -555,7 +614,7 @@ cli-token-create-example =
     yinxin token create --data-dir data --role registrar --org 91350100M000100Y43 --expires 30
     yinxin token create --data-dir data --role signer --cert 3F2A9C01D4E5B6A7 --key signer/key.pem --key-passphrase-file kp.txt
 cli-token-create-opt-role = admin, registrar, auditor, seal-admin or signer
-cli-token-create-opt-org = Bind a registrar or seal-admin to an organization (unified social credit code)
+cli-token-create-opt-org = Bind a registrar, seal-admin or licence-issuer to an organization (unified social credit code)
 cli-token-create-opt-cert = Signer tokens: the serial of the signer's certificate
 cli-token-create-opt-key = Signer tokens: the signer's key (encrypted PKCS#8 PEM), imported into the key store for server-side stamping (云签章)
 cli-token-create-opt-key-passphrase-file = File with the passphrase of --key

@@ -536,7 +536,7 @@ cli-ofd-create-opt-lines = 一行文字（可重复给出多行；第一行为�
 cli-ofd-create-opt-font = 文字声明使用的字体名（不嵌入，阅读器按名称替换）
 cli-ofd-create-opt-out = 要写出的 OFD 文件（不得已存在）
 
-cli-licence-about = 电子证照：校验证照标识、列出证照类型
+cli-licence-about = 电子证照：签发、变更、暂停、恢复、注销、查看、批量导入；校验证照标识、列出证照类型
 cli-licence-example =
     yinxin licence check-id 1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U
 cli-licence-check-id-about = 校验电子证照标识（GB/T 36904）：各组成部分及校验位
@@ -548,6 +548,65 @@ cli-licence-kinds-example =
     yinxin licence kinds --dir policies/licences
 cli-licence-kinds-opt-dir = 证照类型文件（*.toml）所在目录，其中的类型增补并替换内置类型
 
+cli-opt-agency = 发证机构的统一社会信用代码（机构只能管理自己签发的证照）
+
+cli-licence-issue-about = 签发电子证照：按证照类型校验字段值，生成照面，加盖机构的电子证照专用章（由本区域 TSA 加盖时间戳），入库，并写出已签章的 OFD
+cli-licence-issue-example =
+    yinxin licence issue --data-dir data --kind business-licence --agency 11440100MB2C12345P --cert 3F2A9C01D4E5B6A7 --values company.json --external-key REG-2026-0001 --out licence.ofd
+cli-licence-issue-opt-kind = 证照类型键（见 `yinxin licence kinds`）
+cli-licence-issue-opt-cert = 机构证书的序列号：其私钥在密钥库中（yinxin token create --cert --key 导入），且机构有效的电子证照专用章列有该证书
+cli-licence-issue-opt-values = 字段值 JSON 文件：字段键到文本的对象（图片用 base64）
+cli-licence-issue-opt-external-key = 本证照的业务键（1 至 128 个字符）：以同一键再次签发时返回已签发的证照
+cli-licence-issue-opt-out = 已签章 OFD 的输出文件（不得已存在）
+
+cli-licence-change-about = 变更证照：以新字段值生成新版本，旧版本变为已被替代
+cli-licence-change-example =
+    yinxin licence change --data-dir data --agency 11440100MB2C12345P 1.2.156.3005.2.11100000000013338W011.11440100MB2C12345P.0000000001.001.X --values company-v2.json --cert 3F2A9C01D4E5B6A7 --out licence-v2.ofd
+cli-licence-change-opt-id = 要变更的版本的证照标识
+cli-licence-change-opt-values = 新版本字段值的 JSON 文件（全部字段，而非仅变更的字段）
+cli-licence-change-opt-cert = 为新版本签章的机构证书序列号（同 issue）
+cli-licence-change-opt-out = 新版本已签章 OFD 的输出文件（不得已存在）
+
+cli-licence-suspend-about = 暂停证照（须说明原因）；`resume` 恢复其效力
+cli-licence-suspend-example =
+    yinxin licence suspend --data-dir data --agency 11440100MB2C12345P 1.2.156.3005.2.11100000000013338W011.11440100MB2C12345P.0000000001.001.X --reason 责令停业整顿
+cli-licence-suspend-opt-id = 证照标识
+cli-licence-suspend-opt-reason = 原因（暂停或注销时必填；随证照及其事件保存）
+
+cli-licence-resume-about = 恢复已暂停的证照
+cli-licence-resume-example =
+    yinxin licence resume --data-dir data --agency 11440100MB2C12345P 1.2.156.3005.2.11100000000013338W011.11440100MB2C12345P.0000000001.001.X
+cli-licence-resume-opt-id = 证照标识
+cli-licence-resume-opt-reason = 原因（暂停或注销时必填；随证照及其事件保存）
+
+cli-licence-revoke-about = 注销/废止证照（须说明原因）：不可恢复
+cli-licence-revoke-example =
+    yinxin licence revoke --data-dir data --agency 11440100MB2C12345P 1.2.156.3005.2.11100000000013338W011.11440100MB2C12345P.0000000001.001.X --reason 企业申请注销
+cli-licence-revoke-opt-id = 证照标识
+cli-licence-revoke-opt-reason = 原因（暂停或注销时必填；随证照及其事件保存）
+
+cli-licence-show-about = 查看本机构的一份证照：记录、字段（敏感字段打码）及事件
+cli-licence-show-example =
+    yinxin licence show --data-dir data --agency 11440100MB2C12345P 1.2.156.3005.2.11100000000013338W011.11440100MB2C12345P.0000000001.001.X
+cli-licence-show-opt-id = 证照标识
+cli-licence-show-opt-unmasked = 完整显示敏感字段（身份证号码等），不打码
+
+cli-licence-document-about = 将证照已签章的 OFD（签发时的原件）写入文件
+cli-licence-document-example =
+    yinxin licence document --data-dir data 1.2.156.3005.2.11100000000013338W011.11440100MB2C12345P.0000000001.001.X --out licence.ofd
+cli-licence-document-opt-id = 证照标识
+cli-licence-document-opt-out = 已签章 OFD 的输出文件（不得已存在）
+
+cli-licence-import-about = 从 CSV（首行为字段键）或 JSON Lines 文件批量签发证照；可续传：已签发的行（按业务键）跳过
+cli-licence-import-example =
+    yinxin licence import --data-dir data --kind business-licence --agency 11440100MB2C12345P --cert 3F2A9C01D4E5B6A7 companies.csv
+    yinxin licence import --data-dir data --kind business-licence --agency 11440100MB2C12345P --cert 3F2A9C01D4E5B6A7 companies.jsonl --key-column credit_code --errors failed.jsonl
+cli-licence-import-opt-kind = 证照类型键（见 `yinxin licence kinds`）
+cli-licence-import-opt-cert = 为这些证照签章的机构证书序列号（同 issue）
+cli-licence-import-opt-file = 数据行：CSV 文件（.csv，首行为字段键），或 JSON Lines（.jsonl，每行一个字段值对象）
+cli-licence-import-opt-errors = 失败行的说明文件，每行一个 JSON 对象（默认：FILE.errors.jsonl）；每次运行重写
+cli-licence-import-opt-key-column = 存放每行业务键的列（或 JSON 字段）（默认：有 external_key 列时用之，否则用文件名和行号）
+
 cli-token-about = 操作员令牌
 cli-token-example =
     yinxin token create --data-dir data --role admin
@@ -558,7 +617,7 @@ cli-token-create-example =
     yinxin token create --data-dir data --role registrar --org 91350100M000100Y43 --expires 30
     yinxin token create --data-dir data --role signer --cert 3F2A9C01D4E5B6A7 --key signer/key.pem --key-passphrase-file kp.txt
 cli-token-create-opt-role = admin（管理员）、registrar（注册员）、auditor（审计员）、seal-admin（印章管理员）或 signer（签名人）
-cli-token-create-opt-org = 将注册员或印章管理员绑定到单位（统一社会信用代码）
+cli-token-create-opt-org = 将注册员、印章管理员或证照签发员绑定到单位（统一社会信用代码）
 cli-token-create-opt-cert = 签名人令牌：签名人证书的序列号
 cli-token-create-opt-key = 签名人令牌：签名人私钥（加密的 PKCS#8 PEM），导入密钥库用于服务端盖章（云签章）
 cli-token-create-opt-key-passphrase-file = 存放 --key 口令的文件

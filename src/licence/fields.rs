@@ -23,7 +23,7 @@ pub enum FieldType {
     Code,
     /// One of the field's `values`.
     Enum,
-    /// A picture (PNG or JPEG, base64 in requests).
+    /// A picture (PNG, base64 in requests).
     Image,
 }
 
@@ -304,12 +304,13 @@ fn check_image(f: &Field, raw: &str) -> Result<Vec<u8>, String> {
     }
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(compact.as_bytes())
-        .map_err(|_| "must be a base64 PNG or JPEG picture".to_string())?;
+        .map_err(|_| "must be a base64 PNG picture".to_string())?;
     if bytes.len() > f.max() {
         return Err(format!("the picture is larger than {} bytes", f.max()));
     }
-    if !(bytes.starts_with(b"\x89PNG\r\n\x1a\n") || bytes.starts_with(&[0xFF, 0xD8, 0xFF])) {
-        return Err("must be a PNG or JPEG picture".to_string());
+    // PNG only: the face prints pictures as PNG (no JPEG decoder is linked).
+    if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return Err("must be a PNG picture".to_string());
     }
     Ok(bytes)
 }
@@ -411,7 +412,7 @@ mod tests {
         let mut l = field(FieldType::Text);
         l.max_length = Some(4);
         assert!(reason(&l, json!("一二三四五")).contains("longer than 4"));
-        assert!(reason(&field(FieldType::Image), json!("aGVsbG8=")).contains("PNG or JPEG"));
+        assert!(reason(&field(FieldType::Image), json!("aGVsbG8=")).contains("PNG picture"));
     }
 
     #[test]

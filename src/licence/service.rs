@@ -22,6 +22,9 @@ use crate::crypto::Signer;
 use crate::pki::subject::HolderHasher;
 use crate::seal::service::{SealRecord, TimestampFn};
 
+/// A TSA function that can be shared across threads (the issuing future is `Send`).
+pub type SyncTimestampFn<'a> = &'a (dyn Fn(&[u8]) -> Option<Vec<u8>> + Sync);
+
 /// What issuing needs from the region.
 pub struct Registry<'a> {
     /// Licence kinds.
@@ -54,8 +57,10 @@ pub struct Sealer<'a> {
     pub cert: &'a [u8],
     /// The chain to carry in the data signature (issuing CA …).
     pub chain: &'a [Vec<u8>],
-    /// The region's TSA, for the seal's timestamp.
-    pub timestamp: Option<TimestampFn<'a>>,
+    /// The region's TSA, for the seal's timestamp (called from inside the sealing, which is
+    /// synchronous: an async caller's function must not block its runtime's thread — see
+    /// `tokio::task::block_in_place`).
+    pub timestamp: Option<SyncTimestampFn<'a>>,
 }
 
 /// A request to issue.
@@ -271,7 +276,17 @@ impl Registry<'_> {
             seal_name: sealer.seal.name.clone(),
         };
         let meta = metadata(licence, kind, Some(&sealing));
-        let face = super::face::render(licence, kind, &qr_text, &meta, now).map_err(make)?;
+        let face =
+            super::face::render(licence, kind, &qr_text, &meta, now).map_err(|e| match e {
+                // A picture that is not a printable PNG is the caller's field error.
+                super::face::FaceError::Photo { field, reason } => {
+                    LicenceError::Draft(DraftError::Fields(vec![super::fields::FieldError {
+                        field,
+                        reason,
+                    }]))
+                }
+                other => make(other),
+            })?;
         let placement = crate::document::ofd_write::Placement::At {
             page: 0,
             x_mm: kind.face.seal.x,
@@ -284,7 +299,7 @@ impl Registry<'_> {
             sealer.cert,
             placement,
             now,
-            sealer.timestamp,
+            sealer.timestamp.map(|f| f as TimestampFn<'_>),
         )
         .map_err(make)?;
         let data_signature = crate::document::cms::sign_detached(
@@ -455,7 +470,7 @@ impl Registry<'_> {
             Event::Resume => vec![Status::Suspended],
             _ => vec![Status::Active, Status::Suspended],
         };
-        let reason = reason.map(|r| crate::pki::identifiers::redact_id_numbers(r));
+        let reason = reason.map(crate::pki::identifiers::redact_id_numbers);
         self.repo
             .set_status(
                 &row.identifier,

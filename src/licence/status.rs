@@ -118,8 +118,11 @@ mod tests {
 
     #[test]
     fn sign_and_read_back_and_tampering_fails() {
-        let (signer, cert) =
-            crate::pki::cert::self_signed_for_tests(crate::crypto::Algorithm::Sm2, "status");
+        let (signer, cert) = crate::pki::cert::self_signed_for_tests(
+            crate::crypto::Algorithm::Sm2,
+            "status",
+            &[5, 6],
+        );
         let st = Statement {
             format: FORMAT.into(),
             region: "demo".into(),

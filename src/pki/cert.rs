@@ -472,6 +472,7 @@ pub fn to_pem(der_bytes: &[u8]) -> String {
 pub(crate) fn self_signed_for_tests(
     alg: crate::crypto::Algorithm,
     cn: &str,
+    serial: &[u8],
 ) -> (crate::crypto::SoftwareSigner, Vec<u8>) {
     let key = crate::crypto::PrivateKey::generate(alg).unwrap();
     let signer = key.signer().unwrap();
@@ -480,7 +481,7 @@ pub(crate) fn self_signed_for_tests(
         .build()
         .unwrap();
     let tpl = CertificateTemplate {
-        serial: vec![0x05, 0x06],
+        serial: serial.to_vec(),
         issuer: name.clone(),
         subject: name,
         not_before: 1_700_000_000,

@@ -2,8 +2,6 @@
 
 use super::*;
 use crate::crypto::Algorithm;
-use crate::crypto::PrivateKey;
-use crate::pki::cert::{self, CertificateTemplate, NameBuilder, StringKind, attr};
 use cms::content_info::ContentInfo;
 use cms::signed_data::SignedData;
 use const_oid::ObjectIdentifier;
@@ -15,23 +13,7 @@ fn self_signed(alg: Algorithm) -> (crate::crypto::SoftwareSigner, Vec<u8>) {
 }
 
 fn self_signed_serial(alg: Algorithm, serial: &[u8]) -> (crate::crypto::SoftwareSigner, Vec<u8>) {
-    let key = PrivateKey::generate(alg).unwrap();
-    let signer = key.signer().unwrap();
-    let name = NameBuilder::new()
-        .push(attr::CN, StringKind::Utf8, "CMS 测试")
-        .build()
-        .unwrap();
-    let tpl = CertificateTemplate {
-        serial: serial.to_vec(),
-        issuer: name.clone(),
-        subject: name,
-        not_before: 1_700_000_000,
-        not_after: 1_900_000_000,
-        spki_der: key.public_key_spki_der().unwrap(),
-        extensions: vec![],
-    };
-    let der_bytes = cert::sign_certificate(&tpl, &signer).unwrap();
-    (signer, der_bytes)
+    crate::pki::cert::self_signed_for_tests(alg, "CMS 测试", serial)
 }
 
 #[test]

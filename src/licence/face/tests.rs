@@ -391,10 +391,6 @@ fn every_shipped_kind_renders_and_reads_back() {
             }
             None => assert_eq!(r.images.len(), 1, "{k}"),
         }
-        if let Ok(dir) = std::env::var("YINXIN_OFD_OUT") {
-            let bytes = render(&l, kind, &qr_text(), &m, NOW).unwrap();
-            let _ = std::fs::write(std::path::Path::new(&dir).join(format!("{k}.ofd")), bytes);
-        }
     }
 }
 

@@ -1,0 +1,326 @@
+//! E-licences over HTTP: an agency (licence-issuer token bound to its credit code and to the
+//! certificate its 电子证照专用章 lists) issues each shipped kind; the sealed OFD verifies
+//! TOTAL_PASSED through `/v1/verify`; retries with the same Idempotency-Key return the same
+//! licence; bad input is a clear problem; another agency cannot touch it; a change supersedes
+//! the old version; suspension and revocation show in the public signed status.
+
+mod common;
+use base64::Engine;
+use common::http::{Server, get, issue_generated_org, post_json};
+use common::{init_region, run_ok, yinxin};
+use serde_json::{Value, json};
+use std::path::Path;
+
+const AGENCY: &str = "11440100MB2C12345P";
+const OTHER_AGENCY: &str = "11440100MB2C10001P";
+
+/// A licence-issuer token for `credit` bound to a new certificate whose key is imported, and
+/// an e-licence seal for the agency listing that certificate.
+fn agency(data: &Path, work: &Path, name: &str, credit: &str, out: &str) -> String {
+    let serial = issue_generated_org(data, work, name, credit, out);
+    run_ok(
+        yinxin()
+            .args([
+                "seal",
+                "create",
+                "--holder",
+                credit,
+                "--type",
+                "e-licence",
+                "--name",
+                &format!("{name}电子证照专用章"),
+                "--signer",
+                &serial,
+                "--data-dir",
+            ])
+            .arg(data),
+    );
+    let o = run_ok(
+        yinxin()
+            .args([
+                "token",
+                "create",
+                "--role",
+                "licence-issuer",
+                "--org",
+                credit,
+                "--cert",
+                &serial,
+                "--data-dir",
+            ])
+            .arg(data)
+            .arg("--key")
+            .arg(work.join(out).join("key.pem"))
+            .arg("--key-passphrase-file")
+            .arg(work.join("kp.txt")),
+    );
+    serde_json::from_slice::<Value>(&o.stdout).unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn png() -> String {
+    let mut p = tiny_skia::Pixmap::new(60, 80).unwrap();
+    p.fill(tiny_skia::Color::from_rgba8(200, 210, 230, 255));
+    base64::engine::general_purpose::STANDARD.encode(p.encode_png().unwrap())
+}
+
+fn values(kind: &str) -> Value {
+    match kind {
+        "business-licence" => json!({
+            "credit_code": "91440101MA5CJMYA97",
+            "name": "广州示例科技有限公司",
+            "entity_type": "有限责任公司（自然人投资或控股）",
+            "legal_representative": "张三",
+            "business_scope": "软件开发；信息技术咨询服务。",
+            "registered_capital": "100",
+            "established": "2019-03-01",
+            "domicile": "广州市天河区示例路1号"
+        }),
+        "food-business-licence" => json!({
+            "operator_name": "示例餐饮店",
+            "credit_code": "91440101MA5CJMYA97",
+            "licence_number": "JY14401010000001",
+            "legal_representative": "李四",
+            "domicile": "广州市天河区示例路2号",
+            "premises": "广州市天河区示例路2号",
+            "business_form": "餐饮服务经营者",
+            "items": "热食类食品制售"
+        }),
+        _ => json!({
+            "holder_name": "王小明",
+            "id_number": "11010519491231002X",
+            "gender": "男",
+            "qualification": "注册会计师",
+            "level": "中级",
+            "certificate_number": "A2026000123",
+            "approved_on": "2026-06-01",
+            "photo": png()
+        }),
+    }
+}
+
+async fn verify_ofd(base: &str, ofd: &[u8]) -> Value {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(ofd);
+    let r = post_json(
+        &format!("{base}/v1/verify"),
+        None,
+        &json!({"object_base64": b64}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    r.json()
+}
+
+async fn status_of(base: &str, id: &str) -> Value {
+    let r = get(&format!("{base}/v1/licences/{id}/status"), None).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.header("content-type").as_deref(), Some("application/cms"));
+    let read = yinxin::licence::status::read(&r.body).expect("a validly signed status");
+    serde_json::to_value(read.statement).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_verify_change_and_revoke_over_http() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let work = tmp.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    init_region(&data, None);
+    let token = agency(&data, &work, "广州市市场监督管理局", AGENCY, "agency");
+    let other = agency(&data, &work, "深圳市示例局", OTHER_AGENCY, "other");
+    let server = Server::start(&data, &[]);
+    let base = server.base.clone();
+    let licences = format!("{base}/v1/licences");
+
+    // Each shipped kind: issued, sealed, and the OFD verifies.
+    let mut ids = Vec::new();
+    for kind in [
+        "business-licence",
+        "food-business-licence",
+        "professional-qualification",
+    ] {
+        let r = post_json(
+            &licences,
+            Some(&token),
+            &json!({"kind": kind, "values": values(kind)}),
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            201,
+            "{kind}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+        let j = r.json();
+        let id = j["identifier"].as_str().unwrap().to_string();
+        let (parsed, rule) = yinxin::licence::LicenceId::parse_checked(&id).unwrap();
+        assert_eq!(rule, yinxin::licence::CheckRule::Standard);
+        assert_eq!(parsed.issuer_code, AGENCY);
+        assert!(j["qr"].as_str().unwrap().contains("/V/"), "{j}");
+        let doc = get(&format!("{licences}/{id}/document"), Some(&token)).await;
+        assert_eq!(doc.status, 200);
+        let report = verify_ofd(&base, &doc.body).await;
+        assert_eq!(report["indication"], "TOTAL_PASSED", "{kind}: {report:#}");
+        ids.push(id);
+    }
+
+    // The person's identity number is masked for auditors, shown to the issuing agency.
+    let (_, auditor) = common::http::token(&data, "auditor", None);
+    let seen = get(&format!("{licences}/{}", ids[2]), Some(&auditor))
+        .await
+        .json();
+    assert_eq!(seen["fields"]["id_number"], "110************02X", "{seen}");
+    let own = get(&format!("{licences}/{}", ids[2]), Some(&token))
+        .await
+        .json();
+    assert_eq!(own["fields"]["id_number"], "11010519491231002X");
+
+    // Idempotency: the same key twice, one licence.
+    let body = json!({"kind": "business-licence", "values": values("business-licence")});
+    let first = common::http::call(
+        "POST",
+        &licences,
+        Some(&token),
+        &[
+            ("content-type", "application/json"),
+            ("idempotency-key", "order-42"),
+        ],
+        body.to_string().into_bytes(),
+    )
+    .await;
+    assert_eq!(
+        first.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&first.body)
+    );
+    let again = common::http::call(
+        "POST",
+        &licences,
+        Some(&token),
+        &[
+            ("content-type", "application/json"),
+            ("idempotency-key", "order-42"),
+        ],
+        body.to_string().into_bytes(),
+    )
+    .await;
+    assert_eq!(again.status, 200);
+    assert_eq!(again.json()["replayed"], true);
+    assert_eq!(again.json()["identifier"], first.json()["identifier"]);
+
+    // Bad input: each a clear problem.
+    let mut bad = values("business-licence");
+    bad["credit_code"] = json!("91440101MA5CJMYA98");
+    let r = post_json(
+        &licences,
+        Some(&token),
+        &json!({"kind": "business-licence", "values": bad}),
+    )
+    .await;
+    r.assert_problem(422, "invalid-licence-fields");
+    assert!(
+        r.json()["detail"].as_str().unwrap().contains("credit_code"),
+        "{}",
+        r.json()
+    );
+    post_json(
+        &licences,
+        Some(&token),
+        &json!({"kind": "no-such-kind", "values": {}}),
+    )
+    .await
+    .assert_problem(422, "unknown-licence-kind");
+    let mut person = values("professional-qualification");
+    person["id_number"] = json!("11010519491231002Y");
+    let r = post_json(
+        &licences,
+        Some(&token),
+        &json!({"kind": "professional-qualification", "values": person}),
+    )
+    .await;
+    r.assert_problem(422, "invalid-licence-fields");
+    assert!(
+        !String::from_utf8_lossy(&r.body).contains("11010519491231002"),
+        "no identity number echoed"
+    );
+    // Another agency may not revoke, change or read it.
+    post_json(
+        &format!("{licences}/{}/revoke", ids[0]),
+        Some(&other),
+        &json!({"reason": "x"}),
+    )
+    .await
+    .assert_problem(403, "licence-of-another-agency");
+    let r = get(&format!("{licences}/{}", ids[0]), Some(&other)).await;
+    r.assert_problem(403, "licence-of-another-agency");
+
+    // Change: a new version; the old one superseded, pointing at the new.
+    let mut changed = values("business-licence");
+    changed["domicile"] = json!("广州市天河区新址路8号");
+    let r = post_json(
+        &format!("{licences}/{}/change", ids[0]),
+        Some(&token),
+        &json!({"values": changed}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let new_id = r.json()["identifier"].as_str().unwrap().to_string();
+    assert!(new_id.contains(".002."), "{new_id}");
+    let old = status_of(&base, &ids[0]).await;
+    assert_eq!(old["status"], "superseded");
+    assert_eq!(old["current_identifier"], new_id);
+    // The superseded version cannot be changed or revoked again.
+    post_json(
+        &format!("{licences}/{}/revoke", ids[0]),
+        Some(&token),
+        &json!({"reason": "x"}),
+    )
+    .await
+    .assert_problem(409, "licence-status-conflict");
+
+    // Suspend (reason required), resume, revoke: the signed status follows.
+    post_json(
+        &format!("{licences}/{new_id}/suspend"),
+        Some(&token),
+        &json!({}),
+    )
+    .await
+    .assert_problem(422, "reason-required");
+    let r = post_json(
+        &format!("{licences}/{new_id}/suspend"),
+        Some(&token),
+        &json!({"reason": "抽查"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(status_of(&base, &new_id).await["status"], "suspended");
+    post_json(
+        &format!("{licences}/{new_id}/resume"),
+        Some(&token),
+        &json!({}),
+    )
+    .await;
+    assert_eq!(status_of(&base, &new_id).await["status"], "active");
+    let r = post_json(
+        &format!("{licences}/{new_id}/revoke"),
+        Some(&token),
+        &json!({"reason": "注销登记"}),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let st = status_of(&base, &new_id).await;
+    assert_eq!(st["status"], "revoked");
+    assert!(
+        st.get("holder_name").is_none(),
+        "no personal data in the status"
+    );
+    get(
+        &format!("{licences}/1.2.156.3005.2.A.B.C.001.X/status"),
+        None,
+    )
+    .await
+    .assert_problem(404, "not-found");
+}
