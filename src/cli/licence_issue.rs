@@ -545,7 +545,7 @@ fn licence_json(
     for (k, v) in &licence.values.text {
         let sensitive = kind.and_then(|kd| kd.field(k)).is_none_or(|f| f.sensitive);
         let shown = if sensitive && !unmasked {
-            crate::api::licences::mask(v)
+            crate::licence::fields::mask(v)
         } else {
             v.clone()
         };
