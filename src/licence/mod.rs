@@ -14,7 +14,8 @@
 //! - `vault`: licence values encrypted at rest;
 //! - `repo`, `blobs`: the registry's storage interface and the content-addressed file store;
 //! - `status`: the signed licence status;
-//! - `service`: issuing, changing, suspending, resuming, revoking; the status statement.
+//! - `service`: issuing, changing, suspending, resuming, revoking; the status statement;
+//! - `enterprise`: 同步发放, a new company's certificate, 公章 and business licence, all or none.
 //!
 //! Imports `crypto`, `pki` (identifier checks, the holder hasher), `seal` (seal types,
 //! stamping), `document` (OFD writing, CMS), `trust` (canonical JSON); must not import HTTP or
@@ -22,6 +23,7 @@
 
 pub mod blobs;
 pub mod draft;
+pub mod enterprise;
 pub mod face;
 pub mod fields;
 pub mod identifier;
