@@ -100,18 +100,15 @@ async fn register_as(
     let (svc, sig) = super::licences::signing(s)?;
     let b: RegisterBody = super::handlers::read_json(s, headers, body).await?;
     let external_key = idempotency_key(headers, None)?;
-    let algorithm: Algorithm = b
-        .algorithm
-        .as_deref()
-        .unwrap_or("sm2")
-        .parse()
-        .map_err(|e: crate::crypto::CryptoError| {
-            Problem::unprocessable("unknown-algorithm", e.to_string())
-        })?;
+    let algorithm: Algorithm = b.algorithm.as_deref().unwrap_or("sm2").parse().map_err(
+        |e: crate::crypto::CryptoError| Problem::unprocessable("unknown-algorithm", e.to_string()),
+    )?;
     let key = match b.key {
-        KeyBody::Generate(g) => KeySource::Generate(Passphrase::new(g.passphrase).map_err(|_| {
-            Problem::unprocessable("weak-passphrase", "the key passphrase is empty")
-        })?),
+        KeyBody::Generate(g) => {
+            KeySource::Generate(Passphrase::new(g.passphrase).map_err(|_| {
+                Problem::unprocessable("weak-passphrase", "the key passphrase is empty")
+            })?)
+        }
         KeyBody::CsrPem(pem) => KeySource::Csr(pem.into_bytes()),
     };
     let authority = s.authority()?;
@@ -160,7 +157,8 @@ async fn register_as(
         .await
         .map_err(problem)?;
     if !r.replayed {
-        s.metrics.issued(crate::licence::enterprise::ORGANIZATION_PROFILE);
+        s.metrics
+            .issued(crate::licence::enterprise::ORGANIZATION_PROFILE);
     }
     s.audit(
         who,

@@ -224,7 +224,10 @@ struct IssueBody {
     external_key: Option<String>,
 }
 
-pub(super) fn idempotency_key(headers: &HeaderMap, body: Option<String>) -> ApiResult<Option<String>> {
+pub(super) fn idempotency_key(
+    headers: &HeaderMap,
+    body: Option<String>,
+) -> ApiResult<Option<String>> {
     let header = headers
         .get("idempotency-key")
         .map(|v| {

@@ -99,9 +99,10 @@ const FILES: [&str; 5] = [
 /// Register a company as `yinxin enterprise register` does; what it prints. `fail_after` is
 /// the failure hook of tests (the command passes `None`).
 pub async fn register(a: RegisterArgs, fail_after: Option<Step>) -> Result<Value, CliError> {
-    let values = match serde_json::from_slice(&std::fs::read(&a.registration).map_err(|e| {
-        CliError(format!("cannot read {}: {e}", a.registration.display()))
-    })?) {
+    let values = match serde_json::from_slice(
+        &std::fs::read(&a.registration)
+            .map_err(|e| CliError(format!("cannot read {}: {e}", a.registration.display())))?,
+    ) {
         Ok(Value::Object(m)) => m,
         Ok(_) => {
             return Err(CliError(format!(
@@ -142,9 +143,7 @@ pub async fn register(a: RegisterArgs, fail_after: Option<Step>) -> Result<Value
         })?;
     let agency = opened.sealer(&code, serial).await?;
     let region = opened.region();
-    let authority = region
-        .authority(opened.passphrase(), &[algorithm])
-        .await?;
+    let authority = region.authority(opened.passphrase(), &[algorithm]).await?;
     let (maker, maker_cert) = region
         .service_signer("sm2-seal-maker", opened.passphrase())
         .await?;

@@ -249,9 +249,7 @@ impl Enterprises<'_> {
                 self.replay(row).await
             }
             Err(cause) => {
-                let left = self
-                    .undo(&made, &cause.to_string(), &company.1, now)
-                    .await;
+                let left = self.undo(&made, &cause.to_string(), &company.1, now).await;
                 if left.is_empty() {
                     Err(cause)
                 } else {
@@ -343,8 +341,8 @@ impl Enterprises<'_> {
         let seal_err = |e: &dyn std::fmt::Display| EnterpriseError::Seal(e.to_string());
         let t = crate::seal::types::by_key(OFFICIAL_SEAL)
             .ok_or_else(|| seal_err(&"no seal type `official`"))?;
-        let holder = SealHolder::resolve(&t, code, self.registry.hasher, now)
-            .map_err(|e| seal_err(&e))?;
+        let holder =
+            SealHolder::resolve(&t, code, self.registry.hasher, now).map_err(|e| seal_err(&e))?;
         holder.check_signer(cert).map_err(|e| seal_err(&e))?;
         let png = crate::seal::picture::for_type(seal_name, &t).map_err(|e| seal_err(&e))?;
         // The seal lasts as long as its certificate (at most the type's maximum).
@@ -382,7 +380,10 @@ impl Enterprises<'_> {
     /// Undo what was made, newest first; what could not be undone, with why.
     async fn undo(&self, made: &Made, why: &str, company: &str, now: i64) -> Vec<String> {
         let mut left = Vec::new();
-        let reason: String = format!("同步发放 undone: {why}").chars().take(200).collect();
+        let reason: String = format!("同步发放 undone: {why}")
+            .chars()
+            .take(200)
+            .collect();
         let actor = "enterprise-registration";
         if let Some(id) = &made.licence {
             let r = self
@@ -466,11 +467,9 @@ impl Enterprises<'_> {
             .filter(|s| s.seal_type == OFFICIAL_SEAL && s.created_at <= row.issued_at)
             .max_by_key(|s| s.created_at)
             .ok_or_else(|| EnterpriseError::Replay(format!("no 公章 of {company}")))?;
-        let serial = seal
-            .signer_serials
-            .first()
-            .cloned()
-            .ok_or_else(|| EnterpriseError::Replay(format!("seal {} lists no certificate", seal.id)))?;
+        let serial = seal.signer_serials.first().cloned().ok_or_else(|| {
+            EnterpriseError::Replay(format!("seal {} lists no certificate", seal.id))
+        })?;
         let certificate = self
             .authority
             .repo()
