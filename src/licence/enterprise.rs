@@ -60,6 +60,9 @@ impl Step {
     }
 }
 
+/// Told of a certificate revoked (serial, issuing CA id).
+pub type RevokedFn<'a> = &'a (dyn Fn(&str, &str) + Sync);
+
 /// What a registration needs from the region.
 pub struct Enterprises<'a> {
     /// The issuing authority (organization certificates; revocations through its repository).
@@ -76,7 +79,7 @@ pub struct Enterprises<'a> {
     pub sealer: &'a Sealer<'a>,
     /// Told of a certificate revoked while undoing (serial, issuing CA), so that a serving
     /// process refreshes its CRL and OCSP answers.
-    pub on_revoked: Option<&'a (dyn Fn(&str, &str) + Sync)>,
+    pub on_revoked: Option<RevokedFn<'a>>,
     /// Tests only (set through the library, never from a request): fail right after this step,
     /// as if the next one had failed.
     pub fail_after: Option<Step>,
