@@ -164,7 +164,7 @@ struct IssueBody {
     validity_days: Option<u32>,
 }
 
-fn issue_problem(e: IssueError) -> Problem {
+pub(super) fn issue_problem(e: IssueError) -> Problem {
     match &e {
         IssueError::OutOfScope => Problem::forbidden(e.to_string()),
         IssueError::Csr(CsrError::Malformed(_)) => {

@@ -64,7 +64,7 @@ fn services(s: &AppState) -> ApiResult<&LicenceServices> {
     })
 }
 
-fn signing(s: &AppState) -> ApiResult<(&LicenceServices, &LicenceSigning)> {
+pub(super) fn signing(s: &AppState) -> ApiResult<(&LicenceServices, &LicenceSigning)> {
     let svc = services(s)?;
     let sig = svc
         .signing
@@ -73,7 +73,7 @@ fn signing(s: &AppState) -> ApiResult<(&LicenceServices, &LicenceSigning)> {
     Ok((svc, sig))
 }
 
-fn registry<'a>(svc: &'a LicenceServices, sig: &'a LicenceSigning) -> Registry<'a> {
+pub(super) fn registry<'a>(svc: &'a LicenceServices, sig: &'a LicenceSigning) -> Registry<'a> {
     Registry {
         catalogue: &svc.catalogue,
         repo: svc.repo.as_ref(),
@@ -130,7 +130,7 @@ pub(super) fn licence_problem(e: LicenceError) -> Problem {
     }
 }
 
-fn agency_of(who: &Principal) -> ApiResult<String> {
+pub(super) fn agency_of(who: &Principal) -> ApiResult<String> {
     who.organization
         .clone()
         .ok_or_else(|| Problem::forbidden("this token is not bound to an agency (--org)"))
@@ -138,7 +138,7 @@ fn agency_of(who: &Principal) -> ApiResult<String> {
 
 /// The token's signer, its certificate, the agency's name (the certificate's CN) and the
 /// agency's active e-licence seal listing that certificate.
-async fn sealer_parts(
+pub(super) async fn sealer_parts(
     s: &Arc<AppState>,
     who: &Principal,
     agency: &str,
@@ -187,7 +187,7 @@ async fn sealer_parts(
     Ok((signer, cert, name, seal))
 }
 
-fn issued_json(svc: &LicenceServices, i: &Issued) -> Value {
+pub(super) fn issued_json(svc: &LicenceServices, i: &Issued) -> Value {
     json!({
         "identifier": i.licence.id.to_string(),
         "kind": i.licence.kind,
@@ -224,7 +224,10 @@ struct IssueBody {
     external_key: Option<String>,
 }
 
-fn idempotency_key(headers: &HeaderMap, body: Option<String>) -> ApiResult<Option<String>> {
+pub(super) fn idempotency_key(
+    headers: &HeaderMap,
+    body: Option<String>,
+) -> ApiResult<Option<String>> {
     let header = headers
         .get("idempotency-key")
         .map(|v| {
@@ -267,6 +270,18 @@ async fn issue_as(
     let (svc, sig) = signing(s)?;
     let b: IssueBody = super::handlers::read_json(s, headers, body).await?;
     let key = idempotency_key(headers, b.external_key)?;
+    if who.role == Role::RegistrationAuthority
+        && b.kind != crate::licence::enterprise::BUSINESS_LICENCE
+    {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "licence-kind-not-allowed",
+            format!(
+                "a registration authority issues business licences only, not `{}`",
+                short(&b.kind)
+            ),
+        ));
+    }
     let agency = agency_of(who)?;
     let (signer, cert, name, seal) = sealer_parts(s, who, &agency).await?;
     let chain = super::documents::issuer_of(&cert, &super::seals::services(s)?.intermediates);
@@ -368,7 +383,7 @@ async fn readable(
         .await
         .map_err(|e| Problem::internal(&e))?
         .ok_or_else(|| Problem::not_found(format!("no licence {}", short(id))))?;
-    if who.role == Role::LicenceIssuer && who.organization.as_deref() != Some(&row.issuer_code) {
+    if who.role.is_agency() && who.organization.as_deref() != Some(&row.issuer_code) {
         let _ = s;
         return Err(licence_problem(LicenceError::NotYours(row.identifier)));
     }
@@ -391,7 +406,7 @@ pub async fn get(
     let (svc, sig) = signing(&s)?;
     let row = readable(&s, svc, &who, &id).await?;
     let licence = registry(svc, sig).licence(&row).map_err(licence_problem)?;
-    let unmasked = matches!(who.role, Role::Admin | Role::LicenceIssuer);
+    let unmasked = who.role == Role::Admin || who.role.is_agency();
     Ok(respond(
         StatusCode::OK,
         licence_json(svc, &row, &licence, unmasked),

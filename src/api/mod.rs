@@ -13,6 +13,7 @@
 pub mod admission;
 pub mod background;
 mod documents;
+pub mod enterprises;
 pub mod envelope;
 mod handlers;
 pub mod licences;

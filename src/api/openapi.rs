@@ -31,6 +31,16 @@ fn licence_paths() -> Value {
             "parameters": [{"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string", "maxLength": 128}}],
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["kind", "values"], "properties": {"kind": {"type": "string"}, "values": {"type": "object"}, "external_key": {"type": "string"}}}}}},
             "responses": merge(json!({"201": {"description": "issued: identifier, version, qr, document and status URLs"}, "200": {"description": "replayed: the licence issued earlier under the same key"}}), problem_responses(&[400, 401, 403, 409, 422, 503]))}},
+        "/v1/enterprises": {"post": {"summary": "同步发放: register a new company in one step (registration-authority, bound like a licence-issuer): its organization certificate (key generated and returned encrypted under the company's passphrase, or from its CSR), its 公章 (official seal) listing that certificate, and its business licence sealed by the authority — all three or none: a failure half way revokes what was made (certificate: cessationOfOperation). Idempotency-Key makes a retry return the same three (200, replayed: true; a generated key is returned once only)", "security": bearer,
+            "parameters": [{"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string", "maxLength": 128}}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["registration", "key"], "properties": {
+                "registration": {"type": "object", "description": "the business licence's field values (policies/licences/business-licence.toml): name, credit_code, …"},
+                "key": {"oneOf": [
+                    {"type": "object", "required": ["generate"], "properties": {"generate": {"type": "object", "required": ["passphrase"], "properties": {"passphrase": {"type": "string", "minLength": 8}}}}},
+                    {"type": "object", "required": ["csr_pem"], "properties": {"csr_pem": {"type": "string"}}}]},
+                "seal": {"type": "object", "properties": {"name": {"type": "string", "description": "the name on the 公章 (default: the company's name)"}}},
+                "algorithm": {"type": "string", "enum": ["sm2", "p256"], "default": "sm2"}}}}}},
+            "responses": merge(json!({"201": {"description": "registered: licence (identifier, qr, document URL), certificate (serial, pem), key_pem_encrypted (generated keys), seal (id)"}, "200": {"description": "replayed: the registration made earlier under the same key"}}), problem_responses(&[400, 401, 403, 409, 422, 503]))}},
         "/v1/licences/{id}": {"get": {"summary": "A licence record (its issuing agency, an auditor or an admin; sensitive fields masked for auditors)", "security": bearer, "parameters": id,
             "responses": merge(json!({"200": {"description": "the licence"}}), problem_responses(&[401, 403, 404]))}},
         "/v1/licences/{id}/document": {"get": {"summary": "The sealed OFD of a licence (its issuing agency, an auditor or an admin)", "security": bearer, "parameters": id,
@@ -68,7 +78,7 @@ fn document_without_licences() -> Value {
             "description": "Issuance, lookup and revocation of SM2 and P-256 certificates. Errors are RFC 9457 problem details with type URIs urn:yinxin:problem:<kind>. Any request may also be answered 400 bad-request or 431 headers-too-large (unparsable or oversized head), 414 uri-too-long, 408 body-too-slow (body below the minimum rate), 429 rate-limited or 503 overloaded (no in-flight slot; anonymous requests have a share of their own) — see the README, service behaviour."
         },
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "operator token (yx_…): roles admin, registrar, auditor, seal-admin, signer, region-peer, licence-issuer"}},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "operator token (yx_…): roles admin, registrar, auditor, seal-admin, signer, region-peer, licence-issuer, registration-authority"}},
             "schemas": {
                 "Problem": {"type": "object", "required": ["type", "title", "status", "detail"], "properties": {
                     "type": {"type": "string", "format": "uri"}, "title": {"type": "string"},

@@ -21,7 +21,10 @@
 
 use super::problem::Problem;
 use super::state::AppState;
-use super::{documents, envelope, handlers, licences, locale, seals, serve, status, trust, verify};
+use super::{
+    documents, enterprises, envelope, handlers, licences, locale, seals, serve, status, trust,
+    verify,
+};
 use crate::config::ServiceRole;
 use axum::Router;
 use axum::http::StatusCode;
@@ -150,6 +153,9 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/v1/seals/{id}/status", ByCa, || get(seals::status)),
     route("POST", "/v1/documents/seal", ByCa, || post(documents::seal)),
     route("POST", "/v1/licences", ByCa, || post(licences::issue)),
+    route("POST", "/v1/enterprises", ByCa, || {
+        post(enterprises::register)
+    }),
     route("GET", "/v1/licences/{id}", ByCa, || get(licences::get)),
     route("GET", "/v1/licences/{id}/document", ByCa, || {
         get(licences::document)

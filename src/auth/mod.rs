@@ -12,6 +12,8 @@
 //! | `seal-admin` | make, suspend and revoke seals (bound: for its organization only) |
 //! | `signer` | stamp with a seal whose certList has the token's certificate (云签章: the key is in the key store) |
 //! | `region-peer` | another region's systems calling `POST /v1/verify` with a higher rate limit than anonymous callers |
+//! | `licence-issuer` | an agency issuing, changing, suspending and revoking its own e-licences (bound to its credit code and its certificate) |
+//! | `registration-authority` | a market regulator registering companies (同步发放: `POST /v1/enterprises`, certificate + 公章 + business licence) and issuing business licences; bound like a licence-issuer |
 
 use crate::crypto::{CryptoError, random_bytes, sha256};
 use base64::Engine;
@@ -37,6 +39,10 @@ pub enum Role {
     /// An agency issuing e-licences: bound to its credit code and to the certificate whose key
     /// stamps its 电子证照专用章; issues, changes, suspends and revokes its own licences.
     LicenceIssuer,
+    /// A company registration authority (市场监管): bound like a licence-issuer (its credit
+    /// code, its certificate sealing with its e-licence seal); registers new companies
+    /// (certificate, 公章 and business licence in one step) and issues business licences.
+    RegistrationAuthority,
 }
 
 impl Role {
@@ -50,7 +56,13 @@ impl Role {
             Role::Signer => "signer",
             Role::RegionPeer => "region-peer",
             Role::LicenceIssuer => "licence-issuer",
+            Role::RegistrationAuthority => "registration-authority",
         }
+    }
+    /// An agency issuing licences in its own name: bound to its credit code (`--org`) and to its
+    /// certificate (`--cert`, key imported), which stamps its e-licence seal.
+    pub fn is_agency(self) -> bool {
+        matches!(self, Role::LicenceIssuer | Role::RegistrationAuthority)
     }
     /// Parse a role name.
     pub fn parse(s: &str) -> Option<Role> {
@@ -62,6 +74,7 @@ impl Role {
             "signer" => Some(Role::Signer),
             "region-peer" => Some(Role::RegionPeer),
             "licence-issuer" => Some(Role::LicenceIssuer),
+            "registration-authority" => Some(Role::RegistrationAuthority),
             _ => None,
         }
     }
@@ -92,6 +105,8 @@ pub enum Permission {
     IssueLicences,
     /// Read e-licence records (an agency: its own only; sensitive fields masked for auditors).
     ReadLicences,
+    /// Register new companies (同步发放: certificate, 公章 and business licence in one step).
+    RegisterEnterprises,
 }
 
 impl Role {
@@ -116,6 +131,12 @@ impl Role {
             Role::LicenceIssuer => {
                 matches!(p, Permission::IssueLicences | Permission::ReadLicences)
             }
+            Role::RegistrationAuthority => matches!(
+                p,
+                Permission::RegisterEnterprises
+                    | Permission::IssueLicences
+                    | Permission::ReadLicences
+            ),
         }
     }
 }

@@ -169,6 +169,21 @@ impl Opened {
         })
     }
 
+    /// The region (its issuing authority, seal maker …).
+    pub(super) fn region(&self) -> &Region {
+        &self.region
+    }
+
+    /// The key store passphrase.
+    pub(super) fn passphrase(&self) -> &Passphrase {
+        &self.pass
+    }
+
+    /// The public base URL.
+    pub(super) fn public_base(&self) -> &str {
+        &self.public_base
+    }
+
     /// The licence service over this registry.
     pub(super) fn registry(&self) -> Registry<'_> {
         Registry {
@@ -307,7 +322,7 @@ pub(super) struct AgencySealer {
 impl AgencySealer {
     /// A timestamp token over `sig` from the region's TSA (SM3 imprint). The sealing code asks
     /// synchronously: this worker blocks on the TSA (its serials come from the database).
-    fn timestamp(&self, sig: &[u8]) -> Option<Vec<u8>> {
+    pub(super) fn timestamp(&self, sig: &[u8]) -> Option<Vec<u8>> {
         use crate::status::tsp;
         let got = (|| {
             let req = tsp::build_request(tsp::TsHash::Sm3, &crate::crypto::sm3(sig), None, true)

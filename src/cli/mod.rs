@@ -11,6 +11,7 @@
 //! Layout: this file holds the argument tree ([`Cli`], the commands), [`CliError`], the entry
 //! point and the dispatch; each command group has its file (`init`, `issue`, `status`, `seal`,
 //! `document`, `token`, `trust`, `cross`, `ofd`, `licence`, `licence_issue`, `licence_import`,
+//! `enterprise`,
 //! `verify`, `verify_chain`), and what they share
 //! is in `common`. The service itself is assembled by [`crate::app`]. Nothing outside `cli`
 //! (but `main.rs`) imports it.
@@ -22,6 +23,7 @@ use std::path::PathBuf;
 mod common;
 mod cross;
 mod document;
+pub mod enterprise;
 pub mod help;
 mod init;
 mod issue;
@@ -373,6 +375,12 @@ enum Command {
         #[command(subcommand)]
         command: licence::LicenceCommand,
     },
+    /// Companies (同步发放): register a new company's certificate, 公章 and business licence in
+    /// one step.
+    Enterprise {
+        #[command(subcommand)]
+        command: enterprise::EnterpriseCommand,
+    },
     /// List certificates (one JSON object per line).
     List {
         #[command(flatten)]
@@ -424,6 +432,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::TrustList { command } => trust::run(command).await?,
         Command::Ofd { command } => ofd::run(command)?,
         Command::Licence { command } => licence::run(command).await?,
+        Command::Enterprise { command } => enterprise::run(command).await?,
         Command::VerifyChain { .. } | Command::Verify { .. } => {
             unreachable!("handled before the runtime starts")
         }

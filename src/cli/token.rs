@@ -62,23 +62,21 @@ pub(super) async fn run(command: TokenCommand) -> Result<(), CliError> {
         } => {
             let role = crate::auth::Role::parse(&role).ok_or_else(|| {
                 CliError(format!(
-                    "unknown role '{role}' (admin, registrar, auditor, seal-admin, signer, region-peer, licence-issuer)"
+                    "unknown role '{role}' (admin, registrar, auditor, seal-admin, signer, region-peer, licence-issuer, registration-authority)"
                 ))
             })?;
-            let holds_key = matches!(
-                role,
-                crate::auth::Role::Signer | crate::auth::Role::LicenceIssuer
-            );
+            let holds_key = role == crate::auth::Role::Signer || role.is_agency();
             if holds_key != cert.is_some() {
                 return Err(CliError(
-                    "signer and licence-issuer tokens need --cert and --key; other roles take neither"
+                    "signer, licence-issuer and registration-authority tokens need --cert and --key; other roles take neither"
                         .into(),
                 ));
             }
-            if role == crate::auth::Role::LicenceIssuer && org.is_none() {
-                return Err(CliError(
-                    "licence-issuer tokens need --org (the agency's credit code)".into(),
-                ));
+            if role.is_agency() && org.is_none() {
+                return Err(CliError(format!(
+                    "{} tokens need --org (the agency's credit code)",
+                    role.as_str()
+                )));
             }
             let (_, store) = open_store(&data).await?;
             if let (Some(serial), Some(key)) = (&cert, &key) {
@@ -89,9 +87,10 @@ pub(super) async fn run(command: TokenCommand) -> Result<(), CliError> {
                     .certificate(serial)
                     .await?
                     .ok_or_else(|| CliError(format!("no certificate with serial {serial}")))?;
-                if role == crate::auth::Role::LicenceIssuer && rec.organization != org {
+                if role.is_agency() && rec.organization != org {
                     return Err(CliError(format!(
-                        "certificate {serial} is not the agency's (--org): a licence-issuer token stamps with its agency's own certificate"
+                        "certificate {serial} is not the agency's (--org): a {} token stamps with its agency's own certificate",
+                        role.as_str()
                     )));
                 }
                 let kp = Passphrase::from_file(
@@ -183,9 +182,10 @@ async fn create_token_bound(
             crate::auth::Role::Registrar
                 | crate::auth::Role::SealAdmin
                 | crate::auth::Role::LicenceIssuer
+                | crate::auth::Role::RegistrationAuthority
         ) {
             return Err(CliError(
-                "--org binds registrar, seal-admin and licence-issuer tokens only".into(),
+                "--org binds registrar, seal-admin, licence-issuer and registration-authority tokens only".into(),
             ));
         }
     }

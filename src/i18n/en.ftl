@@ -94,6 +94,8 @@ problem-licence-status-conflict = Licence status does not allow this
 problem-reason-required = Reason required
     .detail = a reason is required
 problem-no-licence-seal = No e-licence seal
+problem-invalid-registration = Registration data not acceptable
+problem-registration-undone = Registration undone
 problem-seal-not-active = Seal not active
 problem-signature-invalid = Signature invalid
 problem-signer-not-allowed = Signer not allowed
@@ -667,3 +669,20 @@ cli-list-opt-profile = Only this profile
 cli-list-opt-status = Only this status (valid, revoked, hold)
 cli-list-opt-after = Serials after this one (pagination cursor)
 cli-list-opt-limit = At most this many (1–1000)
+
+cli-enterprise-about = Companies (同步发放): register a new company's certificate, 公章 and business licence in one step
+cli-enterprise-example =
+    yinxin enterprise register --data-dir data --authority-cert 3F2A9C01D4E5B6A7 --registration company.json --key-passphrase-file company-pass.txt --external-key REG-2026-0002 --out company
+cli-enterprise-register-about = Register a new company (同步发放): its organization certificate, its 公章 listing that certificate and its business licence, all three or none; write them into --out
+cli-enterprise-register-example =
+    yinxin enterprise register --data-dir data --authority-cert 3F2A9C01D4E5B6A7 --registration company.json --key-passphrase-file company-pass.txt --external-key REG-2026-0002 --out company
+    yinxin enterprise register --data-dir data --authority-cert 3F2A9C01D4E5B6A7 --registration company.json --csr company.csr --algorithm p256 --out company
+cli-enterprise-register-opt-authority-cert = Serial of the registration authority's certificate: its key is in the key store and the authority's active e-licence seal lists it
+cli-enterprise-register-opt-registration = JSON file with the business licence's field values (name, credit_code, …)
+cli-enterprise-register-opt-key-passphrase-file = File with the passphrase protecting the generated key (written encrypted to key.pem)
+cli-enterprise-register-opt-csr = The company's certificate request (PEM) instead of a generated key
+cli-enterprise-register-opt-algorithm = Key algorithm: sm2 or p256
+cli-enterprise-register-opt-seal-name = The name on the 公章 (default: the company's name)
+cli-enterprise-register-opt-external-key = Your key for this registration (1 to 128 characters): registering again with it gives back the same three
+cli-enterprise-register-opt-ca-passphrase-file = File holding the key store passphrase (else YINXIN_KEY_PASSPHRASE)
+cli-enterprise-register-opt-out = Directory to write cert.pem, chain.pem, key.pem, licence.ofd and seal.esl into

@@ -94,6 +94,8 @@ problem-licence-status-conflict = 证照当前状态不允许此操作
 problem-reason-required = 需要说明原因
     .detail = 需要说明原因
 problem-no-licence-seal = 缺少电子证照专用章
+problem-invalid-registration = 登记数据不合格
+problem-registration-undone = 该登记已撤销
 problem-seal-not-active = 印章不可用
 problem-signature-invalid = 签名无效
 problem-signer-not-allowed = 签名人不在允许范围内
@@ -670,3 +672,20 @@ cli-list-opt-profile = 仅限此证书模板
 cli-list-opt-status = 仅限此状态（valid 有效、revoked 已吊销、hold 已冻结）
 cli-list-opt-after = 此序列号之后的证书（分页游标）
 cli-list-opt-limit = 最多返回的数量（1–1000）
+
+cli-enterprise-about = 企业（同步发放）：一步为新设企业签发证书、公章和营业执照
+cli-enterprise-example =
+    yinxin enterprise register --data-dir data --authority-cert 3F2A9C01D4E5B6A7 --registration company.json --key-passphrase-file company-pass.txt --external-key REG-2026-0002 --out company
+cli-enterprise-register-about = 登记新设企业（同步发放）：签发其机构证书、列有该证书的公章和营业执照，三者全成或全不成；写入 --out 目录
+cli-enterprise-register-example =
+    yinxin enterprise register --data-dir data --authority-cert 3F2A9C01D4E5B6A7 --registration company.json --key-passphrase-file company-pass.txt --external-key REG-2026-0002 --out company
+    yinxin enterprise register --data-dir data --authority-cert 3F2A9C01D4E5B6A7 --registration company.json --csr company.csr --algorithm p256 --out company
+cli-enterprise-register-opt-authority-cert = 登记机关证书的序列号：其私钥在密钥库中，且登记机关有效的电子证照专用章列有该证书
+cli-enterprise-register-opt-registration = 营业执照字段值的 JSON 文件（name、credit_code 等）
+cli-enterprise-register-opt-key-passphrase-file = 保护所生成私钥的口令文件（私钥加密写入 key.pem）
+cli-enterprise-register-opt-csr = 企业的证书请求（PEM），代替生成私钥
+cli-enterprise-register-opt-algorithm = 密钥算法：sm2 或 p256
+cli-enterprise-register-opt-seal-name = 公章上的名称（默认：企业名称）
+cli-enterprise-register-opt-external-key = 本次登记的业务键（1 至 128 个字符）：以同一键再次登记时返回同样的三件
+cli-enterprise-register-opt-ca-passphrase-file = 密钥库口令文件（否则取 YINXIN_KEY_PASSPHRASE）
+cli-enterprise-register-opt-out = 写入 cert.pem、chain.pem、key.pem、licence.ofd 和 seal.esl 的目录

@@ -16,7 +16,8 @@
 //! - `status`: the signed licence status;
 //! - `service`: issuing, changing, suspending, resuming, revoking; the status statement;
 //! - `verify`: verifying a sealed e-licence OFD or a QR payload (seal of the issuer, identifier,
-//!   metadata ↔ data signature ↔ registry or signed status).
+//!   metadata ↔ data signature ↔ registry or signed status);
+//! - `enterprise`: 同步发放, a new company's certificate, 公章 and business licence, all or none.
 //!
 //! Imports `crypto`, `pki` (identifier checks, the holder hasher), `seal` (seal types,
 //! stamping, verification options), `document` (OFD writing and reading, CMS), `verify`
@@ -25,6 +26,7 @@
 
 pub mod blobs;
 pub mod draft;
+pub mod enterprise;
 pub mod face;
 pub mod fields;
 pub mod identifier;

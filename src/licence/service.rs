@@ -225,6 +225,12 @@ impl Registry<'_> {
         }
     }
 
+    /// The licence a row holds with its sealed file and QR text, marked replayed (what a retry
+    /// with the same external key is given).
+    pub async fn replay_row(&self, row: LicenceRow) -> Result<Issued, LicenceError> {
+        self.replay(row).await
+    }
+
     async fn replay(&self, row: LicenceRow) -> Result<Issued, LicenceError> {
         let licence = self.licence(&row)?;
         let document = self
