@@ -329,47 +329,6 @@ async fn issue_as(
     Ok(respond(status, issued_json(svc, &issued), who))
 }
 
-/// The licence as its issuer or an auditor sees it: sensitive fields masked unless the reader
-/// is the issuing agency or an admin.
-fn licence_json(
-    svc: &LicenceServices,
-    row: &crate::licence::repo::LicenceRow,
-    licence: &crate::licence::Licence,
-    unmasked: bool,
-) -> Value {
-    let kind = svc.catalogue.by_key(&row.kind);
-    let mut fields = serde_json::Map::new();
-    for (k, v) in &licence.values.text {
-        let sensitive = kind.and_then(|kd| kd.field(k)).is_some_and(|f| f.sensitive);
-        let shown = if sensitive && !unmasked {
-            crate::licence::fields::mask(v)
-        } else {
-            v.clone()
-        };
-        fields.insert(k.clone(), Value::String(shown));
-    }
-    for k in licence.values.images.keys() {
-        fields.insert(k.clone(), Value::String("(image)".into()));
-    }
-    let today = crate::licence::service::today(crate::clock::now_secs());
-    json!({
-        "identifier": row.identifier,
-        "kind": row.kind,
-        "version": row.version,
-        "status": licence.effective_status(today),
-        "superseded_by": row.superseded_by,
-        "status_reason": row.status_reason,
-        "issuer_code": row.issuer_code,
-        "issuer_name": row.issuer_name,
-        "holder_name": row.holder_name,
-        "number": row.number,
-        "issue_date": row.issue_date,
-        "valid_from": row.valid_from,
-        "valid_to": row.valid_to,
-        "fields": fields,
-    })
-}
-
 /// The row `id` as `who` may read it: the issuing agency, an auditor or an admin.
 async fn readable(
     s: &AppState,
@@ -409,7 +368,13 @@ pub async fn get(
     let unmasked = who.role == Role::Admin || who.role.is_agency();
     Ok(respond(
         StatusCode::OK,
-        licence_json(svc, &row, &licence, unmasked),
+        crate::licence::service::view(
+            &svc.catalogue,
+            &row,
+            &licence,
+            unmasked,
+            crate::clock::now_secs(),
+        ),
         &who,
     ))
 }

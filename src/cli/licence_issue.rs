@@ -15,7 +15,7 @@ use super::CliError;
 use super::common::{DataArgs, actor, open_store, passphrase, write_new};
 use crate::crypto::{Passphrase, Signer, SoftwareSigner};
 use crate::licence::blobs::BlobStore;
-use crate::licence::repo::{LicenceRepository, LicenceRow};
+use crate::licence::repo::LicenceRepository;
 use crate::licence::service::SyncTimestampFn;
 use crate::licence::service::{IssueRequest, Issued, LicenceError, Registry, Sealer};
 use crate::licence::vault::Vault;
@@ -532,7 +532,13 @@ pub(super) async fn show(a: ShowArgs) -> Result<(), CliError> {
     let row = reg.owned(&a.id, &a.on.agency).await?;
     let licence = reg.licence(&row)?;
     let events = opened.store.events(&row.identifier).await?;
-    let mut v = licence_json(&opened.catalogue, &row, &licence, a.unmasked);
+    let mut v = crate::licence::service::view(
+        &opened.catalogue,
+        &row,
+        &licence,
+        a.unmasked,
+        crate::clock::now_secs(),
+    );
     v["events"] = events
         .iter()
         .map(|e| {
@@ -546,48 +552,6 @@ pub(super) async fn show(a: ShowArgs) -> Result<(), CliError> {
         .collect();
     println!("{}", serde_json::to_string_pretty(&v)?);
     Ok(())
-}
-
-/// A licence version as JSON: record, effective status and fields.
-fn licence_json(
-    catalogue: &Catalogue,
-    row: &LicenceRow,
-    licence: &crate::licence::Licence,
-    unmasked: bool,
-) -> Value {
-    let kind = catalogue.by_key(&row.kind);
-    let mut fields = serde_json::Map::new();
-    for (k, v) in &licence.values.text {
-        let sensitive = kind.and_then(|kd| kd.field(k)).is_none_or(|f| f.sensitive);
-        let shown = if sensitive && !unmasked {
-            crate::licence::fields::mask(v)
-        } else {
-            v.clone()
-        };
-        fields.insert(k.clone(), Value::String(shown));
-    }
-    for k in licence.values.images.keys() {
-        fields.insert(k.clone(), Value::String("(image)".into()));
-    }
-    let today = crate::licence::service::today(crate::clock::now_secs());
-    json!({
-        "identifier": row.identifier,
-        "kind": row.kind,
-        "version": row.version,
-        "status": licence.effective_status(today),
-        "superseded_by": row.superseded_by,
-        "status_reason": row.status_reason,
-        "issuer_code": row.issuer_code,
-        "issuer_name": row.issuer_name,
-        "holder_name": row.holder_name,
-        "number": row.number,
-        "issue_date": row.issue_date,
-        "valid_from": row.valid_from,
-        "valid_to": row.valid_to,
-        "external_key": row.external_key,
-        "document_sha256": row.document_sha256,
-        "fields": fields,
-    })
 }
 
 /// `yinxin licence document`: the sealed OFD as stored (its SHA-256 checked on reading).

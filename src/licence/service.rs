@@ -538,3 +538,47 @@ pub async fn statement(
         next_update: crate::clock::rfc3339(now.saturating_add(validity.max(1))),
     })
 }
+
+/// A licence version as its issuing agency or an auditor sees it: the record, its effective
+/// status on `now`, and its fields — sensitive ones (and any the kind does not know) masked
+/// unless `unmasked`, pictures as `(image)`.
+pub fn view(
+    catalogue: &Catalogue,
+    row: &LicenceRow,
+    licence: &Licence,
+    unmasked: bool,
+    now: i64,
+) -> serde_json::Value {
+    let kind = catalogue.by_key(&row.kind);
+    let mut fields = serde_json::Map::new();
+    for (k, v) in &licence.values.text {
+        let sensitive = kind.and_then(|kd| kd.field(k)).is_none_or(|f| f.sensitive);
+        let shown = if sensitive && !unmasked {
+            super::fields::mask(v)
+        } else {
+            v.clone()
+        };
+        fields.insert(k.clone(), serde_json::Value::String(shown));
+    }
+    for k in licence.values.images.keys() {
+        fields.insert(k.clone(), serde_json::Value::String("(image)".into()));
+    }
+    serde_json::json!({
+        "identifier": row.identifier,
+        "kind": row.kind,
+        "version": row.version,
+        "status": licence.effective_status(today(now)),
+        "superseded_by": row.superseded_by,
+        "status_reason": row.status_reason,
+        "issuer_code": row.issuer_code,
+        "issuer_name": row.issuer_name,
+        "holder_name": row.holder_name,
+        "number": row.number,
+        "issue_date": row.issue_date,
+        "valid_from": row.valid_from,
+        "valid_to": row.valid_to,
+        "external_key": row.external_key,
+        "document_sha256": row.document_sha256,
+        "fields": fields,
+    })
+}
