@@ -203,6 +203,15 @@ pub(super) async fn token_signer(
     s: &AppState,
     who: &Principal,
 ) -> ApiResult<(SoftwareSigner, Vec<u8>)> {
+    let (signer, record) = token_signer_record(s, who).await?;
+    Ok((signer, record.der))
+}
+
+/// [`token_signer`] with the certificate's whole record (subject, organization, …).
+pub(super) async fn token_signer_record(
+    s: &AppState,
+    who: &Principal,
+) -> ApiResult<(SoftwareSigner, crate::pki::repo::CertificateRecord)> {
     let svc = super::seals::signing(s)?;
     let serial = who
         .certificate
@@ -229,7 +238,7 @@ pub(super) async fn token_signer(
             )
         })?;
     let signer = key.signer().map_err(|e| Problem::internal(&e))?;
-    Ok((signer, cert.der))
+    Ok((signer, cert))
 }
 
 /// Parse the query string (serde_urlencoded, as elsewhere in the API): unknown or repeated

@@ -148,14 +148,8 @@ pub(super) async fn sealer_parts(
     String,
     crate::seal::service::SealRecord,
 )> {
-    let (signer, cert) = super::documents::token_signer(s, who).await?;
-    let serial = who.certificate.clone().unwrap_or_default();
-    let record = s
-        .repo
-        .certificate(&serial)
-        .await
-        .map_err(|e| Problem::internal(&e))?
-        .ok_or_else(|| Problem::forbidden("the token's certificate is unknown"))?;
+    let (signer, record) = super::documents::token_signer_record(s, who).await?;
+    let serial = record.serial.clone();
     let name = record
         .subject
         .rsplit("CN=")
@@ -184,7 +178,7 @@ pub(super) async fn sealer_parts(
                 ),
             )
         })?;
-    Ok((signer, cert, name, seal))
+    Ok((signer, record.der, name, seal))
 }
 
 pub(super) fn issued_json(svc: &LicenceServices, i: &Issued) -> Value {
@@ -204,15 +198,9 @@ pub(super) fn issued_json(svc: &LicenceServices, i: &Issued) -> Value {
     })
 }
 
+/// A JSON answer tagged with the caller's token (the seal endpoints' [`super::seals::ok`]).
 fn respond(status: StatusCode, v: Value, who: &Principal) -> Response {
-    let mut r = (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        v.to_string(),
-    )
-        .into_response();
-    r.extensions_mut().insert(TokenId(who.token_id.clone()));
-    r
+    super::seals::ok(status, v, Some(who))
 }
 
 #[derive(Deserialize)]
