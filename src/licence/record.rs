@@ -138,19 +138,30 @@ impl Licence {
     /// Whether the licence is past its end date on `today` (a date in force up to and including
     /// its last day).
     pub fn expired_on(&self, today: time::Date) -> bool {
-        self.valid_to
-            .as_deref()
-            .and_then(super::fields::parse_date)
-            .is_some_and(|to| today > to)
+        past_end(self.valid_to.as_deref(), today)
     }
 
     /// The status a reader sees on `today`: `expired` for an active licence past its end date.
     pub fn effective_status(&self, today: time::Date) -> &'static str {
-        if self.status == Status::Active && self.expired_on(today) {
-            "expired"
-        } else {
-            self.status.name()
-        }
+        effective_status(self.status, self.valid_to.as_deref(), today)
+    }
+}
+
+/// Whether a licence valid to `valid_to` (`YYYY-MM-DD`; `None` or another text: long-term) is
+/// past its end on `today` (a date is in force up to and including its last day).
+pub fn past_end(valid_to: Option<&str>, today: time::Date) -> bool {
+    valid_to
+        .and_then(super::fields::parse_date)
+        .is_some_and(|to| today > to)
+}
+
+/// The status a reader sees on `today`: `expired` for an active licence past its end date,
+/// else the stored status. The registry's view, the signed status and verification all use it.
+pub fn effective_status(status: Status, valid_to: Option<&str>, today: time::Date) -> &'static str {
+    if status == Status::Active && past_end(valid_to, today) {
+        "expired"
+    } else {
+        status.name()
     }
 }
 

@@ -516,22 +516,13 @@ pub async fn statement(
         .await?
         .map(|c| c.identifier)
         .unwrap_or_else(|| row.identifier.clone());
-    let expired = row.status == Status::Active
-        && row
-            .valid_to
-            .as_deref()
-            .and_then(super::fields::parse_date)
-            .is_some_and(|to| today(now) > to);
+    let status = super::record::effective_status(row.status, row.valid_to.as_deref(), today(now));
     Ok(super::status::Statement {
         format: super::status::FORMAT.into(),
         region: region.into(),
         identifier: row.identifier.clone(),
         version: row.version,
-        status: if expired {
-            "expired".into()
-        } else {
-            row.status.name().into()
-        },
+        status: status.into(),
         current_identifier: current,
         valid_to: row.valid_to.unwrap_or_else(|| LONG_TERM.to_string()),
         produced_at: crate::clock::rfc3339(now),

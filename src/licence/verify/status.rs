@@ -110,16 +110,11 @@ pub type Unseen = (LicenceReason, String);
 
 /// The status a reader of `entry` sees at `now`: `expired` for an active licence past its end.
 pub fn effective(entry: &RegistryEntry, now: i64) -> &'static str {
-    let expired = entry
-        .valid_to
-        .as_deref()
-        .and_then(super::super::fields::parse_date)
-        .is_some_and(|to| super::super::service::today(now) > to);
-    if entry.status == Status::Active && expired {
-        "expired"
-    } else {
-        entry.status.name()
-    }
+    super::super::record::effective_status(
+        entry.status,
+        entry.valid_to.as_deref(),
+        super::super::service::today(now),
+    )
 }
 
 /// From our registry.
