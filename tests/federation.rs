@@ -4,6 +4,7 @@
 //! malformed lists.
 
 mod common;
+use common::federation::*;
 use common::http::*;
 use common::*;
 
@@ -15,56 +16,6 @@ use std::time::{Duration, Instant};
 
 fn b64() -> base64::engine::GeneralPurpose {
     base64::engine::general_purpose::STANDARD
-}
-
-fn init_at(dir: &Path, code: &str, name: &str, port: u16) {
-    run_ok(
-        yinxin()
-            .args(["init", "--data-dir"])
-            .arg(dir)
-            .args(["--region", code, "--name", name])
-            .args(["--public-base-url", &format!("http://127.0.0.1:{port}")]),
-    );
-}
-
-/// SHA-256 of the SM2 trust-list signer of a region (from its first published list).
-fn signer_pin(dir: &Path) -> String {
-    run_ok(
-        yinxin()
-            .args(["trust-list", "publish", "--data-dir"])
-            .arg(dir),
-    );
-    let out = dir.join("list.cms");
-    run_ok(
-        yinxin()
-            .args(["trust-list", "show", "--data-dir"])
-            .arg(dir)
-            .arg("--out")
-            .arg(&out),
-    );
-    let signed = std::fs::read(&out).unwrap();
-    let info = yinxin::document::cms::verify_embedded(&signed).unwrap();
-    hex::encode(yinxin::crypto::sha256(&info.signer_cert))
-}
-
-struct Peer<'a> {
-    code: &'a str,
-    url: String,
-    pin: String,
-}
-
-fn write_trust(dir: &Path, peers: &[Peer<'_>], sync_extra: &str) {
-    let mut t = String::from(
-        "[list]\nvalidity_hours = 24\n[list.assurance_levels]\n\"1.3.6.1.4.1.32473.1.2.3\" = \"high\"\n\"1.3.6.1.4.1.32473.1.2.2\" = \"substantial\"\n",
-    );
-    t.push_str(&format!("[sync]\ninterval_seconds = 3600\n{sync_extra}\n"));
-    for p in peers {
-        t.push_str(&format!(
-            "[[peer]]\nregion = \"{}\"\nname = \"Region {}\"\nlist_url = \"{}\"\nsigner_sha256 = [\"{}\"]\naccept = [\"certificates\", \"seals\", \"e-licences\"]\n[peer.assurance_map]\n\"1.3.6.1.4.1.32473.1.2.3\" = \"1.3.6.1.4.1.32473.1.2.3\"\n",
-            p.code, p.code, p.url, p.pin
-        ));
-    }
-    std::fs::write(dir.join("policies/trust.toml"), t).unwrap();
 }
 
 /// What the list proxy serves.
@@ -129,19 +80,6 @@ async fn verify_at(base: &str, object: &[u8]) -> Value {
     .await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     r.json()
-}
-
-async fn sync(base: &str, admin: &str, region: &str) -> Value {
-    let r = call(
-        "POST",
-        &format!("{base}/v1/trust/peers/sync?region={region}"),
-        Some(admin),
-        &[],
-        vec![],
-    )
-    .await;
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    r.json()["peers"][0].clone()
 }
 
 async fn peer_state(base: &str, region: &str) -> Value {

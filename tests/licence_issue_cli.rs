@@ -305,6 +305,7 @@ async fn issue_verify_replay_change_revoke_show() {
     let again = env.issue(&company(2), Some("REG-0001"), "l1-again.ofd");
     assert_eq!(again["identifier"], id.as_str());
     assert_eq!(again["replayed"], true);
+    assert_eq!(again["qr"], issued["qr"]);
     assert_eq!(
         std::fs::read(env.path("l1-again.ofd")).unwrap(),
         std::fs::read(env.path("l1.ofd")).unwrap()

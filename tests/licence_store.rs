@@ -50,6 +50,8 @@ fn row(lid: &LicenceId, holder: &str, external_key: Option<&str>) -> LicenceRow 
         document_sha256: yinxin::licence::blobs::sha256_hex(lid.to_string().as_bytes()),
         issued_at: 1_735_776_000 + i64::from(lid.version),
         updated_at: 1_735_776_000 + i64::from(lid.version),
+        // Kept for first versions, absent (as in rows from before the column) for others.
+        qr_text: (lid.version == 1).then(|| format!("HTTP://EXAMPLE/V/{}", lid.serial)),
     }
 }
 

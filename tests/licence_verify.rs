@@ -6,7 +6,7 @@
 //! once revoked, both the file and the QR fail as REVOKED.
 
 mod common;
-use common::http::{Server, call, post_json};
+use common::http::{Server, call, get, post_json};
 use common::region::{pass, test_region};
 use common::{RED_PNG, profile_signer, run_ok, yinxin};
 use serde_json::{Value, json};
@@ -219,6 +219,26 @@ async fn an_issued_licence_verifies_over_http_and_offline_until_revoked() {
     let j = post_qr(&issued.qr_text).await.json();
     assert_eq!(j["indication"], "TOTAL_PASSED", "{j:#}");
     assert_eq!(j["object"], "e-licence-qr", "{j:#}");
+    // The URL the QR carries answers the same report (the path after the printed base).
+    let at = issued.qr_text.find("/V/").expect("a /V/ URL");
+    let qr_url = format!("{}{}", server.base, &issued.qr_text[at..]);
+    let j = get(&qr_url, None).await.json();
+    assert_eq!(j["indication"], "TOTAL_PASSED", "{j:#}");
+    assert_eq!(j["object"], "e-licence-qr", "{j:#}");
+    assert_eq!(j["status"], "active", "{j:#}");
+    // One digit changed: not valid.
+    let mut bad = issued.qr_text[at..].to_string();
+    let last = bad.pop().unwrap();
+    bad.push(if last == '0' { '1' } else { '0' });
+    let j = get(&format!("{}{bad}", server.base), None).await.json();
+    assert_ne!(j["indication"], "TOTAL_PASSED", "{j:#}");
+    assert!(
+        j["reason"].as_str().unwrap().starts_with("licence-qr"),
+        "{j:#}"
+    );
+    get(&format!("{}/V/{}", server.base, "1".repeat(8000)), None)
+        .await
+        .assert_problem(422, "invalid-request");
     // A payload signed by another key under the real key id.
     let genuine = yinxin::licence::qr::decode(&issued.qr_text).unwrap();
     let forger = yinxin::crypto::PrivateKey::generate(yinxin::crypto::Algorithm::Sm2)
@@ -262,6 +282,9 @@ async fn an_issued_licence_verifies_over_http_and_offline_until_revoked() {
     assert_eq!(j["ofd_indication"], "TOTAL_PASSED", "{j:#}");
     assert_eq!(j["licence"]["reason"], "licence-revoked", "{j:#}");
     let j = post_qr(&issued.qr_text).await.json();
+    assert_eq!(j["indication"], "TOTAL_FAILED", "{j:#}");
+    assert_eq!(j["sub_indication"], "REVOKED", "{j:#}");
+    let j = get(&qr_url, None).await.json();
     assert_eq!(j["indication"], "TOTAL_FAILED", "{j:#}");
     assert_eq!(j["sub_indication"], "REVOKED", "{j:#}");
 }

@@ -149,35 +149,22 @@ pub(super) async fn sealer_parts(
     crate::seal::service::SealRecord,
 )> {
     let (signer, record) = super::documents::token_signer_record(s, who).await?;
-    let serial = record.serial.clone();
-    let name = record
-        .subject
-        .rsplit("CN=")
-        .next()
-        .unwrap_or(&record.subject)
-        .trim()
-        .to_string();
+    let name = crate::licence::service::agency_name(&record.subject);
     let seals = super::seals::services(s)?;
-    let seal = seals
-        .repo
-        .seals(Some(agency))
-        .await
-        .map_err(|e| Problem::internal(&e))?
-        .into_iter()
-        .find(|r| {
-            r.seal_type == "e-licence"
-                && r.status == crate::seal::service::SealStatus::Active
-                && r.signer_serials.iter().any(|x| x.eq_ignore_ascii_case(&serial))
-        })
-        .ok_or_else(|| {
-            Problem::new(
-                StatusCode::CONFLICT,
-                "no-licence-seal",
-                format!(
-                    "agency {agency} has no active 电子证照专用章 (e-licence seal) listing the token's certificate"
-                ),
-            )
-        })?;
+    let now = crate::clock::now_secs();
+    let seal =
+        crate::licence::service::licence_seal(seals.repo.as_ref(), agency, &record.serial, now)
+            .await
+            .map_err(|e| Problem::internal(&e))?
+            .ok_or_else(|| {
+                Problem::new(
+                    StatusCode::CONFLICT,
+                    "no-licence-seal",
+                    format!(
+                        "agency {agency} has no active 电子证照专用章 (e-licence seal) listing the token's certificate"
+                    ),
+                )
+            })?;
     Ok((signer, record.der, name, seal))
 }
 

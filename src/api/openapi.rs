@@ -56,6 +56,9 @@ fn licence_paths() -> Value {
             "responses": merge(json!({"200": {"description": "revoked"}}), problem_responses(&[401, 403, 404, 409, 422]))}},
         "/v1/licences/{id}/status": {"get": {"summary": "The licence's signed status (public, no personal data): a CMS SignedData (application/cms) signed by the region's trust-list signer carrying the canonical JSON {current_identifier, format: yinxin-licence-status/1, identifier, next_update, produced_at, region, status: active | suspended | revoked | superseded | expired, valid_to, version}. Its base URL is the licence-status supply point of the trust list's licence-qr-signer service", "security": [], "parameters": id,
             "responses": merge(json!({"200": {"description": "the signed status", "content": {"application/cms": {}}}}), problem_responses(&[404, 429, 503]))}},
+        "/V/{payload}": {"get": {"summary": "The URL an e-licence's QR code carries (public): the verification report of the payload, as POST /v1/verify with {\"qr\": …} answers it (signature, signer, live status)", "security": [],
+            "parameters": [{"name": "payload", "in": "path", "required": true, "description": "the QR payload (decimal digits)", "schema": {"type": "string", "maxLength": 7089}}],
+            "responses": merge(json!({"200": {"description": "the QR verification report (indication, reason, claims, status, checks)", "content": {"application/json": {}}}}), problem_responses(&[422, 429, 503]))}},
     })
 }
 

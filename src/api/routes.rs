@@ -110,6 +110,7 @@ pub const ROUTES: &[Route] = &[
     }),
     route("GET", "/crl/{file}", ByVerify, || get(status::crl)),
     route("POST", "/v1/verify", ByVerify, || post(verify::verify)),
+    route("GET", "/V/{payload}", ByVerify, || get(verify::qr_url)),
     route("GET", "/v1/trust-list", ByVerify, || get(trust::trust_list)),
     route("GET", "/v1/trust/peers", ByVerify, || get(trust::peers)),
     // The peers' lists live in the memory of the processes that verify with them.

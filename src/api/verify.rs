@@ -143,6 +143,43 @@ pub async fn verify(
         .await?
 }
 
+/// The longest QR payload `GET /V/{payload}` reads (a version-40 QR holds 7,089 digits).
+const MAX_QR_PAYLOAD: usize = 7_089;
+
+/// `GET /V/{payload}` (public): the URL an e-licence's QR code carries. Answers the
+/// verification report of that payload, as `POST /v1/verify` with `{"qr": …}` does (the
+/// signature, the signer and the live status from the registry or the issuing region). The
+/// page a citizen's phone shows for it is the citizen pages' business; this is its data.
+pub async fn qr_url(
+    State(s): State<Arc<AppState>>,
+    ClientAddr(addr): ClientAddr,
+    axum::extract::Path(payload): axum::extract::Path<String>,
+) -> ApiResult<Response> {
+    s.rate_limit_anonymous(addr)?;
+    services(&s)?;
+    if payload.len() > MAX_QR_PAYLOAD {
+        return Err(Problem::unprocessable(
+            "invalid-request",
+            "the QR payload is longer than any QR code holds",
+        ));
+    }
+    let state = s.clone();
+    state
+        .verify_pool
+        .run(true, move |deadline| {
+            verify_object(
+                s,
+                None,
+                Vec::new(),
+                None,
+                Some(payload),
+                crate::verify::purpose::Purpose::DocumentSigner,
+                deadline,
+            )
+        })
+        .await?
+}
+
 /// The verification proper of `POST /v1/verify`, run on the verification pool.
 async fn verify_object(
     s: Arc<AppState>,

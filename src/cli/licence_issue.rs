@@ -22,7 +22,7 @@ use crate::licence::vault::Vault;
 use crate::licence::{Agency, Catalogue, Event};
 use crate::pki::region::{Region, RegionError};
 use crate::pki::repo::{CertStatus, Repository};
-use crate::seal::service::{SealRecord, SealRepository, SealStatus};
+use crate::seal::service::SealRecord;
 use crate::status::tsa::TsaService;
 use crate::store::{FsBlobStore, Store};
 use serde_json::{Value, json};
@@ -247,33 +247,16 @@ impl Opened {
             .map(|c| c.der)
             .collect();
         let now = crate::clock::now_secs();
-        let seal = self
-            .store
-            .seals(Some(agency))
-            .await?
-            .into_iter()
-            .find(|s| {
-                s.seal_type == "e-licence"
-                    && s.status == SealStatus::Active
-                    && s.valid_start <= now
-                    && now < s.valid_end
-                    && s.signer_serials
-                        .iter()
-                        .any(|x| x.eq_ignore_ascii_case(&rec.serial))
-            })
-            .ok_or_else(|| {
-                CliError(format!(
-                    "agency {agency} has no active 电子证照专用章 (e-licence seal) listing certificate {}: make one with yinxin seal create --type e-licence --holder {agency} --signer {}",
-                    rec.serial, rec.serial
-                ))
-            })?;
-        let name = rec
-            .subject
-            .rsplit("CN=")
-            .next()
-            .unwrap_or(&rec.subject)
-            .trim()
-            .to_string();
+        let seal =
+            crate::licence::service::licence_seal(self.store.as_ref(), agency, &rec.serial, now)
+                .await?
+                .ok_or_else(|| {
+                    CliError(format!(
+                        "agency {agency} has no active 电子证照专用章 (e-licence seal) listing certificate {}: make one with yinxin seal create --type e-licence --holder {agency} --signer {}",
+                        rec.serial, rec.serial
+                    ))
+                })?;
+        let name = crate::licence::service::agency_name(&rec.subject);
         Ok(AgencySealer {
             agency: Agency {
                 credit_code: agency.to_string(),

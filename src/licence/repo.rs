@@ -64,6 +64,8 @@ pub struct LicenceRow {
     pub issued_at: i64,
     /// When last changed, Unix seconds.
     pub updated_at: i64,
+    /// The QR text printed on the face (`None` for rows stored before it was kept).
+    pub qr_text: Option<String>,
 }
 
 /// One lifecycle event of a licence version.

@@ -63,6 +63,35 @@ pub struct Sealer<'a> {
     pub timestamp: Option<SyncTimestampFn<'a>>,
 }
 
+/// The agency's active 电子证照专用章 at `now` that lists the certificate `serial` (the seal
+/// an issuance by that certificate stamps), if it has one. One rule for the API and the CLI.
+pub async fn licence_seal(
+    seals: &dyn crate::seal::registry::SealRepository,
+    agency: &str,
+    serial: &str,
+    now: i64,
+) -> Result<Option<SealRecord>, crate::pki::repo::RepoError> {
+    Ok(seals.seals(Some(agency)).await?.into_iter().find(|s| {
+        s.seal_type == "e-licence"
+            && s.status == crate::seal::service::SealStatus::Active
+            && s.valid_start <= now
+            && now < s.valid_end
+            && s.signer_serials
+                .iter()
+                .any(|x| x.eq_ignore_ascii_case(serial))
+    }))
+}
+
+/// The agency's name as its certificate's subject (`…CN=<name>`) gives it.
+pub fn agency_name(subject: &str) -> String {
+    subject
+        .rsplit("CN=")
+        .next()
+        .unwrap_or(subject)
+        .trim()
+        .to_string()
+}
+
 /// A request to issue.
 pub struct IssueRequest {
     /// Kind key.
@@ -239,8 +268,11 @@ impl Registry<'_> {
             .await
             .map_err(make)?
             .ok_or_else(|| make("the sealed file is missing from the blob store"))?;
-        let kind = self.kind(&row.kind)?;
-        let qr_text = self.qr_text(kind, &licence)?;
+        // The text printed on the face; rows from before it was kept get the claims signed anew.
+        let qr_text = match &row.qr_text {
+            Some(t) => t.clone(),
+            None => self.qr_text(self.kind(&row.kind)?, &licence)?,
+        };
         Ok(Issued {
             licence,
             document,
@@ -343,6 +375,7 @@ impl Registry<'_> {
             document_sha256,
             issued_at: now,
             updated_at: now,
+            qr_text: Some(qr_text.clone()),
         };
         Ok((row, sealed, qr_text))
     }

@@ -10,7 +10,7 @@ use super::fields::Values;
 use base64::Engine;
 use ring::aead;
 use std::collections::BTreeMap;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 const VERSION: &[u8; 2] = b"v1";
 const LABEL: &[u8] = b"yinxin licence data v1";
@@ -31,10 +31,25 @@ pub enum VaultError {
     Seal(String),
 }
 
-#[derive(serde::Serialize, serde::Deserialize)]
+/// The plaintext as read back.
+#[derive(serde::Deserialize)]
 struct Plain {
     text: BTreeMap<String, String>,
     images: BTreeMap<String, String>,
+}
+
+/// The plaintext as written: the values borrowed, not copied; the pictures' base64 copies are
+/// wiped when it is dropped.
+#[derive(serde::Serialize)]
+struct PlainRef<'a> {
+    text: &'a BTreeMap<String, String>,
+    images: BTreeMap<&'a str, String>,
+}
+
+impl Drop for PlainRef<'_> {
+    fn drop(&mut self) {
+        self.images.values_mut().for_each(Zeroize::zeroize);
+    }
 }
 
 impl Vault {
@@ -51,16 +66,31 @@ impl Vault {
     /// Encrypt `values` for the licence `identifier`.
     pub fn seal(&self, identifier: &str, values: &Values) -> Result<Vec<u8>, VaultError> {
         let b64 = base64::engine::general_purpose::STANDARD;
-        let plain = Plain {
-            text: values.text.clone(),
+        let plain = PlainRef {
+            text: &values.text,
             images: values
                 .images
                 .iter()
-                .map(|(k, v)| (k.clone(), b64.encode(v)))
+                .map(|(k, v)| (k.as_str(), b64.encode(v)))
                 .collect(),
         };
-        // Encrypted in place: the plaintext bytes are overwritten by the ciphertext.
-        let mut body = serde_json::to_vec(&plain).map_err(|e| VaultError::Seal(e.to_string()))?;
+        // Encrypted in place: the plaintext bytes are overwritten by the ciphertext. Sized up
+        // front (room for escapes and the tag) so that, for values without control
+        // characters, no reallocation leaves a plaintext copy behind.
+        let size: usize = plain
+            .text
+            .iter()
+            .map(|(k, v)| k.len() + 2 * v.len() + 8)
+            .sum::<usize>()
+            + plain
+                .images
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 8)
+                .sum::<usize>()
+            + 64;
+        let mut body = Vec::with_capacity(size);
+        serde_json::to_writer(&mut body, &plain).map_err(|e| VaultError::Seal(e.to_string()))?;
+        drop(plain);
         let mut nonce = [0u8; 12];
         crate::crypto::random_bytes(&mut nonce).map_err(|e| VaultError::Seal(e.to_string()))?;
         self.key
@@ -95,8 +125,10 @@ impl Vault {
         let p: Plain = serde_json::from_slice(plain).map_err(|_| VaultError::Open)?;
         let b64 = base64::engine::general_purpose::STANDARD;
         let mut images = BTreeMap::new();
-        for (k, v) in p.images {
-            images.insert(k, b64.decode(v).map_err(|_| VaultError::Open)?);
+        for (k, mut v) in p.images {
+            let decoded = b64.decode(&v);
+            v.zeroize();
+            images.insert(k, decoded.map_err(|_| VaultError::Open)?);
         }
         Ok(Values {
             text: p.text,

@@ -23,7 +23,7 @@ type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
 const COLUMNS: &str = "identifier, lineage, kind, type_code, issuer_code, issuer_name, serial, \
      version, holder_name, holder_hash, number, issue_date, valid_from, valid_to, status, \
      superseded_by, status_reason, external_key, data, data_signature, document_sha256, \
-     issued_at, updated_at";
+     issued_at, updated_at, qr_text";
 
 /// Most rows a holder query returns.
 const MAX_HOLDER_ROWS: u32 = 1000;
@@ -85,6 +85,7 @@ fn row_from(r: &AnyRow) -> Result<LicenceRow, LicenceStoreError> {
         document_sha256: get(r, "document_sha256").map_err(g)?,
         issued_at: get(r, "issued_at").map_err(g)?,
         updated_at: get(r, "updated_at").map_err(g)?,
+        qr_text: get(r, "qr_text").map_err(g)?,
     })
 }
 
@@ -104,7 +105,7 @@ fn event_from(r: &AnyRow) -> Result<LicenceEventRow, LicenceStoreError> {
 async fn insert_row(tx: &mut Tx<'_>, l: &LicenceRow) -> Result<(), LicenceStoreError> {
     sqlx::query(AssertSqlSafe(format!(
         "INSERT INTO licences ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-         $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)"
+         $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
     )))
     .bind(&l.identifier)
     .bind(&l.lineage)
@@ -129,6 +130,7 @@ async fn insert_row(tx: &mut Tx<'_>, l: &LicenceRow) -> Result<(), LicenceStoreE
     .bind(&l.document_sha256)
     .bind(l.issued_at)
     .bind(l.updated_at)
+    .bind(l.qr_text.clone())
     .execute(&mut **tx)
     .await
     .map_err(err)?;
