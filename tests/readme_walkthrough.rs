@@ -296,6 +296,10 @@ fn readme_walkthrough_runs() {
         "TOTAL_PASSED",
         "TOTAL_FAILED",
         "CMS Verification successful",
+        // The e-licence: verified, its QR URL answering, then revoked.
+        "TOTAL_PASSED\nactive",
+        "TOTAL_PASSED\n广州示例科技有限公司",
+        "TOTAL_FAILED\nlicence-revoked",
     ] {
         assert!(
             stdout.contains(expected) || stderr.contains(expected),

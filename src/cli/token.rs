@@ -15,17 +15,17 @@ pub(super) enum TokenCommand {
     Create {
         #[command(flatten)]
         data: DataArgs,
-        /// admin, registrar, auditor, seal-admin or signer.
+        /// admin, registrar, auditor, seal-admin, signer, region-peer, licence-issuer or registration-authority.
         #[arg(long)]
         role: String,
         /// Bind a registrar, seal-admin or licence-issuer to an organization (unified social credit code).
         #[arg(long)]
         org: Option<String>,
-        /// Signer tokens: the serial of the signer's certificate.
+        /// Signer and licence-issuer tokens: the serial of the certificate they sign or seal with.
         #[arg(long, requires = "key")]
         cert: Option<String>,
-        /// Signer tokens: the signer's key (encrypted PKCS#8 PEM), imported into the key store
-        /// for server-side stamping (云签章).
+        /// Signer and licence-issuer tokens: that certificate's key (encrypted PKCS#8 PEM),
+        /// imported into the key store for server-side stamping (云签章).
         #[arg(long, requires = "key_passphrase_file")]
         key: Option<PathBuf>,
         /// File with the passphrase of --key.

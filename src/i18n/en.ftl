@@ -615,10 +615,10 @@ cli-token-create-about = Create a token; the secret is printed once and stored o
 cli-token-create-example =
     yinxin token create --data-dir data --role registrar --org 91350100M000100Y43 --expires 30
     yinxin token create --data-dir data --role signer --cert 3F2A9C01D4E5B6A7 --key signer/key.pem --key-passphrase-file kp.txt
-cli-token-create-opt-role = admin, registrar, auditor, seal-admin or signer
+cli-token-create-opt-role = admin, registrar, auditor, seal-admin, signer, region-peer, licence-issuer or registration-authority
 cli-token-create-opt-org = Bind a registrar, seal-admin or licence-issuer to an organization (unified social credit code)
-cli-token-create-opt-cert = Signer tokens: the serial of the signer's certificate
-cli-token-create-opt-key = Signer tokens: the signer's key (encrypted PKCS#8 PEM), imported into the key store for server-side stamping (云签章)
+cli-token-create-opt-cert = Signer and licence-issuer tokens: the serial of the certificate they sign or seal with
+cli-token-create-opt-key = Signer and licence-issuer tokens: that certificate's key (encrypted PKCS#8 PEM), imported into the key store for server-side stamping (云签章)
 cli-token-create-opt-key-passphrase-file = File with the passphrase of --key
 cli-token-create-opt-ca-passphrase-file = File holding the key store passphrase (else YINXIN_KEY_PASSPHRASE), for --key
 cli-token-create-opt-expires = Validity in days

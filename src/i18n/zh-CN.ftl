@@ -618,10 +618,10 @@ cli-token-create-about = 创建令牌；密钥只打印一次，仅以哈希形�
 cli-token-create-example =
     yinxin token create --data-dir data --role registrar --org 91350100M000100Y43 --expires 30
     yinxin token create --data-dir data --role signer --cert 3F2A9C01D4E5B6A7 --key signer/key.pem --key-passphrase-file kp.txt
-cli-token-create-opt-role = admin（管理员）、registrar（注册员）、auditor（审计员）、seal-admin（印章管理员）或 signer（签名人）
+cli-token-create-opt-role = admin（管理员）、registrar（注册员）、auditor（审计员）、seal-admin（印章管理员）、signer（签名人）、region-peer（互认区域）、licence-issuer（证照签发员）或 registration-authority（登记机关）
 cli-token-create-opt-org = 将注册员、印章管理员或证照签发员绑定到单位（统一社会信用代码）
-cli-token-create-opt-cert = 签名人令牌：签名人证书的序列号
-cli-token-create-opt-key = 签名人令牌：签名人私钥（加密的 PKCS#8 PEM），导入密钥库用于服务端盖章（云签章）
+cli-token-create-opt-cert = 签名人和证照签发员令牌：其签名或盖章所用证书的序列号
+cli-token-create-opt-key = 签名人和证照签发员令牌：该证书的私钥（加密的 PKCS#8 PEM），导入密钥库用于服务端盖章（云签章）
 cli-token-create-opt-key-passphrase-file = 存放 --key 口令的文件
 cli-token-create-opt-ca-passphrase-file = 存放密钥库口令的文件（否则使用 YINXIN_KEY_PASSPHRASE），用于 --key
 cli-token-create-opt-expires = 有效天数
