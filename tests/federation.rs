@@ -69,19 +69,6 @@ async fn start_proxy(upstream: String) -> Proxy {
     Proxy { base, mode }
 }
 
-async fn verify_at(base: &str, object: &[u8]) -> Value {
-    let r = call(
-        "POST",
-        &format!("{base}/v1/verify"),
-        None,
-        &[("content-type", "application/octet-stream")],
-        object.to_vec(),
-    )
-    .await;
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    r.json()
-}
-
 async fn peer_state(base: &str, region: &str) -> Value {
     let j = get(&format!("{base}/v1/trust/peers"), None).await.json();
     j["peers"]

@@ -5,26 +5,15 @@
 //! certificates and seals only, refuses the licence although its seal verifies.
 
 mod common;
-use common::federation::{Peer, init_at, signer_pin, sync, write_trust, write_trust_accepting};
+use common::federation::{
+    Peer, init_at, signer_pin, sync, verify_at, write_trust, write_trust_accepting,
+};
 use common::free_port;
-use common::http::{Server, call, get, post_json, token};
+use common::http::{Server, get, post_json, token};
 use common::licence::{agency, values};
 use serde_json::{Value, json};
 
 const AGENCY: &str = "11440100MB2C12345P";
-
-async fn verify_at(base: &str, object: &[u8]) -> Value {
-    let r = call(
-        "POST",
-        &format!("{base}/v1/verify"),
-        None,
-        &[("content-type", "application/ofd")],
-        object.to_vec(),
-    )
-    .await;
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    r.json()
-}
 
 async fn verify_qr_at(base: &str, qr: &str) -> Value {
     let r = post_json(&format!("{base}/v1/verify"), None, &json!({"qr": qr})).await;

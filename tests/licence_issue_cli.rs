@@ -115,57 +115,12 @@ fn setup() -> Env {
     let data = work.join("data");
     init_region(&data, None);
     let agency = credit_code("11440100MB2C12345");
-    let subject = work.join("agency.json");
-    std::fs::write(
-        &subject,
-        json!({"name": "广州市市场监督管理局", "credit_code": agency}).to_string(),
-    )
-    .unwrap();
-    let kp = work.join("kp.txt");
-    std::fs::write(&kp, "agency-key-passphrase").unwrap();
-    let o = run_ok(
-        yinxin()
-            .args(["issue", "--profile", "organization", "--algorithm", "sm2"])
-            .arg("--generate-key")
-            .arg("--key-passphrase-file")
-            .arg(&kp)
-            .arg("--subject")
-            .arg(&subject)
-            .arg("--out")
-            .arg(work.join("agency"))
-            .arg("--data-dir")
-            .arg(&data),
-    );
-    let cert: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let serial = cert["serial"].as_str().unwrap().to_string();
-    run_ok(
-        yinxin()
-            .args([
-                "token",
-                "create",
-                "--role",
-                "licence-issuer",
-                "--org",
-                &agency,
-            ])
-            .args(["--cert", &serial, "--key"])
-            .arg(work.join("agency/key.pem"))
-            .arg("--key-passphrase-file")
-            .arg(&kp)
-            .arg("--data-dir")
-            .arg(&data),
-    );
-    run_ok(
-        yinxin()
-            .args(["seal", "create", "--holder", &agency, "--type", "e-licence"])
-            .args([
-                "--name",
-                "广州市市场监督管理局电子证照专用章",
-                "--signer",
-                &serial,
-            ])
-            .arg("--data-dir")
-            .arg(&data),
+    let (_, serial) = common::licence::agency_with_serial(
+        &data,
+        &work,
+        "广州市市场监督管理局",
+        &agency,
+        "agency",
     );
     Env {
         _tmp: tmp,

@@ -102,103 +102,24 @@ fn credit_code(first17: &str) -> String {
 
 /// The kind's values, and the holder's name and licence number among them.
 fn values(kind: &str) -> (Value, &'static str, &'static str) {
-    use base64::Engine;
-    match kind {
-        "business-licence" => (
-            json!({
-                "credit_code": "91440101MA5CJMYA97",
-                "name": "广州示例科技有限公司",
-                "entity_type": "有限责任公司（自然人投资或控股）",
-                "legal_representative": "张三",
-                "business_scope": "软件开发；信息技术咨询服务。",
-                "registered_capital": "100",
-                "established": "2019-03-01",
-                "domicile": "广州市天河区示例路1号"
-            }),
-            "广州示例科技有限公司",
-            "91440101MA5CJMYA97",
-        ),
-        "food-business-licence" => (
-            json!({
-                "operator_name": "示例餐饮店",
-                "credit_code": "91440101MA5CJMYA97",
-                "licence_number": "JY14401010000001",
-                "legal_representative": "李四",
-                "domicile": "广州市天河区示例路2号",
-                "premises": "广州市天河区示例路2号",
-                "business_form": "餐饮服务经营者",
-                "items": "热食类食品制售"
-            }),
-            "示例餐饮店",
-            "JY14401010000001",
-        ),
-        "professional-qualification" => (
-            json!({
-                "holder_name": "王小明",
-                "id_number": "11010519491231002X",
-                "gender": "男",
-                "qualification": "注册会计师",
-                "level": "中级",
-                "certificate_number": "A2026000123",
-                "approved_on": "2026-06-01",
-                "photo": base64::engine::general_purpose::STANDARD.encode(common::RED_PNG)
-            }),
-            "王小明",
-            "A2026000123",
-        ),
+    let (holder, number) = match kind {
+        "business-licence" => ("广州示例科技有限公司", "91440101MA5CJMYA97"),
+        "food-business-licence" => ("示例餐饮店", "JY14401010000001"),
+        "professional-qualification" => ("王小明", "A2026000123"),
         other => panic!("no values for {other}"),
-    }
+    };
+    (common::licence::values(kind), holder, number)
 }
 
-/// A region (`yinxin init`) with an agency that may issue licences: its SM2 organization
-/// certificate, key imported with a licence-issuer token, and its e-licence seal listing it.
+/// A region (`yinxin init`) with an agency that may issue licences (its SM2 organization
+/// certificate, key imported with a licence-issuer token, its e-licence seal listing it).
 /// Returns (data dir, agency credit code, certificate serial).
 fn region(work: &Path) -> (PathBuf, String, String) {
     let data = work.join("data");
     init_region(&data, None);
     let agency = credit_code("11440100MB2C12345");
-    let subject = work.join("agency.json");
-    std::fs::write(
-        &subject,
-        json!({"name": "广州市市场监督管理局", "credit_code": agency}).to_string(),
-    )
-    .unwrap();
-    let kp = work.join("kp.txt");
-    std::fs::write(&kp, "agency-key-passphrase").unwrap();
-    let o = run_ok(
-        yinxin()
-            .args(["issue", "--profile", "organization", "--algorithm", "sm2"])
-            .arg("--generate-key")
-            .arg("--key-passphrase-file")
-            .arg(&kp)
-            .arg("--subject")
-            .arg(&subject)
-            .arg("--out")
-            .arg(work.join("agency"))
-            .arg("--data-dir")
-            .arg(&data),
-    );
-    let serial = serde_json::from_slice::<Value>(&o.stdout).unwrap()["serial"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    run_ok(
-        yinxin()
-            .args(["token", "create", "--role", "licence-issuer", "--org"])
-            .args([&agency, "--cert", &serial, "--key"])
-            .arg(work.join("agency/key.pem"))
-            .arg("--key-passphrase-file")
-            .arg(&kp)
-            .arg("--data-dir")
-            .arg(&data),
-    );
-    run_ok(
-        yinxin()
-            .args(["seal", "create", "--holder", &agency, "--type", "e-licence"])
-            .args(["--name", "广州市市场监督管理局电子证照专用章"])
-            .args(["--signer", &serial, "--data-dir"])
-            .arg(&data),
-    );
+    let (_, serial) =
+        common::licence::agency_with_serial(&data, work, "广州市市场监督管理局", &agency, "agency");
     (data, agency, serial)
 }
 

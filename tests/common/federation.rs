@@ -83,3 +83,17 @@ pub async fn sync(base: &str, admin: &str, region: &str) -> Value {
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     r.json()["peers"][0].clone()
 }
+
+/// `POST /v1/verify` of `object` (raw body) at `base`: the report.
+pub async fn verify_at(base: &str, object: &[u8]) -> Value {
+    let r = call(
+        "POST",
+        &format!("{base}/v1/verify"),
+        None,
+        &[("content-type", "application/octet-stream")],
+        object.to_vec(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    r.json()
+}

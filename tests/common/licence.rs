@@ -8,8 +8,19 @@ use serde_json::{Value, json};
 use std::path::Path;
 
 /// A licence-issuer token for `credit` bound to a new certificate whose key is imported, and
-/// an e-licence seal for the agency listing that certificate.
+/// an e-licence seal for the agency listing that certificate; returns the token's secret.
 pub fn agency(data: &Path, work: &Path, name: &str, credit: &str, out: &str) -> String {
+    agency_with_serial(data, work, name, credit, out).0
+}
+
+/// [`agency`]: the token's secret and the certificate's serial (its key in `work/<out>`).
+pub fn agency_with_serial(
+    data: &Path,
+    work: &Path,
+    name: &str,
+    credit: &str,
+    out: &str,
+) -> (String, String) {
     let serial = issue_generated_org(data, work, name, credit, out);
     run_ok(
         yinxin()
@@ -47,10 +58,11 @@ pub fn agency(data: &Path, work: &Path, name: &str, credit: &str, out: &str) -> 
             .arg("--key-passphrase-file")
             .arg(work.join("kp.txt")),
     );
-    serde_json::from_slice::<Value>(&o.stdout).unwrap()["token"]
+    let token = serde_json::from_slice::<Value>(&o.stdout).unwrap()["token"]
         .as_str()
         .unwrap()
-        .to_string()
+        .to_string();
+    (token, serial)
 }
 
 /// A small PNG (a holder photo), base64.
