@@ -43,7 +43,9 @@ async fn issue_verify_change_and_revoke_over_http() {
     init_region(&data, None);
     let token = agency(&data, &work, "广州市市场监督管理局", AGENCY, "agency");
     let other = agency(&data, &work, "深圳市示例局", OTHER_AGENCY, "other");
-    let server = Server::start(&data, &[]);
+    // Logged at debug level: no identity number may reach the log.
+    let log = tmp.path().join("serve.log");
+    let server = Server::start_logged(&data, &[], &log);
     let base = server.base.clone();
     let licences = format!("{base}/v1/licences");
 
@@ -239,4 +241,16 @@ async fn issue_verify_change_and_revoke_over_http() {
     )
     .await
     .assert_problem(404, "not-found");
+
+    // The person's licence was issued, read, refused with a bad number, verified: the log
+    // (debug level, every request) holds neither number, whole or in part.
+    drop(server);
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.lines().count() > 10,
+        "the server logged at debug level:\n{logged}"
+    );
+    for secret in ["11010519491231002", "105194912310", "19491231002"] {
+        assert!(!logged.contains(secret), "{secret} in the log");
+    }
 }

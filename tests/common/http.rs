@@ -31,6 +31,15 @@ impl Server {
         Self::spawn(data, "127.0.0.1:0", &["--role", role], env, unset)
     }
 
+    /// [`Server::start`] logging at debug level into the file `log` (what an operator's log
+    /// collector would keep), for tests of what never reaches the logs.
+    pub fn start_logged(data: &Path, env: &[(&str, &str)], log: &Path) -> Server {
+        let mut env = env.to_vec();
+        env.push(("YINXIN_LOG", "debug"));
+        let file = std::fs::File::create(log).expect("create the log file");
+        Self::spawn_with(data, "127.0.0.1:0", &[], &env, &[], Stdio::from(file))
+    }
+
     fn spawn(
         data: &Path,
         listen: &str,
@@ -38,7 +47,19 @@ impl Server {
         env: &[(&str, &str)],
         unset: &[&str],
     ) -> Server {
+        Self::spawn_with(data, listen, args, env, unset, Stdio::null())
+    }
+
+    fn spawn_with(
+        data: &Path,
+        listen: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+        unset: &[&str],
+        stderr: Stdio,
+    ) -> Server {
         let mut c = yinxin();
+        c.env("YINXIN_LOG", "warn");
         c.args(["serve", "--listen", listen, "--data-dir"])
             .arg(data)
             .args(args);
@@ -48,9 +69,7 @@ impl Server {
         for k in unset {
             c.env_remove(k);
         }
-        c.env("YINXIN_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+        c.stdout(Stdio::piped()).stderr(stderr);
         let mut child = c.spawn().expect("spawn yinxin serve");
         let stdout = child.stdout.take().unwrap();
         let mut line = String::new();
