@@ -175,6 +175,38 @@ async fn an_issued_licence_verifies_over_http_and_offline_until_revoked() {
     let (code, j) = offline(&[file], false);
     assert_eq!(code, Some(2), "{j:#}");
     assert_eq!(j["licence"]["reason"], "licence-status-unknown", "{j:#}");
+    // A relying party with only the region's root (no trust list): the signed status counts,
+    // its signer validating as a trust-list signer to the root the seal validated to.
+    let seal_status = work.join("seal-status.cms");
+    std::fs::write(
+        &seal_status,
+        yinxin::seal::status::issue(&seal, "gd", r.maker.0.as_ref(), &r.maker.1, now, 3600)
+            .unwrap(),
+    )
+    .unwrap();
+    let anchored = |with_status: bool| {
+        let mut c = yinxin();
+        c.args(["verify", file, "--anchor"])
+            .arg(r.dir.join("ca/sm2-root.pem"))
+            .arg("--chain")
+            .arg(r.dir.join("ca/sm2-issuing.pem"))
+            .arg("--seal-status")
+            .arg(&seal_status)
+            .args(["--no-revocation", "--json"]);
+        if with_status {
+            c.arg("--licence-status").arg(&status_file);
+        }
+        let o = c.output().unwrap();
+        let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+        (o.status.code(), j)
+    };
+    let (code, j) = anchored(true);
+    assert_eq!(code, Some(0), "{j:#}");
+    assert_eq!(j["indication"], "TOTAL_PASSED", "{j:#}");
+    assert_eq!(j["licence"]["region"], "gd", "{j:#}");
+    let (code, j) = anchored(false);
+    assert_eq!(code, Some(2), "{j:#}");
+    assert_eq!(j["licence"]["reason"], "licence-status-unknown", "{j:#}");
 
     // Online: the server's registry decides.
     for ca in ["sm2-root", "sm2-issuing"] {

@@ -20,7 +20,9 @@
 //! list (or whose QR that region's signer signed) is that region's: its status is a signed
 //! status (`crate::licence::status`) the relying party gives or that is fetched from the supply
 //! point that region's list names, signed by a certificate pinned for its list — and only when
-//! `trust.toml` accepts that region's `e-licences`. Without a status the result is
+//! `trust.toml` accepts that region's `e-licences`. A relying party with neither (the CLI with
+//! `--anchor`s) accepts a signed status whose signer validates as a trust-list signer to the
+//! anchor the seal validated to. Without a status the result is
 //! INDETERMINATE (`licence-status-unknown`); suspended and revoked licences are FAILED /
 //! REVOKED, a superseded version FAILED naming the current one, an expired licence FAILED /
 //! EXPIRED.
@@ -322,6 +324,9 @@ enum Issuer {
     Own,
     /// A recognized region.
     Peer(Box<LicenceRegion>),
+    /// Unknown to us, but the seal validated to an anchor the relying party gave (SHA-256
+    /// hex): a signed status it gives may speak, if its signer validates to the same anchor.
+    Anchored(String),
     /// Neither can be shown (why).
     Unknown(String),
 }
@@ -384,14 +389,19 @@ impl<'a> Verifier<'a> {
         self.options.now
     }
 
-    /// The region whose trust anchored a chain.
-    fn issuer_of(&self, recognition: Option<&Recognition>) -> Issuer {
+    /// The region whose trust anchored a chain (which validated to `anchor`, SHA-256 hex).
+    fn issuer_of(&self, recognition: Option<&Recognition>, anchor: Option<&str>) -> Issuer {
         let own = |why: &str| match (self.region, self.own) {
             (Some(_), Some(_)) => Issuer::Own,
             _ => Issuer::Unknown(format!("{why}, and no registry is at hand")),
         };
         match recognition {
-            None => own("the seal is anchored at the relying party's own anchors"),
+            None => match (self.region, self.own, anchor) {
+                (None, _, Some(a)) | (_, None, Some(a)) if !self.statuses.is_empty() => {
+                    Issuer::Anchored(a.to_string())
+                }
+                _ => own("the seal is anchored at the relying party's own anchors"),
+            },
             Some(r) if matches!(r.via, Via::OwnRegion | Via::CrossCertificate) => {
                 own(&format!("the seal is anchored in region {}", r.region))
             }
@@ -518,6 +528,27 @@ impl<'a> Verifier<'a> {
                     ),
                 );
                 status::from_signed(p, &identifier, self.statuses, self.trust, self.now()).await
+            }
+            Issuer::Anchored(anchor) => {
+                let seen =
+                    status::from_anchored(self.statuses, &identifier, anchor, self.options).await;
+                match &seen {
+                    Ok(s) => {
+                        r.region = Some(s.region.clone());
+                        acc.pass(
+                            "region",
+                            format!(
+                                "region {}: its trust-list signer validates to the anchor the seal validated to",
+                                s.region
+                            ),
+                        );
+                    }
+                    Err(_) => acc.skip(
+                        "region",
+                        "the seal is anchored at the relying party's own anchors; no status signer validated to that anchor",
+                    ),
+                }
+                seen
             }
             Issuer::Unknown(why) => {
                 acc.skip("region", why.clone());
@@ -649,7 +680,12 @@ impl<'a> Verifier<'a> {
                 .and_then(|c| c.recognition.as_ref())
                 .or_else(|| s.maker_chain.as_ref().and_then(|c| c.recognition.as_ref()))
         });
-        let issuer = self.issuer_of(recognition);
+        let anchor = report_of
+            .seal
+            .as_ref()
+            .and_then(|s| s.signer_chain.as_ref())
+            .and_then(|c| c.anchor_sha256.as_deref());
+        let issuer = self.issuer_of(recognition, anchor);
         let Some(id) = id else {
             return acc.finish(r, &OFD_NEEDS);
         };

@@ -154,7 +154,7 @@ pub(super) async fn verify(v: &Verifier<'_>, text: &str) -> LicenceReport {
     let expected_region = match &signer.issuer {
         Issuer::Own => v.region.unwrap_or_default().to_string(),
         Issuer::Peer(p) => p.region.clone(),
-        Issuer::Unknown(_) => String::new(),
+        Issuer::Anchored(_) | Issuer::Unknown(_) => String::new(),
     };
     r.region = Some(c.region.clone());
     if c.region != expected_region {

@@ -95,6 +95,8 @@ pub struct Seen {
     pub status: String,
     /// The current version's identifier.
     pub current_identifier: String,
+    /// The region that speaks for it.
+    pub region: String,
     /// The version stated.
     pub version: u16,
     /// Valid to (`YYYY-MM-DD` or `长期`).
@@ -133,6 +135,7 @@ pub async fn from_registry(
         Ok(Some(e)) => Ok(Seen {
             status: effective(&e, now).to_string(),
             current_identifier: e.current_identifier.clone(),
+            region: region.to_string(),
             version: e.version,
             valid_to: e
                 .valid_to
@@ -176,6 +179,14 @@ pub fn accept_signed(
             st.region, peer.region
         ));
     }
+    current(&read, identifier, now)?;
+    let signer = crate::verify::cert::dn_string(&cert.subject);
+    Ok((read, signer))
+}
+
+/// Whether the statement read is about `identifier` and current at `now`.
+fn current(read: &super::super::status::Read, identifier: &str, now: i64) -> Result<(), String> {
+    let st = &read.statement;
     if st.identifier != identifier {
         return Err(format!("it is about {}, not this licence", st.identifier));
     }
@@ -188,8 +199,64 @@ pub fn accept_signed(
     if read.next_update < now {
         return Err(format!("it is stale (next update {})", st.next_update));
     }
-    let signer = crate::verify::cert::dn_string(&cert.subject);
-    Ok((read, signer))
+    Ok(())
+}
+
+/// Whether `signed` is an acceptable status of `identifier` for a relying party that has
+/// neither the registry nor a trust list of the issuing region, only anchors: its signer must
+/// validate now, as a trust-list signer (with revocation as the options require), to the very
+/// anchor the licence's seal validated to (`anchor`, SHA-256 hex) — so one region's signer
+/// cannot speak for licences anchored elsewhere.
+pub async fn accept_anchored(
+    signed: &[u8],
+    identifier: &str,
+    anchor: &str,
+    options: &crate::seal::verify::VerifyOptions<'_>,
+) -> Result<(super::super::status::Read, String), String> {
+    let read = super::super::status::read(signed)?;
+    current(&read, identifier, options.now)?;
+    let (report, _) = crate::verify::chain::validate_for_noted(
+        &read.signer_cert,
+        &read.certificates,
+        options.now,
+        crate::verify::purpose::Purpose::TrustListSigner,
+        &options.chain_inputs(),
+    )
+    .await;
+    if !report.passed() {
+        let why = report
+            .failure
+            .as_ref()
+            .map_or_else(|| format!("{:?}", report.indication), |f| f.rule.clone());
+        return Err(format!(
+            "its signer does not validate as a trust-list signer: {why}"
+        ));
+    }
+    if report.anchor_sha256.as_deref() != Some(anchor) {
+        return Err("its signer is anchored elsewhere than the licence's seal".into());
+    }
+    let cert = crate::verify::cert::Cert::shared(&read.signer_cert)
+        .map_err(|e| format!("its signer certificate: {e}"))?;
+    Ok((read, crate::verify::cert::dn_string(&cert.subject)))
+}
+
+/// From signed statuses given by a relying party with only anchors (see [`accept_anchored`]).
+pub async fn from_anchored(
+    given: &[Vec<u8>],
+    identifier: &str,
+    anchor: &str,
+    options: &crate::seal::verify::VerifyOptions<'_>,
+) -> Result<Seen, Unseen> {
+    let mut refused = Vec::new();
+    let mut accepted = Vec::new();
+    for (i, s) in given.iter().take(MAX_GIVEN).enumerate() {
+        match accept_anchored(s, identifier, anchor, options).await {
+            Ok(a) => accepted.push(a),
+            Err(e) if e.contains("not this licence") => {}
+            Err(e) => refused.push(format!("signed status #{} refused: {e}", i + 1)),
+        }
+    }
+    decide(&accepted, &refused, "under the anchors given")
 }
 
 /// From signed statuses of `peer`: those `given`, else one fetched by `fetch`. A revocation is
@@ -226,30 +293,43 @@ pub async fn from_signed(
             Err(e) => refused.push(format!("fetching the signed status: {e}")),
         }
     }
+    decide(&accepted, &refused, &format!("of region {}", peer.region))
+}
+
+/// Of the statuses accepted, the one that counts: a revocation is final; otherwise the newest.
+/// `whence` says where they were accepted from (for the words).
+fn decide(
+    accepted: &[(super::super::status::Read, String)],
+    refused: &[String],
+    whence: &str,
+) -> Result<Seen, Unseen> {
     let decisive = accepted
         .iter()
         .find(|(r, _)| r.statement.status == Status::Revoked.name())
         .or_else(|| accepted.iter().max_by_key(|(r, _)| r.produced_at));
     let Some((r, signer)) = decisive else {
-        return Err(unknown(format!(
-            "no acceptable signed status of region {}{}",
-            peer.region,
-            if refused.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", refused.join("; "))
-            }
-        )));
+        return Err((
+            LicenceReason::StatusUnknown,
+            format!(
+                "no acceptable signed status {whence}{}",
+                if refused.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", refused.join("; "))
+                }
+            ),
+        ));
     };
     let st = &r.statement;
     Ok(Seen {
         status: st.status.clone(),
         current_identifier: st.current_identifier.clone(),
+        region: st.region.clone(),
         version: st.version,
         valid_to: st.valid_to.clone(),
         source: format!(
             "the signed status of region {} of {} (valid until {}, signed by {signer})",
-            peer.region, st.produced_at, st.next_update
+            st.region, st.produced_at, st.next_update
         ),
         entry: None,
     })

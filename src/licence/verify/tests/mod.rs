@@ -592,6 +592,7 @@ fn rezip(pkg: &[u8], path: &str, data: &[u8]) -> Vec<u8> {
     w.finish().unwrap().into_inner()
 }
 
+mod anchored;
 mod ofd;
 mod peer;
 mod qr;
