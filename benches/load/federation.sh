@@ -10,8 +10,13 @@ REQUESTS=${1:-20000}
 CONCURRENCY=${2:-32}
 PA=${PA:-18461}
 PB=${PB:-18462}
-cargo build --release --bins >/dev/null
-BIN=target/release
+# YINXIN_BIN_DIR=DIR runs the binaries in DIR instead (an A/B of two builds); else build them.
+if [ -n "${YINXIN_BIN_DIR:-}" ]; then
+    BIN=$YINXIN_BIN_DIR
+else
+    cargo build --release --bins >/dev/null
+    BIN=target/release
+fi
 TMP=$(mktemp -d)
 trap 'kill $SA $SB 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$TMP"' EXIT
 export YINXIN_KEY_PASSPHRASE=load-benchmark-only-passphrase

@@ -7,8 +7,13 @@ cd "$(dirname "$0")/../.."
 REQUESTS=${1:-200000}
 CONCURRENCY=${2:-64}
 PORT=${PORT:-18444}
-cargo build --release --bins >/dev/null
-BIN=target/release
+# YINXIN_BIN_DIR=DIR runs the binaries in DIR instead (an A/B of two builds); else build them.
+if [ -n "${YINXIN_BIN_DIR:-}" ]; then
+    BIN=$YINXIN_BIN_DIR
+else
+    cargo build --release --bins >/dev/null
+    BIN=target/release
+fi
 TMP=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -rf "$TMP"' EXIT
 export YINXIN_KEY_PASSPHRASE=load-benchmark-only-passphrase
