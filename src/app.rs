@@ -285,6 +285,10 @@ async fn licence_signing(
         status_signer,
         status_cert,
         status_validity: i64::from(region.config.service.seal_status_validity_seconds),
+        status_cache: crate::licence::status_cache::StatusCache::new(
+            i64::from(region.config.service.seal_status_validity_seconds),
+            crate::licence::status_cache::DEFAULT_CAPACITY,
+        ),
     }))
 }
 
