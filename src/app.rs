@@ -237,6 +237,7 @@ async fn load_keys(
         passphrase: pass.clone(),
         hasher: region::load_holder_hasher(&region.data_dir, &pass)?,
         status: StatusCache::new(region.config.service.seal_status_validity_seconds),
+        decrypted: crate::crypto::DecryptedKeys::default(),
     };
     let licences = licence_signing(region, &pass).await?;
     Ok(Keys {

@@ -145,7 +145,7 @@ pub(super) async fn sealer_parts(
     who: &Principal,
     agency: &str,
 ) -> ApiResult<(
-    crate::crypto::SoftwareSigner,
+    Arc<crate::crypto::SoftwareSigner>,
     Vec<u8>,
     String,
     crate::seal::service::SealRecord,
@@ -293,7 +293,7 @@ async fn issue_as(
         .issue(
             &Sealer {
                 seal: &seal,
-                signer: &signer,
+                signer: signer.as_ref(),
                 cert: &cert,
                 chain: &chain,
                 timestamp: Some(&timestamp),
@@ -440,7 +440,7 @@ async fn change_as(
         .change(
             &Sealer {
                 seal: &seal,
-                signer: &signer,
+                signer: signer.as_ref(),
                 cert: &cert,
                 chain: &chain,
                 timestamp: Some(&timestamp),
