@@ -237,6 +237,7 @@ async fn load_keys(
         passphrase: pass.clone(),
         hasher: region::load_holder_hasher(&region.data_dir, &pass)?,
         status: StatusCache::new(region.config.service.seal_status_validity_seconds),
+        decrypted: crate::crypto::DecryptedKeys::default(),
     };
     let licences = licence_signing(region, &pass).await?;
     Ok(Keys {
@@ -285,6 +286,10 @@ async fn licence_signing(
         status_signer,
         status_cert,
         status_validity: i64::from(region.config.service.seal_status_validity_seconds),
+        status_cache: crate::licence::status_cache::StatusCache::new(
+            i64::from(region.config.service.seal_status_validity_seconds),
+            crate::licence::status_cache::DEFAULT_CAPACITY,
+        ),
     }))
 }
 

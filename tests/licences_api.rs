@@ -199,6 +199,12 @@ async fn issue_verify_change_and_revoke_over_http() {
     .await
     .assert_problem(409, "licence-status-conflict");
 
+    // The signed status is reused while it holds: the same bytes, with the same caching.
+    let first = get(&format!("{licences}/{new_id}/status"), None).await;
+    let again = get(&format!("{licences}/{new_id}/status"), None).await;
+    assert_eq!(first.status, 200);
+    assert_eq!(first.body, again.body, "a cached signed status is reused");
+
     // Suspend (reason required), resume, revoke: the signed status follows.
     post_json(
         &format!("{licences}/{new_id}/suspend"),
@@ -215,6 +221,8 @@ async fn issue_verify_change_and_revoke_over_http() {
     .await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(status_of(&base, &new_id).await["status"], "suspended");
+    let suspended = get(&format!("{licences}/{new_id}/status"), None).await;
+    assert_ne!(suspended.body, first.body, "signed anew after the change");
     post_json(
         &format!("{licences}/{new_id}/resume"),
         Some(&token),

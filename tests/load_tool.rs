@@ -44,6 +44,36 @@ fn issue_mode_issues_and_errors_give_no_rate() {
     assert_eq!(j["errors"], 0, "{j}");
     assert!(j["per_second"].as_f64().unwrap() > 0.0);
 
+    // `get`: URL paths from a file, round-robin; a path answering other than 200 is an error.
+    let paths = tmp.path().join("paths.txt");
+    std::fs::write(&paths, "/v1/health\n\n/v1/ca\n").unwrap();
+    let out = load()
+        .args(["--url", &server.base, "--mode", "get", "--path-list"])
+        .arg(&paths)
+        .args(["--concurrency", "2", "--requests", "10"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["ok"], 10, "{j}");
+    std::fs::write(&paths, "/v1/health\n/v1/no-such-path\n").unwrap();
+    let out = load()
+        .args(["--url", &server.base, "--mode", "get", "--path-list"])
+        .arg(&paths)
+        .args(["--concurrency", "1", "--requests", "4"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("2 of 4 requests failed"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
     // A wrong token: every request fails (401); no rate is printed and the exit is 1.
     let out = load()
         .args([

@@ -202,7 +202,7 @@ async fn spool(body: Body, limit: usize) -> ApiResult<(tempfile::NamedTempFile, 
 pub(super) async fn token_signer(
     s: &AppState,
     who: &Principal,
-) -> ApiResult<(SoftwareSigner, Vec<u8>)> {
+) -> ApiResult<(Arc<SoftwareSigner>, Vec<u8>)> {
     let (signer, record) = token_signer_record(s, who).await?;
     Ok((signer, record.der))
 }
@@ -211,7 +211,7 @@ pub(super) async fn token_signer(
 pub(super) async fn token_signer_record(
     s: &AppState,
     who: &Principal,
-) -> ApiResult<(SoftwareSigner, crate::pki::repo::CertificateRecord)> {
+) -> ApiResult<(Arc<SoftwareSigner>, crate::pki::repo::CertificateRecord)> {
     let svc = super::seals::signing(s)?;
     let serial = who
         .certificate
@@ -229,15 +229,14 @@ pub(super) async fn token_signer_record(
             cert.status.as_str()
         )));
     }
-    let key = svc
-        .keys
-        .load(&format!("signer-{serial}"), &svc.passphrase)
+    let signer = svc
+        .decrypted
+        .signer(&svc.keys, &format!("signer-{serial}"), &svc.passphrase)
         .map_err(|_| {
             Problem::forbidden(
                 "no key is held for this signer: use client-side signing (prepare/complete)",
             )
         })?;
-    let signer = key.signer().map_err(|e| Problem::internal(&e))?;
     Ok((signer, cert))
 }
 
@@ -425,7 +424,7 @@ async fn seal_as(
         let out = crate::document::ofd_write::seal_package(
             &package,
             &rec,
-            &signer,
+            signer.as_ref(),
             &cert,
             place,
             crate::clock::now_secs(),
@@ -493,7 +492,7 @@ async fn sign_as(
     let p7s = tokio::task::spawn_blocking(move || -> ApiResult<Vec<u8>> {
         // Hashed from the spooled file in chunks: the document is never held in memory.
         let digest = crate::document::cms::content_digest(
-            crate::crypto::Signer::algorithm(&signer),
+            crate::crypto::Signer::algorithm(signer.as_ref()),
             std::io::BufReader::new(file.as_file()),
         )
         .map_err(|e| Problem::internal(&e))?;
@@ -501,7 +500,7 @@ async fn sign_as(
         let ts = tsa_fn(state);
         crate::document::cms::sign_detached_digest(
             &digest,
-            &signer,
+            signer.as_ref(),
             &cert,
             &chain,
             crate::clock::now_secs(),

@@ -122,7 +122,7 @@ async fn register_as(
     let reg = registry(svc, sig);
     let sealer = Sealer {
         seal: &seal,
-        signer: &signer,
+        signer: signer.as_ref(),
         cert: &cert,
         chain: &chain,
         timestamp: Some(&timestamp),

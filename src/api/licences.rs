@@ -52,6 +52,8 @@ pub struct LicenceSigning {
     pub status_cert: Vec<u8>,
     /// How long a signed status is valid (seconds).
     pub status_validity: i64,
+    /// Signed statuses reused until half their validity, while they hold.
+    pub status_cache: crate::licence::status_cache::StatusCache,
 }
 
 fn services(s: &AppState) -> ApiResult<&LicenceServices> {
@@ -143,7 +145,7 @@ pub(super) async fn sealer_parts(
     who: &Principal,
     agency: &str,
 ) -> ApiResult<(
-    crate::crypto::SoftwareSigner,
+    Arc<crate::crypto::SoftwareSigner>,
     Vec<u8>,
     String,
     crate::seal::service::SealRecord,
@@ -278,7 +280,7 @@ async fn issue_as(
         .issue(
             &Sealer {
                 seal: &seal,
-                signer: &signer,
+                signer: signer.as_ref(),
                 cert: &cert,
                 chain: &chain,
                 timestamp: Some(&timestamp),
@@ -425,7 +427,7 @@ async fn change_as(
         .change(
             &Sealer {
                 seal: &seal,
-                signer: &signer,
+                signer: signer.as_ref(),
                 cert: &cert,
                 chain: &chain,
                 timestamp: Some(&timestamp),
@@ -438,6 +440,7 @@ async fn change_as(
         )
         .await
         .map_err(licence_problem)?;
+    sig.status_cache.invalidate(id);
     s.audit(
         who,
         "licence.change",
@@ -481,6 +484,7 @@ async fn lifecycle(
             )
             .await
             .map_err(licence_problem)?;
+        sig.status_cache.invalidate(&row.identifier);
         s.audit(&who, event.name(), &row.identifier, "success", row.status.name())
             .await;
         Ok(respond(
@@ -523,7 +527,9 @@ pub async fn revoke(
     lifecycle(s, id, headers, body, Event::Revoke).await
 }
 
-/// `GET /v1/licences/{id}/status` (public): the signed status, `application/cms`.
+/// `GET /v1/licences/{id}/status` (public): the signed status, `application/cms`. The registry
+/// is read on every request; a status signed earlier is given out again while it states the
+/// same and is younger than half its validity ([`crate::licence::status_cache`]).
 pub async fn status(State(s): State<Arc<AppState>>, Path(id): Path<String>) -> ApiResult<Response> {
     let (svc, sig) = signing(&s)?;
     let now = crate::clock::now_secs();
@@ -536,17 +542,19 @@ pub async fn status(State(s): State<Arc<AppState>>, Path(id): Path<String>) -> A
     )
     .await
     .map_err(licence_problem)?;
-    let der = crate::licence::status::sign(&st, sig.status_signer.as_ref(), &sig.status_cert, now)
+    let (der, produced_at) = sig
+        .status_cache
+        .get_or_sign(&st, now, |st| {
+            crate::licence::status::sign(st, sig.status_signer.as_ref(), &sig.status_cert, now)
+        })
         .map_err(|e| Problem::internal(&e))?;
-    let mut r = (StatusCode::OK, der).into_response();
+    let mut r = (StatusCode::OK, der.as_ref().clone()).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/cms"),
     );
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "public, max-age={}",
-        (sig.status_validity / 2).max(1)
-    )) {
+    let max_age = (produced_at + sig.status_cache.reuse_for() - now).max(1);
+    if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
         r.headers_mut().insert(header::CACHE_CONTROL, v);
     }
     Ok(r)

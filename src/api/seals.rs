@@ -52,6 +52,8 @@ pub struct SealSigning {
     pub hasher: crate::pki::subject::HolderHasher,
     /// Signed seal statuses served by `GET /v1/seals/{id}/status`.
     pub status: StatusCache,
+    /// Signer keys once decrypted (reused while their file and the passphrase are the same).
+    pub decrypted: crate::crypto::DecryptedKeys,
 }
 
 fn b64() -> base64::engine::GeneralPurpose {

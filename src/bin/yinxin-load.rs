@@ -6,9 +6,15 @@
 //! yinxin-load --url http://127.0.0.1:8080 --mode ocsp --body req.der --concurrency 64 --requests 200000
 //! yinxin-load --url http://127.0.0.1:8080 --mode tsa --body query.tsq --concurrency 32 --requests 20000
 //! yinxin-load --url http://127.0.0.1:8080 --mode verify --body cert.pem --token PEER --concurrency 32
+//! yinxin-load --url http://127.0.0.1:8080 --mode licence-issue --body licence.json --token AGENCY
+//! yinxin-load --url http://127.0.0.1:8080 --mode get --path-list paths.txt --concurrency 64
 //! ```
 //! `issue` (default) sends `POST /v1/certificates` (organization profile, the given CSR);
-//! `ocsp` and `tsa` post a fixed DER body to `/ocsp` or `/tsa`. `--concurrency` workers use
+//! `ocsp` and `tsa` post a fixed DER body to `/ocsp` or `/tsa`. `licence-issue` posts the body
+//! template to `/v1/licences`, each request a different licence: `{n}` in the template becomes
+//! the request's number and `{credit_code}` a valid unified social credit code (GB 32100) made
+//! from it, and each request has its own `Idempotency-Key`. `get` sends `GET` to the URL paths
+//! of `--path-list` (one a line), round-robin, expecting 200. `--concurrency` workers use
 //! keep-alive connections, bounded by `--requests` and `--max-seconds`; it prints requests/s
 //! and latency percentiles. Only for servers you run yourself on loopback.
 
@@ -23,6 +29,7 @@ use std::time::{Duration, Instant};
 struct Args {
     mode: String,
     body: Vec<u8>,
+    paths: Vec<String>,
     url: String,
     token: String,
     csr: String,
@@ -36,6 +43,7 @@ fn parse_args() -> Result<Args, String> {
     let mut a = Args {
         mode: "issue".into(),
         body: Vec::new(),
+        paths: Vec::new(),
         url: "http://127.0.0.1:8080".into(),
         token: std::env::var("YINXIN_TOKEN").unwrap_or_default(),
         csr: String::new(),
@@ -51,6 +59,15 @@ fn parse_args() -> Result<Args, String> {
             "--url" => a.url = v()?,
             "--mode" => a.mode = v()?,
             "--body" => a.body = std::fs::read(v()?).map_err(|e| format!("--body: {e}"))?,
+            "--path-list" => {
+                a.paths = std::fs::read_to_string(v()?)
+                    .map_err(|e| format!("--path-list: {e}"))?
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(String::from)
+                    .collect()
+            }
             "--token" => a.token = v()?,
             "--csr" => a.csr = std::fs::read_to_string(v()?).map_err(|e| format!("--csr: {e}"))?,
             "--algorithm" => a.algorithm = v()?,
@@ -63,7 +80,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--help" | "-h" => {
                 println!(
-                    "yinxin-load --url URL --token TOKEN --csr FILE [--algorithm sm2|p256] [--concurrency N] [--requests N] [--max-seconds S]"
+                    "yinxin-load --url URL [--mode issue|ocsp|tsa|verify|licence-issue|get] [--token TOKEN] [--csr FILE] [--body FILE] [--path-list FILE] [--algorithm sm2|p256] [--concurrency N] [--requests N] [--max-seconds S]"
                 );
                 std::process::exit(0);
             }
@@ -79,6 +96,19 @@ fn parse_args() -> Result<Args, String> {
             return Err("--body is required".into());
         }
         "ocsp" | "tsa" | "verify" => {}
+        "licence-issue" if a.token.is_empty() || a.body.is_empty() => {
+            return Err("--token and --body (the request body template) are required".into());
+        }
+        "licence-issue" => {
+            std::str::from_utf8(&a.body).map_err(|_| "--body: not UTF-8 text")?;
+        }
+        "get" if a.paths.is_empty() => {
+            return Err("--path-list is required (a file of URL paths, one a line)".into());
+        }
+        "get" if a.paths.iter().any(|p| !p.starts_with('/')) => {
+            return Err("--path-list: every line is a URL path starting with /".into());
+        }
+        "get" => {}
         other => return Err(format!("unknown mode {other}")),
     }
     let host = a
@@ -93,6 +123,20 @@ fn parse_args() -> Result<Args, String> {
         return Err("yinxin-load only targets loopback addresses".into());
     }
     Ok(a)
+}
+
+/// A valid unified social credit code (GB 32100) for request `n`.
+fn credit_code(n: usize) -> String {
+    let first17 = format!("91440101MA{:07}", n % 10_000_000);
+    let c = yinxin::pki::identifiers::credit_code_check_char(&first17).unwrap_or('0');
+    format!("{first17}{c}")
+}
+
+/// The body template with request `n`'s values.
+fn fill(template: &str, n: usize) -> String {
+    template
+        .replace("{credit_code}", &credit_code(n))
+        .replace("{n}", &n.to_string())
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -116,8 +160,18 @@ async fn main() {
         "ocsp" => ("/ocsp", "application/ocsp-request", 200u16),
         "tsa" => ("/tsa", "application/timestamp-query", 200u16),
         "verify" => ("/v1/verify", "application/octet-stream", 200u16),
+        "licence-issue" => ("/v1/licences", "application/json", 201u16),
+        "get" => ("", "", 200u16),
         _ => ("/v1/certificates", "application/json", 201u16),
     };
+    // Idempotency keys unique to this run, so that a second run issues again.
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let template = Arc::new(String::from_utf8_lossy(&args.body).into_owned());
+    let paths = Arc::new(args.paths.clone());
+    let mode = Arc::new(args.mode.clone());
     let body = if args.mode != "issue" {
         Bytes::from(args.body.clone())
     } else {
@@ -141,19 +195,36 @@ async fn main() {
     let mut workers = Vec::new();
     for _ in 0..args.concurrency {
         let (client, next, body) = (client.clone(), next.clone(), body.clone());
-        let url = format!("{}{path}", args.url.trim_end_matches('/'));
+        let (template, paths, mode) = (template.clone(), paths.clone(), mode.clone());
+        let base = args.url.trim_end_matches('/').to_string();
+        let url = format!("{base}{path}");
         let auth = format!("Bearer {}", args.token);
         let total = args.requests;
         workers.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let mut errors = 0usize;
             let mut first_error: Option<String> = None;
-            while next.fetch_add(1, Ordering::Relaxed) < total && Instant::now() < deadline {
-                let mut req = hyper::Request::post(&url).header("content-type", content_type);
+            loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                if n >= total || Instant::now() >= deadline {
+                    break;
+                }
+                let mut req = match mode.as_str() {
+                    "get" => hyper::Request::get(format!("{base}{}", paths[n % paths.len()])),
+                    _ => hyper::Request::post(&url).header("content-type", content_type),
+                };
                 if auth.len() > "Bearer ".len() {
                     req = req.header("authorization", &auth);
                 }
-                let req = req.body(Full::new(body.clone())).expect("request");
+                let payload = match mode.as_str() {
+                    "get" => Bytes::new(),
+                    "licence-issue" => {
+                        req = req.header("idempotency-key", format!("load-{run}-{n}"));
+                        Bytes::from(fill(&template, n))
+                    }
+                    _ => body.clone(),
+                };
+                let req = req.body(Full::new(payload)).expect("request");
                 let t = Instant::now();
                 match client.request(req).await {
                     Ok(resp) => {
@@ -222,4 +293,23 @@ async fn main() {
             "max_ms": (lat.last().copied().unwrap_or(0.0) * 100.0).round() / 100.0,
         })
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_make_a_different_valid_licence_per_request() {
+        let t = r#"{"n":"{n}","code":"{credit_code}","again":"{n}"}"#;
+        let (a, b) = (fill(t, 7), fill(t, 8));
+        assert_ne!(a, b);
+        let v: serde_json::Value = serde_json::from_str(&a).unwrap();
+        assert_eq!(v["n"], "7");
+        assert_eq!(v["again"], "7");
+        for n in [0, 7, 9_999_999, 12_345_678] {
+            yinxin::pki::identifiers::check_credit_code(&credit_code(n)).unwrap();
+        }
+        assert_ne!(credit_code(1), credit_code(2));
+    }
 }

@@ -6,7 +6,8 @@
 //! the agency already used is skipped (the service's external-key idempotency), so running the
 //! same file again issues only what is missing. A row that fails is described in the errors file
 //! (JSON lines: row, key, the fields and why — with every resident identity number redacted) and
-//! the import goes on; a failing database stops it. Progress goes to standard error (rows
+//! the import goes on; a failing database stops it. Rows are issued by `--workers` tasks at once
+//! (default one per core); their outcomes are taken in row order. Progress goes to standard error (rows
 //! done/total, rows/s, ETA: redrawn in place on a terminal, else one line every 1,000 rows or
 //! 5 s), the summary to standard output (JSON); the exit status is 1 when a row failed.
 //!
@@ -20,8 +21,10 @@ use crate::licence::service::{IssueRequest, LicenceError};
 use crate::licence::{DraftError, LicenceKind};
 use crate::pki::identifiers::redact_id_numbers;
 use serde_json::{Map, Value, json};
+use std::collections::VecDeque;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The default key column.
@@ -52,6 +55,9 @@ pub struct ImportArgs {
     /// The column (or JSON field) holding each row's external key (default: external_key when present, else the file name and row number).
     #[arg(long)]
     key_column: Option<String>,
+    /// Rows issued at once (rendering, sealing and storing in parallel; default 0: one per core).
+    #[arg(long, default_value_t = 0)]
+    workers: usize,
 }
 
 /// A row: its number (from 1, the CSV header not counted; the line for JSON lines) and its
@@ -353,7 +359,7 @@ pub(super) async fn import(a: ImportArgs) -> Result<(), CliError> {
         return Err(CliError("--errors must not be the input file".into()));
     }
     let total = Rows::count(&a.file)?;
-    let rows = Rows::open(&a.file)?;
+    let mut rows = Rows::open(&a.file)?;
     let column = a.key_column.clone().unwrap_or_else(|| KEY_COLUMN.into());
     let explicit = a.key_column.is_some();
     if explicit && !rows.column(&column) {
@@ -367,7 +373,7 @@ pub(super) async fn import(a: ImportArgs) -> Result<(), CliError> {
             "note: no `{KEY_COLUMN}` column: rows are keyed by file name and row number ({file_name}#N); run the same file again to resume"
         );
     }
-    let opened = Opened::open(&a.on.data, a.on.key_passphrase_file.as_deref()).await?;
+    let opened = Arc::new(Opened::open(&a.on.data, a.on.key_passphrase_file.as_deref()).await?);
     let kind = opened
         .catalogue
         .by_key(&a.kind)
@@ -388,49 +394,83 @@ pub(super) async fn import(a: ImportArgs) -> Result<(), CliError> {
             .to_string(),
         ));
     }
-    let sealer = opened.sealer(&a.on.agency, &a.cert).await?;
-    let reg = opened.registry();
+    let sealer = Arc::new(opened.sealer(&a.on.agency, &a.cert).await?);
+    let workers = match a.workers {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
     let mut errors = Errors::create(errors_path.clone())?;
     let mut progress = Progress::new(total);
     let mut c = Counts::default();
     let mut ts_problem = None;
     let actor = super::common::actor();
-    for (n, values) in rows {
-        c.done += 1;
+    // Rows are issued by up to `workers` tasks at once; their outcomes are taken in row order,
+    // so the counts, the errors file and the progress line are those of a sequential run.
+    let mut pending: VecDeque<Pending> = VecDeque::with_capacity(workers);
+    loop {
+        let full = pending.len() >= workers;
+        let next = if full { None } else { rows.next() };
+        let Some((n, values)) = next else {
+            let Some(p) = pending.pop_front() else {
+                break;
+            };
+            let (n, key) = (p.n, p.key.clone());
+            let outcome = match p.wait().await {
+                Err(RowError::Fatal(e)) => {
+                    // Let the rows already started finish (each is all or nothing), then stop.
+                    for p in pending.drain(..) {
+                        if let Ok((true, _)) = p.wait().await {
+                            c.issued += 1;
+                        }
+                    }
+                    progress.finish();
+                    errors.close()?;
+                    return Err(CliError(format!(
+                        "stopped at row {n} after {} issued: {e}",
+                        c.issued
+                    )));
+                }
+                Err(RowError::Row(why)) => Err((key, why)),
+                Ok((issued, ts)) => {
+                    ts_problem = ts_problem.or(ts);
+                    Ok(issued)
+                }
+            };
+            c.done += 1;
+            match outcome {
+                Ok(true) => c.issued += 1,
+                Ok(false) => c.skipped += 1,
+                Err((key, why)) => {
+                    c.failed += 1;
+                    errors.row(n, key.as_deref(), why)?;
+                }
+            }
+            progress.tick(&c);
+            continue;
+        };
         let fallback = format!("{file_name}#{n}");
-        let outcome = match values {
-            Err(e) => Err((None, Why::Other(e))),
+        let p = match values {
+            Err(e) => Pending::failed(n, None, Why::Other(e)),
             Ok(mut values) => match row_key(kind, &mut values, &column, explicit, fallback) {
-                Err(e) => Err((None, Why::Other(e))),
+                Err(e) => Pending::failed(n, None, Why::Other(e)),
                 Ok(key) => {
-                    let r = issue_row(&opened, &sealer, &reg, &a, values, &key, &actor).await;
-                    match r {
-                        Ok((issued, ts)) => {
-                            ts_problem = ts_problem.or(ts);
-                            Ok(issued)
-                        }
-                        Err(RowError::Fatal(e)) => {
-                            progress.finish();
-                            errors.close()?;
-                            return Err(CliError(format!(
-                                "stopped at row {n} after {} issued: {e}",
-                                c.issued
-                            )));
-                        }
-                        Err(RowError::Row(why)) => Err((Some(key), why)),
+                    let (opened, sealer) = (opened.clone(), sealer.clone());
+                    let (agency, kind, actor) =
+                        (a.on.agency.clone(), a.kind.clone(), actor.clone());
+                    let k = key.clone();
+                    Pending {
+                        n,
+                        key: Some(key),
+                        work: Work::Running(tokio::spawn(async move {
+                            let reg = opened.registry();
+                            issue_row(&opened, &sealer, &reg, &agency, &kind, values, &k, &actor)
+                                .await
+                        })),
                     }
                 }
             },
         };
-        match outcome {
-            Ok(true) => c.issued += 1,
-            Ok(false) => c.skipped += 1,
-            Err((key, why)) => {
-                c.failed += 1;
-                errors.row(n, key.as_deref(), why)?;
-            }
-        }
-        progress.tick(&c);
+        pending.push_back(p);
     }
     progress.finish();
     errors.close()?;
@@ -475,25 +515,62 @@ enum RowError {
     Fatal(String),
 }
 
+/// What [`issue_row`] gives.
+type Issuing = Result<(bool, Option<String>), RowError>;
+
+/// A row on its way: failed before issuing, or being issued by a task.
+struct Pending {
+    n: u64,
+    key: Option<String>,
+    work: Work,
+}
+
+enum Work {
+    Failed(Why),
+    Running(tokio::task::JoinHandle<Issuing>),
+}
+
+impl Pending {
+    fn failed(n: u64, key: Option<String>, why: Why) -> Pending {
+        Pending {
+            n,
+            key,
+            work: Work::Failed(why),
+        }
+    }
+
+    /// The row's outcome once its task is done.
+    async fn wait(self) -> Issuing {
+        match self.work {
+            Work::Failed(why) => Err(RowError::Row(why)),
+            Work::Running(task) => task
+                .await
+                .unwrap_or_else(|e| Err(RowError::Fatal(format!("a worker failed: {e}")))),
+        }
+    }
+}
+
 /// Issue one row (`Ok(true)`), or skip it when its key was used already (`Ok(false)`); with
 /// the reason its seal has no timestamp, if it has none.
+#[allow(clippy::too_many_arguments)]
 async fn issue_row(
     opened: &Opened,
     sealer: &super::licence_issue::AgencySealer,
     reg: &crate::licence::service::Registry<'_>,
-    a: &ImportArgs,
+    agency: &str,
+    kind: &str,
     values: Map<String, Value>,
     key: &str,
     actor: &str,
-) -> Result<(bool, Option<String>), RowError> {
+) -> Issuing {
     // Already issued: skipped without touching the file store or the keys.
-    match opened.store.by_external_key(&a.on.agency, key).await {
+    match opened.store.by_external_key(agency, key).await {
         Ok(Some(_)) => return Ok((false, None)),
         Ok(None) => {}
         Err(e) => return Err(RowError::Fatal(e.to_string())),
     }
     let req = IssueRequest {
-        kind: a.kind.clone(),
+        kind: kind.to_string(),
         agency: sealer.agency.clone(),
         values,
         external_key: Some(key.to_string()),

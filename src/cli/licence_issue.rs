@@ -306,6 +306,12 @@ impl AgencySealer {
     /// A timestamp token over `sig` from the region's TSA (SM3 imprint). The sealing code asks
     /// synchronously: this worker blocks on the TSA (its serials come from the database).
     pub(super) fn timestamp(&self, sig: &[u8]) -> Option<Vec<u8>> {
+        self.timestamp_noting(sig, &self.ts_error)
+    }
+
+    /// [`AgencySealer::timestamp`], noting why none was given in `problem` (one issuing's own
+    /// note, so that issuings running at once do not take each other's).
+    fn timestamp_noting(&self, sig: &[u8], problem: &Mutex<Option<String>>) -> Option<Vec<u8>> {
         use crate::status::tsp;
         let got = (|| {
             let req = tsp::build_request(tsp::TsHash::Sm3, &crate::crypto::sm3(sig), None, true)
@@ -323,7 +329,7 @@ impl AgencySealer {
         match got {
             Ok(t) => Some(t),
             Err(e) => {
-                self.ts_error
+                problem
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .get_or_insert(e);
@@ -356,17 +362,27 @@ impl AgencySealer {
             .take()
     }
 
-    /// Issue one licence: the result and, when the TSA gave no timestamp, why.
+    /// Issue one licence: the result and, when the TSA gave no timestamp, why. Several may run
+    /// at once on one sealer (bulk import).
     pub(super) async fn issue(
         &self,
         reg: &Registry<'_>,
         req: IssueRequest,
     ) -> Result<(Issued, Option<String>), LicenceError> {
-        let ts = |sig: &[u8]| self.timestamp(sig);
-        let issued = reg
-            .issue(&self.sealer(&ts), req, crate::clock::now_secs())
-            .await?;
-        Ok((issued, self.timestamp_problem()))
+        let problem = Mutex::new(None);
+        let ts = |sig: &[u8]| self.timestamp_noting(sig, &problem);
+        let sealer = Sealer {
+            seal: &self.seal,
+            signer: &self.signer,
+            cert: &self.cert,
+            chain: &self.chain,
+            timestamp: Some(&ts),
+        };
+        let issued = reg.issue(&sealer, req, crate::clock::now_secs()).await?;
+        Ok((
+            issued,
+            problem.into_inner().unwrap_or_else(|p| p.into_inner()),
+        ))
     }
 }
 

@@ -295,6 +295,57 @@ impl KeyStore {
     }
 }
 
+/// Most decrypted keys a [`DecryptedKeys`] holds; when full it starts again empty.
+const DECRYPTED_KEYS: usize = 1024;
+
+/// Signers over keys of a [`KeyStore`], kept once decrypted: decrypting a stored key costs a
+/// password-based key derivation (PBKDF2, tens of milliseconds), which a server signing with
+/// the same imported key on every request (server-side sealing, e-licence issuing) would pay
+/// each time. The key file is read on every call and the signer is reused only for the same
+/// id, the same encrypted bytes and the same passphrase (an entry is found by the SHA-256 of
+/// the three), so a replaced, removed or unreadable key file, or another passphrase, gives
+/// exactly what [`KeyStore::load`] would. Bounded ([`DECRYPTED_KEYS`] entries).
+#[derive(Default)]
+pub struct DecryptedKeys {
+    entries: std::sync::Mutex<std::collections::HashMap<[u8; 32], std::sync::Arc<SoftwareSigner>>>,
+}
+
+impl DecryptedKeys {
+    /// The signer over the key `id` of `store`, decrypted with `passphrase` (as
+    /// [`KeyStore::load`] then [`PrivateKey::signer`]).
+    pub fn signer(
+        &self,
+        store: &KeyStore,
+        id: &str,
+        passphrase: &Passphrase,
+    ) -> Result<std::sync::Arc<SoftwareSigner>, CryptoError> {
+        let path = store.path_of(id)?;
+        let pem =
+            Zeroizing::new(fs::read_to_string(&path).map_err(|e| {
+                CryptoError::Io(format!("cannot read key {}: {e}", path.display()))
+            })?);
+        let mut material = Zeroizing::new(Vec::with_capacity(id.len() + pem.len() + 80));
+        for part in [id.as_bytes(), pem.as_bytes(), passphrase.expose()] {
+            material.extend_from_slice(&(part.len() as u64).to_be_bytes());
+            material.extend_from_slice(part);
+        }
+        let entry = super::sha256(&material);
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = entries.get(&entry) {
+            return Ok(s.clone());
+        }
+        drop(entries);
+        let signer =
+            std::sync::Arc::new(PrivateKey::from_encrypted_pem(&pem, passphrase, id)?.signer()?);
+        entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= DECRYPTED_KEYS {
+            entries.clear();
+        }
+        entries.insert(entry, signer.clone());
+        Ok(signer)
+    }
+}
+
 /// Create a directory (and parents) readable only by the owner.
 pub fn create_private_dir(dir: &Path) -> Result<(), CryptoError> {
     fs::create_dir_all(dir)
@@ -338,4 +389,37 @@ pub fn spki_algorithm(
         .as_ref()
         .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
     Ok((spki.algorithm.oid, curve))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::Signer;
+
+    #[test]
+    fn decrypted_keys_follow_the_file_and_the_passphrase() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = KeyStore::new(dir.path().join("keys"));
+        let pass = Passphrase::new("decrypted-keys-test-0001".into()).unwrap();
+        let other = Passphrase::new("another-passphrase-0002".into()).unwrap();
+        let a = PrivateKey::generate(Algorithm::Sm2).unwrap();
+        store.save("signer-a", &a, &pass).unwrap();
+        let keys = DecryptedKeys::default();
+        let first = keys.signer(&store, "signer-a", &pass).unwrap();
+        assert_eq!(first.public_key_spki(), a.public_key_spki_der().unwrap());
+        // The same file and passphrase: the same signer, no second decryption.
+        let again = keys.signer(&store, "signer-a", &pass).unwrap();
+        assert!(std::sync::Arc::ptr_eq(&first, &again));
+        // Another passphrase fails as loading does.
+        assert!(keys.signer(&store, "signer-a", &other).is_err());
+        // A replaced key file gives the new key; a removed one fails.
+        let path = store.dir().join("signer-a.pem");
+        std::fs::remove_file(&path).unwrap();
+        assert!(keys.signer(&store, "signer-a", &pass).is_err());
+        let b = PrivateKey::generate(Algorithm::Sm2).unwrap();
+        store.save("signer-a", &b, &pass).unwrap();
+        let replaced = keys.signer(&store, "signer-a", &pass).unwrap();
+        assert_eq!(replaced.public_key_spki(), b.public_key_spki_der().unwrap());
+        assert!(keys.signer(&store, "../x", &pass).is_err());
+    }
 }

@@ -18,7 +18,7 @@ use std::fmt;
 use std::str::FromStr;
 
 pub use hash::HashAlg;
-pub use keys::{KeyStore, Passphrase, PrivateKey};
+pub use keys::{DecryptedKeys, KeyStore, Passphrase, PrivateKey};
 pub use signer::{Signer, SoftwareSigner};
 
 /// The default SM2 distinguishing identifier (GM/T 0009): 16 ASCII bytes "1234567812345678".

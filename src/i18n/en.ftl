@@ -605,6 +605,7 @@ cli-licence-import-opt-cert = Serial of the agency's certificate that seals the 
 cli-licence-import-opt-file = The rows: a CSV file (.csv) whose header names the field keys, or JSON lines (.jsonl), one object of field values per line
 cli-licence-import-opt-errors = Where the rows that failed are described, one JSON object per line (default: FILE.errors.jsonl); rewritten on each run
 cli-licence-import-opt-key-column = The column (or JSON field) holding each row's external key (default: external_key when present, else the file name and row number)
+cli-licence-import-opt-workers = Rows issued at once (rendering, sealing and storing in parallel; default 0: one per core)
 
 cli-token-about = Operator tokens
 cli-token-example =

@@ -608,6 +608,7 @@ cli-licence-import-opt-cert = 为这些证照签章的机构证书序列号（�
 cli-licence-import-opt-file = 数据行：CSV 文件（.csv，首行为字段键），或 JSON Lines（.jsonl，每行一个字段值对象）
 cli-licence-import-opt-errors = 失败行的说明文件，每行一个 JSON 对象（默认：FILE.errors.jsonl）；每次运行重写
 cli-licence-import-opt-key-column = 存放每行业务键的列（或 JSON 字段）（默认：有 external_key 列时用之，否则用文件名和行号）
+cli-licence-import-opt-workers = 同时签发的行数（并行渲染、签章和存储；默认 0：每个 CPU 核一个）
 
 cli-token-about = 操作员令牌
 cli-token-example =

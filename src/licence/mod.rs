@@ -13,7 +13,7 @@
 //! - `face`: the face rendered as an OFD page (text, QR, photo) with the metadata embedded;
 //! - `vault`: licence values encrypted at rest;
 //! - `repo`, `blobs`: the registry's storage interface and the content-addressed file store;
-//! - `status`: the signed licence status;
+//! - `status`: the signed licence status; `status_cache`: signed statuses reused while they hold;
 //! - `service`: issuing, changing, suspending, resuming, revoking; the status statement;
 //! - `verify`: verifying a sealed e-licence OFD or a QR payload (seal of the issuer, identifier,
 //!   metadata ↔ data signature ↔ registry or signed status);
@@ -37,6 +37,7 @@ pub mod record;
 pub mod repo;
 pub mod service;
 pub mod status;
+pub mod status_cache;
 pub mod vault;
 pub mod verify;
 

@@ -124,7 +124,7 @@ async fn sign_as(
         &rec,
         &hash,
         b.property_info.as_deref().unwrap_or("data"),
-        &signer,
+        signer.as_ref(),
         &cert_der,
         now,
         None,

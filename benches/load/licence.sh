@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Reproducible e-licence HTTP load benchmark (see BENCHMARKS.md).
+# Builds release binaries (SKIP_BUILD=1: use target/release as it is), creates a throw-away
+# region (SQLite) in a temp dir with an agency: an SM2 organization certificate, its
+# 电子证照专用章 listing it and a licence-issuer token bound to both (as tests/licences_api.rs
+# does), starts `yinxin serve` on a loopback port, then runs `yinxin-load`:
+#   1. licence-issue: POST /v1/licences, business licences (face rendered, sealed, timestamped
+#      by the region's TSA, data signed, stored), each request a different company;
+#   2. get: GET /v1/licences/{id}/status over every licence issued, round-robin (signed status).
+# Usage: benches/load/licence.sh [ISSUE_REQUESTS] [ISSUE_CONCURRENCY] [STATUS_REQUESTS] [STATUS_CONCURRENCY]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ISSUE_REQUESTS=${1:-5000}
+ISSUE_CONCURRENCY=${2:-32}
+STATUS_REQUESTS=${3:-200000}
+STATUS_CONCURRENCY=${4:-64}
+PORT=${PORT:-18444}
+[ "${SKIP_BUILD:-}" = 1 ] || cargo build --release --bins >/dev/null
+BIN=${CARGO_TARGET_DIR:-target}/release
+TMP=$(mktemp -d)
+SERVER=
+trap '[ -n "$SERVER" ] && { kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; }; rm -rf "$TMP"' EXIT
+export YINXIN_KEY_PASSPHRASE=load-benchmark-only-passphrase YINXIN_LANG=en
+# One load generator on loopback is one client address: lift the per-address connection cap.
+export YINXIN_MAX_CONNECTIONS_PER_ADDRESS=100000
+DATA="$TMP/data"
+$BIN/yinxin init --data-dir "$DATA" --region load --name "Load test" >/dev/null
+
+# The agency: certificate, e-licence seal, licence-issuer token (AGENCY, SERIAL, TOKEN).
+. benches/load/licence_agency.sh
+make_agency "$BIN" "$DATA" "$TMP"
+
+cat >"$TMP/licence.json" <<'JSON'
+{"kind": "business-licence", "values": {
+  "credit_code": "{credit_code}",
+  "name": "广州负载测试{n}科技有限公司",
+  "entity_type": "有限责任公司（自然人投资或控股）",
+  "legal_representative": "张三",
+  "business_scope": "软件开发；信息技术咨询服务；数据处理和存储支持服务。",
+  "registered_capital": "100",
+  "established": "2019-03-01",
+  "domicile": "广州市天河区示例路{n}号"}}
+JSON
+
+YINXIN_RATE_LIMIT_PER_SECOND=1000000 YINXIN_RATE_LIMIT_BURST=1000000 YINXIN_LOG=warn \
+    $BIN/yinxin serve --data-dir "$DATA" --listen 127.0.0.1:$PORT >"$TMP/serve.out" 2>"$TMP/serve.err" &
+SERVER=$!
+for _ in $(seq 100); do grep -q listening "$TMP/serve.out" 2>/dev/null && break; sleep 0.1; done
+URL=http://127.0.0.1:$PORT
+
+echo "licence-issue: warm-up 200, then $ISSUE_REQUESTS at $ISSUE_CONCURRENCY clients"
+$BIN/yinxin-load --url $URL --mode licence-issue --body "$TMP/licence.json" --token "$TOKEN" \
+    --concurrency "$ISSUE_CONCURRENCY" --requests 200 >/dev/null
+$BIN/yinxin-load --url $URL --mode licence-issue --body "$TMP/licence.json" --token "$TOKEN" \
+    --concurrency "$ISSUE_CONCURRENCY" --requests "$ISSUE_REQUESTS" --max-seconds 300
+
+# Every licence issued, for the status run (the region's SQLite database).
+sqlite3 "$DATA/yinxin.db" "SELECT '/v1/licences/' || identifier || '/status' FROM licences" >"$TMP/status-paths.txt"
+N=$(wc -l <"$TMP/status-paths.txt")
+echo "status: $N licences; first pass (each status signed once), then $STATUS_REQUESTS at $STATUS_CONCURRENCY clients"
+$BIN/yinxin-load --url $URL --mode get --path-list "$TMP/status-paths.txt" \
+    --concurrency "$STATUS_CONCURRENCY" --requests "$N"
+$BIN/yinxin-load --url $URL --mode get --path-list "$TMP/status-paths.txt" \
+    --concurrency "$STATUS_CONCURRENCY" --requests "$STATUS_REQUESTS" --max-seconds 120
