@@ -544,11 +544,15 @@ pub async fn statement(
         .by_identifier(id)
         .await?
         .ok_or_else(|| LicenceError::NotFound(id.chars().take(100).collect()))?;
-    let current = repo
-        .current_version(&row.lineage)
-        .await?
-        .map(|c| c.identifier)
-        .unwrap_or_else(|| row.identifier.clone());
+    // A version nothing replaced is its lineage's current one (a change always supersedes the
+    // current version, in one transaction): only a replaced one needs the lineage read.
+    let current = match &row.superseded_by {
+        None => row.identifier.clone(),
+        Some(next) => repo
+            .current_version(&row.lineage)
+            .await?
+            .map_or_else(|| next.clone(), |c| c.identifier),
+    };
     let status = super::record::effective_status(row.status, row.valid_to.as_deref(), today(now));
     Ok(super::status::Statement {
         format: super::status::FORMAT.into(),

@@ -62,17 +62,15 @@ impl LicenceStatusSource for RepoStatus<'_> {
         else {
             return Ok(None);
         };
-        let current = match self
-            .0
-            .current_version(&row.lineage)
-            .await
-            .map_err(|e| e.to_string())?
-        {
-            Some(c) => c.identifier,
-            None => row
-                .superseded_by
-                .clone()
-                .unwrap_or_else(|| row.identifier.clone()),
+        // Only a replaced version needs its lineage read (see `service::statement`).
+        let current = match &row.superseded_by {
+            None => row.identifier.clone(),
+            Some(next) => self
+                .0
+                .current_version(&row.lineage)
+                .await
+                .map_err(|e| e.to_string())?
+                .map_or_else(|| next.clone(), |c| c.identifier),
         };
         Ok(Some(RegistryEntry {
             identifier: row.identifier,
