@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproducible e-licence HTTP load benchmark (see BENCHMARKS.md).
-# Builds release binaries (SKIP_BUILD=1: use target/release as it is), creates a throw-away
+# Builds release binaries (YINXIN_BIN_DIR=DIR: use those in DIR), creates a throw-away
 # region (SQLite) in a temp dir with an agency: an SM2 organization certificate, its
 # 电子证照专用章 listing it and a licence-issuer token bound to both (as tests/licences_api.rs
 # does), starts `yinxin serve` on a loopback port, then runs `yinxin-load`:
@@ -15,8 +15,13 @@ ISSUE_CONCURRENCY=${2:-32}
 STATUS_REQUESTS=${3:-200000}
 STATUS_CONCURRENCY=${4:-64}
 PORT=${PORT:-18444}
-[ "${SKIP_BUILD:-}" = 1 ] || cargo build --release --bins >/dev/null
-BIN=${CARGO_TARGET_DIR:-target}/release
+# YINXIN_BIN_DIR=DIR runs the binaries in DIR instead (an A/B of two builds); else build them.
+if [ -n "${YINXIN_BIN_DIR:-}" ]; then
+    BIN=$YINXIN_BIN_DIR
+else
+    cargo build --release --bins >/dev/null
+    BIN=${CARGO_TARGET_DIR:-target}/release
+fi
 TMP=$(mktemp -d)
 SERVER=
 trap '[ -n "$SERVER" ] && { kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; }; rm -rf "$TMP"' EXIT

@@ -4,13 +4,18 @@
 # valid credit code, keyed by `external_key`), then `yinxin licence import` with --workers
 # WORKERS (0: one per core) — the progress lines go to standard error, the summary (rows/s) to
 # standard output — and a second run of the same file (every row skipped: resume).
-# Usage: benches/load/licence_import.sh [ROWS] [WORKERS]   (SKIP_BUILD=1: use target/release)
+# Usage: benches/load/licence_import.sh [ROWS] [WORKERS]   (YINXIN_BIN_DIR=DIR: use the binaries in DIR)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROWS=${1:-10000}
 WORKERS=${2:-0}
-[ "${SKIP_BUILD:-}" = 1 ] || cargo build --release --bins >/dev/null
-BIN=${CARGO_TARGET_DIR:-target}/release
+# YINXIN_BIN_DIR=DIR runs the binaries in DIR instead (an A/B of two builds); else build them.
+if [ -n "${YINXIN_BIN_DIR:-}" ]; then
+    BIN=$YINXIN_BIN_DIR
+else
+    cargo build --release --bins >/dev/null
+    BIN=${CARGO_TARGET_DIR:-target}/release
+fi
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 export YINXIN_KEY_PASSPHRASE=load-benchmark-only-passphrase YINXIN_LANG=en
