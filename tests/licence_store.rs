@@ -213,6 +213,16 @@ async fn supersede(s: &dyn LicenceRepository, v1: &LicenceRow) -> LicenceRow {
     assert_eq!(old.superseded_by.as_deref(), Some(v2.identifier.as_str()));
     assert_eq!(old.updated_at, 2000);
     assert_eq!(old.data, v1.data, "only the status columns change");
+    // The status read selects the same as the whole row says (superseded, pointing at v2).
+    assert_eq!(
+        s.status_of(&v1.identifier).await.unwrap().unwrap(),
+        yinxin::licence::repo::StatusRow::of(&old)
+    );
+    assert_eq!(
+        s.status_of(&v2.identifier).await.unwrap().unwrap(),
+        yinxin::licence::repo::StatusRow::of(&v2)
+    );
+    assert!(s.status_of("1.2.156.3005.2.X").await.unwrap().is_none());
     assert_eq!(s.by_identifier(&v2.identifier).await.unwrap().unwrap(), v2);
     assert_eq!(
         s.by_lineage(&v1.lineage)

@@ -140,6 +140,37 @@ pub enum LicenceStoreError {
     Backend(String),
 }
 
+/// The part of a version a status states.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusRow {
+    /// This version's identifier.
+    pub identifier: String,
+    /// Its lineage.
+    pub lineage: String,
+    /// Its version.
+    pub version: u16,
+    /// Stored status.
+    pub status: Status,
+    /// Valid to, `YYYY-MM-DD`; `None` for long-term.
+    pub valid_to: Option<String>,
+    /// The identifier of the version that replaced this one.
+    pub superseded_by: Option<String>,
+}
+
+impl StatusRow {
+    /// The status part of a whole row.
+    pub fn of(r: &LicenceRow) -> StatusRow {
+        StatusRow {
+            identifier: r.identifier.clone(),
+            lineage: r.lineage.clone(),
+            version: r.version,
+            status: r.status,
+            valid_to: r.valid_to.clone(),
+            superseded_by: r.superseded_by.clone(),
+        }
+    }
+}
+
 /// The licence registry's storage. Every write is one transaction with its events; each event
 /// is also appended to the audit log (action = the event's name, object = `licence:<id>`).
 #[async_trait::async_trait]
@@ -178,6 +209,13 @@ pub trait LicenceRepository: Send + Sync {
 
     /// A version by identifier.
     async fn by_identifier(&self, id: &str) -> Result<Option<LicenceRow>, LicenceStoreError>;
+
+    /// What a status needs of a version by identifier ([`StatusRow`]: no values, no
+    /// signature, no file): the public status endpoint's one read. By default from
+    /// [`LicenceRepository::by_identifier`]; a store selects only these columns.
+    async fn status_of(&self, id: &str) -> Result<Option<StatusRow>, LicenceStoreError> {
+        Ok(self.by_identifier(id).await?.as_ref().map(StatusRow::of))
+    }
 
     /// Every version of a lineage, oldest first.
     async fn by_lineage(&self, lineage: &str) -> Result<Vec<LicenceRow>, LicenceStoreError>;

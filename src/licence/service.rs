@@ -541,7 +541,7 @@ pub async fn statement(
     validity: i64,
 ) -> Result<super::status::Statement, LicenceError> {
     let row = repo
-        .by_identifier(id)
+        .status_of(id)
         .await?
         .ok_or_else(|| LicenceError::NotFound(id.chars().take(100).collect()))?;
     // A version nothing replaced is its lineage's current one (a change always supersedes the

@@ -12,7 +12,8 @@ use super::audit::{INSERT_AUDIT, bind_audit};
 use super::{Store, get};
 use crate::licence::record::{Event, Status};
 use crate::licence::repo::{
-    LicenceEventRow, LicenceRepository, LicenceRow, LicenceStoreError, Unique, event_named,
+    LicenceEventRow, LicenceRepository, LicenceRow, LicenceStoreError, StatusRow, Unique,
+    event_named,
 };
 use crate::pki::repo::{AuditEvent, RepoError};
 use sqlx::AssertSqlSafe;
@@ -377,6 +378,35 @@ impl LicenceRepository for Store {
     async fn by_lineage(&self, lineage: &str) -> Result<Vec<LicenceRow>, LicenceStoreError> {
         self.licences_where("lineage = $1 ORDER BY version", &[lineage])
             .await
+    }
+
+    async fn status_of(&self, id: &str) -> Result<Option<StatusRow>, LicenceStoreError> {
+        let Some(r) = sqlx::query(
+            "SELECT identifier, lineage, version, status, valid_to, superseded_by \
+             FROM licences WHERE identifier = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?
+        else {
+            return Ok(None);
+        };
+        let g = |e: RepoError| repo_err(e);
+        let status: String = get(&r, "status").map_err(g)?;
+        let version: i64 = get(&r, "version").map_err(g)?;
+        Ok(Some(StatusRow {
+            identifier: get(&r, "identifier").map_err(g)?,
+            lineage: get(&r, "lineage").map_err(g)?,
+            version: u16::try_from(version).map_err(|_| {
+                LicenceStoreError::Backend(format!("bad licence version {version}"))
+            })?,
+            status: Status::parse(&status).ok_or_else(|| {
+                LicenceStoreError::Backend(format!("bad licence status {status}"))
+            })?,
+            valid_to: get(&r, "valid_to").map_err(g)?,
+            superseded_by: get(&r, "superseded_by").map_err(g)?,
+        }))
     }
 
     async fn current_version(
