@@ -7,9 +7,8 @@
 //! or licence; a failure after the licence leaves all three revoked, and the key is spent.
 
 mod common;
-use base64::Engine;
-use common::http::{Server, call, get, issue_generated_org, post_json};
-use common::{TEST_PASSPHRASE, init_region, run_ok, yinxin};
+use common::http::{Server, call, get, post_json};
+use common::{TEST_PASSPHRASE, init_region};
 use serde_json::{Value, json};
 use std::path::Path;
 use yinxin::licence::enterprise::Step;
@@ -42,48 +41,14 @@ fn registration(code: &str, name: &str) -> Value {
 /// The registration authority: its certificate (key imported), its e-licence seal listing it
 /// and a registration-authority token; returns (token, certificate serial).
 fn authority(data: &Path, work: &Path) -> (String, String) {
-    let serial = issue_generated_org(data, work, "广州市市场监督管理局", AUTHORITY, "ra");
-    run_ok(
-        yinxin()
-            .args([
-                "seal",
-                "create",
-                "--holder",
-                AUTHORITY,
-                "--type",
-                "e-licence",
-                "--name",
-                "广州市市场监督管理局电子证照专用章",
-                "--signer",
-                &serial,
-                "--data-dir",
-            ])
-            .arg(data),
-    );
-    let o = run_ok(
-        yinxin()
-            .args([
-                "token",
-                "create",
-                "--role",
-                "registration-authority",
-                "--org",
-                AUTHORITY,
-                "--cert",
-                &serial,
-                "--data-dir",
-            ])
-            .arg(data)
-            .arg("--key")
-            .arg(work.join("ra").join("key.pem"))
-            .arg("--key-passphrase-file")
-            .arg(work.join("kp.txt")),
-    );
-    let token = serde_json::from_slice::<Value>(&o.stdout).unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    (token, serial)
+    common::licence::sealing_agency(
+        data,
+        work,
+        "广州市市场监督管理局",
+        AUTHORITY,
+        "ra",
+        "registration-authority",
+    )
 }
 
 async fn store(data: &Path) -> yinxin::store::Store {
@@ -219,18 +184,6 @@ async fn forced_failures_leave_nothing_active() {
     assert!(e.contains("undone"), "{e}");
 }
 
-async fn verify(base: &str, object: &[u8]) -> Value {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(object);
-    let r = post_json(
-        &format!("{base}/v1/verify"),
-        None,
-        &json!({"object_base64": b64}),
-    )
-    .await;
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    r.json()
-}
-
 async fn post_keyed(url: &str, token: &str, key: &str, body: &Value) -> common::http::Resp {
     call(
         "POST",
@@ -281,7 +234,7 @@ async fn register_over_http() {
     // The licence: sealed by the authority, verifies.
     let doc = get(&format!("{base}/v1/licences/{id}/document"), Some(&token)).await;
     assert_eq!(doc.status, 200);
-    let report = verify(&base, &doc.body).await;
+    let report = common::licence::verify_object(&base, &doc.body).await;
     assert_eq!(report["indication"], "TOTAL_PASSED", "{report:#}");
 
     // The certificate: the company's, valid, and the key returned belongs to it.
@@ -296,7 +249,7 @@ async fn register_over_http() {
     .await
     .body;
     assert_eq!(yinxin::pki::cert::to_pem(&der), pem);
-    let report = verify(&base, &der).await;
+    let report = common::licence::verify_object(&base, &der).await;
     assert_eq!(report["indication"], "TOTAL_PASSED", "{report:#}");
     let rec = get(&format!("{base}/v1/certificates/{serial}"), Some(&admin))
         .await

@@ -116,15 +116,10 @@ fn sample_ofd() -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_regions_recognize_each_other() {
     let tmp = tempfile::tempdir().unwrap();
-    let (pa, pb, pc) = (free_port(), free_port(), free_port());
-    let (da, db, dc) = (
-        tmp.path().join("a"),
-        tmp.path().join("b"),
-        tmp.path().join("c"),
+    let [(da, pa), (db, pb), (dc, pc)] = init_regions(
+        tmp.path(),
+        [("ra", "甲区域"), ("rb", "乙区域"), ("rc", "丙区域")],
     );
-    init_at(&da, "ra", "甲区域", pa);
-    init_at(&db, "rb", "乙区域", pb);
-    init_at(&dc, "rc", "丙区域", pc);
     let (pin_a, pin_b, pin_c) = (signer_pin(&da), signer_pin(&db), signer_pin(&dc));
     let list = |p: u16| format!("http://127.0.0.1:{p}/v1/trust-list");
     let proxy = start_proxy(list(pa)).await;

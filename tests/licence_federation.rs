@@ -6,9 +6,8 @@
 
 mod common;
 use common::federation::{
-    Peer, init_at, signer_pin, sync, verify_at, write_trust, write_trust_accepting,
+    Peer, init_regions, signer_pin, sync, verify_at, write_trust, write_trust_accepting,
 };
-use common::free_port;
 use common::http::{Server, get, post_json, token};
 use common::licence::{agency, values};
 use serde_json::{Value, json};
@@ -24,15 +23,10 @@ async fn verify_qr_at(base: &str, qr: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_recognizing_region_checks_a_licence_at_the_issuers_status_point() {
     let tmp = tempfile::tempdir().unwrap();
-    let (pa, pb, pc) = (free_port(), free_port(), free_port());
-    let (da, db, dc) = (
-        tmp.path().join("a"),
-        tmp.path().join("b"),
-        tmp.path().join("c"),
+    let [(da, pa), (db, pb), (dc, pc)] = init_regions(
+        tmp.path(),
+        [("ra", "甲区域"), ("rb", "乙区域"), ("rc", "丙区域")],
     );
-    init_at(&da, "ra", "甲区域", pa);
-    init_at(&db, "rb", "乙区域", pb);
-    init_at(&dc, "rc", "丙区域", pc);
     let pin_a = signer_pin(&da);
     let peer_a = || Peer {
         code: "ra",

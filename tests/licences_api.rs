@@ -5,26 +5,13 @@
 //! the old version; suspension and revocation show in the public signed status.
 
 mod common;
-use base64::Engine;
 use common::http::{Server, get, post_json};
 use common::init_region;
-use common::licence::{agency, values};
+use common::licence::{agency, values, verify_object};
 use serde_json::{Value, json};
 
 const AGENCY: &str = "11440100MB2C12345P";
 const OTHER_AGENCY: &str = "11440100MB2C10001P";
-
-async fn verify_ofd(base: &str, ofd: &[u8]) -> Value {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(ofd);
-    let r = post_json(
-        &format!("{base}/v1/verify"),
-        None,
-        &json!({"object_base64": b64}),
-    )
-    .await;
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    r.json()
-}
 
 async fn status_of(base: &str, id: &str) -> Value {
     let r = get(&format!("{base}/v1/licences/{id}/status"), None).await;
@@ -76,7 +63,7 @@ async fn issue_verify_change_and_revoke_over_http() {
         assert!(j["qr"].as_str().unwrap().contains("/V/"), "{j}");
         let doc = get(&format!("{licences}/{id}/document"), Some(&token)).await;
         assert_eq!(doc.status, 200);
-        let report = verify_ofd(&base, &doc.body).await;
+        let report = verify_object(&base, &doc.body).await;
         assert_eq!(report["indication"], "TOTAL_PASSED", "{kind}: {report:#}");
         ids.push(id);
     }

@@ -17,6 +17,22 @@ pub fn init_at(dir: &Path, code: &str, name: &str, port: u16) {
     );
 }
 
+/// `yinxin init` of each (code, name) region in `root/<letter>` (`a`, `b`, …), each on a free
+/// loopback port: the data directories and the ports.
+pub fn init_regions<const N: usize>(
+    root: &Path,
+    regions: [(&str, &str); N],
+) -> [(std::path::PathBuf, u16); N] {
+    let mut i = 0u8;
+    regions.map(|(code, name)| {
+        let dir = root.join(char::from(b'a' + i).to_string());
+        i += 1;
+        let port = super::free_port();
+        init_at(&dir, code, name, port);
+        (dir, port)
+    })
+}
+
 /// SHA-256 of the SM2 trust-list signer of a region (from its first published list).
 pub fn signer_pin(dir: &Path) -> String {
     run_ok(

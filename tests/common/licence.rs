@@ -21,6 +21,20 @@ pub fn agency_with_serial(
     credit: &str,
     out: &str,
 ) -> (String, String) {
+    sealing_agency(data, work, name, credit, out, "licence-issuer")
+}
+
+/// An agency that seals e-licences: a new certificate for `credit` (key in `work/<out>`), its
+/// e-licence seal `<name>电子证照专用章` listing it, and a token of `role` bound to both (the
+/// key imported); returns the token's secret and the certificate's serial.
+pub fn sealing_agency(
+    data: &Path,
+    work: &Path,
+    name: &str,
+    credit: &str,
+    out: &str,
+    role: &str,
+) -> (String, String) {
     let serial = issue_generated_org(data, work, name, credit, out);
     run_ok(
         yinxin()
@@ -45,7 +59,7 @@ pub fn agency_with_serial(
                 "token",
                 "create",
                 "--role",
-                "licence-issuer",
+                role,
                 "--org",
                 credit,
                 "--cert",
@@ -63,6 +77,19 @@ pub fn agency_with_serial(
         .unwrap()
         .to_string();
     (token, serial)
+}
+
+/// `POST /v1/verify` of `object` as JSON base64 at `base`: the report.
+pub async fn verify_object(base: &str, object: &[u8]) -> Value {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(object);
+    let r = super::http::post_json(
+        &format!("{base}/v1/verify"),
+        None,
+        &json!({"object_base64": b64}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    r.json()
 }
 
 /// A small PNG (a holder photo), base64.

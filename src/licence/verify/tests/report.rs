@@ -33,36 +33,3 @@ fn sensitive_values_are_masked_in_the_report() {
     assert!(shown(&f, "CZZTDM").1 && shown(&f, "KZ_PHOTO_SM3").1);
     assert!(!shown(&f, "CZZT").1);
 }
-
-#[test]
-fn every_reason_has_texts_in_both_languages() {
-    use crate::i18n::{Lang, has};
-    use LicenceReason::*;
-    for r in [
-        OfdNotValid,
-        MetadataMissing,
-        MetadataInvalid,
-        MetadataNotSealed,
-        SealNotELicence,
-        SealNotOfIssuer,
-        IdentifierInvalid,
-        IdentifierMismatch,
-        DataSignatureInvalid,
-        Revoked,
-        Suspended,
-        Superseded,
-        Expired,
-        StatusUnknown,
-        RegionNotAccepted,
-        QrMalformed,
-        QrSignerUnknown,
-        QrSignerInvalid,
-        QrSignatureInvalid,
-        QrRegionMismatch,
-        ClaimsMismatch,
-    ] {
-        for l in Lang::ALL {
-            assert!(has(l, &format!("reason-{}", r.code())), "{}", r.code());
-        }
-    }
-}
