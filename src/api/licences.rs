@@ -14,7 +14,7 @@ use crate::licence::vault::Vault;
 use crate::licence::{Agency, Catalogue, DraftError, Event};
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -548,14 +548,6 @@ pub async fn status(State(s): State<Arc<AppState>>, Path(id): Path<String>) -> A
             crate::licence::status::sign(st, sig.status_signer.as_ref(), &sig.status_cert, now)
         })
         .map_err(|e| Problem::internal(&e))?;
-    let mut r = (StatusCode::OK, der.as_ref().clone()).into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/cms"),
-    );
     let max_age = (produced_at + sig.status_cache.reuse_for() - now).max(1);
-    if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
-        r.headers_mut().insert(header::CACHE_CONTROL, v);
-    }
-    Ok(r)
+    Ok(super::seals::signed_status_response(&der, max_age))
 }

@@ -22,6 +22,7 @@ pub use manage::{create, get, revoke};
 pub(super) use refusal::{audit_refusal, audited};
 pub(super) use stamping::check_binding;
 pub use stamping::{complete, prepare, sign};
+pub(super) use status::signed_status_response;
 pub use status::{StatusCache, status};
 
 /// What the seal endpoints need besides the common state.

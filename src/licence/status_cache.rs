@@ -11,14 +11,14 @@
 //! the caller's clock. Lifecycle paths in the same process also [`StatusCache::invalidate`]
 //! the licence at once.
 //!
-//! Bounded: at most `capacity` entries; when full, expired entries go first, then the oldest
-//! tenth. Holds no personal data (statements carry none).
+//! Bounded and timed by [`SignedCache`], the seal statuses' cache too. Holds no personal data
+//! (statements carry none).
 //!
 //! Owns the cache; must not import HTTP or SQL types, the store, `api`, `app` or `cli`.
 
 use super::status::Statement;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use crate::status::signed_cache::SignedCache;
+use std::sync::Arc;
 
 /// Default number of signed statuses kept (≈ 1.5 KB each).
 pub const DEFAULT_CAPACITY: usize = 50_000;
@@ -45,86 +45,32 @@ impl Stated {
             valid_to: st.valid_to.clone(),
         }
     }
-
-    fn matches(&self, st: &Statement) -> bool {
-        self.format == st.format
-            && self.region == st.region
-            && self.version == st.version
-            && self.status == st.status
-            && self.current_identifier == st.current_identifier
-            && self.valid_to == st.valid_to
-    }
 }
 
-struct Cached {
-    stated: Stated,
-    der: Arc<Vec<u8>>,
-    produced_at: i64,
-}
-
-/// Signed statuses by licence identifier.
-pub struct StatusCache {
-    validity: i64,
-    capacity: usize,
-    entries: Mutex<HashMap<String, Cached>>,
-}
+/// Signed statuses by licence identifier ([`SignedCache`] of what each states).
+pub struct StatusCache(SignedCache<Stated>);
 
 impl StatusCache {
     /// Statuses valid `validity` seconds (at least 1), reused for half of it; at most
     /// `capacity` kept (at least 1).
     pub fn new(validity: i64, capacity: usize) -> StatusCache {
-        StatusCache {
-            validity: validity.max(1),
-            capacity: capacity.max(1),
-            entries: Mutex::new(HashMap::new()),
-        }
+        StatusCache(SignedCache::new(validity, capacity))
     }
 
     /// How long a signed status stays reusable after it was produced, seconds.
     pub fn reuse_for(&self) -> i64 {
-        self.validity / 2
+        self.0.reuse_for()
     }
 
     /// The status signed earlier for `st.identifier`, with its `produced_at`, if it states
     /// what `st` states and `now` is in `[produced_at, produced_at + validity / 2)`.
     pub fn get(&self, st: &Statement, now: i64) -> Option<(Arc<Vec<u8>>, i64)> {
-        let entries = self.lock();
-        entries
-            .get(&st.identifier)
-            .filter(|c| c.produced_at <= now && now < c.produced_at + self.reuse_for())
-            .filter(|c| c.stated.matches(st))
-            .map(|c| (c.der.clone(), c.produced_at))
+        self.0.get(&st.identifier, &Stated::of(st), now)
     }
 
     /// Keep `der`, the signature of `st` produced at `produced_at`.
     pub fn put(&self, st: &Statement, der: Arc<Vec<u8>>, produced_at: i64) {
-        let mut entries = self.lock();
-        if entries.len() >= self.capacity && !entries.contains_key(&st.identifier) {
-            let horizon = produced_at - self.reuse_for();
-            entries.retain(|_, c| c.produced_at > horizon);
-            if entries.len() >= self.capacity {
-                // The oldest tenth (at least one) goes: amortised O(1) per insertion.
-                let mut times: Vec<i64> = entries.values().map(|c| c.produced_at).collect();
-                let cut = (times.len() / 10).max(1).min(times.len() - 1);
-                let (_, &mut cutoff, _) = times.select_nth_unstable(cut);
-                entries.retain(|_, c| c.produced_at > cutoff);
-                // Ties at the cutoff may leave it full: drop arbitrary entries until not.
-                while entries.len() >= self.capacity {
-                    let Some(k) = entries.keys().next().cloned() else {
-                        break;
-                    };
-                    entries.remove(&k);
-                }
-            }
-        }
-        entries.insert(
-            st.identifier.clone(),
-            Cached {
-                stated: Stated::of(st),
-                der,
-                produced_at,
-            },
-        );
+        self.0.put(&st.identifier, Stated::of(st), der, produced_at);
     }
 
     /// The signed status of `st` at `now`: the cached one when it still holds, else
@@ -135,31 +81,23 @@ impl StatusCache {
         now: i64,
         sign: impl FnOnce(&Statement) -> Result<Vec<u8>, E>,
     ) -> Result<(Arc<Vec<u8>>, i64), E> {
-        if let Some(hit) = self.get(st, now) {
-            return Ok(hit);
-        }
-        let der = Arc::new(sign(st)?);
-        self.put(st, der.clone(), now);
-        Ok((der, now))
+        self.0
+            .get_or_sign(&st.identifier, Stated::of(st), now, || sign(st))
     }
 
     /// Forget the status of `identifier` (its record changed).
     pub fn invalidate(&self, identifier: &str) {
-        self.lock().remove(identifier);
+        self.0.invalidate(identifier);
     }
 
     /// How many statuses are kept.
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.0.len()
     }
 
     /// Whether none is kept.
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Cached>> {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+        self.0.is_empty()
     }
 }
 
@@ -230,27 +168,5 @@ mod tests {
         c.invalidate("L1");
         assert!(c.get(&st("L1", "suspended", 12), 12).is_none());
         assert!(c.is_empty());
-    }
-
-    #[test]
-    fn bounded() {
-        let c = StatusCache::new(3600, 100);
-        for i in 0..1000i64 {
-            let s = st(&format!("L{i}"), "active", i);
-            c.put(&s, Arc::new(vec![1]), i);
-            assert!(c.len() <= 100, "{} entries at {i}", c.len());
-        }
-        // The newest are kept.
-        assert!(c.get(&st("L999", "active", 999), 999).is_some());
-        assert!(c.get(&st("L0", "active", 999), 999).is_none());
-        // Replacing an entry when full keeps the others.
-        let before = c.len();
-        c.put(&st("L999", "revoked", 1000), Arc::new(vec![2]), 1000);
-        assert_eq!(c.len(), before);
-        let one = StatusCache::new(3600, 0);
-        one.put(&st("A", "active", 1), Arc::new(vec![1]), 1);
-        one.put(&st("B", "active", 2), Arc::new(vec![1]), 2);
-        assert_eq!(one.len(), 1);
-        assert!(one.get(&st("B", "active", 2), 2).is_some());
     }
 }

@@ -6,5 +6,6 @@ pub mod asn1_time;
 pub mod crl;
 pub mod ocsp;
 pub mod service;
+pub mod signed_cache;
 pub mod tsa;
 pub mod tsp;

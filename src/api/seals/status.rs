@@ -8,76 +8,30 @@ use super::super::AppState;
 use super::super::problem::{ApiResult, Problem};
 use super::{load_seal, services, signing};
 use crate::seal::service::SealStatus;
+use crate::status::signed_cache::SignedCache;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Most statuses kept; the oldest go first.
 const MAX_ENTRIES: usize = 10_000;
 
-/// Signed statuses by esID.
-pub struct StatusCache {
-    validity: i64,
-    entries: Mutex<HashMap<String, Cached>>,
-}
-
-struct Cached {
-    status: SealStatus,
-    der: Arc<Vec<u8>>,
-    produced_at: i64,
-}
+/// Signed statuses by esID, with the status each states ([`SignedCache`], as licences').
+pub struct StatusCache(SignedCache<SealStatus>);
 
 impl StatusCache {
     /// Statuses valid `validity_seconds` (at least 60).
     pub fn new(validity_seconds: u32) -> Self {
-        StatusCache {
-            validity: i64::from(validity_seconds.max(60)),
-            entries: Mutex::new(HashMap::new()),
-        }
+        StatusCache(SignedCache::new(
+            i64::from(validity_seconds.max(60)),
+            MAX_ENTRIES,
+        ))
     }
 
     /// How long statuses are valid, seconds.
     pub fn validity(&self) -> i64 {
-        self.validity
-    }
-
-    /// A cached status of `id` stating `status` and younger than half the validity at `now`:
-    /// (DER, produced_at).
-    fn get(&self, id: &str, status: SealStatus, now: i64) -> Option<(Arc<Vec<u8>>, i64)> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries
-            .get(id)
-            .filter(|c| c.status == status && now < c.produced_at + self.validity / 2)
-            .filter(|c| c.produced_at <= now)
-            .map(|c| (c.der.clone(), c.produced_at))
-    }
-
-    fn put(&self, id: &str, status: SealStatus, der: Arc<Vec<u8>>, produced_at: i64) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() >= MAX_ENTRIES && !entries.contains_key(id) {
-            let horizon = produced_at - self.validity / 2;
-            entries.retain(|_, c| c.produced_at > horizon);
-            while entries.len() >= MAX_ENTRIES {
-                let Some(oldest) = entries
-                    .iter()
-                    .min_by_key(|(_, c)| c.produced_at)
-                    .map(|(k, _)| k.clone())
-                else {
-                    break;
-                };
-                entries.remove(&oldest);
-            }
-        }
-        entries.insert(
-            id.to_string(),
-            Cached {
-                status,
-                der,
-                produced_at,
-            },
-        );
+        self.0.validity()
     }
 }
 
@@ -88,10 +42,10 @@ pub async fn status(State(s): State<Arc<AppState>>, Path(id): Path<String>) -> A
     let rec = load_seal(svc, &id).await?;
     let now = crate::clock::now_secs();
     let cache = &keys.status;
-    let (der, produced_at) = match cache.get(&rec.id, rec.status, now) {
-        Some(hit) => hit,
-        None => {
-            let der = crate::seal::status::issue(
+    let (der, produced_at) = cache
+        .0
+        .get_or_sign(&rec.id, rec.status, now, || {
+            crate::seal::status::issue(
                 &rec,
                 &svc.region,
                 keys.maker.as_ref(),
@@ -99,14 +53,16 @@ pub async fn status(State(s): State<Arc<AppState>>, Path(id): Path<String>) -> A
                 now,
                 cache.validity(),
             )
-            .map_err(|e| Problem::internal(&e))?;
-            let der = Arc::new(der);
-            cache.put(&rec.id, rec.status, der.clone(), now);
-            (der, now)
-        }
-    };
-    let max_age = (produced_at + cache.validity() / 2 - now).max(0);
-    let mut r = (StatusCode::OK, der.as_ref().clone()).into_response();
+        })
+        .map_err(|e| Problem::internal(&e))?;
+    let max_age = (produced_at + cache.0.reuse_for() - now).max(0);
+    Ok(signed_status_response(&der, max_age))
+}
+
+/// A signed status (seal or licence) as served: `application/cms`, cacheable by anyone for
+/// `max_age` seconds.
+pub(in crate::api) fn signed_status_response(der: &[u8], max_age: i64) -> Response {
+    let mut r = (StatusCode::OK, der.to_vec()).into_response();
     let h = r.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -115,7 +71,7 @@ pub async fn status(State(s): State<Arc<AppState>>, Path(id): Path<String>) -> A
     if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
         h.insert(header::CACHE_CONTROL, v);
     }
-    Ok(r)
+    r
 }
 
 #[cfg(test)]
@@ -126,13 +82,13 @@ mod tests {
     fn reused_until_half_validity_and_while_the_status_holds() {
         let c = StatusCache::new(3600);
         let der = Arc::new(vec![1u8]);
-        c.put("S1", SealStatus::Active, der.clone(), 1000);
-        assert_eq!(c.get("S1", SealStatus::Active, 1000).unwrap().1, 1000);
-        assert!(c.get("S1", SealStatus::Active, 1000 + 1799).is_some());
-        assert!(c.get("S1", SealStatus::Active, 1000 + 1800).is_none());
+        c.0.put("S1", SealStatus::Active, der.clone(), 1000);
+        assert_eq!(c.0.get("S1", &SealStatus::Active, 1000).unwrap().1, 1000);
+        assert!(c.0.get("S1", &SealStatus::Active, 1000 + 1799).is_some());
+        assert!(c.0.get("S1", &SealStatus::Active, 1000 + 1800).is_none());
         // A status change is never served from the cache.
-        assert!(c.get("S1", SealStatus::Revoked, 1001).is_none());
-        assert!(c.get("S2", SealStatus::Active, 1001).is_none());
+        assert!(c.0.get("S1", &SealStatus::Revoked, 1001).is_none());
+        assert!(c.0.get("S2", &SealStatus::Active, 1001).is_none());
         // At least a minute.
         assert_eq!(StatusCache::new(1).validity(), 60);
     }
