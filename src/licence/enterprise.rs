@@ -480,7 +480,7 @@ impl Enterprises<'_> {
             .await?
             .filter(|c| c.organization.as_deref() == Some(company.as_str()))
             .ok_or_else(|| EnterpriseError::Replay(format!("no certificate {serial}")))?;
-        let issued = self.registry.replay_row(row).await?;
+        let issued = self.registry.replay(row).await?;
         Ok(Registered {
             licence: issued,
             certificate,

@@ -171,6 +171,24 @@ impl StatusRow {
     }
 }
 
+/// The identifier of the current version of the lineage of `identifier`. A version nothing
+/// replaced (`superseded_by` none) is its lineage's current one — a change always supersedes
+/// the current version, in one transaction — so only a replaced one needs the lineage read.
+pub async fn current_identifier(
+    repo: &dyn LicenceRepository,
+    identifier: &str,
+    lineage: &str,
+    superseded_by: Option<&str>,
+) -> Result<String, LicenceStoreError> {
+    let Some(next) = superseded_by else {
+        return Ok(identifier.to_string());
+    };
+    Ok(repo
+        .current_version(lineage)
+        .await?
+        .map_or_else(|| next.to_string(), |c| c.identifier))
+}
+
 /// The licence registry's storage. Every write is one transaction with its events; each event
 /// is also appended to the audit log (action = the event's name, object = `licence:<id>`).
 #[async_trait::async_trait]

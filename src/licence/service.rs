@@ -256,11 +256,7 @@ impl Registry<'_> {
 
     /// The licence a row holds with its sealed file and QR text, marked replayed (what a retry
     /// with the same external key is given).
-    pub async fn replay_row(&self, row: LicenceRow) -> Result<Issued, LicenceError> {
-        self.replay(row).await
-    }
-
-    async fn replay(&self, row: LicenceRow) -> Result<Issued, LicenceError> {
+    pub async fn replay(&self, row: LicenceRow) -> Result<Issued, LicenceError> {
         let licence = self.licence(&row)?;
         let document = self
             .blobs
@@ -544,15 +540,13 @@ pub async fn statement(
         .status_of(id)
         .await?
         .ok_or_else(|| LicenceError::NotFound(id.chars().take(100).collect()))?;
-    // A version nothing replaced is its lineage's current one (a change always supersedes the
-    // current version, in one transaction): only a replaced one needs the lineage read.
-    let current = match &row.superseded_by {
-        None => row.identifier.clone(),
-        Some(next) => repo
-            .current_version(&row.lineage)
-            .await?
-            .map_or_else(|| next.clone(), |c| c.identifier),
-    };
+    let current = super::repo::current_identifier(
+        repo,
+        &row.identifier,
+        &row.lineage,
+        row.superseded_by.as_deref(),
+    )
+    .await?;
     let status = super::record::effective_status(row.status, row.valid_to.as_deref(), today(now));
     Ok(super::status::Statement {
         format: super::status::FORMAT.into(),

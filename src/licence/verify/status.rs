@@ -62,16 +62,14 @@ impl LicenceStatusSource for RepoStatus<'_> {
         else {
             return Ok(None);
         };
-        // Only a replaced version needs its lineage read (see `service::statement`).
-        let current = match &row.superseded_by {
-            None => row.identifier.clone(),
-            Some(next) => self
-                .0
-                .current_version(&row.lineage)
-                .await
-                .map_err(|e| e.to_string())?
-                .map_or_else(|| next.clone(), |c| c.identifier),
-        };
+        let current = super::super::repo::current_identifier(
+            self.0,
+            &row.identifier,
+            &row.lineage,
+            row.superseded_by.as_deref(),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
         Ok(Some(RegistryEntry {
             identifier: row.identifier,
             version: row.version,
