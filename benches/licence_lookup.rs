@@ -4,9 +4,17 @@
 //! looping for a given time over keys drawn at random from sample files, latency of every
 //! call recorded; prints one JSON line per lookup with calls/s and p50/p90/p99/max.
 //!
+//! Two load models. Closed loop (the default): every client calls again as soon as its last
+//! call returns, so the figures are those of a saturated server — with 64 clients and no pause
+//! the mean latency is 64 ÷ throughput whatever the queries cost (Little's law). Open loop
+//! (`--rate R`): the clients together start R calls per second on a fixed schedule, client
+//! `c` taking slots `c, c + clients, …`; a call's latency is counted from its scheduled start,
+//! so a call that starts late because the one before it was slow counts the wait too (no
+//! coordinated omission). That is how 64 connected clients making R lookups/s see the store.
+//!
 //! ```text
 //! cargo bench --bench licence_lookup -- --url postgres://postgres@127.0.0.1:5432/yinxin_bench \
-//!     --ids ids.txt --holders holders.txt [--clients 64] [--seconds 20]
+//!     --ids ids.txt --holders holders.txt [--clients 64] [--seconds 20] [--rate R]
 //! cargo bench --bench licence_lookup -- --url URL --migrate   # create the schema, exit
 //! ```
 //! A lookup that finds nothing counts as an error and no figure is printed for it.
@@ -22,6 +30,7 @@ struct Args {
     holders: Vec<String>,
     clients: usize,
     seconds: u64,
+    rate: f64,
     migrate: bool,
 }
 
@@ -42,6 +51,7 @@ fn args() -> Args {
         holders: Vec::new(),
         clients: 64,
         seconds: 20,
+        rate: 0.0,
         migrate: false,
     };
     let mut it = std::env::args().skip(1);
@@ -53,6 +63,7 @@ fn args() -> Args {
             "--holders" => a.holders = lines(&v()),
             "--clients" => a.clients = v().parse().expect("--clients: a number"),
             "--seconds" => a.seconds = v().parse().expect("--seconds: a number"),
+            "--rate" => a.rate = v().parse().expect("--rate: calls per second"),
             "--migrate" => a.migrate = true,
             "--bench" => {}
             other => panic!("unknown argument {other}"),
@@ -76,9 +87,12 @@ async fn measure(
     keys: &Arc<Vec<String>>,
     clients: usize,
     secs: u64,
+    rate: f64,
 ) {
     let deadline = Instant::now() + Duration::from_secs(secs);
     let started = Instant::now();
+    // Open loop: the interval between one client's scheduled calls.
+    let every = (rate > 0.0).then(|| Duration::from_secs_f64(clients as f64 / rate));
     let mut tasks = Vec::new();
     for c in 0..clients {
         let (store, keys, name) = (store.clone(), keys.clone(), name.to_string());
@@ -86,12 +100,23 @@ async fn measure(
             let mut x: u64 =
                 0x9e37_79b9_7f4a_7c15 ^ (c as u64 + 1).wrapping_mul(0xbf58_476d_1ce4_e5b9);
             let (mut lat, mut misses, mut rows) = (Vec::new(), 0u64, 0u64);
+            let mut slot = every.map(|e| started + e.mul_f64(c as f64 / clients as f64));
             while Instant::now() < deadline {
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
                 let key = &keys[(x % keys.len() as u64) as usize];
-                let t = Instant::now();
+                let t = match (slot, every) {
+                    (Some(at), Some(e)) => {
+                        if at >= deadline {
+                            break;
+                        }
+                        tokio::time::sleep_until(at.into()).await;
+                        slot = Some(at + e);
+                        at
+                    }
+                    _ => Instant::now(),
+                };
                 let found = match name.as_str() {
                     "by_identifier" => store
                         .by_identifier(key)
@@ -131,6 +156,12 @@ async fn measure(
         serde_json::json!({
             "lookup": name,
             "clients": clients,
+            "model": if rate > 0.0 {
+                format!("open loop, {rate} calls/s scheduled")
+            } else {
+                "closed loop".into()
+            },
+            "model": if rate > 0.0 { format!("open loop, {rate} calls/s scheduled") } else { "closed loop".into() },
             "calls": lat.len(),
             "rows_per_call": r(rows as f64 / lat.len().max(1) as f64),
             "per_second": (lat.len() as f64 / secs).round(),
@@ -158,8 +189,8 @@ async fn main() {
     let holders = Arc::new(a.holders);
     // A short warm-up of the pool's connections and statement caches, not measured.
     measure_quiet(&store, &ids).await;
-    measure("by_identifier", &store, &ids, a.clients, a.seconds).await;
-    measure("by_holder", &store, &holders, a.clients, a.seconds).await;
+    measure("by_identifier", &store, &ids, a.clients, a.seconds, a.rate).await;
+    measure("by_holder", &store, &holders, a.clients, a.seconds, a.rate).await;
     store.close().await;
 }
 

@@ -7,6 +7,7 @@
 # clients: calls/s and p50/p90/p99/max.
 # Usage: benches/load/licence_rows.sh [ROWS] [CLIENTS] [SECONDS]
 #   PG=postgres://postgres@127.0.0.1:5432  DB=yinxin_bench  KEEP=1 (keep the database)
+#   RATE=R (open loop: R lookups/s scheduled across the clients; see benches/licence_lookup.rs)
 #   SKIP_LOAD=1 (measure an already loaded database)  SKIP_BUILD=1 (use the built harness)
 #   DATA_BYTES / SIG_BYTES: sizes of the encrypted values and of the data signature.
 set -euo pipefail
@@ -41,4 +42,4 @@ psql "$URL" -Atc "EXPLAIN (ANALYZE, BUFFERS) SELECT * FROM licences WHERE identi
 echo "EXPLAIN by holder:"
 psql "$URL" -Atc "EXPLAIN (ANALYZE, BUFFERS) SELECT * FROM licences WHERE holder_hash = '$HOLDER' ORDER BY issued_at DESC, identifier LIMIT 100"
 "$HARNESS" --url "$URL" --ids "$TMP/ids.txt" --holders "$TMP/holders.txt" \
-    --clients "$CLIENTS" --seconds "$SECONDS_EACH"
+    --clients "$CLIENTS" --seconds "$SECONDS_EACH" --rate "${RATE:-0}"

@@ -11,6 +11,7 @@ pub mod hash;
 pub mod keys;
 pub mod oid;
 pub mod signer;
+pub mod sm2;
 pub mod verify;
 
 use serde::{Deserialize, Serialize};

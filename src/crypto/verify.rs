@@ -1,6 +1,6 @@
 //! Signature verification for every algorithm another region's CA may use.
 //!
-//! SM2/SM3 goes through RustCrypto `sm2` (default distinguishing ID); ECDSA P-256/P-384 and RSA
+//! SM2/SM3 goes through [`super::sm2`] (RustCrypto's arithmetic, default distinguishing ID); ECDSA P-256/P-384 and RSA
 //! (PKCS#1 v1.5 and PSS, 2048 bits and more) go through `ring`, the fastest verifier here.
 //! DSA is recognised and reported as unsupported. Raw 64-byte SM2 signatures (r‖s), produced by
 //! some vendors, are accepted for SM2; we never produce them.
@@ -9,11 +9,11 @@
 //! MD5 and SHA-1, PSS with SHA-1 included) and binds an RSASSA-PSS key (SubjectPublicKeyInfo
 //! algorithm id-RSASSA-PSS) to PSS signatures with the parameters it allows (RFC 4055 §3.3).
 
+pub use super::sm2::{sm2_digest_with_z, sm2_signature_from_bytes, verify_sm2_with_id};
 use super::{CryptoError, SM2_DEFAULT_ID, oid};
 use der::asn1::{AnyRef, ObjectIdentifier, UintRef};
 use der::{Decode, Sequence};
 use ring::signature as rs;
-use signature::Verifier as _;
 
 /// The parsed form of a SubjectPublicKeyInfo that we can verify with.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -272,31 +272,6 @@ pub fn check_signature_algorithm(
     Ok(())
 }
 
-/// Convert a SM2 signature value (DER `SEQUENCE {r, s}` or raw 64-byte r‖s) into a signature.
-pub fn sm2_signature_from_bytes(sig: &[u8]) -> Result<sm2::dsa::Signature, CryptoError> {
-    if let Ok(s) = sm2::dsa::Signature::from_der(sig) {
-        return Ok(s);
-    }
-    if sig.len() == 64 {
-        return sm2::dsa::Signature::from_slice(sig).map_err(|_| CryptoError::MalformedSignature);
-    }
-    Err(CryptoError::MalformedSignature)
-}
-
-/// Verify an SM2 signature with an explicit distinguishing ID.
-pub fn verify_sm2_with_id(
-    point: &[u8],
-    id: &str,
-    message: &[u8],
-    sig: &[u8],
-) -> Result<(), CryptoError> {
-    let vk = sm2::dsa::VerifyingKey::from_sec1_bytes(id, point)
-        .map_err(|_| CryptoError::MalformedKey("not a valid point on the SM2 curve".into()))?;
-    let s = sm2_signature_from_bytes(sig)?;
-    vk.verify(message, &s)
-        .map_err(|_| CryptoError::BadSignature)
-}
-
 /// Verify `signature` over `message` made by the key in `spki_der`, with the signature
 /// algorithm `sig_alg` (OID) and its parameters (for RSASSA-PSS). Weak algorithms and
 /// signatures a PSS key may not make are refused first ([`check_signature_algorithm`]).
@@ -342,51 +317,4 @@ pub fn verify_signature(
     rs::UnparsedPublicKey::new(ring_alg, &key)
         .verify(message, signature)
         .map_err(|_| CryptoError::BadSignature)
-}
-
-/// SM2 curve parameters a, b, xG, yG (GB/T 32918.5), for Z.
-const SM2_A: &str = "FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC";
-const SM2_B: &str = "28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93";
-const SM2_GX: &str = "32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7";
-const SM2_GY: &str = "BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0";
-
-/// e = SM3(Z ‖ M) with Z = SM3(ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA): the digest an SM2
-/// signature over `msg` signs, for signers (USB tokens) that take a digest. `point` is the
-/// 65-byte uncompressed public key; coordinates are always 32 bytes (see sm2.md).
-pub fn sm2_digest_with_z(point: &[u8], id: &str, msg: &[u8]) -> Option<[u8; 32]> {
-    if point.len() != 65 || point[0] != 0x04 || id.len() > 8191 {
-        return None;
-    }
-    let mut z = Vec::with_capacity(2 + id.len() + 6 * 32);
-    z.extend_from_slice(&((id.len() * 8) as u16).to_be_bytes());
-    z.extend_from_slice(id.as_bytes());
-    for h in [SM2_A, SM2_B, SM2_GX, SM2_GY] {
-        z.extend_from_slice(&hex::decode(h).ok()?);
-    }
-    z.extend_from_slice(&point[1..65]);
-    let zh = super::sm3(&z);
-    let mut m = Vec::with_capacity(32 + msg.len());
-    m.extend_from_slice(&zh);
-    m.extend_from_slice(msg);
-    Some(super::sm3(&m))
-}
-
-#[cfg(test)]
-mod z_tests {
-    #[test]
-    fn digest_with_z_is_what_sm2_signs() {
-        use signature::hazmat::PrehashVerifier;
-        let key = crate::crypto::PrivateKey::generate(crate::crypto::Algorithm::Sm2).unwrap();
-        let signer = key.signer().unwrap();
-        let msg = b"seal TBS bytes";
-        let sig = crate::crypto::Signer::sign(&signer, msg).unwrap();
-        let (_, point) =
-            super::classify_spki(crate::crypto::Signer::public_key_spki(&signer)).unwrap();
-        let e = super::sm2_digest_with_z(&point, crate::crypto::SM2_DEFAULT_ID, msg).unwrap();
-        let vk =
-            sm2::dsa::VerifyingKey::from_sec1_bytes(crate::crypto::SM2_DEFAULT_ID, &point).unwrap();
-        let s = super::sm2_signature_from_bytes(&sig).unwrap();
-        vk.verify_prehash(&e, &s).unwrap();
-        assert!(vk.verify_prehash(&[0u8; 32], &s).is_err());
-    }
 }
