@@ -48,3 +48,11 @@ pub mod status;
 pub mod store;
 pub mod trust;
 pub mod verify;
+
+/// mimalloc for every binary built on this crate (service, CLI, tests, benches): verification
+/// and issuance allocate many small short-lived buffers (DER, XML, JSON), and glibc's malloc
+/// was ≈ 12 % of e-licence verification in `perf`; mimalloc made it 15 % faster
+/// (BENCHMARKS.md). Secrets are zeroized by their owners before they are freed, whatever the
+/// allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

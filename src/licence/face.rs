@@ -31,6 +31,7 @@ use crate::document::ofd_write::{
 };
 use std::collections::BTreeMap;
 
+mod qr_mask;
 mod qr_png;
 
 /// Millimetres per point.

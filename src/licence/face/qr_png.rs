@@ -1,5 +1,7 @@
 //! The QR code as a PNG: error correction M, one square of [`SCALE`] pixels per module, a
-//! quiet zone of [`QUIET`] modules, black on white.
+//! quiet zone of [`QUIET`] modules, black on white, 1-bit greyscale (a 292-pixel version-12
+//! symbol is 11 KB before compression instead of 341 KB of RGBA; encoding it was a sixth of
+//! the CPU time of issuing an e-licence).
 //!
 //! Owns the QR picture; must not import the OFD writer.
 
@@ -15,29 +17,32 @@ pub(super) fn qr_png(text: &str) -> Result<Vec<u8>, FaceError> {
     if text.is_empty() {
         return Err(FaceError::Qr("nothing to encode".into()));
     }
-    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+    let (n, dark) = super::qr_mask::modules(text.as_bytes(), qrcode::EcLevel::M)
         .map_err(|e| FaceError::Qr(e.to_string()))?;
-    let n = u32::try_from(code.width()).map_err(|e| FaceError::Qr(e.to_string()))?;
-    let side = (n + 2 * QUIET) * SCALE;
-    let mut pixmap = tiny_skia::Pixmap::new(side, side)
-        .ok_or_else(|| FaceError::Qr(format!("a {side}×{side} picture cannot be made")))?;
-    pixmap.fill(tiny_skia::Color::WHITE);
-    let row = side as usize * 4;
-    let data = pixmap.data_mut();
-    for (i, c) in code.to_colors().into_iter().enumerate() {
-        if c != qrcode::Color::Dark {
-            continue;
-        }
-        let i = i as u32;
-        let (mx, my) = ((i % n + QUIET) * SCALE, (i / n + QUIET) * SCALE);
-        for y in my..my + SCALE {
-            let start = y as usize * row + mx as usize * 4;
-            for px in data[start..start + SCALE as usize * 4].chunks_exact_mut(4) {
-                px.copy_from_slice(&[0, 0, 0, 255]);
+    let side = (n + 2 * QUIET as usize) * SCALE as usize;
+    let row_bytes = side.div_ceil(8);
+    // 1 = white in greyscale: start white, clear the bits of dark modules.
+    let mut pixels = vec![0xffu8; row_bytes * side];
+    for (i, _) in dark.iter().enumerate().filter(|(_, d)| **d) {
+        let (mx, my) = (
+            (i % n + QUIET as usize) * SCALE as usize,
+            (i / n + QUIET as usize) * SCALE as usize,
+        );
+        for y in my..my + SCALE as usize {
+            for x in mx..mx + SCALE as usize {
+                pixels[y * row_bytes + x / 8] &= !(0x80 >> (x % 8));
             }
         }
     }
-    pixmap
-        .encode_png()
-        .map_err(|e| FaceError::Qr(format!("PNG encoding: {e}")))
+    let side = u32::try_from(side).map_err(|e| FaceError::Qr(e.to_string()))?;
+    let mut out = Vec::with_capacity(2048);
+    let mut encoder = png::Encoder::new(&mut out, side, side);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_depth(png::BitDepth::One);
+    encoder.set_compression(png::Compression::Fast);
+    let png_err = |e: png::EncodingError| FaceError::Qr(format!("PNG encoding: {e}"));
+    let mut writer = encoder.write_header().map_err(png_err)?;
+    writer.write_image_data(&pixels).map_err(png_err)?;
+    writer.finish().map_err(png_err)?;
+    Ok(out)
 }
