@@ -1,13 +1,13 @@
 //! The QR symbol's modules with the best of the eight masks, chosen by the `qrcode` crate's own
-//! penalty rules (ISO/IEC 18004 §7.8.3 as that crate scores them, quirks included: a run or a
-//! 2×2 block counts only modules of the same kind, data or function pattern) over a byte grid.
+//! penalty rules (ISO/IEC 18004 §7.8.3 as that crate scores them, its finder-pattern variant
+//! included) over rows and columns of bytes.
 //! The crate scores each mask through a boxed closure per window, which was a third of the
 //! CPU time of issuing an e-licence; the encoding, error correction, placement and masking are
 //! still the crate's. The tests hold the result to `QrCode::with_error_correction_level`.
 //!
 //! Owns the mask choice; must not import the OFD writer.
 
-use qrcode::canvas::{Canvas, MaskPattern, Module};
+use qrcode::canvas::{Canvas, MaskPattern};
 use qrcode::types::{Color, EcLevel, QrResult};
 
 const MASKS: [MaskPattern; 8] = [
@@ -21,19 +21,6 @@ const MASKS: [MaskPattern; 8] = [
     MaskPattern::Meadow,
 ];
 
-/// A module as the penalty rules see it: bit 0 dark, bit 1 a data module (masked).
-fn cell(m: Module) -> u8 {
-    match m {
-        Module::Empty => 4,
-        Module::Unmasked(c) => u8::from(c == Color::Dark),
-        Module::Masked(c) => 2 | u8::from(c == Color::Dark),
-    }
-}
-
-fn dark(c: u8) -> bool {
-    c & 5 == 1
-}
-
 /// The modules of `data` at error correction `ec`, row by row, dark = `true`, and the width.
 pub(super) fn modules(data: &[u8], ec: EcLevel) -> QrResult<(usize, Vec<bool>)> {
     let bits = qrcode::bits::encode_auto(data, ec)?;
@@ -44,94 +31,93 @@ pub(super) fn modules(data: &[u8], ec: EcLevel) -> QrResult<(usize, Vec<bool>)> 
     canvas.draw_all_functional_patterns();
     canvas.draw_data(&encoded, &ec_data);
     let width = usize::from(version.width().unsigned_abs());
-    let mut best: Option<(u16, Canvas)> = None;
-    let mut grid = vec![0u8; width * width];
+    let mut best: Option<(u16, Vec<u8>)> = None;
+    let mut columns = vec![0u8; width * width];
     for mask in MASKS {
         let mut c = canvas.clone();
+        // Every module is `Masked` afterwards (function patterns and format information
+        // too), so the crate's comparisons of modules are comparisons of colours.
         c.apply_mask(mask);
-        for (y, row) in grid.chunks_exact_mut(width).enumerate() {
-            for (x, v) in row.iter_mut().enumerate() {
-                *v = cell(c.get(x as i16, y as i16));
+        let rows: Vec<u8> = c
+            .into_colors()
+            .into_iter()
+            .map(|c| u8::from(c == Color::Dark))
+            .collect();
+        for (y, row) in rows.chunks_exact(width).enumerate() {
+            for (x, v) in row.iter().enumerate() {
+                columns[x * width + y] = *v;
             }
         }
-        let score = penalty(&grid, width);
+        let score = penalty(&rows, &columns, width);
         // The first of equal scores wins, as `Iterator::min_by_key` picks it in the crate.
         if best.as_ref().is_none_or(|(s, _)| score < *s) {
-            best = Some((score, c));
+            best = Some((score, rows));
         }
     }
-    let (_, canvas) = best.expect("eight masks were scored");
-    let colors = canvas.into_colors();
-    Ok((
-        width,
-        colors.into_iter().map(|c| c == Color::Dark).collect(),
-    ))
+    let (_, rows) = best.expect("eight masks were scored");
+    Ok((width, rows.into_iter().map(|d| d == 1).collect()))
 }
 
-/// The crate's total penalty (u16 arithmetic as it does it).
-fn penalty(g: &[u8], w: usize) -> u16 {
-    let at = |x: usize, y: usize| g[y * w + x];
-    let adjacent = |horizontal: bool| -> u16 {
-        let mut total = 0u16;
-        for i in 0..w {
-            let (mut last, mut run) = (4u8, 1u16);
-            for j in 0..=w {
-                let c = if j == w {
-                    4
-                } else if horizontal {
-                    at(j, i)
-                } else {
-                    at(i, j)
-                };
-                if c == last {
-                    run += 1;
-                } else {
-                    last = c;
-                    if run >= 5 {
-                        total = total.wrapping_add(run - 2);
-                    }
-                    run = 1;
-                }
-            }
+/// The crate's total penalty (u16 arithmetic as it does it) of a symbol given as its rows and
+/// its columns (each `w` modules, 1 = dark).
+fn penalty(rows: &[u8], columns: &[u8], w: usize) -> u16 {
+    let mut total = 0u16;
+    for lines in [rows, columns] {
+        for line in lines.chunks_exact(w) {
+            total = total
+                .wrapping_add(runs(line))
+                .wrapping_add(finders(line));
         }
-        total
-    };
-    let mut block = 0u16;
-    for i in 0..w - 1 {
+        // Each direction's count less the three real finder patterns' 360.
+        total = total.wrapping_sub(360);
+    }
+    for pair in rows.chunks_exact(w).collect::<Vec<_>>().windows(2) {
+        let (a, b) = (pair[0], pair[1]);
         for j in 0..w - 1 {
-            let this = at(i, j);
-            if this == at(i + 1, j) && this == at(i, j + 1) && this == at(i + 1, j + 1) {
-                block = block.wrapping_add(3);
+            let c = a[j];
+            if c == a[j + 1] && c == b[j] && c == b[j + 1] {
+                total = total.wrapping_add(3);
             }
         }
     }
-    const PATTERN: [bool; 7] = [true, false, true, true, true, false, true];
-    let finder = |horizontal: bool| -> u16 {
-        let mut total = 0u16;
-        let get = |i: usize, k: usize| dark(if horizontal { at(k, i) } else { at(i, k) });
-        for i in 0..w {
-            for j in 0..w - 6 {
-                if (0..7).any(|k| get(i, j + k) != PATTERN[k]) {
-                    continue;
-                }
-                let before = (j.saturating_sub(4)..j).any(|k| get(i, k));
-                let after = (j + 7..(j + 11).min(w)).any(|k| get(i, k));
-                if !before || !after {
-                    total = total.wrapping_add(40);
-                }
+    let dark = rows.iter().filter(|c| **c == 1).count();
+    let ratio = dark * 200 / rows.len();
+    total.wrapping_add(ratio.abs_diff(100) as u16)
+}
+
+/// Runs of five or more modules of one colour: 3 + (length − 5) each.
+fn runs(line: &[u8]) -> u16 {
+    let mut total = 0u16;
+    let mut run = 1u16;
+    for k in 1..=line.len() {
+        if k < line.len() && line[k] == line[k - 1] {
+            run += 1;
+        } else {
+            if run >= 5 {
+                total = total.wrapping_add(run - 2);
             }
+            run = 1;
         }
-        total.wrapping_sub(360)
-    };
-    let dark_count = g.iter().filter(|c| dark(**c)).count();
-    let ratio = dark_count * 200 / g.len();
-    let balance = ratio.abs_diff(100) as u16;
-    adjacent(true)
-        .wrapping_add(adjacent(false))
-        .wrapping_add(block)
-        .wrapping_add(finder(true))
-        .wrapping_add(finder(false))
-        .wrapping_add(balance)
+    }
+    total
+}
+
+/// `#.###.#` with four light modules (or the edge) on at least one side: 40 each.
+fn finders(line: &[u8]) -> u16 {
+    const PATTERN: [u8; 7] = [1, 0, 1, 1, 1, 0, 1];
+    let w = line.len();
+    let mut total = 0u16;
+    for j in 0..w.saturating_sub(6) {
+        if line[j..j + 7] != PATTERN {
+            continue;
+        }
+        let before = line[j.saturating_sub(4)..j].contains(&1);
+        let after = line[j + 7..(j + 11).min(w)].contains(&1);
+        if !before || !after {
+            total = total.wrapping_add(40);
+        }
+    }
+    total
 }
 
 #[cfg(test)]
