@@ -59,62 +59,60 @@ pub(super) fn modules(data: &[u8], ec: EcLevel) -> QrResult<(usize, Vec<bool>)> 
 }
 
 /// The crate's total penalty (u16 arithmetic as it does it) of a symbol given as its rows and
-/// its columns (each `w` modules, 1 = dark).
+/// its columns (each `w` modules, 1 = dark). Branch-free counting: the modules are random, so
+/// a branch per module is mispredicted half the time.
 fn penalty(rows: &[u8], columns: &[u8], w: usize) -> u16 {
     let mut total = 0u16;
     for lines in [rows, columns] {
         for line in lines.chunks_exact(w) {
-            total = total
-                .wrapping_add(runs(line))
-                .wrapping_add(finders(line));
+            total = total.wrapping_add(runs(line)).wrapping_add(finders(line));
         }
         // Each direction's count less the three real finder patterns' 360.
         total = total.wrapping_sub(360);
     }
-    for pair in rows.chunks_exact(w).collect::<Vec<_>>().windows(2) {
-        let (a, b) = (pair[0], pair[1]);
+    let mut blocks = 0u16;
+    for (a, b) in rows.chunks_exact(w).zip(rows.chunks_exact(w).skip(1)) {
         for j in 0..w - 1 {
             let c = a[j];
-            if c == a[j + 1] && c == b[j] && c == b[j + 1] {
-                total = total.wrapping_add(3);
-            }
+            blocks += u16::from((c == a[j + 1]) & (c == b[j]) & (c == b[j + 1]));
         }
     }
-    let dark = rows.iter().filter(|c| **c == 1).count();
+    total = total.wrapping_add(blocks.wrapping_mul(3));
+    let dark: usize = rows.iter().map(|c| usize::from(*c)).sum();
     let ratio = dark * 200 / rows.len();
     total.wrapping_add(ratio.abs_diff(100) as u16)
 }
 
-/// Runs of five or more modules of one colour: 3 + (length − 5) each.
+/// Runs of five or more modules of one colour, 3 + (length − 5) each: 3 when a run reaches
+/// five modules, 1 for every module after that.
 fn runs(line: &[u8]) -> u16 {
-    let mut total = 0u16;
-    let mut run = 1u16;
-    for k in 1..=line.len() {
-        if k < line.len() && line[k] == line[k - 1] {
-            run += 1;
-        } else {
-            if run >= 5 {
-                total = total.wrapping_add(run - 2);
-            }
-            run = 1;
-        }
+    let (mut total, mut run) = (0u16, 1u16);
+    for k in 1..line.len() {
+        run = run * u16::from(line[k] == line[k - 1]) + 1;
+        total = total
+            .wrapping_add(3 * u16::from(run == 5))
+            .wrapping_add(u16::from(run > 5));
     }
     total
 }
 
-/// `#.###.#` with four light modules (or the edge) on at least one side: 40 each.
+/// `#.###.#` with four light modules (or the edge) on at least one side, 40 each: a rolling
+/// window of 15 modules, the line padded with four light ones at each end.
 fn finders(line: &[u8]) -> u16 {
-    const PATTERN: [u8; 7] = [1, 0, 1, 1, 1, 0, 1];
-    let w = line.len();
+    const PATTERN: u32 = 0b101_1101;
     let mut total = 0u16;
-    for j in 0..w.saturating_sub(6) {
-        if line[j..j + 7] != PATTERN {
-            continue;
-        }
-        let before = line[j.saturating_sub(4)..j].contains(&1);
-        let after = line[j + 7..(j + 11).min(w)].contains(&1);
-        if !before || !after {
-            total = total.wrapping_add(40);
+    let mut window = 0u32;
+    let padded = line.iter().copied().chain([0u8; 4]);
+    for (k, m) in padded.enumerate() {
+        window = ((window << 1) | u32::from(m)) & 0x7fff;
+        // The window holds modules k − 14 ..= k: four before a candidate pattern starting at
+        // j = k − 10, the pattern, four after. Candidates are 0 ≤ j ≤ w − 7, k ≤ w + 3.
+        if k >= 10 {
+            let middle = (window >> 4) & 0x7f;
+            let light_before = window >> 11 == 0;
+            let light_after = window & 0xf == 0;
+            let hit = (middle == PATTERN) & (light_before | light_after);
+            total = total.wrapping_add(40 * u16::from(hit));
         }
     }
     total
