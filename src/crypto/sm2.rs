@@ -16,6 +16,7 @@ use sm2::elliptic_curve::sec1::ToSec1Point;
 use sm2::{FieldBytes, Scalar};
 use sm3::Digest;
 
+mod comb;
 mod point;
 
 /// SM2 curve parameters a, b, xG, yG (GB/T 32918.5), for Z.

@@ -31,7 +31,7 @@ pub(super) struct Affine {
 
 /// A point in Jacobian coordinates (X/Z², Y/Z³); Z = 0 is the point at infinity.
 #[derive(Clone, Copy, Debug)]
-struct Jacobian {
+pub(super) struct Jacobian {
     x: Fe,
     y: Fe,
     z: Fe,
@@ -60,13 +60,13 @@ impl Affine {
 }
 
 impl Jacobian {
-    const INFINITY: Jacobian = Jacobian {
+    pub(super) const INFINITY: Jacobian = Jacobian {
         x: Fe::ONE,
         y: Fe::ONE,
         z: Fe::ZERO,
     };
 
-    fn from_affine(p: &Affine) -> Jacobian {
+    pub(super) fn from_affine(p: &Affine) -> Jacobian {
         Jacobian {
             x: p.x,
             y: p.y,
@@ -74,7 +74,7 @@ impl Jacobian {
         }
     }
 
-    fn is_infinity(&self) -> bool {
+    pub(super) fn is_infinity(&self) -> bool {
         bool::from(self.z.is_zero())
     }
 
@@ -87,7 +87,7 @@ impl Jacobian {
     }
 
     /// 2·self (a = −3). Infinity doubles to infinity (Z3 = 0); the curve has no point of order 2.
-    fn double(&self) -> Jacobian {
+    pub(super) fn double(&self) -> Jacobian {
         let delta = self.z.square();
         let gamma = self.y.square();
         let beta = self.x * gamma;
@@ -106,7 +106,7 @@ impl Jacobian {
     }
 
     /// self + q (add-2007-bl).
-    fn add(&self, q: &Jacobian) -> Jacobian {
+    pub(super) fn add(&self, q: &Jacobian) -> Jacobian {
         if self.is_infinity() {
             return *q;
         }
@@ -142,7 +142,7 @@ impl Jacobian {
     }
 
     /// self + q for an affine q (madd-2007-bl).
-    fn add_affine(&self, q: &Affine) -> Jacobian {
+    pub(super) fn add_affine(&self, q: &Affine) -> Jacobian {
         if self.is_infinity() {
             return Jacobian::from_affine(q);
         }
@@ -181,6 +181,39 @@ impl Jacobian {
             y: self.y * zinv2 * zinv,
         })
     }
+}
+
+/// Affine forms of points none of which is at infinity, with one inversion (Montgomery's
+/// trick); `None` if one is.
+pub(super) fn batch_to_affine(points: &[Jacobian]) -> Option<Vec<Affine>> {
+    let mut prefix = Vec::with_capacity(points.len());
+    let mut acc = Fe::ONE;
+    for p in points {
+        if p.is_infinity() {
+            return None;
+        }
+        prefix.push(acc);
+        acc *= p.z;
+    }
+    let mut inv: Fe = Option::from(acc.invert())?;
+    let mut out = vec![
+        Affine {
+            x: Fe::ZERO,
+            y: Fe::ZERO
+        };
+        points.len()
+    ];
+    for i in (0..points.len()).rev() {
+        // inv = 1 / (z_0 … z_i); z_i⁻¹ = inv · (z_0 … z_{i−1}).
+        let zinv = inv * prefix[i];
+        inv *= points[i].z;
+        let zinv2 = zinv.square();
+        out[i] = Affine {
+            x: points[i].x * zinv2,
+            y: points[i].y * zinv2 * zinv,
+        };
+    }
+    Some(out)
 }
 
 /// The width-`w` non-adjacent form of a scalar, least significant digit first: odd digits in
@@ -286,7 +319,10 @@ const P: [u8; 32] =
 /// mod n, is `v` (big-endian, < n). Compared in Jacobian form, X = x·Z², for x = v and for
 /// x = v + n when that is still below p: no inversion.
 pub(super) fn mul_add_x_is(a: &Scalar, b: &Scalar, p: &Affine, v: &FieldBytes) -> bool {
-    let sum = mul_add(a, b, p);
+    let sum = match super::comb::for_key(p) {
+        Some(table) => super::comb::generator().mul(a).add(&table.mul(b)),
+        None => mul_add(a, b, p),
+    };
     if sum.is_infinity() {
         return false;
     }
