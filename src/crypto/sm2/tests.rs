@@ -24,6 +24,9 @@ fn raw(sig: &[u8]) -> [u8; 64] {
     out
 }
 
+/// Key point, distinguishing ID, message, signature.
+type Case<'a> = (Vec<u8>, &'a str, Vec<u8>, Vec<u8>);
+
 #[test]
 fn accepts_and_refuses_what_the_reference_does() {
     let mut accepted = 0;
@@ -49,7 +52,7 @@ fn accepts_and_refuses_what_the_reference_does() {
         flipped_r[31] ^= 1 << (i % 8);
         let mut flipped_s = raw(&sig);
         flipped_s[63 - (i as usize % 32)] ^= 0x80;
-        let cases: Vec<(Vec<u8>, &str, Vec<u8>, Vec<u8>)> = vec![
+        let cases: Vec<Case> = vec![
             (
                 point.clone(),
                 SM2_DEFAULT_ID,
