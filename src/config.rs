@@ -130,7 +130,7 @@ pub struct ServiceConfig {
     pub document_limit_bytes: usize,
     /// Memory that document sealing may hold at once, all requests together, bytes (default
     /// 1 GiB). Each `/v1/documents/seal` reserves what its package needs (its size plus its
-    /// files uncompressed plus 16 MiB) before reading it, waits for that much to be free, and
+    /// files uncompressed plus 32 MiB) before reading it, waits for that much to be free, and
     /// is refused (413) if it needs more than the whole budget.
     #[serde(default = "default_document_memory")]
     pub max_document_memory_bytes: u64,
