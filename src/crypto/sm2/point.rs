@@ -51,6 +51,16 @@ impl Affine {
         (y.square() == x.square() * x - three_x + b).then_some(Affine { x, y })
     }
 
+    /// The same point as RustCrypto's (tests compare against it).
+    #[cfg(test)]
+    pub(super) fn from_reference(p: &sm2::ProjectivePoint) -> Affine {
+        use sm2::elliptic_curve::sec1::ToSec1Point;
+        let enc = p.to_affine().to_sec1_point(false);
+        let b = enc.as_bytes();
+        let coordinate = |at: usize| -> [u8; 32] { b[at..at + 32].try_into().unwrap() };
+        Affine::from_coordinates(&coordinate(1), &coordinate(33)).expect("on the curve")
+    }
+
     fn neg(&self) -> Affine {
         Affine {
             x: self.x,
@@ -261,24 +271,14 @@ fn sub_shifted(limbs: &mut [u64; 5], d: i64, bit: usize) {
     let (limb, off) = (bit / 64, bit % 64);
     let mag = (d.unsigned_abs() as u128) << off;
     let parts = [mag as u64, (mag >> 64) as u64];
-    if d > 0 {
-        let mut borrow = false;
-        for (i, l) in limbs.iter_mut().enumerate().skip(limb) {
-            let p = parts.get(i - limb).copied().unwrap_or(0);
-            let (r1, b1) = l.overflowing_sub(p);
-            let (r2, b2) = r1.overflowing_sub(borrow as u64);
-            *l = r2;
-            borrow = b1 || b2;
-        }
-    } else {
-        let mut carry = false;
-        for (i, l) in limbs.iter_mut().enumerate().skip(limb) {
-            let p = parts.get(i - limb).copied().unwrap_or(0);
-            let (r1, c1) = l.overflowing_add(p);
-            let (r2, c2) = r1.overflowing_add(carry as u64);
-            *l = r2;
-            carry = c1 || c2;
-        }
+    // One pass with a signed carry: the limb, minus (d > 0) or plus (d < 0) its part of
+    // |d|·2^bit, plus the carry (−1, 0 or 1) from the limb below.
+    let mut carry = 0i128;
+    for (i, l) in limbs.iter_mut().enumerate().skip(limb) {
+        let p = i128::from(parts.get(i - limb).copied().unwrap_or(0));
+        let v = i128::from(*l) + carry + if d > 0 { -p } else { p };
+        *l = v as u64;
+        carry = v >> 64;
     }
 }
 

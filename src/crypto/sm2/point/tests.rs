@@ -7,16 +7,9 @@ use sm2::elliptic_curve::Generate;
 use sm2::elliptic_curve::group::Group as _;
 use sm2::elliptic_curve::ops::Reduce;
 use sm2::elliptic_curve::point::AffineCoordinates;
-use sm2::elliptic_curve::sec1::ToSec1Point;
 
 fn to_ours(p: &ProjectivePoint) -> Affine {
-    let enc = p.to_affine().to_sec1_point(false);
-    let b = enc.as_bytes();
-    Affine::from_coordinates(
-        &b[1..33].try_into().unwrap(),
-        &b[33..65].try_into().unwrap(),
-    )
-    .expect("on the curve")
+    Affine::from_reference(p)
 }
 
 /// The reference: the x coordinate of aG + bP, or None at infinity.
