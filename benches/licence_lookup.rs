@@ -123,6 +123,7 @@ async fn measure(
                         .await
                         .expect("by_identifier")
                         .map_or(0, |_| 1),
+                    "held_by" => store.held_by(key, 100).await.expect("held_by").len() as u64,
                     _ => store.by_holder(key, 100).await.expect("by_holder").len() as u64,
                 };
                 lat.push(t.elapsed().as_secs_f64() * 1000.0);
@@ -161,7 +162,6 @@ async fn measure(
             } else {
                 "closed loop".into()
             },
-            "model": if rate > 0.0 { format!("open loop, {rate} calls/s scheduled") } else { "closed loop".into() },
             "calls": lat.len(),
             "rows_per_call": r(rows as f64 / lat.len().max(1) as f64),
             "per_second": (lat.len() as f64 / secs).round(),
@@ -190,6 +190,7 @@ async fn main() {
     // A short warm-up of the pool's connections and statement caches, not measured.
     measure_quiet(&store, &ids).await;
     measure("by_identifier", &store, &ids, a.clients, a.seconds, a.rate).await;
+    measure("held_by", &store, &holders, a.clients, a.seconds, a.rate).await;
     measure("by_holder", &store, &holders, a.clients, a.seconds, a.rate).await;
     store.close().await;
 }

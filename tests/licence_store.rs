@@ -126,10 +126,29 @@ async fn exercise(url: &str) {
         std::slice::from_ref(&b1)
     );
     assert!(s.by_holder("holder-z", 10).await.unwrap().is_empty());
+    // The list lines read from the index are those of the whole rows, in the same order.
+    assert_eq!(
+        s.held_by("holder-a", 10).await.unwrap(),
+        [LicenceSummary::of(&a2), LicenceSummary::of(&v1)]
+    );
+    assert_eq!(
+        s.held_by("holder-a", 1).await.unwrap(),
+        [LicenceSummary::of(&a2)]
+    );
+    assert!(s.held_by("holder-z", 10).await.unwrap().is_empty());
 
     duplicates(s, &v1).await;
     let v3 = supersede(s, &v1).await;
     statuses(s, &v1, &v3).await;
+    // After supersession and status changes the list still says what the rows say.
+    let list = s.held_by(&v1.holder_hash, 1000).await.unwrap();
+    let rows = s.by_holder(&v1.holder_hash, 1000).await.unwrap();
+    assert!(list.len() >= 3, "{list:?}");
+    assert!(list.iter().any(|l| l.superseded_by.is_some()), "{list:?}");
+    assert_eq!(
+        list,
+        rows.iter().map(LicenceSummary::of).collect::<Vec<_>>()
+    );
     audit_and_no_deletes(&store, url, &v1).await;
     serials(store.clone()).await;
     store.close().await;

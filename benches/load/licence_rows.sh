@@ -2,9 +2,9 @@
 # Licence lookups on a large registry (see BENCHMARKS.md): creates a PostgreSQL database, makes
 # yinxin's schema in it (the store's migrations), bulk-loads ROWS licence rows
 # (benches/load/licence_rows.sql: generate_series, indexes rebuilt after), checks with EXPLAIN
-# that the lookups by identifier and by holder use indexes, then measures them through the
-# store (benches/licence_lookup.rs, yinxin's LicenceRepository) with CLIENTS concurrent
-# clients: calls/s and p50/p90/p99/max.
+# that the lookups by identifier and by holder use indexes (the holder list an index-only
+# scan), then measures them through the store (benches/licence_lookup.rs, yinxin's
+# LicenceRepository) with CLIENTS concurrent clients: calls/s and p50/p90/p99/max.
 # Usage: benches/load/licence_rows.sh [ROWS] [CLIENTS] [SECONDS]
 #   PG=postgres://postgres@127.0.0.1:5432  DB=yinxin_bench  KEEP=1 (keep the database)
 #   RATE=R (open loop: R lookups/s scheduled across the clients; see benches/licence_lookup.rs)
@@ -39,7 +39,9 @@ ID=$(head -1 "$TMP/ids.txt")
 HOLDER=$(head -1 "$TMP/holders.txt")
 echo "EXPLAIN by identifier:"
 psql "$URL" -Atc "EXPLAIN (ANALYZE, BUFFERS) SELECT * FROM licences WHERE identifier = '$ID'"
-echo "EXPLAIN by holder:"
+echo "EXPLAIN holder list (held_by):"
+psql "$URL" -Atc "EXPLAIN (ANALYZE, BUFFERS) SELECT identifier, issued_at, kind, type_code, issuer_name, version, holder_name, number, valid_to, status, superseded_by FROM licences WHERE holder_hash = '$HOLDER' ORDER BY issued_at DESC, identifier LIMIT 100"
+echo "EXPLAIN by holder (whole rows):"
 psql "$URL" -Atc "EXPLAIN (ANALYZE, BUFFERS) SELECT * FROM licences WHERE holder_hash = '$HOLDER' ORDER BY issued_at DESC, identifier LIMIT 100"
 "$HARNESS" --url "$URL" --ids "$TMP/ids.txt" --holders "$TMP/holders.txt" \
     --clients "$CLIENTS" --seconds "$SECONDS_EACH" --rate "${RATE:-0}"

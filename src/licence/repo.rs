@@ -171,6 +171,54 @@ impl StatusRow {
     }
 }
 
+/// One line of a holder's list ("my licences"): what a list shows of a version — no values,
+/// no signature, no file. A store answers [`LicenceRepository::held_by`] from one index
+/// (PostgreSQL: an index-only scan of `licences_holder_list`), without reading the rows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LicenceSummary {
+    /// This version's identifier.
+    pub identifier: String,
+    /// Kind key.
+    pub kind: String,
+    /// GB/T 36904 type code.
+    pub type_code: String,
+    /// Issuing agency's name as printed.
+    pub issuer_name: String,
+    /// Edition.
+    pub version: u16,
+    /// Holder's name as printed.
+    pub holder_name: String,
+    /// Licence number (ZZBH).
+    pub number: String,
+    /// Valid to, `YYYY-MM-DD`; `None` for long-term.
+    pub valid_to: Option<String>,
+    /// Stored status.
+    pub status: Status,
+    /// The identifier of the version that replaced this one.
+    pub superseded_by: Option<String>,
+    /// When this version was issued (Unix seconds).
+    pub issued_at: i64,
+}
+
+impl LicenceSummary {
+    /// The list line of a whole row.
+    pub fn of(r: &LicenceRow) -> LicenceSummary {
+        LicenceSummary {
+            identifier: r.identifier.clone(),
+            kind: r.kind.clone(),
+            type_code: r.type_code.clone(),
+            issuer_name: r.issuer_name.clone(),
+            version: r.version,
+            holder_name: r.holder_name.clone(),
+            number: r.number.clone(),
+            valid_to: r.valid_to.clone(),
+            status: r.status,
+            superseded_by: r.superseded_by.clone(),
+            issued_at: r.issued_at,
+        }
+    }
+}
+
 /// The identifier of the current version of the lineage of `identifier`. A version nothing
 /// replaced (`superseded_by` none) is its lineage's current one — a change always supersedes
 /// the current version, in one transaction — so only a replaced one needs the lineage read.
@@ -248,6 +296,22 @@ pub trait LicenceRepository: Send + Sync {
         holder_hash: &str,
         limit: u32,
     ) -> Result<Vec<LicenceRow>, LicenceStoreError>;
+
+    /// A holder's list: [`LicenceSummary`] of each version they hold, newest first (as
+    /// [`LicenceRepository::by_holder`]), at most `limit` (1 to 1000). By default from
+    /// `by_holder`; a store reads only the list's columns.
+    async fn held_by(
+        &self,
+        holder_hash: &str,
+        limit: u32,
+    ) -> Result<Vec<LicenceSummary>, LicenceStoreError> {
+        Ok(self
+            .by_holder(holder_hash, limit)
+            .await?
+            .iter()
+            .map(LicenceSummary::of)
+            .collect())
+    }
 
     /// The licence an issuer stored under `external_key`.
     async fn by_external_key(

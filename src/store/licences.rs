@@ -12,8 +12,8 @@ use super::audit::{INSERT_AUDIT, bind_audit};
 use super::{Store, get};
 use crate::licence::record::{Event, Status};
 use crate::licence::repo::{
-    LicenceEventRow, LicenceRepository, LicenceRow, LicenceStoreError, StatusRow, Unique,
-    event_named,
+    LicenceEventRow, LicenceRepository, LicenceRow, LicenceStoreError, LicenceSummary, StatusRow,
+    Unique, event_named,
 };
 use crate::pki::repo::{AuditEvent, RepoError};
 use sqlx::AssertSqlSafe;
@@ -431,6 +431,50 @@ impl LicenceRepository for Store {
             &[holder_hash],
         )
         .await
+    }
+
+    async fn held_by(
+        &self,
+        holder_hash: &str,
+        limit: u32,
+    ) -> Result<Vec<LicenceSummary>, LicenceStoreError> {
+        let limit = limit.clamp(1, MAX_HOLDER_ROWS);
+        // Exactly the columns of `licences_holder_list`, in its order: PostgreSQL and SQLite
+        // both answer from the index alone.
+        let sql = format!(
+            "SELECT identifier, issued_at, kind, type_code, issuer_name, version, holder_name, \
+             number, valid_to, status, superseded_by FROM licences WHERE holder_hash = $1 \
+             ORDER BY issued_at DESC, identifier LIMIT {limit}"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(holder_hash)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)?;
+        let g = |e: RepoError| repo_err(e);
+        rows.iter()
+            .map(|r| {
+                let status: String = get(r, "status").map_err(g)?;
+                let version: i64 = get(r, "version").map_err(g)?;
+                Ok(LicenceSummary {
+                    identifier: get(r, "identifier").map_err(g)?,
+                    kind: get(r, "kind").map_err(g)?,
+                    type_code: get(r, "type_code").map_err(g)?,
+                    issuer_name: get(r, "issuer_name").map_err(g)?,
+                    version: u16::try_from(version).map_err(|_| {
+                        LicenceStoreError::Backend(format!("bad licence version {version}"))
+                    })?,
+                    holder_name: get(r, "holder_name").map_err(g)?,
+                    number: get(r, "number").map_err(g)?,
+                    valid_to: get(r, "valid_to").map_err(g)?,
+                    status: Status::parse(&status).ok_or_else(|| {
+                        LicenceStoreError::Backend(format!("bad licence status {status}"))
+                    })?,
+                    superseded_by: get(r, "superseded_by").map_err(g)?,
+                    issued_at: get(r, "issued_at").map_err(g)?,
+                })
+            })
+            .collect()
     }
 
     async fn by_external_key(
