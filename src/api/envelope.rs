@@ -113,7 +113,9 @@ pub(super) async fn envelope(
         }
     };
     let resp_status = resp.status();
-    if resp_status.as_u16() >= 400 && !is_problem(&resp) {
+    // The citizens' pages answer their errors as pages (`api::pages`); everything else that
+    // is not already a problem becomes one.
+    if resp_status.as_u16() >= 400 && !is_problem(&resp) && !is_page(&resp) {
         resp = generic_problem(resp_status).into_response();
     }
     if let Ok(v) = HeaderValue::from_str(&rid) {
@@ -141,6 +143,13 @@ fn is_problem(r: &Response) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         == Some(PROBLEM_JSON)
+}
+
+fn is_page(r: &Response) -> bool {
+    r.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"))
 }
 
 /// A problem for an error response produced by the framework (404 fallback, 405 …).

@@ -22,6 +22,7 @@ pub mod listener;
 pub mod locale;
 pub mod metrics;
 pub mod openapi;
+pub mod pages;
 pub mod problem;
 pub mod routes;
 pub mod seals;

@@ -22,8 +22,8 @@
 use super::problem::Problem;
 use super::state::AppState;
 use super::{
-    documents, enterprises, envelope, handlers, licences, locale, seals, serve, status, trust,
-    verify,
+    documents, enterprises, envelope, handlers, licences, locale, pages, seals, serve, status,
+    trust, verify,
 };
 use crate::config::ServiceRole;
 use axum::Router;
@@ -111,6 +111,14 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/crl/{file}", ByVerify, || get(status::crl)),
     route("POST", "/v1/verify", ByVerify, || post(verify::verify)),
     route("GET", "/V/{payload}", ByVerify, || get(verify::qr_url)),
+    // The citizens' pages (HTML).
+    route("GET", "/", ByVerify, || get(pages::home)),
+    route("GET", "/verify", ByVerify, || get(pages::home)),
+    route("POST", "/verify", ByVerify, || post(pages::verify_form)),
+    route("GET", "/verify/licence/{id}", ByVerify, || {
+        get(pages::licence_status)
+    }),
+    route("GET", "/assets/{file}", ByVerify, || get(pages::asset)),
     route("GET", "/v1/trust-list", ByVerify, || get(trust::trust_list)),
     route("GET", "/v1/trust/peers", ByVerify, || get(trust::peers)),
     // The peers' lists live in the memory of the processes that verify with them.

@@ -148,12 +148,14 @@ const MAX_QR_PAYLOAD: usize = 7_089;
 
 /// `GET /V/{payload}` (public): the URL an e-licence's QR code carries. Answers the
 /// verification report of that payload, as `POST /v1/verify` with `{"qr": …}` does (the
-/// signature, the signer and the live status from the registry or the issuing region). The
-/// page a citizen's phone shows for it is the citizen pages' business; this is its data.
+/// signature, the signer and the live status from the registry or the issuing region); a
+/// browser (`Accept` preferring `text/html`) gets the result page ([`super::pages`]).
 pub async fn qr_url(
     State(s): State<Arc<AppState>>,
     ClientAddr(addr): ClientAddr,
     axum::extract::Path(payload): axum::extract::Path<String>,
+    axum::extract::Query(q): axum::extract::Query<super::pages::LangQuery>,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
     s.rate_limit_anonymous(addr)?;
     services(&s)?;
@@ -162,6 +164,10 @@ pub async fn qr_url(
             "invalid-request",
             "the QR payload is longer than any QR code holds",
         ));
+    }
+    // A phone's browser opening the printed code: the result page (same report).
+    if super::pages::wants_html(&headers) {
+        return Ok(super::pages::qr_page(&s, &headers, q.lang.as_deref(), payload).await);
     }
     let state = s.clone();
     state
@@ -190,7 +196,22 @@ async fn verify_object(
     purpose: crate::verify::purpose::Purpose,
     deadline: crate::document::ofd::Deadline,
 ) -> ApiResult<Response> {
-    let svc = services(&s)?;
+    let report = report_of(&s, object, data, qr, purpose, deadline).await?;
+    Ok(ok(StatusCode::OK, report, who.as_ref()))
+}
+
+/// The verification report (JSON) of an object (certificate, seal, SES signature, OFD — an
+/// e-licence with its licence report —, CMS) or of an e-licence's QR text: what
+/// `POST /v1/verify` answers and the citizens' page shows.
+pub(super) async fn report_of(
+    s: &AppState,
+    object: Vec<u8>,
+    data: Option<Vec<u8>>,
+    qr: Option<String>,
+    purpose: crate::verify::purpose::Purpose,
+    deadline: crate::document::ofd::Deadline,
+) -> ApiResult<Value> {
+    let svc = services(s)?;
     let own = s
         .verify_context
         .as_ref()
@@ -237,20 +258,11 @@ async fn verify_object(
     let own = licences.map(|l| RepoStatus(l.repo.as_ref()));
     let own = own.as_ref().map(|o| o as &dyn LicenceStatusSource);
     if let Some(text) = qr {
-        let report = verify_licence(&s, own, &opts, LicenceInput::Qr(&text)).await;
-        return Ok(ok(
-            StatusCode::OK,
-            serde_json::to_value(&report).unwrap_or(Value::Null),
-            None,
-        ));
+        let report = verify_licence(s, own, &opts, LicenceInput::Qr(&text)).await;
+        return Ok(serde_json::to_value(&report).unwrap_or(Value::Null));
     }
     if let Some((cert, _)) = certificate {
-        let report = verify_certificate(&cert, purpose, &opts).await;
-        return Ok(ok(
-            StatusCode::OK,
-            serde_json::to_value(&report).unwrap_or(Value::Null),
-            who.as_ref(),
-        ));
+        return Ok(verify_certificate(&cert, purpose, &opts).await);
     }
     if object.starts_with(b"PK\x03\x04") {
         let stopped = |s: Stopped| super::verify_pool::deadline_problem(&s);
@@ -271,12 +283,12 @@ async fn verify_object(
         };
         let value = match pkg.filter(crate::licence::verify::is_licence) {
             Some(pkg) => {
-                let l = verify_licence(&s, own, &opts, LicenceInput::Ofd(&report, &pkg)).await;
+                let l = verify_licence(s, own, &opts, LicenceInput::Ofd(&report, &pkg)).await;
                 crate::licence::verify::ofd_with_licence(&report, &l)
             }
             None => serde_json::to_value(&report).unwrap_or(Value::Null),
         };
-        return Ok(ok(StatusCode::OK, value, None));
+        return Ok(value);
     }
     if crate::document::cms::embedded_content(&object).is_ok() {
         let report = crate::document::cms::verify_with_options(
@@ -285,18 +297,10 @@ async fn verify_object(
             &opts,
         )
         .await;
-        return Ok(ok(
-            StatusCode::OK,
-            serde_json::to_value(&report).unwrap_or(Value::Null),
-            None,
-        ));
+        return Ok(serde_json::to_value(&report).unwrap_or(Value::Null));
     }
     let report = seal_service::verify(&object, &opts).await;
-    Ok(ok(
-        StatusCode::OK,
-        serde_json::to_value(&report).unwrap_or(Value::Null),
-        None,
-    ))
+    Ok(serde_json::to_value(&report).unwrap_or(Value::Null))
 }
 
 /// What an e-licence verification is given.
