@@ -373,3 +373,41 @@ pub async fn licence_status(
     });
     html(StatusCode::OK, lang, page::render_status(lang, &report))
 }
+
+/// `POST /verify/scan` (the page's camera, where the browser cannot read QR codes itself): a
+/// PNG or JPEG frame as the body → `{"text": …}`, or 422 `no-qr-code`. Same-site only,
+/// rate-limited and size-limited like the form.
+pub async fn scan_frame(
+    State(s): State<Arc<AppState>>,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Problem> {
+    if !same_site(&headers) {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "cross-site",
+            "this endpoint answers the site's own page only",
+        ));
+    }
+    s.rate_limit_anonymous(addr)?;
+    let bytes = axum::body::to_bytes(body, s.limits.body_limit)
+        .await
+        .map_err(|_| {
+            Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body-too-large",
+                "the request body is too large",
+            )
+        })?;
+    // Decoding is CPU work: off the async workers.
+    let text = tokio::task::spawn_blocking(move || scan::qr_from_photo(&bytes))
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        .map_err(|e| Problem::unprocessable("no-qr-code", &e.to_string()))?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        serde_json::json!({ "text": text }).to_string(),
+    )
+        .into_response())
+}

@@ -115,6 +115,7 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/", ByVerify, || get(pages::home)),
     route("GET", "/verify", ByVerify, || get(pages::home)),
     route("POST", "/verify", ByVerify, || post(pages::verify_form)),
+    route("POST", "/verify/scan", ByVerify, || post(pages::scan_frame)),
     route("GET", "/verify/licence/{id}", ByVerify, || {
         get(pages::licence_status)
     }),

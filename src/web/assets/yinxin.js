@@ -1,6 +1,7 @@
 // yinxin verification page: what the page adds when scripts run. The form works without it.
-// - camera scanning where the browser has BarcodeDetector (Chromium, Android): the decoded
-//   text goes into the QR field and the form is sent;
+// - camera scanning: frames are read with the browser's BarcodeDetector where it exists
+//   (Android, macOS, ChromeOS), elsewhere sent to the server's decoder (POST /verify/scan,
+//   one frame at a time); the text read goes into the QR field and the form is sent;
 // - a print button for the result.
 "use strict";
 (function () {
@@ -10,7 +11,7 @@
     print.addEventListener("click", function () { window.print(); });
   }
   var box = document.querySelector(".camera");
-  if (!box || !("BarcodeDetector" in window) || !navigator.mediaDevices) return;
+  if (!box || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return;
   var button = document.getElementById("scan");
   var video = document.getElementById("camera");
   var status = document.getElementById("camera-status");
@@ -24,11 +25,31 @@
     stream = null;
     video.hidden = true;
   }
+  // One frame to text: BarcodeDetector, else the server (a JPEG of the frame).
+  var canvas = document.createElement("canvas");
+  function readFrame(detector) {
+    if (detector) {
+      return detector.detect(video).then(function (codes) {
+        return codes.length > 0 && codes[0].rawValue ? codes[0].rawValue : null;
+      });
+    }
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    if (!canvas.width || !canvas.height) return Promise.resolve(null);
+    canvas.getContext("2d").drawImage(video, 0, 0);
+    return new Promise(function (done) { canvas.toBlob(done, "image/jpeg", 0.9); })
+      .then(function (blob) {
+        return blob ? fetch("/verify/scan", { method: "POST", body: blob, headers: { "Content-Type": "image/jpeg" } }) : null;
+      })
+      .then(function (r) { return r && r.ok ? r.json() : null; })
+      .then(function (j) { return j && j.text ? j.text : null; });
+  }
   button.addEventListener("click", function () {
     if (stream) { stop(); return; }
-    var detector;
-    try { detector = new window.BarcodeDetector({ formats: ["qr_code"] }); }
-    catch (e) { status.textContent = String(e); return; }
+    var detector = null;
+    if ("BarcodeDetector" in window) {
+      try { detector = new window.BarcodeDetector({ formats: ["qr_code"] }); } catch (e) { detector = null; }
+    }
     navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
       .then(function (s) {
         stream = s;
@@ -40,15 +61,15 @@
       .then(function () {
         function tick() {
           if (!stream) return;
-          detector.detect(video).then(function (codes) {
-            if (codes.length > 0 && codes[0].rawValue) {
-              field.value = codes[0].rawValue;
+          readFrame(detector).then(function (text) {
+            if (text) {
+              field.value = text;
               stop();
               form.submit();
             } else {
-              window.setTimeout(tick, 200);
+              window.setTimeout(tick, detector ? 200 : 700);
             }
-          }, function () { window.setTimeout(tick, 400); });
+          }, function () { window.setTimeout(tick, 1000); });
         }
         tick();
       })

@@ -1,0 +1,250 @@
+//! The verification page in a real browser: Debian's Chromium driven by `playwright-core`
+//! (`tests/browser/scenarios.mjs`), against a running server with issued, revoked and changed
+//! licences. Scenarios: upload a sealed licence → 有效 with the seal picture; one byte changed →
+//! 无效 naming the file; a revoked licence → 无效 with the reason; a superseded one → the link to
+//! the current version; the English switch; the QR URL; a photo of the QR code; the form
+//! without JavaScript; a 390 px phone; the camera (Chromium's fake camera playing a video of
+//! the QR code); axe-core on the form and the results (no serious or critical violation).
+//! Screenshots go to `target/tmp/browser/`.
+//!
+//! Needs `YINXIN_BROWSER_DIR` (a directory with `node_modules/playwright-core` and
+//! `node_modules/axe-core`; `.ci/run` installs them outside the tree), Node and Chromium
+//! (`YINXIN_CHROMIUM`, else `/usr/bin/chromium`); without them it prints `skipped: …`.
+
+mod common;
+use common::http::{Server, get, post_json};
+use common::init_region;
+use common::licence::{agency, values};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+const AGENCY: &str = "11440100MB2C12345P";
+
+/// What the browser test needs, or why it is skipped.
+fn tools() -> Result<(PathBuf, PathBuf), String> {
+    let dir = std::env::var_os("YINXIN_BROWSER_DIR")
+        .map(PathBuf::from)
+        .ok_or("YINXIN_BROWSER_DIR is not set (.ci/run installs playwright-core and axe-core)")?;
+    for m in ["playwright-core", "axe-core"] {
+        if !dir
+            .join("node_modules")
+            .join(m)
+            .join("package.json")
+            .exists()
+        {
+            return Err(format!("{m} is not installed in {}", dir.display()));
+        }
+    }
+    let chromium = std::env::var_os("YINXIN_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    if !chromium.exists() {
+        return Err(format!("no Chromium at {}", chromium.display()));
+    }
+    let node = std::process::Command::new("node").arg("--version").output();
+    if !node.is_ok_and(|o| o.status.success()) {
+        return Err("node is not installed".into());
+    }
+    Ok((dir, chromium))
+}
+
+/// The dark modules of a QR code of `text`, and its width in modules.
+fn modules(text: &str) -> (Vec<bool>, usize) {
+    let code = qrcode::QrCode::new(text.as_bytes()).unwrap();
+    let dark = code
+        .to_colors()
+        .iter()
+        .map(|c| *c == qrcode::Color::Dark)
+        .collect();
+    (dark, code.width())
+}
+
+/// A greyscale picture of the code: `scale` pixels a module, 4 modules of quiet zone.
+fn picture(text: &str, scale: usize) -> (Vec<u8>, usize) {
+    let (dark, n) = modules(text);
+    let side = (n + 8) * scale;
+    let mut px = vec![255u8; side * side];
+    for (i, d) in dark.iter().enumerate() {
+        if *d {
+            let (mx, my) = ((i % n + 4) * scale, (i / n + 4) * scale);
+            for y in my..my + scale {
+                px[y * side + mx..y * side + mx + scale].fill(0);
+            }
+        }
+    }
+    (px, side)
+}
+
+fn png(px: &[u8], side: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut e = png::Encoder::new(&mut out, side as u32, side as u32);
+    e.set_color(png::ColorType::Grayscale);
+    let mut w = e.write_header().unwrap();
+    w.write_image_data(px).unwrap();
+    w.finish().unwrap();
+    out
+}
+
+/// A Y4M video (640 × 480, 4:2:0) of the code on a grey table, for Chromium's fake camera.
+fn y4m(text: &str) -> Vec<u8> {
+    let (w, h) = (640usize, 480usize);
+    let (px, side) = picture(text, 1);
+    let target = 440usize;
+    let mut y_plane = vec![180u8; w * h];
+    let (ox, oy) = ((w - target) / 2, (h - target) / 2);
+    for y in 0..target {
+        for x in 0..target {
+            y_plane[(oy + y) * w + ox + x] = px[(y * side / target) * side + x * side / target];
+        }
+    }
+    let mut out = format!("YUV4MPEG2 W{w} H{h} F10:1 Ip A1:1 C420jpeg\n").into_bytes();
+    for _ in 0..10 {
+        out.extend_from_slice(b"FRAME\n");
+        out.extend_from_slice(&y_plane);
+        out.extend(std::iter::repeat_n(128u8, w * h / 2));
+    }
+    out
+}
+
+fn path_of(qr: &str) -> String {
+    format!("/V/{}", qr.split("/V/").nth(1).unwrap())
+}
+
+async fn issue(base: &str, token: &str) -> Value {
+    let r = post_json(
+        &format!("{base}/v1/licences"),
+        Some(token),
+        &json!({"kind": "business-licence", "values": values("business-licence")}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    r.json()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_verification_page_in_chromium() {
+    let (browser_dir, chromium) = match tools() {
+        Ok(t) => t,
+        Err(why) => {
+            println!("skipped: browser tests: {why}");
+            return;
+        }
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let work = tmp.path().join("work");
+    let files = tmp.path().join("files");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::create_dir_all(&files).unwrap();
+    init_region(&data, None);
+    let token = agency(&data, &work, "广州市市场监督管理局", AGENCY, "agency");
+    let server = Server::start(&data, &[]);
+    let base = server.base.clone();
+
+    // A valid licence (file, QR URL, photo, camera), a revoked one, a superseded one.
+    let valid = issue(&base, &token).await;
+    let id = valid["identifier"].as_str().unwrap();
+    let qr = valid["qr"].as_str().unwrap();
+    let ofd = get(&format!("{base}/v1/licences/{id}/document"), Some(&token))
+        .await
+        .body;
+    let mut changed = ofd.clone();
+    let at = changed.len() / 2;
+    changed[at] ^= 0x01;
+    let revoked = issue(&base, &token).await;
+    let r = post_json(
+        &format!(
+            "{base}/v1/licences/{}/revoke",
+            revoked["identifier"].as_str().unwrap()
+        ),
+        Some(&token),
+        &json!({"reason": "注销登记"}),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let old = issue(&base, &token).await;
+    let mut v = values("business-licence");
+    v["domicile"] = json!("广州市天河区新址路8号");
+    let r = post_json(
+        &format!(
+            "{base}/v1/licences/{}/change",
+            old["identifier"].as_str().unwrap()
+        ),
+        Some(&token),
+        &json!({"values": v}),
+    )
+    .await;
+    assert_eq!(r.status, 201);
+    let current = r.json()["identifier"].as_str().unwrap().to_string();
+
+    let write = |name: &str, bytes: &[u8]| std::fs::write(files.join(name), bytes).unwrap();
+    write("licence.ofd", &ofd);
+    write("changed.ofd", &changed);
+    let (px, side) = picture(qr, 8);
+    write("qr.png", &png(&px, side));
+    write("qr.y4m", &y4m(qr));
+    let paths = json!({
+        "valid": path_of(qr),
+        "revoked": path_of(revoked["qr"].as_str().unwrap()),
+        "superseded": path_of(old["qr"].as_str().unwrap()),
+        "current": current,
+    });
+    write("paths.json", paths.to_string().as_bytes());
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser");
+    std::fs::create_dir_all(&out).unwrap();
+
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/scenarios.mjs");
+    let run = tokio::process::Command::new("node")
+        .arg(&script)
+        .env("YINXIN_BROWSER_DIR", &browser_dir)
+        .env("CHROMIUM", &chromium)
+        .env("BASE", &base)
+        .env("FILES", &files)
+        .env("OUT", &out)
+        .output();
+    // A generous bound: Chromium on a loaded 2-core machine; the scenarios wait for state.
+    let output = tokio::time::timeout(std::time::Duration::from_secs(900), run)
+        .await
+        .expect("the browser scenarios finished")
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "node failed:\n{stdout}\n{stderr}");
+    let results: Vec<Value> = serde_json::from_str(stdout.lines().last().unwrap_or(""))
+        .unwrap_or_else(|e| panic!("no results ({e}):\n{stdout}\n{stderr}"));
+    let names: Vec<&str> = results.iter().filter_map(|r| r["name"].as_str()).collect();
+    for expected in [
+        "upload-valid",
+        "upload-valid: seal picture shown",
+        "upload-changed",
+        "revoked",
+        "superseded",
+        "english",
+        "qr-url",
+        "photo",
+        "no-javascript",
+        "phone",
+        "camera",
+        "axe",
+    ] {
+        assert!(
+            names.contains(&expected),
+            "{expected} did not report: {stdout}"
+        );
+    }
+    let failed: Vec<String> = results
+        .iter()
+        .filter(|r| r["ok"] != true)
+        .map(|r| format!("{}: {}", r["name"], r["detail"].as_str().unwrap_or("")))
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "failed in Chromium:\n{}",
+        failed.join("\n\n")
+    );
+    println!(
+        "browser scenarios: {} passed; screenshots in {}",
+        results.len(),
+        out.display()
+    );
+}
