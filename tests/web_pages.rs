@@ -219,6 +219,9 @@ async fn citizens_check_files_and_qr_codes_on_the_page() {
         "the registry's status"
     );
     assert!(page.contains("download=\"yinxin-report.json\""));
+    // The result page with its report inside stays within the page weight too.
+    let weight = page.len() + css_r.body.len() + js_r.body.len();
+    assert!(weight < 150 * 1024, "{weight} bytes");
     assert!(page.contains(&id));
 
     // One byte changed: 无效, naming the file.

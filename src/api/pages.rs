@@ -261,12 +261,14 @@ async fn show(
     let summary = Summary::of(&report, lang);
     let pictures = pictures::pictures(&kept, &summary);
     let json = serde_json::to_string_pretty(&report).unwrap_or_default();
+    let compact = report.to_string();
     let p = Page {
         lang,
         path,
         result: Some(page::Result {
             summary: &summary,
             report_json: &json,
+            report_compact: &compact,
             pictures: &pictures,
         }),
         error: None,

@@ -14,7 +14,8 @@
 //! template to `/v1/licences`, each request a different licence: `{n}` in the template becomes
 //! the request's number and `{credit_code}` a valid unified social credit code (GB 32100) made
 //! from it, and each request has its own `Idempotency-Key`. `get` sends `GET` to the URL paths
-//! of `--path-list` (one a line), round-robin, expecting 200. `--concurrency` workers use
+//! of `--path-list` (one a line), round-robin, expecting 200 (`--accept text/html`: as a
+//! browser asks, e.g. for the page a licence's QR URL opens). `--concurrency` workers use
 //! keep-alive connections, bounded by `--requests` and `--max-seconds`; it prints requests/s
 //! and latency percentiles. Only for servers you run yourself on loopback.
 
@@ -37,6 +38,7 @@ struct Args {
     concurrency: usize,
     requests: usize,
     max_seconds: u64,
+    accept: String,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -51,6 +53,7 @@ fn parse_args() -> Result<Args, String> {
         concurrency: 64,
         requests: 10_000,
         max_seconds: 120,
+        accept: String::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -69,6 +72,7 @@ fn parse_args() -> Result<Args, String> {
                     .collect()
             }
             "--token" => a.token = v()?,
+            "--accept" => a.accept = v()?,
             "--csr" => a.csr = std::fs::read_to_string(v()?).map_err(|e| format!("--csr: {e}"))?,
             "--algorithm" => a.algorithm = v()?,
             "--concurrency" => {
@@ -80,7 +84,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--help" | "-h" => {
                 println!(
-                    "yinxin-load --url URL [--mode issue|ocsp|tsa|verify|licence-issue|get] [--token TOKEN] [--csr FILE] [--body FILE] [--path-list FILE] [--algorithm sm2|p256] [--concurrency N] [--requests N] [--max-seconds S]"
+                    "yinxin-load --url URL [--mode issue|ocsp|tsa|verify|licence-issue|get] [--token TOKEN] [--csr FILE] [--body FILE] [--path-list FILE] [--algorithm sm2|p256] [--concurrency N] [--requests N] [--max-seconds S] [--accept TYPE]"
                 );
                 std::process::exit(0);
             }
@@ -199,6 +203,7 @@ async fn main() {
         let base = args.url.trim_end_matches('/').to_string();
         let url = format!("{base}{path}");
         let auth = format!("Bearer {}", args.token);
+        let accept = args.accept.clone();
         let total = args.requests;
         workers.push(tokio::spawn(async move {
             let mut lat = Vec::new();
@@ -215,6 +220,9 @@ async fn main() {
                 };
                 if auth.len() > "Bearer ".len() {
                     req = req.header("authorization", &auth);
+                }
+                if !accept.is_empty() {
+                    req = req.header("accept", &accept);
                 }
                 let payload = match mode.as_str() {
                     "get" => Bytes::new(),

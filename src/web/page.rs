@@ -32,8 +32,10 @@ pub struct Page<'a> {
 pub struct Result<'a> {
     /// What the page says of the report.
     pub summary: &'a Summary,
-    /// The report itself (JSON), for the details and the download.
+    /// The report itself (JSON, indented), for the details.
     pub report_json: &'a str,
+    /// The report as compact JSON, for the download.
+    pub report_compact: &'a str,
     /// Pictures by signer, aligned with `summary.signers`.
     pub pictures: &'a [Option<Picture>],
 }
@@ -428,7 +430,7 @@ fn details(h: &mut Html, lang: Lang, r: &Result<'_>) {
         .raw("</pre></details>");
     h.raw(&format!(
         "<p class=\"actions\"><a download=\"yinxin-report.json\" href=\"data:application/json;base64,{}\">",
-        base64::engine::general_purpose::STANDARD.encode(r.report_json.as_bytes())
+        base64::engine::general_purpose::STANDARD.encode(r.report_compact.as_bytes())
     ))
     .text(&tr(lang, "web-download-json"))
     .raw("</a> <button type=\"button\" id=\"print\" hidden>")

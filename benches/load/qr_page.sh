@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The page a licence's QR code opens, under load (see BENCHMARKS.md): a throw-away region
+# (SQLite) with an agency (as licence.sh), LICENCES business licences issued over HTTP, then
+# `yinxin-load --mode get --accept text/html` over their QR URLs (`/V/<payload>`, as a phone's
+# browser opens them): each request verifies the payload's SM2 signature and its signer's
+# certificate, reads the live status and renders the HTML result page.
+# Usage: benches/load/qr_page.sh [LICENCES] [REQUESTS] [CONCURRENCY]   (YINXIN_BIN_DIR=DIR: use the binaries in DIR)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+LICENCES=${1:-2000}
+REQUESTS=${2:-100000}
+CONCURRENCY=${3:-64}
+PORT=${PORT:-18445}
+if [ -n "${YINXIN_BIN_DIR:-}" ]; then
+    BIN=$YINXIN_BIN_DIR
+else
+    cargo build --release --bins >/dev/null
+    BIN=${CARGO_TARGET_DIR:-target}/release
+fi
+TMP=$(mktemp -d)
+SERVER=
+trap '[ -n "$SERVER" ] && { kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; }; rm -rf "$TMP"' EXIT
+export YINXIN_KEY_PASSPHRASE=load-benchmark-only-passphrase YINXIN_LANG=en
+# One load generator on loopback is one client address: lift the per-address limits that a
+# public deployment keeps (connections, anonymous rate and concurrency).
+export YINXIN_MAX_CONNECTIONS_PER_ADDRESS=100000 YINXIN_ANONYMOUS_RATE_LIMIT_PER_SECOND=1000000 \
+    YINXIN_ANONYMOUS_RATE_LIMIT_BURST=1000000 YINXIN_ANONYMOUS_MAX_CONCURRENCY=100000
+DATA="$TMP/data"
+$BIN/yinxin init --data-dir "$DATA" --region load --name "Load test" >/dev/null
+. benches/load/licence_agency.sh
+make_agency "$BIN" "$DATA" "$TMP"
+cat >"$TMP/licence.json" <<'JSON'
+{"kind": "business-licence", "values": {
+  "credit_code": "{credit_code}",
+  "name": "广州负载测试{n}科技有限公司",
+  "entity_type": "有限责任公司（自然人投资或控股）",
+  "legal_representative": "张三",
+  "business_scope": "软件开发；信息技术咨询服务；数据处理和存储支持服务。",
+  "registered_capital": "100",
+  "established": "2019-03-01",
+  "domicile": "广州市天河区示例路{n}号"}}
+JSON
+YINXIN_RATE_LIMIT_PER_SECOND=1000000 YINXIN_RATE_LIMIT_BURST=1000000 YINXIN_LOG=warn \
+    $BIN/yinxin serve --data-dir "$DATA" --listen 127.0.0.1:$PORT >"$TMP/serve.out" 2>"$TMP/serve.err" &
+SERVER=$!
+for _ in $(seq 100); do grep -q listening "$TMP/serve.out" 2>/dev/null && break; sleep 0.1; done
+URL=http://127.0.0.1:$PORT
+echo "issuing $LICENCES licences"
+$BIN/yinxin-load --url $URL --mode licence-issue --body "$TMP/licence.json" --token "$TOKEN" \
+    --concurrency 32 --requests "$LICENCES" --max-seconds 600 >/dev/null
+# The QR texts printed on the faces, as paths (`/V/<payload>`).
+sqlite3 "$DATA/yinxin.db" "SELECT qr_text FROM licences" | sed 's|^[^/]*//[^/]*||' >"$TMP/qr-paths.txt"
+N=$(wc -l <"$TMP/qr-paths.txt")
+echo "QR pages: $N licences; warm-up $N, then $REQUESTS at $CONCURRENCY clients (Accept: text/html)"
+$BIN/yinxin-load --url $URL --mode get --accept text/html --path-list "$TMP/qr-paths.txt" \
+    --concurrency "$CONCURRENCY" --requests "$N" >/dev/null
+$BIN/yinxin-load --url $URL --mode get --accept text/html --path-list "$TMP/qr-paths.txt" \
+    --concurrency "$CONCURRENCY" --requests "$REQUESTS" --max-seconds 120
+# One page's size, for the record.
+curl -s -H 'accept: text/html' "$URL$(head -1 "$TMP/qr-paths.txt")" | wc -c | sed 's/^/page bytes: /'
