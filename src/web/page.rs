@@ -326,17 +326,23 @@ fn licence(h: &mut Html, lang: Lang, l: &LicenceView) {
     let mut row = |k: &str, v: &str| {
         h.element("dt", "", k).element("dd", "", v);
     };
-    if let Some(id) = &l.identifier {
+    // A licence file's metadata already carries the identifier, holder and validity (ZZBS,
+    // CZZT, ZZYXQJZRQ …); a QR payload or a status has only these.
+    if l.fields.is_empty()
+        && let Some(id) = &l.identifier
+    {
         row(&tr(lang, "web-identifier"), id);
     }
     if let Some(v) = l.version {
         row(&tr(lang, "web-version"), &v.to_string());
     }
-    if let Some(n) = &l.holder_name {
-        row(&tr(lang, "web-holder"), n);
-    }
-    if let Some(v) = &l.valid_to {
-        row(&tr(lang, "web-valid-to"), v);
+    if l.fields.is_empty() {
+        if let Some(n) = &l.holder_name {
+            row(&tr(lang, "web-holder"), n);
+        }
+        if let Some(v) = &l.valid_to {
+            row(&tr(lang, "web-valid-to"), v);
+        }
     }
     for f in &l.fields {
         row(&f.label, &f.value);
