@@ -406,7 +406,7 @@ pub async fn scan_frame(
     let text = tokio::task::spawn_blocking(move || scan::qr_from_photo(&bytes))
         .await
         .map_err(|e| Problem::internal(&e))?
-        .map_err(|e| Problem::unprocessable("no-qr-code", &e.to_string()))?;
+        .map_err(|e| Problem::unprocessable("no-qr-code", e.to_string()))?;
     Ok((
         [(header::CONTENT_TYPE, "application/json")],
         serde_json::json!({ "text": text }).to_string(),
