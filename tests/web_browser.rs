@@ -48,47 +48,10 @@ fn tools() -> Result<(PathBuf, PathBuf), String> {
     Ok((dir, chromium))
 }
 
-/// The dark modules of a QR code of `text`, and its width in modules.
-fn modules(text: &str) -> (Vec<bool>, usize) {
-    let code = qrcode::QrCode::new(text.as_bytes()).unwrap();
-    let dark = code
-        .to_colors()
-        .iter()
-        .map(|c| *c == qrcode::Color::Dark)
-        .collect();
-    (dark, code.width())
-}
-
-/// A greyscale picture of the code: `scale` pixels a module, 4 modules of quiet zone.
-fn picture(text: &str, scale: usize) -> (Vec<u8>, usize) {
-    let (dark, n) = modules(text);
-    let side = (n + 8) * scale;
-    let mut px = vec![255u8; side * side];
-    for (i, d) in dark.iter().enumerate() {
-        if *d {
-            let (mx, my) = ((i % n + 4) * scale, (i / n + 4) * scale);
-            for y in my..my + scale {
-                px[y * side + mx..y * side + mx + scale].fill(0);
-            }
-        }
-    }
-    (px, side)
-}
-
-fn png(px: &[u8], side: usize) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut e = png::Encoder::new(&mut out, side as u32, side as u32);
-    e.set_color(png::ColorType::Grayscale);
-    let mut w = e.write_header().unwrap();
-    w.write_image_data(px).unwrap();
-    w.finish().unwrap();
-    out
-}
-
 /// A Y4M video (640 × 480, 4:2:0) of the code on a grey table, for Chromium's fake camera.
 fn y4m(text: &str) -> Vec<u8> {
     let (w, h) = (640usize, 480usize);
-    let (px, side) = picture(text, 1);
+    let (px, side) = common::qr::picture(text, 1);
     let target = 440usize;
     let mut y_plane = vec![180u8; w * h];
     let (ox, oy) = ((w - target) / 2, (h - target) / 2);
@@ -180,8 +143,7 @@ async fn the_verification_page_in_chromium() {
     let write = |name: &str, bytes: &[u8]| std::fs::write(files.join(name), bytes).unwrap();
     write("licence.ofd", &ofd);
     write("changed.ofd", &changed);
-    let (px, side) = picture(qr, 8);
-    write("qr.png", &png(&px, side));
+    write("qr.png", &common::qr::png(qr, 8));
     write("qr.y4m", &y4m(qr));
     let paths = json!({
         "valid": path_of(qr),

@@ -65,29 +65,6 @@ fn verdict(page: &str) -> String {
     page[start..end].to_string()
 }
 
-/// A QR code of `text` as a PNG, 8 pixels a module.
-fn qr_png(text: &str) -> Vec<u8> {
-    let code = qrcode::QrCode::new(text.as_bytes()).unwrap();
-    let n = code.width();
-    let (scale, side) = (8, (n + 8) * 8);
-    let mut px = vec![255u8; side * side];
-    for (i, c) in code.to_colors().iter().enumerate() {
-        if *c == qrcode::Color::Dark {
-            let (mx, my) = ((i % n + 4) * scale, (i / n + 4) * scale);
-            for y in my..my + scale {
-                px[y * side + mx..y * side + mx + scale].fill(0);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    let mut e = png::Encoder::new(&mut out, side as u32, side as u32);
-    e.set_color(png::ColorType::Grayscale);
-    let mut w = e.write_header().unwrap();
-    w.write_image_data(&px).unwrap();
-    w.finish().unwrap();
-    out
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn citizens_check_files_and_qr_codes_on_the_page() {
     let tmp = tempfile::tempdir().unwrap();
@@ -267,7 +244,12 @@ async fn citizens_check_files_and_qr_codes_on_the_page() {
     // Pasted text and a photo of the code give the same result.
     let r = post_form(&base, &[("qr", "", qr.as_bytes())], &[]).await;
     assert!(verdict(&text(&r)).contains("有效"));
-    let r = post_form(&base, &[("qr_photo", "qr.png", &qr_png(&qr))], &[]).await;
+    let r = post_form(
+        &base,
+        &[("qr_photo", "qr.png", &common::qr::png(&qr, 8))],
+        &[],
+    )
+    .await;
     assert!(verdict(&text(&r)).contains("有效"), "{}", text(&r));
     // A photo without a code says so.
     let blank = vec![0u8; 10];

@@ -35,22 +35,9 @@ $BIN/yinxin init --data-dir "$DATA" --region load --name "Load test" >/dev/null
 . benches/load/licence_agency.sh
 make_agency "$BIN" "$DATA" "$TMP"
 
-cat >"$TMP/licence.json" <<'JSON'
-{"kind": "business-licence", "values": {
-  "credit_code": "{credit_code}",
-  "name": "广州负载测试{n}科技有限公司",
-  "entity_type": "有限责任公司（自然人投资或控股）",
-  "legal_representative": "张三",
-  "business_scope": "软件开发；信息技术咨询服务；数据处理和存储支持服务。",
-  "registered_capital": "100",
-  "established": "2019-03-01",
-  "domicile": "广州市天河区示例路{n}号"}}
-JSON
+licence_template "$TMP/licence.json"
 
-YINXIN_RATE_LIMIT_PER_SECOND=1000000 YINXIN_RATE_LIMIT_BURST=1000000 YINXIN_LOG=warn \
-    $BIN/yinxin serve --data-dir "$DATA" --listen 127.0.0.1:$PORT >"$TMP/serve.out" 2>"$TMP/serve.err" &
-SERVER=$!
-for _ in $(seq 100); do grep -q listening "$TMP/serve.out" 2>/dev/null && break; sleep 0.1; done
+start_server "$BIN" "$DATA" "$PORT" "$TMP"
 URL=http://127.0.0.1:$PORT
 
 echo "licence-issue: warm-up 200, then $ISSUE_REQUESTS at $ISSUE_CONCURRENCY clients"

@@ -29,6 +29,21 @@ pub(super) fn json_response(status: StatusCode, v: &Value, who: Option<&Principa
     r
 }
 
+/// The whole request body within the API's body limit, or 413 naming the limit.
+/// Not tower-http's `RequestBodyLimitLayer`: limits differ by route (API bodies, OCSP and
+/// time-stamp requests, documents streamed to disk), and its 413 is bare where this one names
+/// the limit.
+pub(super) async fn body_bytes(state: &AppState, body: Body) -> Result<Bytes, Problem> {
+    axum::body::to_bytes(body, state.limits.body_limit)
+        .await
+        .map_err(|_| {
+            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large", "").msg(
+                "msg-body-exceeds",
+                &[("limit", &state.limits.body_limit.to_string())],
+            )
+        })
+}
+
 /// Read a JSON body: content type, size and shape are checked; unknown fields are refused.
 pub(crate) async fn read_json<T: serde::de::DeserializeOwned>(
     state: &AppState,
@@ -56,17 +71,7 @@ pub(crate) async fn read_json<T: serde::de::DeserializeOwned>(
             &[("expected", "application/json"), ("got", ct)],
         ));
     }
-    // Not tower-http's `RequestBodyLimitLayer`: limits differ by route (API bodies, OCSP and
-    // time-stamp requests, documents streamed to disk), and its 413 is bare where this one
-    // names the limit.
-    let bytes: Bytes = axum::body::to_bytes(body, state.limits.body_limit)
-        .await
-        .map_err(|_| {
-            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large", "").msg(
-                "msg-body-exceeds",
-                &[("limit", &state.limits.body_limit.to_string())],
-            )
-        })?;
+    let bytes = body_bytes(state, body).await?;
     serde_json::from_slice(&bytes).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {

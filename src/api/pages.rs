@@ -393,15 +393,7 @@ pub async fn scan_frame(
         ));
     }
     s.rate_limit_anonymous(addr)?;
-    let bytes = axum::body::to_bytes(body, s.limits.body_limit)
-        .await
-        .map_err(|_| {
-            Problem::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body-too-large",
-                "the request body is too large",
-            )
-        })?;
+    let bytes = super::handlers::body_bytes(&s, body).await?;
     // Decoding is CPU work: off the async workers.
     let text = tokio::task::spawn_blocking(move || scan::qr_from_photo(&bytes))
         .await

@@ -91,15 +91,7 @@ pub async fn verify(
     ];
     let mut qr = None;
     let (object, data) = if RAW.iter().any(|t| ct.starts_with(t)) {
-        let bytes = axum::body::to_bytes(body, s.limits.body_limit)
-            .await
-            .map_err(|_| {
-                Problem::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "body-too-large",
-                    "the request body is too large",
-                )
-            })?;
+        let bytes = super::handlers::body_bytes(&s, body).await?;
         (bytes.to_vec(), None)
     } else {
         let b: VerifyBody = super::handlers::read_json(&s, &headers, body).await?;

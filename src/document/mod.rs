@@ -10,4 +10,4 @@
 pub mod cms;
 pub mod ofd;
 pub mod ofd_write;
-mod xml;
+pub(crate) mod xml;

@@ -166,38 +166,18 @@ fn form(h: &mut Html, lang: Lang) {
             "<input type=\"hidden\" name=\"lang\" value=\"{}\">",
             lang.tag()
         ));
-    field(
-        h,
-        "file",
-        &tr(lang, "web-form-file"),
-        &tr(lang, "web-form-file-hint"),
-    );
+    field(h, lang, "file", "web-form-file");
     h.raw("<input id=\"file\" name=\"file\" type=\"file\" aria-describedby=\"file-hint\">");
     h.raw("<details class=\"more\"><summary>")
         .text(&tr(lang, "web-form-data-summary"))
         .raw("</summary>");
-    field(
-        h,
-        "data",
-        &tr(lang, "web-form-data"),
-        &tr(lang, "web-form-data-hint"),
-    );
+    field(h, lang, "data", "web-form-data");
     h.raw("<input id=\"data\" name=\"data\" type=\"file\" aria-describedby=\"data-hint\">")
         .raw("</details>");
     h.element("p", "class=\"or\"", &tr(lang, "web-form-or"));
-    field(
-        h,
-        "qr",
-        &tr(lang, "web-form-qr"),
-        &tr(lang, "web-form-qr-hint"),
-    );
+    field(h, lang, "qr", "web-form-qr");
     h.raw("<textarea id=\"qr\" name=\"qr\" rows=\"3\" autocomplete=\"off\" spellcheck=\"false\" aria-describedby=\"qr-hint\"></textarea>");
-    field(
-        h,
-        "qr_photo",
-        &tr(lang, "web-form-photo"),
-        &tr(lang, "web-form-photo-hint"),
-    );
+    field(h, lang, "qr_photo", "web-form-photo");
     h.raw("<input id=\"qr_photo\" name=\"qr_photo\" type=\"file\" accept=\"image/png,image/jpeg\" capture=\"environment\" aria-describedby=\"qr_photo-hint\">");
     // Shown by the script where the browser has a camera and BarcodeDetector.
     h.raw("<div class=\"camera\" hidden><button type=\"button\" id=\"scan\" data-scanning=\"")
@@ -211,12 +191,13 @@ fn form(h: &mut Html, lang: Lang) {
         .raw("</button></p></form></section>");
 }
 
-fn field(h: &mut Html, id: &str, label: &str, hint: &str) {
+/// A form field's label and hint: catalogue messages `key` and `key-hint`.
+fn field(h: &mut Html, lang: Lang, id: &str, key: &str) {
     h.raw(&format!("<label for=\"{id}\">"))
-        .text(label)
+        .text(&tr(lang, key))
         .raw("</label>")
         .raw(&format!("<p class=\"hint\" id=\"{id}-hint\">"))
-        .text(hint)
+        .text(&tr(lang, &format!("{key}-hint")))
         .raw("</p>");
 }
 
