@@ -251,6 +251,17 @@ async fn citizens_check_files_and_qr_codes_on_the_page() {
     )
     .await;
     assert!(verdict(&text(&r)).contains("有效"), "{}", text(&r));
+    // A payload changed by one character (its signature no longer covers it) is not valid.
+    let tampered = {
+        let (head, tail) = qr.split_at(qr.len() - 5);
+        let c = if tail.starts_with('0') { '1' } else { '0' };
+        format!("{head}{c}{}", &tail[1..])
+    };
+    assert_ne!(tampered, qr);
+    let r = post_form(&base, &[("qr", "", tampered.as_bytes())], &[]).await;
+    let v = verdict(&text(&r));
+    assert!(v.contains("无效") || v.contains("无法确定"), "{v}");
+    assert!(!text(&r).contains("result-valid"));
     // A photo without a code says so.
     let blank = vec![0u8; 10];
     let r = post_form(&base, &[("qr_photo", "qr.png", &blank)], &[]).await;

@@ -12,21 +12,24 @@ use super::problem::Problem;
 use crate::i18n::Lang;
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
 /// The language a request asks for (en when it asks for none we speak). Several
 /// `Accept-Language` fields count as one list (RFC 9110 §5.3).
 pub fn request_lang(req: &Request) -> Lang {
-    let joined = req
-        .headers()
+    Lang::from_accept_language(&accept_language(req.headers()).unwrap_or_default())
+}
+
+/// The request's `Accept-Language` fields as one list, `None` when it sends none.
+pub fn accept_language(headers: &HeaderMap) -> Option<String> {
+    let fields: Vec<&str> = headers
         .get_all(header::ACCEPT_LANGUAGE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .collect::<Vec<_>>()
-        .join(",");
-    Lang::from_accept_language(&joined)
+        .collect();
+    (!fields.is_empty()).then(|| fields.join(","))
 }
 
 /// The middleware (see the module documentation).

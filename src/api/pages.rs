@@ -20,13 +20,13 @@ use super::state::AppState;
 use super::verify::{ClientAddr, report_of};
 use crate::i18n::{Lang, t};
 use crate::web::page::{self, Page};
-use crate::web::{assets, pictures, scan, view::Summary};
+use crate::web::view::{LicenceView, Summary};
+use crate::web::{assets, pictures, scan};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::Value;
 use std::sync::Arc;
 
 /// The pages' Content-Security-Policy: everything from this origin only, seal pictures and
@@ -48,13 +48,7 @@ fn lang_of(asked: Option<&str>, headers: &HeaderMap) -> Lang {
     if let Some(l) = asked.and_then(Lang::from_tag) {
         return l;
     }
-    match headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-    {
-        Some(h) => Lang::from_accept_language(h),
-        None => Lang::ZhCn,
-    }
+    super::locale::accept_language(headers).map_or(Lang::ZhCn, |h| Lang::from_accept_language(&h))
 }
 
 /// An HTML response with the pages' security headers.
@@ -212,7 +206,7 @@ pub async fn verify_form(
         }
         [true, false, false] => None,
         [false, true, false] => Some(form.qr.clone()),
-        [false, false, true] => match scan::qr_from_photo(&form.photo) {
+        [false, false, true] => match read_photo(form.photo).await {
             Ok(text) => Some(text),
             Err(e) => {
                 let status = if e == scan::ScanError::TooLarge {
@@ -229,6 +223,14 @@ pub async fn verify_form(
     show(&s, lang, "/", form.file, data, qr).await
 }
 
+/// The QR text in a photo or camera frame. Decoding (up to a 48-megapixel JPEG) is CPU work:
+/// off the async workers.
+async fn read_photo(photo: Vec<u8>) -> Result<String, scan::ScanError> {
+    tokio::task::spawn_blocking(move || scan::qr_from_photo(&photo))
+        .await
+        .unwrap_or(Err(scan::ScanError::NotAPicture))
+}
+
 /// Verify on the pool and render the result.
 async fn show(
     s: &Arc<AppState>,
@@ -239,27 +241,28 @@ async fn show(
     qr: Option<String>,
 ) -> Response {
     let state = s.clone();
-    let kept = object.clone();
+    // The seal pictures are read from the object on the pool too, after the verification.
     let outcome = s
         .verify_pool
         .run(true, move |deadline| async move {
-            report_of(
+            let report = report_of(
                 &state,
-                object,
+                &object,
                 data,
                 qr,
                 crate::verify::purpose::Purpose::DocumentSigner,
                 deadline,
             )
-            .await
+            .await?;
+            let summary = Summary::of(&report, lang);
+            let pictures = pictures::pictures(&object, &summary);
+            Ok::<_, Problem>((report, summary, pictures))
         })
         .await;
-    let report: Value = match outcome {
+    let (report, summary, pictures) = match outcome {
         Ok(Ok(r)) => r,
         Ok(Err(p)) | Err(p) => return problem_page(&p, lang, path),
     };
-    let summary = Summary::of(&report, lang);
-    let pictures = pictures::pictures(&kept, &summary);
     let json = serde_json::to_string_pretty(&report).unwrap_or_default();
     let compact = report.to_string();
     let p = Page {
@@ -363,17 +366,19 @@ pub async fn licence_status(
         Err(e) => return problem_page(&Problem::internal(&e), lang, path),
     };
     let current = (st.current_identifier != st.identifier).then(|| st.current_identifier.clone());
-    let report = serde_json::json!({
-        "object": "e-licence-status",
-        "region": st.region,
-        "identifier": st.identifier,
-        "version": st.version,
-        "status": st.status,
-        "current_identifier": current,
-        "valid_to": st.valid_to,
-        "produced_at": st.produced_at,
-    });
-    html(StatusCode::OK, lang, page::render_status(lang, &report))
+    let view = LicenceView {
+        identifier: Some(st.identifier),
+        version: Some(u64::from(st.version)),
+        valid_to: Some(st.valid_to),
+        status: st.status,
+        current_identifier: current,
+        ..LicenceView::default()
+    };
+    html(
+        StatusCode::OK,
+        lang,
+        page::render_status(lang, &view, &st.produced_at),
+    )
 }
 
 /// `POST /verify/scan` (the page's camera, where the browser cannot read QR codes itself): a
@@ -394,10 +399,8 @@ pub async fn scan_frame(
     }
     s.rate_limit_anonymous(addr)?;
     let bytes = super::handlers::body_bytes(&s, body).await?;
-    // Decoding is CPU work: off the async workers.
-    let text = tokio::task::spawn_blocking(move || scan::qr_from_photo(&bytes))
+    let text = read_photo(bytes.to_vec())
         .await
-        .map_err(|e| Problem::internal(&e))?
         .map_err(|e| Problem::unprocessable("no-qr-code", e.to_string()))?;
     Ok((
         [(header::CONTENT_TYPE, "application/json")],

@@ -188,7 +188,7 @@ async fn verify_object(
     purpose: crate::verify::purpose::Purpose,
     deadline: crate::document::ofd::Deadline,
 ) -> ApiResult<Response> {
-    let report = report_of(&s, object, data, qr, purpose, deadline).await?;
+    let report = report_of(&s, &object, data, qr, purpose, deadline).await?;
     Ok(ok(StatusCode::OK, report, who.as_ref()))
 }
 
@@ -197,7 +197,7 @@ async fn verify_object(
 /// `POST /v1/verify` answers and the citizens' page shows.
 pub(super) async fn report_of(
     s: &AppState,
-    object: Vec<u8>,
+    object: &[u8],
     data: Option<Vec<u8>>,
     qr: Option<String>,
     purpose: crate::verify::purpose::Purpose,
@@ -218,7 +218,7 @@ pub(super) async fn report_of(
     let trust: Option<&dyn crate::verify::hook::TrustSource> = federation
         .as_deref()
         .map(|f| f as &dyn crate::verify::hook::TrustSource);
-    let certificate = certificate_of(&object);
+    let certificate = certificate_of(object);
     // Our own region's material, parsed once at start-up; what this request adds (the CRLs
     // just read, recognized regions' anchors and seal makers, a certificate's chain) goes into
     // a derived context sharing the parsed certificates.
@@ -258,7 +258,7 @@ pub(super) async fn report_of(
     }
     if object.starts_with(b"PK\x03\x04") {
         let stopped = |s: Stopped| super::verify_pool::deadline_problem(&s);
-        let (report, pkg) = match Package::read_until(&object, &deadline).map_err(stopped)? {
+        let (report, pkg) = match Package::read_until(object, &deadline).map_err(stopped)? {
             Ok(pkg) => (
                 ofd::verify_package_until(&pkg, &opts, &deadline)
                     .await
@@ -267,7 +267,7 @@ pub(super) async fn report_of(
             ),
             // Unreadable: the verifier reports why.
             Err(_) => (
-                ofd::verify_until(&object, &opts, &deadline)
+                ofd::verify_until(object, &opts, &deadline)
                     .await
                     .map_err(stopped)?,
                 None,
@@ -282,16 +282,16 @@ pub(super) async fn report_of(
         };
         return Ok(value);
     }
-    if crate::document::cms::embedded_content(&object).is_ok() {
+    if crate::document::cms::embedded_content(object).is_ok() {
         let report = crate::document::cms::verify_with_options(
-            &object,
+            object,
             data.as_deref().unwrap_or_default(),
             &opts,
         )
         .await;
         return Ok(serde_json::to_value(&report).unwrap_or(Value::Null));
     }
-    let report = seal_service::verify(&object, &opts).await;
+    let report = seal_service::verify(object, &opts).await;
     Ok(serde_json::to_value(&report).unwrap_or(Value::Null))
 }
 

@@ -83,28 +83,17 @@ pub fn render(p: &Page<'_>) -> String {
     h.finish()
 }
 
-/// A licence's public status (`object` `e-licence-status`: identifier, version, status,
-/// current identifier, valid to, produced at): no verdict, no personal data.
-pub fn render_status(lang: Lang, status: &serde_json::Value) -> String {
-    let str_of = |k: &str| status[k].as_str().map(str::to_string);
-    let l = LicenceView {
-        identifier: str_of("identifier"),
-        version: status["version"].as_u64(),
-        valid_to: str_of("valid_to"),
-        status: str_of("status").unwrap_or_else(|| "unknown".into()),
-        current_identifier: str_of("current_identifier"),
-        ..LicenceView::default()
-    };
+/// A licence's public status page (identifier, version, status, current version, valid to;
+/// no personal data), stated at `produced_at`: no verdict.
+pub fn render_status(lang: Lang, l: &LicenceView, produced_at: &str) -> String {
     let mut h = Html::default();
     head(&mut h, lang, &tr(lang, "web-licence-status-heading"));
     header(&mut h, lang, "/");
     h.raw("<main id=\"main\">")
         .element("h1", "", &tr(lang, "web-licence-status-heading"));
     h.raw("<section class=\"result\">");
-    licence(&mut h, lang, &l);
-    if let Some(at) = str_of("produced_at") {
-        h.element("p", "class=\"hint\"", &at);
-    }
+    licence(&mut h, lang, l);
+    h.element("p", "class=\"hint\"", produced_at);
     h.raw("</section>");
     form(&mut h, lang);
     foot(&mut h, lang);
