@@ -8,6 +8,8 @@
 //! module; must not import `cli`. Nothing imports `app` but `cli` (the binary's `main.rs`
 //! goes through `cli`). It prints nothing of its own: the command line reports.
 
+mod holders;
+
 use crate::api::seals::{SealServices, SealSigning, StatusCache};
 use crate::api::trust::TrustServices;
 use crate::clock::SystemClock;
@@ -203,6 +205,8 @@ pub async fn serve(params: ServeParams) -> Result<(), AppError> {
         seals: Some(Arc::new(seals)),
         trust: Some(trust.clone()),
         licences: Some(Arc::new(licences)),
+        holders: Some(holders::services(&config, data_dir, store.clone())?),
+        clock: holders::clock(),
     };
     if role.holds_keys() {
         trust.publish_if_due().await.map_err(AppError::TrustList)?;

@@ -65,3 +65,19 @@ pub fn rfc3339(secs: i64) -> String {
         })
         .unwrap_or_else(|| secs.to_string())
 }
+
+/// The system clock moved by the number of seconds written in a file (read at every call; a
+/// missing or unreadable file adds nothing). Only debug builds construct it (tests moving a
+/// running server's clock); see `app::holders::clock`.
+#[derive(Clone, Debug)]
+pub struct OffsetFileClock(pub std::path::PathBuf);
+
+impl Clock for OffsetFileClock {
+    fn now(&self) -> i64 {
+        let offset = std::fs::read_to_string(&self.0)
+            .ok()
+            .and_then(|s| s.trim().parse::<i64>().ok())
+            .unwrap_or(0);
+        now_secs() + offset
+    }
+}

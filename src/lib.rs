@@ -41,6 +41,7 @@ pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod document;
+pub mod holder;
 pub mod i18n;
 pub mod licence;
 pub mod pki;

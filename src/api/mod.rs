@@ -16,6 +16,8 @@ mod documents;
 pub mod enterprises;
 pub mod envelope;
 mod handlers;
+mod holder_api;
+pub mod holders;
 pub mod licences;
 pub mod limits;
 pub mod listener;

@@ -81,7 +81,7 @@ fn document_without_licences() -> Value {
             "description": "Issuance, lookup and revocation of SM2 and P-256 certificates. Errors are RFC 9457 problem details with type URIs urn:yinxin:problem:<kind>. Any request may also be answered 400 bad-request or 431 headers-too-large (unparsable or oversized head), 414 uri-too-long, 408 body-too-slow (body below the minimum rate), 429 rate-limited or 503 overloaded (no in-flight slot; anonymous requests have a share of their own) — see the README, service behaviour."
         },
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "operator token (yx_…): roles admin, registrar, auditor, seal-admin, signer, region-peer, licence-issuer, registration-authority"}},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "operator token (yx_…): roles admin, registrar, auditor, seal-admin, signer, region-peer, licence-issuer, registration-authority, relying-agency"}},
             "schemas": {
                 "Problem": {"type": "object", "required": ["type", "title", "status", "detail"], "properties": {
                     "type": {"type": "string", "format": "uri"}, "title": {"type": "string"},

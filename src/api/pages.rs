@@ -44,7 +44,7 @@ pub struct LangQuery {
 }
 
 /// The page's language: `?lang=` (the switch), else `Accept-Language`, else zh-CN.
-fn lang_of(asked: Option<&str>, headers: &HeaderMap) -> Lang {
+pub(super) fn lang_of(asked: Option<&str>, headers: &HeaderMap) -> Lang {
     if let Some(l) = asked.and_then(Lang::from_tag) {
         return l;
     }
@@ -52,7 +52,7 @@ fn lang_of(asked: Option<&str>, headers: &HeaderMap) -> Lang {
 }
 
 /// An HTML response with the pages' security headers.
-fn html(status: StatusCode, lang: Lang, body: String) -> Response {
+pub(super) fn html(status: StatusCode, lang: Lang, body: String) -> Response {
     let mut r = (status, body).into_response();
     let h = r.headers_mut();
     let fixed = [
@@ -116,7 +116,7 @@ pub async fn asset(Path(file): Path<String>) -> Response {
 /// Whether a post comes from this site's own page, by the browser's signals. Requests
 /// without them (command-line clients, old browsers) are not a browser being steered by
 /// another site, and pass.
-fn same_site(headers: &HeaderMap) -> bool {
+pub(super) fn same_site(headers: &HeaderMap) -> bool {
     let get = |h: &str| headers.get(h).and_then(|v| v.to_str().ok());
     if let Some(site) = get("sec-fetch-site") {
         return matches!(site, "same-origin" | "none");
@@ -351,7 +351,7 @@ pub async fn licence_status(
             t(lang, "web-licence-not-found", &[]),
         );
     };
-    let now = crate::clock::now_secs();
+    let now = s.clock.now();
     let st = match crate::licence::service::statement(l.repo.as_ref(), &l.region, &id, now, 1).await
     {
         Ok(st) => st,

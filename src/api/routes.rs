@@ -22,8 +22,8 @@
 use super::problem::Problem;
 use super::state::AppState;
 use super::{
-    documents, enterprises, envelope, handlers, licences, locale, pages, seals, serve, status,
-    trust, verify,
+    documents, enterprises, envelope, handlers, holder_api, holders, licences, locale, pages,
+    seals, serve, status, trust, verify,
 };
 use crate::config::ServiceRole;
 use axum::Router;
@@ -187,6 +187,36 @@ pub const ROUTES: &[Route] = &[
         get(licences::status)
     }),
     route("POST", "/v1/documents/sign", ByCa, || post(documents::sign)),
+    // The holders' side (keys: the vault opens licence data, the QR signer signs showings).
+    route("GET", "/holder", ByCa, || get(holders::home)),
+    route("GET", "/holder/login", ByCa, || get(holders::login)),
+    route("GET", "/holder/callback", ByCa, || get(holders::callback)),
+    route("POST", "/holder/logout", ByCa, || post(holders::logout)),
+    route("GET", "/holder/show/{id}", ByCa, || get(holders::show)),
+    route("POST", "/holder/grants", ByCa, || post(holders::grant)),
+    route("POST", "/holder/grants/{id}/withdraw", ByCa, || {
+        post(holders::withdraw)
+    }),
+    route("GET", "/v1/holder/licences", ByCa, || {
+        get(holder_api::licences)
+    }),
+    route("POST", "/v1/holder/licences/{id}/show", ByCa, || {
+        post(holder_api::show)
+    }),
+    route("GET", "/v1/holder/grants", ByCa, || get(holder_api::grants)),
+    route("POST", "/v1/holder/grants", ByCa, || {
+        post(holder_api::create_grant)
+    }),
+    route("POST", "/v1/holder/grants/{id}/withdraw", ByCa, || {
+        post(holder_api::withdraw)
+    }),
+    route("GET", "/v1/holder/events", ByCa, || get(holder_api::events)),
+    route("POST", "/v1/grants/exchange", ByCa, || {
+        post(holder_api::exchange)
+    }),
+    route("POST", "/v1/licences/{id}/duty-lookup", ByCa, || {
+        post(holder_api::duty_lookup)
+    }),
     route("POST", "/v1/trust-list/publish", ByCa, || {
         post(trust::publish)
     }),

@@ -60,6 +60,10 @@ pub struct AppState {
     pub trust: Option<Arc<trust::TrustServices>>,
     /// E-licences.
     pub licences: Option<Arc<super::licences::LicenceServices>>,
+    /// The holders' side (sign-in, 亮证, 用证授权).
+    pub holders: Option<Arc<super::holders::HolderServices>>,
+    /// The clock of the holders' side and of QR verification (showings expire by it).
+    pub clock: crate::clock::SharedClock,
     /// CAs whose CRLs must be regenerated, and the wake-up of the CRL worker.
     pub crl_dirty: (
         Mutex<std::collections::HashSet<String>>,
@@ -102,6 +106,10 @@ pub struct Services {
     pub trust: Option<Arc<trust::TrustServices>>,
     /// E-licences (None: licence endpoints answer 503).
     pub licences: Option<Arc<super::licences::LicenceServices>>,
+    /// The holders' side (None: its endpoints answer 503).
+    pub holders: Option<Arc<super::holders::HolderServices>>,
+    /// The clock.
+    pub clock: crate::clock::SharedClock,
 }
 
 /// Our own region's verification material: our CAs (roots as anchors; issuing CAs and the
@@ -129,6 +137,8 @@ impl AppState {
             seals,
             trust,
             licences,
+            holders,
+            clock,
         } = services;
         let limits = Limits::from_config(config);
         AppState {
@@ -155,6 +165,8 @@ impl AppState {
             seals,
             trust,
             licences,
+            holders,
+            clock,
             crl_dirty: (
                 Mutex::new(std::collections::HashSet::new()),
                 tokio::sync::Notify::new(),

@@ -244,7 +244,7 @@ pub(super) async fn report_of(
         trust,
         registry: Some(svc.repo.as_ref()),
         data: data.as_deref(),
-        now: crate::clock::now_secs(),
+        now: s.clock.now(),
     };
     let licences = s.licences.as_deref();
     let own = licences.map(|l| RepoStatus(l.repo.as_ref()));

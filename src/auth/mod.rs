@@ -13,6 +13,7 @@
 //! | `signer` | stamp with a seal whose certList has the token's certificate (云签章: the key is in the key store) |
 //! | `region-peer` | another region's systems calling `POST /v1/verify` with a higher rate limit than anonymous callers |
 //! | `licence-issuer` | an agency issuing, changing, suspending and revoking its own e-licences (bound to its credit code and its certificate) |
+//! | `relying-agency` | an agency using holders' licences: exchanges a holder's auth code (用证授权) for the licence, and looks licences up by duty (依职能查验) where `[[holders.duty_lookup]]` gives it a legal basis; bound to its credit code |
 //! | `registration-authority` | a market regulator registering companies (同步发放: `POST /v1/enterprises`, certificate + 公章 + business licence) and issuing business licences; bound like a licence-issuer |
 
 use crate::crypto::{CryptoError, random_bytes, sha256};
@@ -43,6 +44,9 @@ pub enum Role {
     /// code, its certificate sealing with its e-licence seal); registers new companies
     /// (certificate, 公章 and business licence in one step) and issues business licences.
     RegistrationAuthority,
+    /// An agency relying on holders' licences: exchanges auth codes (用证授权) and, where
+    /// configured with a legal basis, looks licences up by duty; bound to its credit code.
+    RelyingAgency,
 }
 
 impl Role {
@@ -57,6 +61,7 @@ impl Role {
             Role::RegionPeer => "region-peer",
             Role::LicenceIssuer => "licence-issuer",
             Role::RegistrationAuthority => "registration-authority",
+            Role::RelyingAgency => "relying-agency",
         }
     }
     /// An agency issuing licences in its own name: bound to its credit code (`--org`) and to its
@@ -75,6 +80,7 @@ impl Role {
             "region-peer" => Some(Role::RegionPeer),
             "licence-issuer" => Some(Role::LicenceIssuer),
             "registration-authority" => Some(Role::RegistrationAuthority),
+            "relying-agency" => Some(Role::RelyingAgency),
             _ => None,
         }
     }
@@ -107,6 +113,8 @@ pub enum Permission {
     ReadLicences,
     /// Register new companies (同步发放: certificate, 公章 and business licence in one step).
     RegisterEnterprises,
+    /// Exchange a holder's auth code, and look licences up by duty (where configured).
+    UseHolderGrants,
 }
 
 impl Role {
@@ -131,6 +139,7 @@ impl Role {
             Role::LicenceIssuer => {
                 matches!(p, Permission::IssueLicences | Permission::ReadLicences)
             }
+            Role::RelyingAgency => matches!(p, Permission::UseHolderGrants),
             Role::RegistrationAuthority => matches!(
                 p,
                 Permission::RegisterEnterprises

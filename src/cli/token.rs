@@ -15,7 +15,7 @@ pub(super) enum TokenCommand {
     Create {
         #[command(flatten)]
         data: DataArgs,
-        /// admin, registrar, auditor, seal-admin, signer, region-peer, licence-issuer or registration-authority.
+        /// admin, registrar, auditor, seal-admin, signer, region-peer, licence-issuer, registration-authority or relying-agency.
         #[arg(long)]
         role: String,
         /// Bind a registrar, seal-admin or licence-issuer to an organization (unified social credit code).
@@ -62,7 +62,7 @@ pub(super) async fn run(command: TokenCommand) -> Result<(), CliError> {
         } => {
             let role = crate::auth::Role::parse(&role).ok_or_else(|| {
                 CliError(format!(
-                    "unknown role '{role}' (admin, registrar, auditor, seal-admin, signer, region-peer, licence-issuer, registration-authority)"
+                    "unknown role '{role}' (admin, registrar, auditor, seal-admin, signer, region-peer, licence-issuer, registration-authority, relying-agency)"
                 ))
             })?;
             let holds_key = role == crate::auth::Role::Signer || role.is_agency();
@@ -72,7 +72,7 @@ pub(super) async fn run(command: TokenCommand) -> Result<(), CliError> {
                         .into(),
                 ));
             }
-            if role.is_agency() && org.is_none() {
+            if (role.is_agency() || role == crate::auth::Role::RelyingAgency) && org.is_none() {
                 return Err(CliError(format!(
                     "{} tokens need --org (the agency's credit code)",
                     role.as_str()
@@ -183,9 +183,10 @@ async fn create_token_bound(
                 | crate::auth::Role::SealAdmin
                 | crate::auth::Role::LicenceIssuer
                 | crate::auth::Role::RegistrationAuthority
+                | crate::auth::Role::RelyingAgency
         ) {
             return Err(CliError(
-                "--org binds registrar, seal-admin, licence-issuer and registration-authority tokens only".into(),
+                "--org binds registrar, seal-admin, licence-issuer, registration-authority and relying-agency tokens only".into(),
             ));
         }
     }

@@ -128,6 +128,12 @@ pub fn sm3(data: &[u8]) -> [u8; 32] {
     r
 }
 
+/// Whether two byte strings are equal, in time that depends only on their lengths (secrets,
+/// states, CSRF tokens).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// SHA-256 digest of `data`.
 pub fn sha256(data: &[u8]) -> [u8; 32] {
     use sha2::Digest;

@@ -33,6 +33,7 @@ use std::collections::BTreeMap;
 
 mod qr_mask;
 mod qr_png;
+pub use qr_png::qr_png;
 
 /// Millimetres per point.
 pub const MM_PER_PT: f64 = 0.3528;

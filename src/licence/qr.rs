@@ -49,6 +49,19 @@ pub struct Claims {
     /// SM3 of the canonical licence data (hex in reports).
     #[serde(serialize_with = "hex_bytes")]
     pub data_sm3: [u8; 32],
+    /// For the dynamic QR of 亮证 (a holder showing the licence): when it was shown and until
+    /// when the code is valid, Unix seconds (claims 4 and 5). None in the printed QR.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shown: Option<Shown>,
+}
+
+/// When a holder showed the licence (the dynamic QR's two extra claims).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Shown {
+    /// Shown at, Unix seconds.
+    pub at: i64,
+    /// The code is valid until, Unix seconds.
+    pub until: i64,
 }
 
 fn hex_bytes<S: serde::Serializer>(b: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
@@ -109,10 +122,14 @@ fn encode_claims(c: &Claims) -> Vec<u8> {
     let mut e = minicbor::Encoder::new(Vec::new());
     // Writing to a Vec cannot fail.
     let _ = (|| -> Result<(), minicbor::encode::Error<std::convert::Infallible>> {
-        e.map(6)?;
+        e.map(if c.shown.is_some() { 8 } else { 6 })?;
         e.u8(1)?.u8(FORMAT)?;
         e.u8(2)?.str(&c.region)?;
         e.u8(3)?.str(short)?;
+        if let Some(sh) = c.shown {
+            e.u8(4)?.i64(sh.at)?;
+            e.u8(5)?.i64(sh.until)?;
+        }
         e.u8(6)?.str(&c.holder_name)?;
         e.u8(7)?.u32(valid_to)?;
         e.u8(8)?.bytes(&c.data_sm3)?;
@@ -203,11 +220,12 @@ fn decode_claims(b: &[u8]) -> Result<Claims, QrError> {
         .map()
         .map_err(|e| bad(e.to_string()))?
         .ok_or_else(|| bad("indefinite map".into()))?;
-    if n != 6 {
-        return Err(bad(format!("{n} claims, expected 6")));
+    if n != 6 && n != 8 {
+        return Err(bad(format!("{n} claims, expected 6 (or 8 when shown)")));
     }
     let (mut format, mut region, mut short, mut holder, mut valid_to, mut digest) =
         (None, None, None, None, None, None);
+    let (mut shown_at, mut shown_until) = (None, None);
     let mut seen = [false; 9];
     for _ in 0..n {
         let key = d.u8().map_err(|e| bad(e.to_string()))?;
@@ -221,6 +239,8 @@ fn decode_claims(b: &[u8]) -> Result<Claims, QrError> {
             1 => format = Some(d.u64().map_err(|e| bad(e.to_string()))?),
             2 => region = Some(text(&mut d)?),
             3 => short = Some(text(&mut d)?),
+            4 => shown_at = Some(d.i64().map_err(|e| bad(e.to_string()))?),
+            5 => shown_until = Some(d.i64().map_err(|e| bad(e.to_string()))?),
             6 => holder = Some(text(&mut d)?),
             7 => valid_to = Some(d.u32().map_err(|e| bad(e.to_string()))?),
             8 => {
@@ -245,6 +265,11 @@ fn decode_claims(b: &[u8]) -> Result<Claims, QrError> {
     else {
         return Err(bad("a claim is missing".into()));
     };
+    let shown = match (shown_at, shown_until) {
+        (None, None) => None,
+        (Some(at), Some(until)) if at <= until => Some(Shown { at, until }),
+        _ => return Err(bad("the shown claims are incomplete or inverted".into())),
+    };
     let identifier = format!("{}.{short}", super::identifier::ROOT);
     let id = super::identifier::LicenceId::parse(&identifier)
         .map_err(|e| bad(format!("identifier: {e}")))?;
@@ -265,6 +290,7 @@ fn decode_claims(b: &[u8]) -> Result<Claims, QrError> {
         holder_name,
         valid_to,
         data_sm3,
+        shown,
     })
 }
 
@@ -349,6 +375,7 @@ mod tests {
             holder_name: "广州市天河区示例信息科技发展有限公司".into(),
             valid_to: "2031-12-04".into(),
             data_sm3: [7; 32],
+            shown: None,
         }
     }
 
@@ -400,6 +427,41 @@ mod tests {
             ..claims()
         });
         assert_eq!(forged.verify(&spki), Err(QrError::Signature));
+    }
+
+    #[test]
+    fn a_shown_payload_signs_its_times_and_an_edited_time_is_refused() {
+        let key = crate::crypto::PrivateKey::generate(Algorithm::Sm2).unwrap();
+        let signer = key.signer().unwrap();
+        let shown = Claims {
+            shown: Some(Shown {
+                at: 1_800_000_000,
+                until: 1_800_000_300,
+            }),
+            ..claims()
+        };
+        let d = decode(&sign(&shown, &signer, b"c").unwrap()).unwrap();
+        assert_eq!(d.claims, shown);
+        let spki = key.public_key_spki_der().unwrap();
+        d.verify(&spki).unwrap();
+        // Stretching the showing's end with the old signature: refused.
+        let mut forged = d.clone();
+        forged.claims_cbor = encode_claims(&Claims {
+            shown: Some(Shown {
+                at: 1_800_000_000,
+                until: 1_900_000_000,
+            }),
+            ..claims()
+        });
+        assert_eq!(forged.verify(&spki), Err(QrError::Signature));
+        // The printed payload (no shown claims) is not a showing.
+        assert_eq!(
+            decode(&sign(&claims(), &signer, b"c").unwrap())
+                .unwrap()
+                .claims
+                .shown,
+            None
+        );
     }
 
     #[test]

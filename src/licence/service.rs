@@ -278,6 +278,23 @@ impl Registry<'_> {
     }
 
     fn qr_text(&self, kind: &LicenceKind, licence: &Licence) -> Result<String, LicenceError> {
+        self.signed_qr(kind, licence, None)
+    }
+
+    /// The dynamic QR of a holder showing the licence of `row` (亮证): the printed QR's claims
+    /// and the showing's times (`at`, valid `until`), signed by the QR signer; the QR's text.
+    pub fn show_qr(&self, row: &LicenceRow, at: i64, until: i64) -> Result<String, LicenceError> {
+        let kind = self.kind(&row.kind)?;
+        let licence = self.licence(row)?;
+        self.signed_qr(kind, &licence, Some(qr::Shown { at, until }))
+    }
+
+    fn signed_qr(
+        &self,
+        kind: &LicenceKind,
+        licence: &Licence,
+        shown: Option<qr::Shown>,
+    ) -> Result<String, LicenceError> {
         let claims = Claims {
             region: self.region.to_string(),
             identifier: licence.id.to_string(),
@@ -289,6 +306,7 @@ impl Registry<'_> {
                 .clone()
                 .unwrap_or_else(|| LONG_TERM.to_string()),
             data_sm3: crate::crypto::sm3(&canonical_data(licence, kind)),
+            shown,
         };
         let payload = qr::sign(&claims, self.qr_signer, self.qr_cert).map_err(make)?;
         Ok(qr::url(self.public_base, &payload))

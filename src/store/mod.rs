@@ -11,6 +11,8 @@
 //! [`StatusRepository`](crate::status::service::StatusRepository) (revocation feed, CRLs, TSA
 //! serials); `seals` the seal repository; `trust` the trust-list repository; `licences` the
 //! [`LicenceRepository`](crate::licence::repo::LicenceRepository) (e-licence registry);
+//! `holders` the [`HolderRepository`](crate::holder::repo::HolderRepository) (holder sessions,
+//! grants of consented use, the holder's history);
 //! `audit` maps audit rows and `group_commit` batches certificate inserts. `blobs` is the
 //! filesystem [`BlobStore`](crate::licence::blobs::BlobStore) ([`FsBlobStore`]): no SQL.
 //!
@@ -30,6 +32,7 @@ mod audit;
 mod blobs;
 mod certificates;
 mod group_commit;
+mod holders;
 mod licences;
 mod seals;
 mod status;

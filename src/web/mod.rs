@@ -9,6 +9,7 @@
 //! must not import `api`, `store` or any HTTP or SQL type.
 
 pub mod assets;
+pub mod holder;
 pub mod html;
 pub mod page;
 pub mod pictures;

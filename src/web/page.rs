@@ -100,7 +100,7 @@ pub fn render_status(lang: Lang, l: &LicenceView, produced_at: &str) -> String {
     h.finish()
 }
 
-fn head(h: &mut Html, lang: Lang, title: &str) {
+pub(super) fn head(h: &mut Html, lang: Lang, title: &str) {
     h.raw("<!doctype html><html lang=\"")
         .raw(lang.tag())
         .raw("\"><head><meta charset=\"utf-8\">")
@@ -117,13 +117,13 @@ fn head(h: &mut Html, lang: Lang, title: &str) {
         .raw("</a>");
 }
 
-fn foot(h: &mut Html, lang: Lang) {
+pub(super) fn foot(h: &mut Html, lang: Lang) {
     h.raw("</main><footer>")
         .element("p", "", &tr(lang, "web-footer"))
         .raw("</footer></body></html>");
 }
 
-fn header(h: &mut Html, lang: Lang, path: &str) {
+pub(super) fn header(h: &mut Html, lang: Lang, path: &str) {
     h.raw("<header class=\"top\"><a class=\"brand\" href=\"/\">")
         .text(&tr(lang, "web-brand"))
         .raw("</a><nav class=\"langs\" aria-label=\"")

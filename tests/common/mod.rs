@@ -5,6 +5,7 @@ pub mod federation;
 pub mod flow;
 pub mod http;
 pub mod licence;
+pub mod oidc;
 pub mod qr;
 pub mod region;
 pub mod sealing;

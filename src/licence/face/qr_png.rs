@@ -13,7 +13,7 @@ pub const SCALE: u32 = 4;
 pub const QUIET: u32 = 4;
 
 /// Draw `text` as a QR code (EC level M) and encode it as a PNG.
-pub(super) fn qr_png(text: &str) -> Result<Vec<u8>, FaceError> {
+pub fn qr_png(text: &str) -> Result<Vec<u8>, FaceError> {
     if text.is_empty() {
         return Err(FaceError::Qr("nothing to encode".into()));
     }

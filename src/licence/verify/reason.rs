@@ -54,6 +54,8 @@ pub enum LicenceReason {
     QrRegionMismatch,
     /// What the QR or the file says disagrees with the registry or the signed status.
     ClaimsMismatch,
+    /// A holder's dynamic QR (亮证) outside its showing time.
+    ShowNotCurrent,
 }
 
 impl LicenceReason {
@@ -82,6 +84,7 @@ impl LicenceReason {
             QrSignatureInvalid => "licence-qr-signature-invalid",
             QrRegionMismatch => "licence-qr-region-mismatch",
             ClaimsMismatch => "licence-claims-mismatch",
+            ShowNotCurrent => "licence-show-not-current",
         }
     }
 
@@ -100,7 +103,7 @@ impl LicenceReason {
             DataSignatureInvalid | QrSignatureInvalid => (TotalFailed, S::SigCryptoFailure),
             Revoked | Suspended => (TotalFailed, S::Revoked),
             Superseded => (TotalFailed, S::Generic),
-            Expired => (TotalFailed, S::Expired),
+            Expired | ShowNotCurrent => (TotalFailed, S::Expired),
             StatusUnknown => (Indeterminate, S::TryLater),
             QrSignerUnknown => (Indeterminate, S::NoCertificateChainFound),
         }

@@ -24,6 +24,9 @@ const QR_NEEDS: [&str; 8] = [
     "claims",
 ];
 
+/// How far ahead of our clock a showing's start may be (the holder's device and ours).
+const SHOW_SKEW_SECONDS: i64 = 120;
+
 /// A certificate with the payload's key id, and whose it is.
 struct Candidate {
     cert: Vec<u8>,
@@ -200,5 +203,33 @@ pub(super) async fn verify(v: &Verifier<'_>, text: &str) -> LicenceReport {
             ),
         );
     }
-    acc.finish(r, &QR_NEEDS)
+    let Some(shown) = c.shown else {
+        return acc.finish(r, &QR_NEEDS);
+    };
+    // A holder's showing (亮证): the signed times bound it; the clock is the verifier's.
+    let now = v.now();
+    if now > shown.until || shown.at > now + SHOW_SKEW_SECONDS {
+        acc.fail(
+            "shown",
+            LicenceReason::ShowNotCurrent,
+            format!(
+                "shown by its holder at {}, valid until {}: not now ({})",
+                crate::clock::rfc3339(shown.at),
+                crate::clock::rfc3339(shown.until),
+                crate::clock::rfc3339(now)
+            ),
+        );
+    } else {
+        acc.pass(
+            "shown",
+            format!(
+                "shown by its holder at {}, valid until {}",
+                crate::clock::rfc3339(shown.at),
+                crate::clock::rfc3339(shown.until)
+            ),
+        );
+    }
+    let mut needs = QR_NEEDS.to_vec();
+    needs.push("shown");
+    acc.finish(r, &needs)
 }

@@ -418,6 +418,7 @@ async fn init_inner(
         },
         database: DatabaseConfig { url: db_url_cfg },
         service: ServiceConfig::new(base),
+        holders: Default::default(),
     };
     repo.bootstrap_region(&boot).await?;
     // 0600: the database URL may carry a password.

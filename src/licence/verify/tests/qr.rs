@@ -136,3 +136,40 @@ async fn a_qr_signer_without_the_qr_signing_purpose_is_refused() {
         Some(LicenceReason::QrSignerInvalid),
     );
 }
+
+#[tokio::test]
+async fn a_holders_showing_verifies_within_its_time_and_says_so_after() {
+    let e = Env::new("gd");
+    let issued = e.issue().await;
+    let genuine = crate::licence::qr::decode(&issued.qr_text).unwrap();
+    let sign = |at: i64, until: i64| {
+        let claims = crate::licence::qr::Claims {
+            shown: Some(crate::licence::qr::Shown { at, until }),
+            ..genuine.claims.clone()
+        };
+        crate::licence::qr::sign(&claims, &e.pki.qr.signer, &e.pki.qr.cert).unwrap()
+    };
+    // Shown a moment ago, valid five minutes: valid, and the report says it was shown.
+    let r = e.own_qr(&sign(now() - 10, now() + 290)).await;
+    expect(&r, Indication::TotalPassed, None);
+    let shown = r.checks.iter().find(|c| c.check == "shown").unwrap();
+    assert!(
+        shown.detail.starts_with("shown by its holder at "),
+        "{}",
+        shown.detail
+    );
+    // A screenshot kept past its time: refused for that reason, though the licence is fine.
+    let r = e.own_qr(&sign(now() - 400, now() - 100)).await;
+    expect(
+        &r,
+        Indication::TotalFailed,
+        Some(LicenceReason::ShowNotCurrent),
+    );
+    // A showing dated in the future (a forged clock on the showing side): refused too.
+    let r = e.own_qr(&sign(now() + 3600, now() + 3900)).await;
+    expect(
+        &r,
+        Indication::TotalFailed,
+        Some(LicenceReason::ShowNotCurrent),
+    );
+}
