@@ -490,8 +490,8 @@ pub struct Config {
     pub database: DatabaseConfig,
     /// Service.
     pub service: ServiceConfig,
-    /// Holders (sign-in, 亮证, 用证授权).
-    #[serde(default)]
+    /// Holders (sign-in, 亮证, 用证授权); written by the operator, never by `init`.
+    #[serde(default, skip_serializing)]
     pub holders: HoldersConfig,
 }
 
