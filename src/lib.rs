@@ -23,10 +23,11 @@
 //! | [`seal`] | GB/T 38540 / GM/T 0031 seals and signatures: format, making, stamping, verification, the registry interface, pictures, signed status | `crypto`, `clock`, `pki`, `verify`, `document` (CMS), `trust` (canonical JSON) |
 //! | [`document`] | OFD packages (reading, sealing, signing, verification) and detached CMS | `crypto`, `clock`, `pki`, `status`, `verify`, `seal` |
 //! | [`licence`] | e-licences (电子证照): kinds catalogue, identifiers (GB/T 36904), field rules, records and lifecycle, GB/T 36903 metadata, the signed QR payload, the face (an OFD page), verification of a licence OFD or QR payload | `crypto`, `pki`, `seal`, `verify`, `trust` (canonical JSON, recognized regions), `document` (OFD writing and reading, CMS) |
+//! | [`holder`] | the holders' side: OpenID Connect sign-in (PKCE, ID token checks), sessions and CSRF tokens, consents (用证授权) and their refusals, the holder's history, the storage interface | `crypto`, `clock`, `config`, `pki` (identifier checks, the holder hasher) |
 //! | [`trust`] | signed trust lists, peers and federation, recognition, and the one outbound HTTP client (revocation data, issuers, seal and licence statuses) | `crypto`, `clock`, `pki`, `status`, `verify`, `document`, `seal` |
 //! | [`web`] | the citizens' pages: what a verification report tells a citizen, the HTML (escaped), seal pictures of passed seals, QR codes read from photos, the embedded stylesheet and script | `i18n`, `crypto` (asset hashes), `document` and `seal` (pictures from the verified object) |
-//! | [`store`] | the repositories over SQLite or PostgreSQL (sqlx) | the records and repository traits of `auth`, `pki`, `status`, `seal`, `trust`, `licence` (and its blob store on the filesystem) |
-//! | [`api`] | the REST API (axum): routing, authentication, problems, limits, the listener; the citizens' pages' requests (`api::pages`) | the domain, `web`, `config`, `i18n`; never `cli` or `app` |
+//! | [`store`] | the repositories over SQLite or PostgreSQL (sqlx) | the records and repository traits of `auth`, `pki`, `status`, `seal`, `trust`, `licence` (and its blob store on the filesystem), `holder` |
+//! | [`api`] | the REST API (axum): routing, authentication, problems, limits, the listener; the citizens' pages' requests (`api::pages`); the holders' pages and API (`api::holders`, `api::holder_api`) | the domain, `web`, `config`, `i18n`; never `cli` or `app` |
 //! | [`app`] | the composition root: opens the store, loads the region's keys, builds the services, serves | everything but `cli` |
 //! | [`cli`] | the `yinxin` command line | everything |
 //!

@@ -7,14 +7,25 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-const SECTIONS: [(&str, &str); 3] = [
+const SECTIONS: [(&str, &str); 6] = [
     ("RegionConfig", "region"),
     ("DatabaseConfig", "database"),
     ("ServiceConfig", "service"),
+    ("HoldersConfig", "holders"),
+    ("OidcConfig", "holders.oidc"),
+    ("DutyLookupConfig", "[holders.duty_lookup]"),
 ];
 
 /// Variables that are not a `[service]` key's override, with what they do.
-const OTHER_VARIABLES: [(&str, &str); 10] = [
+const OTHER_VARIABLES: [(&str, &str); 12] = [
+    (
+        "YINXIN_OIDC_CLIENT_SECRET",
+        "the holders' identity provider client secret (instead of `[holders.oidc] client_secret_file`)",
+    ),
+    (
+        "YINXIN_TEST_CLOCK_FILE",
+        "debug builds only (tests): a file holding seconds added to the service's clock, to move a running server's time",
+    ),
     (
         "YINXIN_DATA_DIR",
         "data directory of every command (`--data-dir`, default `data`)",

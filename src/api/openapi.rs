@@ -62,11 +62,72 @@ fn licence_paths() -> Value {
     })
 }
 
+/// The holders' paths (`src/api/holders.rs`, `src/api/holder_api.rs`).
+fn holder_paths() -> Value {
+    let session = json!([{"holderSession": []}]);
+    let bearer = json!([{"bearer": []}]);
+    let csrf = json!({"name": "X-CSRF-Token", "in": "header", "required": true, "description": "the session's CSRF token (csrf_token of GET /v1/holder/licences)", "schema": {"type": "string"}});
+    let id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}});
+    let empty = json!({"required": false, "description": "none", "content": {"application/json": {"schema": {"type": "object"}}}});
+    let html = |summary: &str, ok: &str| json!({"summary": summary, "security": [], "responses": merge(json!({ok: {"description": "an HTML page or a redirect", "content": {"text/html": {}}}}), problem_responses(&[400, 403]))});
+    let form = json!({"required": true, "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object", "required": ["csrf"], "properties": {"csrf": {"type": "string"}}}}}});
+    let mut grant_form = html(
+        "用证授权 from the page: a consent (csrf, licence, agency, service_item, case_number, days, uses, unmask); the page shows the auth code once",
+        "200",
+    );
+    grant_form["requestBody"] = form.clone();
+    let mut withdraw_form = html("Withdraw a consent from the page (csrf)", "303");
+    withdraw_form["parameters"] = json!([id.clone()]);
+    withdraw_form["requestBody"] = form.clone();
+    let mut logout = html("Sign out (csrf)", "303");
+    logout["requestBody"] = form;
+    let mut show_page = html(
+        "亮证: the full-screen page of one's licence with a dynamic QR code valid [holders] show_qr_seconds, renewing itself",
+        "200",
+    );
+    show_page["parameters"] = json!([id.clone()]);
+    json!({
+        "/holder": {"get": html("The holder's page: my licences, certificates, consents and history (or the sign-in page)", "200")},
+        "/holder/login": {"get": html("Start signing in: a redirect to the region's identity provider (OpenID Connect, code + PKCE S256)", "303")},
+        "/holder/callback": {"get": html("The identity provider's answer: the code exchanged, the ID token verified, a session cookie; a redirect to /holder", "303")},
+        "/holder/logout": {"post": logout},
+        "/holder/show/{id}": {"get": show_page},
+        "/holder/grants": {"post": grant_form},
+        "/holder/grants/{id}/withdraw": {"post": withdraw_form},
+        "/v1/holder/licences": {"get": {"summary": "The signed-in holder's licences and certificates, and the session's CSRF token", "security": session,
+            "responses": merge(json!({"200": {"description": "holder, csrf_token, licences, certificates"}}), problem_responses(&[401]))}},
+        "/v1/holder/licences/{id}/show": {"post": {"summary": "亮证: a fresh dynamic QR of one's licence (qr_text, shown_at, valid_until)", "security": session, "parameters": [id.clone(), csrf.clone()], "requestBody": empty.clone(),
+            "responses": merge(json!({"200": {"description": "the dynamic QR"}}), problem_responses(&[401, 403, 404, 409]))}},
+        "/v1/holder/grants": {
+            "get": {"summary": "The holder's consents (用证授权)", "security": session,
+                "responses": merge(json!({"200": {"description": "grants"}}), problem_responses(&[401]))},
+            "post": {"summary": "A consent: one licence, one agency (credit code), a service item and case number, until, uses, unmask; the auth code is returned once", "security": session, "parameters": [csrf.clone()],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["licence", "agency", "service_item", "case_number", "until", "uses"], "properties": {
+                    "licence": {"type": "string"}, "agency": {"type": "string"}, "service_item": {"type": "string"}, "case_number": {"type": "string"},
+                    "until": {"type": "integer", "description": "Unix seconds"}, "uses": {"type": "integer", "minimum": 1}, "unmask": {"type": "boolean"}}}}}},
+                "responses": merge(json!({"201": {"description": "the grant and its auth_code"}}), problem_responses(&[401, 403, 404, 409, 422]))}},
+        "/v1/holder/grants/{id}/withdraw": {"post": {"summary": "Withdraw a consent", "security": session, "parameters": [id.clone(), csrf], "requestBody": empty,
+            "responses": merge(json!({"200": {"description": "withdrawn"}}), problem_responses(&[401, 403, 404]))}},
+        "/v1/holder/events": {"get": {"summary": "The holder's history: sign-ins, showings, consents, withdrawals, agencies' uses and refusals, lookups by duty (with legal basis and reason)", "security": session,
+            "responses": merge(json!({"200": {"description": "events, newest first"}}), problem_responses(&[401]))}},
+        "/v1/grants/exchange": {"post": {"summary": "A relying agency (relying-agency token bound to the granted credit code) exchanges a holder's auth code for the licence's data (sensitive fields masked unless the holder unmasked them) and its sealed OFD; each use counted and shown to the holder", "security": bearer,
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["auth_code"], "properties": {"auth_code": {"type": "string"}}}}}},
+            "responses": merge(json!({"200": {"description": "grant, licence, document (base64 OFD)"}}), problem_responses(&[401, 403, 404]))}},
+        "/v1/licences/{id}/duty-lookup": {"post": {"summary": "依职能查验: a lookup without the holder's consent, only for roles (and agencies) [[holders.duty_lookup]] gives a legal basis, with a reason; shown in the holder's history", "security": bearer, "parameters": [id],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string", "minLength": 4, "maxLength": 200}}}}}},
+            "responses": merge(json!({"200": {"description": "legal_basis, licence (masked), document"}}), problem_responses(&[401, 403, 404, 422]))}},
+    })
+}
+
 /// The document.
 pub fn document() -> Value {
     let mut doc = document_without_licences();
-    if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), licence_paths()) {
-        paths.extend(more);
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for more in [licence_paths(), holder_paths()] {
+            if let Value::Object(more) = more {
+                paths.extend(more);
+            }
+        }
     }
     doc
 }
@@ -81,7 +142,7 @@ fn document_without_licences() -> Value {
             "description": "Issuance, lookup and revocation of SM2 and P-256 certificates. Errors are RFC 9457 problem details with type URIs urn:yinxin:problem:<kind>. Any request may also be answered 400 bad-request or 431 headers-too-large (unparsable or oversized head), 414 uri-too-long, 408 body-too-slow (body below the minimum rate), 429 rate-limited or 503 overloaded (no in-flight slot; anonymous requests have a share of their own) — see the README, service behaviour."
         },
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "operator token (yx_…): roles admin, registrar, auditor, seal-admin, signer, region-peer, licence-issuer, registration-authority, relying-agency"}},
+            "securitySchemes": {"holderSession": {"type": "apiKey", "in": "cookie", "name": "__Host-yx_holder", "description": "a holder's session (sign in at /holder/login)"}, "bearer": {"type": "http", "scheme": "bearer", "description": "operator token (yx_…): roles admin, registrar, auditor, seal-admin, signer, region-peer, licence-issuer, registration-authority, relying-agency"}},
             "schemas": {
                 "Problem": {"type": "object", "required": ["type", "title", "status", "detail"], "properties": {
                     "type": {"type": "string", "format": "uri"}, "title": {"type": "string"},
