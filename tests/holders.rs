@@ -9,22 +9,10 @@
 //! another state is refused; sign-out ends the session.
 
 mod common;
-use common::http::{Resp, Server, call, get, post_json, token};
-use common::init_region;
-use common::licence::{agency, values};
-use common::oidc::{Browser, Provider, sign_in};
+use common::holders::{DUTY, HolderEnv, LEGAL_BASIS, OTHER, PERSON_ID, RELYING};
+use common::http::{Resp, call, get, post_json, token};
+use common::oidc::{Browser, sign_in};
 use serde_json::{Value, json};
-
-const ISSUER_AGENCY: &str = "11440100MB2C12345P";
-/// The agency the holder consents to.
-const RELYING: &str = "11440100MB2C00010X";
-/// Another agency.
-const OTHER: &str = "91350100M000100Y43";
-/// An agency with a legal basis for lookups by duty.
-const DUTY: &str = "11440100MB2C00020Y";
-const PERSON_ID: &str = "11010519491231002X";
-const COMPANY: &str = "91440101MA5CJMYA97";
-const SECRET: &str = "test-client-secret-0123456789";
 
 fn csrf_of(page: &str) -> String {
     let at = page.find("name=\"csrf\" value=\"").expect("a CSRF field");
@@ -81,71 +69,19 @@ async fn signed_in(base: &str, login: &str) -> (Browser, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn holders_sign_in_show_consent_and_see_every_use() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let work = tmp.path().join("work");
-    std::fs::create_dir_all(&work).unwrap();
-    init_region(&data, None);
-    let port = common::free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let redirect = format!("{base}/holder/callback");
-    let accounts = json!({
-        "wang": {"name": "王小明", "id_number": PERSON_ID},
-        "corp": {"name": "广州示例科技有限公司", "id_number": COMPANY},
-        "nobody": {"name": "无名"}
-    });
-    let Some(idp) = Provider::start("yinxin", SECRET, &redirect, &accounts.to_string()) else {
+    let Some(env) = HolderEnv::start() else {
         return;
     };
-    let config = data.join("yinxin.toml");
-    let mut text = std::fs::read_to_string(&config).unwrap();
-    text.push_str(&format!(
-        "\n[holders]\nshow_qr_seconds = 300\n[holders.oidc]\nissuer = \"{}\"\nclient_id = \"yinxin\"\n\
-         [[holders.duty_lookup]]\nrole = \"relying-agency\"\nlegal_basis = \"《市场主体登记管理条例》第三十五条\"\nagencies = [\"{DUTY}\"]\n",
-        idp.issuer
-    ));
-    std::fs::write(&config, text).unwrap();
-    let clock = tmp.path().join("clock");
-    std::fs::write(&clock, "0").unwrap();
-    let clock_s = clock.to_string_lossy().to_string();
-    let issuer_token = agency(
-        &data,
-        &work,
-        "广州市市场监督管理局",
-        ISSUER_AGENCY,
-        "agency",
-    );
+    let (base, data, clock) = (env.base.clone(), env.data.clone(), env.clock.clone());
+    let issuer_token = env.issuer_token.clone();
     let (_, relying) = token(&data, "relying-agency", Some(RELYING));
     let (_, other) = token(&data, "relying-agency", Some(OTHER));
     let (_, duty) = token(&data, "relying-agency", Some(DUTY));
     let (_, admin) = token(&data, "admin", None);
-    let server = Server::start_at(
-        &data,
-        &format!("127.0.0.1:{port}"),
-        &[
-            ("YINXIN_PUBLIC_BASE_URL", base.as_str()),
-            ("YINXIN_OIDC_CLIENT_SECRET", SECRET),
-            ("YINXIN_TEST_CLOCK_FILE", clock_s.as_str()),
-        ],
-    );
-    assert_eq!(server.base, base);
 
     // A person's certificate of qualification and a company's business licence.
-    let issue = |kind: &'static str| {
-        let (base, token) = (base.clone(), issuer_token.clone());
-        async move {
-            let r = post_json(
-                &format!("{base}/v1/licences"),
-                Some(&token),
-                &json!({"kind": kind, "values": values(kind)}),
-            )
-            .await;
-            assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
-            r.json()["identifier"].as_str().unwrap().to_string()
-        }
-    };
-    let person_licence = issue("professional-qualification").await;
-    let company_licence = issue("business-licence").await;
+    let person_licence = env.issue("professional-qualification").await;
+    let company_licence = env.issue("business-licence").await;
 
     // Not signed in: the sign-in page; the API says 401.
     let r = get(&format!("{base}/holder"), None).await;
@@ -208,7 +144,7 @@ async fn holders_sign_in_show_consent_and_see_every_use() {
     assert_eq!(show.status, 200);
     let page = show.text();
     assert!(
-        page.contains("http-equiv=\"refresh\" content=\"270\""),
+        page.contains("data-renew=\"270\"") && page.contains("id=\"renew\""),
         "{page}"
     );
     let qr = between(&page, "data-text=\"", "\"").to_string();
@@ -414,10 +350,7 @@ async fn holders_sign_in_show_consent_and_see_every_use() {
     )
     .await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    assert_eq!(
-        r.json()["legal_basis"],
-        "《市场主体登记管理条例》第三十五条"
-    );
+    assert_eq!(r.json()["legal_basis"], LEGAL_BASIS);
 
     // The holder's history tells all of it, newest first; the page lists it too.
     let events = holder_call(&base, &session, "GET", "/v1/holder/events", None, None)

@@ -16,37 +16,8 @@ use common::http::{Server, get, post_json};
 use common::init_region;
 use common::licence::{agency, values};
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
 
 const AGENCY: &str = "11440100MB2C12345P";
-
-/// What the browser test needs, or why it is skipped.
-fn tools() -> Result<(PathBuf, PathBuf), String> {
-    let dir = std::env::var_os("YINXIN_BROWSER_DIR")
-        .map(PathBuf::from)
-        .ok_or("YINXIN_BROWSER_DIR is not set (.ci/run installs playwright-core and axe-core)")?;
-    for m in ["playwright-core", "axe-core"] {
-        if !dir
-            .join("node_modules")
-            .join(m)
-            .join("package.json")
-            .exists()
-        {
-            return Err(format!("{m} is not installed in {}", dir.display()));
-        }
-    }
-    let chromium = std::env::var_os("YINXIN_CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    if !chromium.exists() {
-        return Err(format!("no Chromium at {}", chromium.display()));
-    }
-    let node = std::process::Command::new("node").arg("--version").output();
-    if !node.is_ok_and(|o| o.status.success()) {
-        return Err("node is not installed".into());
-    }
-    Ok((dir, chromium))
-}
 
 /// A Y4M video (640 × 480, 4:2:0) of the code on a grey table, for Chromium's fake camera.
 fn y4m(text: &str) -> Vec<u8> {
@@ -86,7 +57,7 @@ async fn issue(base: &str, token: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_verification_page_in_chromium() {
-    let (browser_dir, chromium) = match tools() {
+    let tools = match common::browser::tools() {
         Ok(t) => t,
         Err(why) => {
             println!("skipped: browser tests: {why}");
@@ -152,61 +123,25 @@ async fn the_verification_page_in_chromium() {
         "current": current,
     });
     write("paths.json", paths.to_string().as_bytes());
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser");
-    std::fs::create_dir_all(&out).unwrap();
-
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/scenarios.mjs");
-    let run = tokio::process::Command::new("node")
-        .arg(&script)
-        .env("YINXIN_BROWSER_DIR", &browser_dir)
-        .env("CHROMIUM", &chromium)
-        .env("BASE", &base)
-        .env("FILES", &files)
-        .env("OUT", &out)
-        .output();
-    // A generous bound: Chromium on a loaded 2-core machine; the scenarios wait for state.
-    let output = tokio::time::timeout(std::time::Duration::from_secs(900), run)
-        .await
-        .expect("the browser scenarios finished")
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "node failed:\n{stdout}\n{stderr}");
-    let results: Vec<Value> = serde_json::from_str(stdout.lines().last().unwrap_or(""))
-        .unwrap_or_else(|e| panic!("no results ({e}):\n{stdout}\n{stderr}"));
-    let names: Vec<&str> = results.iter().filter_map(|r| r["name"].as_str()).collect();
-    for expected in [
-        "upload-valid",
-        "upload-valid: seal picture shown",
-        "upload-changed",
-        "revoked",
-        "superseded",
-        "english",
-        "qr-url",
-        "photo",
-        "no-javascript",
-        "phone",
-        "camera",
-        "axe",
-    ] {
-        assert!(
-            names.contains(&expected),
-            "{expected} did not report: {stdout}"
-        );
-    }
-    let failed: Vec<String> = results
-        .iter()
-        .filter(|r| r["ok"] != true)
-        .map(|r| format!("{}: {}", r["name"], r["detail"].as_str().unwrap_or("")))
-        .collect();
-    assert!(
-        failed.is_empty(),
-        "failed in Chromium:\n{}",
-        failed.join("\n\n")
-    );
-    println!(
-        "browser scenarios: {} passed; screenshots in {}",
-        results.len(),
-        out.display()
-    );
+    let files_s = files.to_string_lossy().to_string();
+    common::browser::run(
+        &tools,
+        "scenarios.mjs",
+        &[("BASE", base.as_str()), ("FILES", files_s.as_str())],
+        &[
+            "upload-valid",
+            "upload-valid: seal picture shown",
+            "upload-changed",
+            "revoked",
+            "superseded",
+            "english",
+            "qr-url",
+            "photo",
+            "no-javascript",
+            "phone",
+            "camera",
+            "axe",
+        ],
+    )
+    .await;
 }

@@ -23,6 +23,9 @@ use std::time::{Duration, Instant};
 /// How long a looked-up token is trusted before it is read again (revocation delay).
 const TOKEN_CACHE_TTL: Duration = Duration::from_secs(2);
 
+/// Certificates of our QR signers, shared, with when they were read.
+pub(in crate::api) type QrSigners = (Arc<Vec<Vec<u8>>>, Instant);
+
 /// Shared state of the service.
 pub struct AppState {
     /// What this process serves (`[service] role`).
@@ -72,6 +75,8 @@ pub struct AppState {
     /// The newest CRLs read, by `{ca}/{delta}`, with when they were read.
     pub(in crate::api) crl_cache:
         std::sync::RwLock<HashMap<String, (Arc<crate::status::service::CrlRecord>, Instant)>>,
+    /// Our QR signer certificates, with when they were read.
+    pub(in crate::api) qr_signers: std::sync::RwLock<Option<QrSigners>>,
     token_cache: Mutex<HashMap<String, (TokenRecord, Instant)>>,
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
     /// The in-flight slots of admission.
@@ -172,6 +177,7 @@ impl AppState {
                 tokio::sync::Notify::new(),
             ),
             crl_cache: std::sync::RwLock::new(HashMap::new()),
+            qr_signers: std::sync::RwLock::new(None),
             token_cache: Mutex::new(HashMap::new()),
             buckets: Mutex::new(HashMap::new()),
             openapi: super::routes::openapi_for(role).to_string(),

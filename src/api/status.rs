@@ -25,7 +25,14 @@ fn http_date(secs: i64) -> String {
     t.format(&fmt).unwrap_or_default()
 }
 
-async fn latest(s: &AppState, ca: &str, delta: bool) -> ApiResult<Option<Arc<CrlRecord>>> {
+/// The newest CRL of `ca` (full or delta), read at most every 2 seconds: the CRL endpoints and
+/// every verification read it (a CRL is regenerated moments after a revocation anyway; the
+/// cache adds at most 2 s to that).
+pub(super) async fn latest(
+    s: &AppState,
+    ca: &str,
+    delta: bool,
+) -> ApiResult<Option<Arc<CrlRecord>>> {
     let key = format!("{ca}/{delta}");
     if let Ok(c) = s.crl_cache.read()
         && let Some((rec, at)) = c.get(&key)

@@ -210,8 +210,8 @@ pub(super) async fn report_of(
         .ok_or_else(|| Problem::internal(&"seal services without a verification context"))?;
     let mut crls = Vec::new();
     for ca in s.status.cas() {
-        if let Ok(Some(c)) = s.status.store().latest_crl(&ca.record.id, false).await {
-            crls.push(c.der);
+        if let Ok(Some(c)) = super::status::latest(s, &ca.record.id, false).await {
+            crls.push(c.der.clone());
         }
     }
     let federation = s.trust.as_ref().map(|t| t.federation.clone());
@@ -340,7 +340,25 @@ async fn verify_licence(
 
 /// The certificates of our e-licence QR signer service credentials (and of the signer this
 /// process holds, if any).
-async fn own_qr_signers(s: &AppState) -> Vec<Vec<u8>> {
+/// Read at most every [`QR_SIGNERS_TTL`] (a region's QR signer changes at a key rollover).
+async fn own_qr_signers(s: &AppState) -> Arc<Vec<Vec<u8>>> {
+    if let Ok(c) = s.qr_signers.read()
+        && let Some((list, at)) = c.as_ref()
+        && at.elapsed() < QR_SIGNERS_TTL
+    {
+        return list.clone();
+    }
+    let list = Arc::new(read_qr_signers(s).await);
+    if let Ok(mut c) = s.qr_signers.write() {
+        *c = Some((list.clone(), std::time::Instant::now()));
+    }
+    list
+}
+
+/// How long the QR signer certificates read are reused.
+const QR_SIGNERS_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+
+async fn read_qr_signers(s: &AppState) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     if let Some(sig) = s.licences.as_deref().and_then(|l| l.signing.as_ref()) {
         out.push(sig.qr_cert.clone());

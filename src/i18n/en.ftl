@@ -831,3 +831,4 @@ problem-sign-in-failed = Sign-in failed
 problem-invalid-grant = Consent not acceptable
 problem-grant-refused = Authorization code refused
 problem-no-legal-basis = No legal basis for a lookup by duty
+web-holder-renew = Renew the code now

@@ -834,3 +834,4 @@ problem-sign-in-failed = 登录失败
 problem-invalid-grant = 授权内容不可接受
 problem-grant-refused = 授权码被拒绝
 problem-no-legal-basis = 无依职能查验的法定依据
+web-holder-renew = 立即更新二维码

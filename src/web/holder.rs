@@ -1,6 +1,6 @@
 //! The holders' pages: signing in, "my licences" (licences and certificates held, consents
 //! given, the history of who used what), showing a licence (亮证: full screen, a dynamic QR code
-//! that the page renews itself — by a `<meta refresh>`, so without script too) and a new
+//! that the page renews itself — by its script, and by a link without script) and a new
 //! consent's auth code, shown once.
 //!
 //! Every form carries the session's CSRF token. Texts are the catalogues' `web-holder-…`
@@ -133,9 +133,8 @@ fn csrf_input(h: &mut Html, csrf: &str) {
 }
 
 fn table(h: &mut Html, lang: Lang, id: &str, heads: &[&str]) {
-    h.raw(&format!(
-        "<div class=\"table\"><table id=\"{id}\"><thead><tr>"
-    ));
+    // Tables scroll sideways on a phone: focusable, so the keyboard can scroll them.
+    h.raw(&format!("<table id=\"{id}\" tabindex=\"0\"><thead><tr>"));
     for k in heads {
         h.element("th", "scope=\"col\"", &tr(lang, k));
     }
@@ -203,7 +202,7 @@ pub fn render_home(lang: Lang, m: &Home) -> String {
                 .element("td", "", &c.not_after)
                 .raw("</tr>");
         }
-        h.raw("</tbody></table></div>");
+        h.raw("</tbody></table>");
     }
     grants(&mut h, lang, m);
     h.element("h2", "", &tr(lang, "web-holder-history"));
@@ -228,7 +227,7 @@ pub fn render_home(lang: Lang, m: &Home) -> String {
             .element("td", "", &e.detail)
             .raw("</tr>");
     }
-    h.raw("</tbody></table></div>");
+    h.raw("</tbody></table>");
     foot(&mut h, lang);
     h.finish()
 }
@@ -376,7 +375,7 @@ fn grants(h: &mut Html, lang: Lang, m: &Home) {
         }
         h.raw("</td></tr>");
     }
-    h.raw("</tbody></table></div>");
+    h.raw("</tbody></table>");
 }
 
 /// 亮证: what the full-screen page shows.
@@ -409,25 +408,27 @@ pub fn render_show(lang: Lang, s: &Show<'_>) -> String {
         .raw(lang.tag())
         .raw("\"><head><meta charset=\"utf-8\">")
         .raw("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
-        .raw("<meta name=\"referrer\" content=\"no-referrer\">")
-        .raw(&format!(
-            "<meta http-equiv=\"refresh\" content=\"{}\">",
-            s.refresh_seconds.max(5)
-        ));
+        .raw("<meta name=\"referrer\" content=\"no-referrer\">");
     h.element("title", "", &tr(lang, "web-holder-show"));
     h.raw(&format!(
-        "<link rel=\"stylesheet\" href=\"{}\"></head><body class=\"show\">",
-        super::assets::css_path()
+        "<link rel=\"stylesheet\" href=\"{}\"><script src=\"{}\" defer></script></head><body class=\"show\">",
+        super::assets::css_path(),
+        super::assets::js_path()
     ));
-    h.raw("<main id=\"main\" class=\"show\">")
-        .element("h1", "", s.kind_name)
-        .element("p", "class=\"show-holder\"", s.holder_name)
-        .raw("<dl>")
-        .element("dt", "", &tr(lang, "web-holder-number"))
-        .element("dd", "", s.number)
-        .element("dt", "", &tr(lang, "web-holder-issuer"))
-        .element("dd", "", s.issuer_name)
-        .raw("</dl>");
+    // The script reloads the page (a fresh code) `data-renew` seconds on; without script the
+    // holder follows the renew link (a timed <meta refresh> would fail WCAG 2.2.1).
+    h.raw(&format!(
+        "<main id=\"main\" class=\"show\" data-renew=\"{}\">",
+        s.refresh_seconds.max(5)
+    ))
+    .element("h1", "", s.kind_name)
+    .element("p", "class=\"show-holder\"", s.holder_name)
+    .raw("<dl>")
+    .element("dt", "", &tr(lang, "web-holder-number"))
+    .element("dd", "", s.number)
+    .element("dt", "", &tr(lang, "web-holder-issuer"))
+    .element("dd", "", s.issuer_name)
+    .raw("</dl>");
     let b64 = base64::engine::general_purpose::STANDARD.encode(s.qr_png);
     h.raw(&format!(
         "<p class=\"show-qr\"><img id=\"show-qr\" src=\"data:image/png;base64,{b64}\" alt=\"{}\" data-text=\"{}\"></p>",
@@ -443,6 +444,9 @@ pub fn render_show(lang: Lang, s: &Show<'_>) -> String {
             &[("at", s.at), ("until", s.until)],
         ),
     );
+    h.raw("<p><a id=\"renew\" href=\"\">")
+        .text(&tr(lang, "web-holder-renew"))
+        .raw("</a></p>");
     h.raw(&format!("<p><a href=\"/holder?lang={}\">", lang.tag()))
         .text(&tr(lang, "web-holder-back"))
         .raw("</a></p></main></body></html>");

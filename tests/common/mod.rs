@@ -1,8 +1,10 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod federation;
 pub mod flow;
+pub mod holders;
 pub mod http;
 pub mod licence;
 pub mod oidc;

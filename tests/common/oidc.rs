@@ -25,7 +25,7 @@ pub struct Provider {
 }
 
 impl Provider {
-    /// The provider with one confidential client (`client_secret_basic`, code flow, PKCE S256
+    /// The provider with one confidential client (`client_secret_post`, code flow, PKCE S256
     /// required, ES256 ID tokens) and the accounts `accounts_json`
     /// (`{"<login>": {"name": "...", "id_number": "..."}}`). None, after a skip line, when
     /// node or oidc-provider is not installed.

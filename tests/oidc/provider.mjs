@@ -9,7 +9,7 @@
 //   YINXIN_OIDC_MODULES  node_modules directory holding oidc-provider
 //                        (default $HOME/.cache/yinxin-ci-oidc/node_modules)
 //   OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_REDIRECT_URI   the one client (confidential,
-//                        client_secret_basic, authorization_code + response_type code, the
+//                        client_secret_post, authorization_code + response_type code, the
 //                        redirect URI compared exactly, PKCE S256 required)
 //   OIDC_ACCOUNTS        {"<login>": {"name": "...", "id_number": "..."}}; a login missing
 //                        from the map still signs in, with no claim but `sub`

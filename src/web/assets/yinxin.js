@@ -2,9 +2,16 @@
 // - camera scanning: frames are read with the browser's BarcodeDetector where it exists
 //   (Android, macOS, ChromeOS), elsewhere sent to the server's decoder (POST /verify/scan,
 //   one frame at a time); the text read goes into the QR field and the form is sent;
-// - a print button for the result.
+// - a print button for the result;
+// - on the holder's showing page (亮证), a reload for a fresh code before the shown one ends.
 "use strict";
 (function () {
+  // 亮证: reload for a fresh dynamic QR code before the shown one ends.
+  var renew = document.querySelector("[data-renew]");
+  if (renew) {
+    var after = parseInt(renew.getAttribute("data-renew"), 10);
+    if (after > 0) setTimeout(function () { window.location.reload(); }, after * 1000);
+  }
   var print = document.getElementById("print");
   if (print) {
     print.hidden = false;
