@@ -171,6 +171,20 @@ async fn holders_sign_in_show_consent_and_see_every_use() {
             .starts_with("shown by its holder at"),
         "{shown}"
     );
+    // The page a phone's browser opens says so in words.
+    let html = call(
+        "GET",
+        &format!("{base}/V/{payload}"),
+        None,
+        &[("accept", "text/html")],
+        vec![],
+    )
+    .await;
+    let html = String::from_utf8_lossy(&html.body).into_owned();
+    assert!(
+        html.contains("result-valid") && html.contains("id=\"shown\"") && html.contains("持证人于"),
+        "{html}"
+    );
     // … and, five minutes later, says it expired (the page too).
     std::fs::write(&clock, "301").unwrap();
     let report = call(
@@ -192,7 +206,11 @@ async fn holders_sign_in_show_consent_and_see_every_use() {
         vec![],
     )
     .await;
-    assert!(String::from_utf8_lossy(&html.body).contains("亮证二维码已超出有效时间"));
+    let html = String::from_utf8_lossy(&html.body).into_owned();
+    assert!(
+        html.contains("亮证二维码已超出有效时间") && !html.contains("id=\"shown\""),
+        "{html}"
+    );
     std::fs::write(&clock, "0").unwrap();
 
     // A consent without the CSRF token, or from another site: refused.

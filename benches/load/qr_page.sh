@@ -43,5 +43,8 @@ $BIN/yinxin-load --url $URL --mode get --accept text/html --path-list "$TMP/qr-p
     --concurrency "$CONCURRENCY" --requests "$N" >/dev/null
 $BIN/yinxin-load --url $URL --mode get --accept text/html --path-list "$TMP/qr-paths.txt" \
     --concurrency "$CONCURRENCY" --requests "$REQUESTS" --max-seconds 120
-# One page's size, for the record.
-curl -s -H 'accept: text/html' "$URL$(head -1 "$TMP/qr-paths.txt")" | wc -c | sed 's/^/page bytes: /'
+# One page's size and verdict, for the record (the load measured valid results, not errors).
+curl -s -H 'accept: text/html' "$URL$(head -1 "$TMP/qr-paths.txt")" >"$TMP/page.html"
+wc -c <"$TMP/page.html" | sed 's/^/page bytes: /'
+grep -o 'class="result result-[a-z]*"' "$TMP/page.html" | head -1 | sed 's/^/verdict: /'
+grep -q 'class="result result-valid"' "$TMP/page.html" || { echo "the page is not a valid result" >&2; exit 1; }

@@ -832,3 +832,4 @@ problem-invalid-grant = Consent not acceptable
 problem-grant-refused = Authorization code refused
 problem-no-legal-basis = No legal basis for a lookup by duty
 web-holder-renew = Renew the code now
+web-shown-by-holder = Shown by its holder at { $at } (a dynamic QR code, valid for minutes).

@@ -317,6 +317,12 @@ fn licence(h: &mut Html, lang: Lang, l: &LicenceView) {
     for f in &l.fields {
         row(&f.label, &f.value);
     }
+    if let Some(at) = &l.shown_at {
+        h.raw("</dl><p class=\"shown\" id=\"shown\">")
+            .text(&t(lang, "web-shown-by-holder", &[("at", at.as_str())]))
+            .raw("</p></div>");
+        return;
+    }
     h.raw("</dl></div>");
 }
 

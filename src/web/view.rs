@@ -96,6 +96,9 @@ pub struct LicenceView {
     pub current_identifier: Option<String>,
     /// The fields (file) in order.
     pub fields: Vec<FieldLine>,
+    /// A holder's showing (亮证): when it was shown, only when the report's `shown` check
+    /// passed (a showing past its time is a reason, not a line).
+    pub shown_at: Option<String>,
 }
 
 /// One step of the report, for the details.
@@ -266,7 +269,18 @@ fn licence_of(l: &Value, lang: Lang) -> LicenceView {
         status: text(&l["status"]).unwrap_or_else(|| "unknown".into()),
         current_identifier: text(&l["current_identifier"]),
         fields,
+        shown_at: shown_at(l),
     }
+}
+
+/// When the holder showed the licence, if the report's `shown` check passed.
+fn shown_at(l: &Value) -> Option<String> {
+    let passed = l["checks"]
+        .as_array()?
+        .iter()
+        .any(|c| c["check"] == "shown" && c["outcome"] == "passed");
+    let at = l["claims"]["shown"]["at"].as_i64()?;
+    passed.then(|| crate::clock::rfc3339(at))
 }
 
 impl Summary {
