@@ -8,7 +8,8 @@
 //! module; must not import `cli`. Nothing imports `app` but `cli` (the binary's `main.rs`
 //! goes through `cli`). It prints nothing of its own: the command line reports.
 
-mod holders;
+/// The holders' side: its identity provider's transport and the clock.
+pub mod holders;
 
 use crate::api::seals::{SealServices, SealSigning, StatusCache};
 use crate::api::trust::TrustServices;

@@ -568,6 +568,10 @@ pub struct OidcConfig {
     /// Scopes asked for (default `openid identity`).
     #[serde(default = "default_scopes")]
     pub scopes: String,
+    /// PEM file of CA certificates trusted for the provider's TLS besides the system's (a
+    /// provincial private CA), relative to the data directory.
+    #[serde(default)]
+    pub ca_file: Option<String>,
 }
 
 fn default_identity_claim() -> String {

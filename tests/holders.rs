@@ -457,3 +457,129 @@ async fn holders_sign_in_show_consent_and_see_every_use() {
         .await
         .assert_problem(401, "holder-sign-in-required");
 }
+
+/// A CA and a server certificate for 127.0.0.1 (OpenSSL), in `dir`: `ca.pem`, `srv.pem`,
+/// `srv.key`.
+fn tls_files(dir: &std::path::Path) {
+    let p = |n: &str| dir.join(n).to_string_lossy().into_owned();
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=critical,CA:FALSE\n",
+    )
+    .unwrap();
+    for args in [
+        vec![
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            &p("ca.key"),
+            "-out",
+            &p("ca.pem"),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=Test IdP CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign",
+        ],
+        vec![
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            &p("srv.key"),
+            "-out",
+            &p("srv.csr"),
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+        vec![
+            "x509",
+            "-req",
+            "-in",
+            &p("srv.csr"),
+            "-CA",
+            &p("ca.pem"),
+            "-CAkey",
+            &p("ca.key"),
+            "-CAcreateserial",
+            "-out",
+            &p("srv.pem"),
+            "-days",
+            "2",
+            "-extfile",
+            &p("ext.cnf"),
+        ],
+    ] {
+        let o = common::openssl(&args);
+        assert!(
+            o.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
+
+/// The transport to the identity provider: HTTPS trusting `ca_file` (a provincial private
+/// CA), refused without it; plain HTTP only to loopback; nothing off the issuer's origin.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_identity_provider_is_reached_over_verified_tls() {
+    if !common::require_openssl("the_identity_provider_is_reached_over_verified_tls") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    tls_files(tmp.path());
+    let (cert, key) = (tmp.path().join("srv.pem"), tmp.path().join("srv.key"));
+    let (cert, key) = (cert.to_string_lossy(), key.to_string_lossy());
+    let Some(idp) = common::oidc::Provider::start_with(
+        "yinxin",
+        "secret",
+        "https://127.0.0.1:1/holder/callback",
+        "{}",
+        &[("OIDC_TLS_CERT", &cert), ("OIDC_TLS_KEY", &key)],
+    ) else {
+        return;
+    };
+    assert!(
+        idp.issuer.starts_with("https://127.0.0.1:"),
+        "{}",
+        idp.issuer
+    );
+    let discovery = format!("{}/.well-known/openid-configuration", idp.issuer);
+    use yinxin::app::holders::transport;
+    // With the provider's CA: the metadata, naming the same issuer.
+    let t = transport(&idp.issuer, Some(&tmp.path().join("ca.pem"))).unwrap();
+    let meta: Value = serde_json::from_slice(&t.get(&discovery).await.unwrap()).unwrap();
+    assert_eq!(meta["issuer"], idp.issuer.as_str());
+    // Without it: the certificate is not trusted.
+    let t = transport(&idp.issuer, None).unwrap();
+    let e = t.get(&discovery).await.unwrap_err().to_string();
+    assert!(
+        e.contains("certificate") || e.contains("UnknownIssuer"),
+        "{e}"
+    );
+    // Not on the issuer's origin: not contacted.
+    let t = transport(&idp.issuer, Some(&tmp.path().join("ca.pem"))).unwrap();
+    let e = t
+        .get("https://127.0.0.2:1/x")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("not on the provider's origin"), "{e}");
+    // Plain http only to loopback; no ca_file that holds nothing.
+    assert!(transport("http://idp.example.gov.cn", None).is_err());
+    assert!(transport("http://localhost.example.gov.cn:80", None).is_err());
+    assert!(transport("http://127.0.0.1:8081", None).is_ok());
+    std::fs::write(tmp.path().join("empty.pem"), "").unwrap();
+    assert!(transport(&idp.issuer, Some(&tmp.path().join("empty.pem"))).is_err());
+}

@@ -15,6 +15,7 @@
 //                        from the map still signs in, with no claim but `sub`
 //   OIDC_ALG             ES256 (default, a P-256 key made at start) or RS256 (RSA 2048)
 //   OIDC_DEBUG=1         log the provider's notices and request errors to stderr
+//   OIDC_TLS_CERT, OIDC_TLS_KEY   PEM files: serve https (the issuer is https://127.0.0.1:<port>)
 //
 // Scopes: `openid` (claim sub) and `identity` (claims name, id_number). The scope claims are
 // put in the ID token itself (conformIdTokenClaims: false), not only in userinfo.
@@ -44,6 +45,8 @@
 // oidc-provider 9 warns "Unsupported runtime" on Node 20 (shown with OIDC_DEBUG=1) but works.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -104,9 +107,13 @@ const configuration = {
   },
 };
 
-const server = createServer();
+// OIDC_TLS_CERT and OIDC_TLS_KEY (PEM files): serve over https instead.
+const tls = process.env.OIDC_TLS_CERT && process.env.OIDC_TLS_KEY;
+const server = tls
+  ? createTlsServer({ cert: readFileSync(process.env.OIDC_TLS_CERT), key: readFileSync(process.env.OIDC_TLS_KEY) })
+  : createServer();
 server.listen(0, '127.0.0.1', () => {
-  const issuer = `http://127.0.0.1:${server.address().port}`;
+  const issuer = `${tls ? 'https' : 'http'}://127.0.0.1:${server.address().port}`;
   const provider = new Provider(issuer, configuration);
   provider.on('server_error', (ctx, err) => console.error('provider server_error:', err));
   if (debug) {
