@@ -467,64 +467,35 @@ fn tls_files(dir: &std::path::Path) {
         "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=critical,CA:FALSE\n",
     )
     .unwrap();
-    for args in [
-        vec![
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            &p("ca.key"),
-            "-out",
-            &p("ca.pem"),
-            "-days",
-            "2",
-            "-subj",
-            "/CN=Test IdP CA",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign",
-        ],
-        vec![
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            &p("srv.key"),
-            "-out",
-            &p("srv.csr"),
-            "-subj",
-            "/CN=127.0.0.1",
-        ],
-        vec![
-            "x509",
-            "-req",
-            "-in",
-            &p("srv.csr"),
-            "-CA",
-            &p("ca.pem"),
-            "-CAkey",
-            &p("ca.key"),
-            "-CAcreateserial",
-            "-out",
-            &p("srv.pem"),
-            "-days",
-            "2",
-            "-extfile",
-            &p("ext.cnf"),
-        ],
-    ] {
+    // Each line one openssl command; paths have no spaces (a temporary directory).
+    let ec = "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes";
+    let commands = [
+        format!(
+            "req -x509 {ec} -keyout {} -out {} -days 2 -subj /CN=IdP-CA \
+             -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign",
+            p("ca.key"),
+            p("ca.pem")
+        ),
+        format!(
+            "req {ec} -keyout {} -out {} -subj /CN=127.0.0.1",
+            p("srv.key"),
+            p("srv.csr")
+        ),
+        format!(
+            "x509 -req -in {} -CA {} -CAkey {} -CAcreateserial -out {} -days 2 -extfile {}",
+            p("srv.csr"),
+            p("ca.pem"),
+            p("ca.key"),
+            p("srv.pem"),
+            p("ext.cnf")
+        ),
+    ];
+    for c in commands {
+        let args: Vec<&str> = c.split_whitespace().collect();
         let o = common::openssl(&args);
         assert!(
             o.status.success(),
-            "openssl {args:?}: {}",
+            "openssl {c}: {}",
             String::from_utf8_lossy(&o.stderr)
         );
     }
