@@ -554,3 +554,98 @@ async fn the_identity_provider_is_reached_over_verified_tls() {
     std::fs::write(tmp.path().join("empty.pem"), "").unwrap();
     assert!(transport(&idp.issuer, Some(&tmp.path().join("empty.pem"))).is_err());
 }
+
+/// The same on PostgreSQL, over the JSON API: a two-use consent exchanged twice, the third
+/// refused as used up, the history in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn holders_on_postgresql() {
+    let Some(url) = common::postgres_url("holders_on_postgresql") else {
+        return;
+    };
+    let db = common::TempPg::create(&url).await;
+    let Some(env) = HolderEnv::start_on(Some(&db.url)) else {
+        db.drop_database().await;
+        return;
+    };
+    let base = env.base.clone();
+    let (_, relying) = token(&env.data, "relying-agency", Some(RELYING));
+    let licence = env.issue("professional-qualification").await;
+    let (b, _) = signed_in(&base, "wang").await;
+    let session = b.cookie(&base, "__Host-yx_holder").unwrap();
+    let mine = holder_call(&base, &session, "GET", "/v1/holder/licences", None, None)
+        .await
+        .json();
+    let csrf = mine["csrf_token"].as_str().unwrap().to_string();
+    let until = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 86_400;
+    let grant = json!({"licence": licence, "agency": RELYING, "service_item": "执业登记",
+        "case_number": "PG-1", "until": until, "uses": 2, "unmask": true});
+    // Without the CSRF header: refused.
+    holder_call(
+        &base,
+        &session,
+        "POST",
+        "/v1/holder/grants",
+        None,
+        Some(&grant),
+    )
+    .await
+    .assert_problem(403, "csrf");
+    let r = holder_call(
+        &base,
+        &session,
+        "POST",
+        "/v1/holder/grants",
+        Some(&csrf),
+        Some(&grant),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let code = r.json()["auth_code"].as_str().unwrap().to_string();
+    for n in 1..=2 {
+        let ex = post_json(
+            &format!("{base}/v1/grants/exchange"),
+            Some(&relying),
+            &json!({"auth_code": code}),
+        )
+        .await;
+        assert_eq!(ex.status, 200, "{}", String::from_utf8_lossy(&ex.body));
+        let ex = ex.json();
+        assert_eq!(ex["grant"]["uses"], n);
+        // Unmasked by the holder's choice.
+        assert_eq!(ex["licence"]["fields"]["id_number"], PERSON_ID);
+    }
+    let r = post_json(
+        &format!("{base}/v1/grants/exchange"),
+        Some(&relying),
+        &json!({"auth_code": code}),
+    )
+    .await;
+    r.assert_problem(403, "grant-refused");
+    assert!(String::from_utf8_lossy(&r.body).contains("used-up"));
+    let events = holder_call(&base, &session, "GET", "/v1/holder/events", None, None)
+        .await
+        .json();
+    let kinds: Vec<&str> = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "exchange-refused",
+            "exchange",
+            "exchange",
+            "grant",
+            "sign-in"
+        ],
+        "{events}"
+    );
+    drop(env);
+    db.drop_database().await;
+}

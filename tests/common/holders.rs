@@ -34,11 +34,16 @@ pub struct HolderEnv {
 impl HolderEnv {
     /// None (after a skip line) when node or oidc-provider is missing.
     pub fn start() -> Option<HolderEnv> {
+        Self::start_on(None)
+    }
+
+    /// [`HolderEnv::start`] with the region's database at `db` (a PostgreSQL URL), else SQLite.
+    pub fn start_on(db: Option<&str>) -> Option<HolderEnv> {
         let tmp = tempfile::tempdir().unwrap();
         let data = tmp.path().join("data");
         let work = tmp.path().join("work");
         std::fs::create_dir_all(&work).unwrap();
-        super::init_region(&data, None);
+        super::init_region(&data, db);
         let port = super::free_port();
         let base = format!("http://127.0.0.1:{port}");
         let accounts = json!({
