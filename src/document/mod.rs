@@ -10,4 +10,5 @@
 pub mod cms;
 pub mod ofd;
 pub mod ofd_write;
+pub mod pdf;
 pub(crate) mod xml;

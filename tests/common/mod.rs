@@ -333,10 +333,20 @@ pub async fn profile_signer(
     profile: &str,
     subject: serde_json::Value,
 ) -> (std::sync::Arc<dyn yinxin::crypto::Signer>, Vec<u8>, String) {
+    profile_signer_alg(region, profile, subject, yinxin::crypto::Algorithm::Sm2).await
+}
+
+/// [`profile_signer`] with the algorithm `alg` (the region's CA of that algorithm issues).
+pub async fn profile_signer_alg(
+    region: &yinxin::pki::region::Region,
+    profile: &str,
+    subject: serde_json::Value,
+    alg: yinxin::crypto::Algorithm,
+) -> (std::sync::Arc<dyn yinxin::crypto::Signer>, Vec<u8>, String) {
     let authority = region
         .authority(
             &yinxin::crypto::Passphrase::new(TEST_PASSPHRASE.into()).unwrap(),
-            &[yinxin::crypto::Algorithm::Sm2],
+            &[alg],
         )
         .await
         .unwrap();
@@ -344,7 +354,7 @@ pub async fn profile_signer(
     let issued = authority
         .issue(yinxin::pki::authority::IssueRequest {
             profile: profile.into(),
-            algorithm: yinxin::crypto::Algorithm::Sm2,
+            algorithm: alg,
             subject,
             key: yinxin::pki::authority::KeySource::Generate(kp.clone()),
             validity_days: Some(365),

@@ -55,7 +55,10 @@ mod sign;
 mod verify;
 
 pub use chain::{CmsReport, CmsSubIndication, verify_with_chain, verify_with_options};
-pub use sign::{TimestampFn, content_digest, sign_detached, sign_detached_digest, sign_embedded};
+pub use sign::{
+    TimestampFn, content_digest, sign_detached, sign_detached_digest, sign_detached_digest_pades,
+    sign_embedded,
+};
 pub use verify::{CmsInfo, embedded_content, verify_detached, verify_embedded};
 
 #[cfg(test)]

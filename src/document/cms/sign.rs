@@ -43,7 +43,7 @@ pub fn sign_detached(
         signer,
         signer_cert,
         chain,
-        signing_time,
+        Some(signing_time),
         timestamp,
     )
 }
@@ -91,7 +91,32 @@ pub fn sign_detached_digest(
         signer,
         signer_cert,
         chain,
-        signing_time,
+        Some(signing_time),
+        timestamp,
+    )
+}
+
+/// [`sign_detached_digest`] as PAdES baseline signatures want it (ETSI EN 319 142-1 §5.1):
+/// no signingTime attribute — the time is the PDF's `/M` claim, proven only by a time-stamp.
+pub fn sign_detached_digest_pades(
+    digest: &[u8],
+    signer: &dyn Signer,
+    signer_cert: &[u8],
+    chain: &[Vec<u8>],
+    timestamp: Option<TimestampFn<'_>>,
+) -> Result<Vec<u8>, CmsError> {
+    if digest.len() != 32 {
+        return Err(CmsError::Input(format!(
+            "a content digest is 32 bytes, not {}",
+            digest.len()
+        )));
+    }
+    sign_impl(
+        Content::Digest(digest),
+        signer,
+        signer_cert,
+        chain,
+        None,
         timestamp,
     )
 }
@@ -122,7 +147,7 @@ pub fn sign_embedded(
         signer,
         signer_cert,
         chain,
-        signing_time,
+        Some(signing_time),
         None,
     )
 }
@@ -132,7 +157,7 @@ fn sign_impl(
     signer: &dyn Signer,
     signer_cert: &[u8],
     chain: &[Vec<u8>],
-    signing_time: i64,
+    signing_time: Option<i64>,
     timestamp: Option<TimestampFn<'_>>,
 ) -> Result<Vec<u8>, CmsError> {
     let cert = Certificate::from_der(signer_cert)
@@ -174,10 +199,8 @@ fn sign_impl(
         }],
         policies: None,
     };
-    let time = crate::pki::cert::time_from_unix(signing_time)
-        .map_err(|e| CmsError::Input(format!("signing time: {e}")))?;
     // SetOfVec sorts by DER encoding, as a DER SET OF must be (RFC 5652 §5.4).
-    let signed_attrs: SetOfVec<Attribute> = SetOfVec::try_from(vec![
+    let mut attrs = vec![
         attribute(oid::CONTENT_TYPE, Any::encode_from(&data_oid)?)?,
         attribute(
             oid::MESSAGE_DIGEST,
@@ -186,9 +209,14 @@ fn sign_impl(
                 Content::Digest(d) => d.to_vec(),
             })?)?,
         )?,
-        attribute(oid::SIGNING_TIME, Any::encode_from(&time)?)?,
         attribute(oid::SIGNING_CERTIFICATE_V2, Any::encode_from(&ess)?)?,
-    ])?;
+    ];
+    if let Some(t) = signing_time {
+        let time = crate::pki::cert::time_from_unix(t)
+            .map_err(|e| CmsError::Input(format!("signing time: {e}")))?;
+        attrs.push(attribute(oid::SIGNING_TIME, Any::encode_from(&time)?)?);
+    }
+    let signed_attrs: SetOfVec<Attribute> = SetOfVec::try_from(attrs)?;
     // The signature covers the DER of the attributes as a SET (tag 0x31).
     let signature = signer.sign(&signed_attrs.to_der()?)?;
 

@@ -1,0 +1,220 @@
+//! PDF signatures (PAdES B-B with P-256) added by incremental update: the earlier bytes stay a
+//! prefix; ours verify TOTAL_PASSED; poppler's `pdfsig` says the signature is valid and `qpdf
+//! --check` finds the file clean; a byte changed in the signed range → ours and pdfsig say
+//! invalid; bytes appended after the signature (a later revision) → ours says INDETERMINATE,
+//! never valid; a PDF without signature is not valid; an SM2 key is refused for this profile.
+
+mod common;
+use common::profile_signer_alg;
+use common::region::test_region;
+use serde_json::json;
+use yinxin::crypto::Algorithm;
+use yinxin::document::pdf::{self, SignOptions};
+use yinxin::seal::verify::VerifyOptions;
+use yinxin::verify::context::Context;
+use yinxin::verify::path::RevocationMode;
+use yinxin::verify::report::Indication;
+
+/// A one-page PDF with a classic cross-reference table.
+fn simple_pdf() -> Vec<u8> {
+    let content = b"BT /F1 24 Tf 72 720 Td (Approved) Tj ET\n";
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
+         /Resources << /Font << /F1 5 0 R >> >> >>"
+            .to_string(),
+        format!(
+            "<< /Length {} >>\nstream\n{}endstream",
+            content.len(),
+            String::from_utf8_lossy(content)
+        ),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut out = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+fn tool(name: &str) -> bool {
+    let ok = std::process::Command::new(name)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success() || !o.stderr.is_empty());
+    if !ok {
+        println!("skipped: {name} is not installed (.ci/run installs poppler-utils and qpdf)");
+    }
+    ok
+}
+
+fn pdfsig(path: &std::path::Path) -> String {
+    let o = std::process::Command::new("pdfsig")
+        .arg(path)
+        .output()
+        .unwrap();
+    // pdfsig exits 0 even when a signature fails: its words are what count.
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[tokio::test]
+async fn pades_signatures_by_incremental_update() {
+    let r = test_region("pd", "PDF 测试区").await;
+    let (signer, cert, _) = profile_signer_alg(
+        &r.region,
+        "organization",
+        json!({"name": "盖章单位", "credit_code": "91350100M000100Y43"}),
+        Algorithm::P256,
+    )
+    .await;
+    let cas = r.region.repo.cas().await.unwrap();
+    let ca = |id: &str| cas.iter().find(|c| c.id == id).unwrap().der.clone();
+    let (root, issuing) = (ca("p256-root"), ca("p256-issuing"));
+    let opts = VerifyOptions {
+        context: Context::builder()
+            .anchors([&root])
+            .intermediates([&issuing])
+            .revocation(RevocationMode::Off)
+            .shared(),
+        trust: None,
+        registry: None,
+        data: None,
+        now: yinxin::clock::now_secs(),
+    };
+
+    let original = simple_pdf();
+    let unsigned = pdf::verify(&original, &opts).await.unwrap();
+    assert_eq!(unsigned.indication, Indication::Indeterminate);
+    assert!(unsigned.signatures.is_empty());
+
+    let signed = pdf::sign(
+        &original,
+        signer.as_ref(),
+        &cert,
+        std::slice::from_ref(&issuing),
+        &SignOptions {
+            reason: Some("同意".into()),
+            ..SignOptions::default()
+        },
+        None,
+    )
+    .unwrap();
+    assert!(
+        signed.starts_with(&original),
+        "an incremental update keeps the original bytes"
+    );
+    let report = pdf::verify(&signed, &opts).await.unwrap();
+    assert_eq!(report.indication, Indication::TotalPassed, "{report:#?}");
+    let s = &report.signatures[0];
+    assert_eq!(s.field, "Signature1");
+    assert_eq!(s.sub_filter, "ETSI.CAdES.detached");
+    assert!(s.covers_whole_file);
+    let cms = s.cms.as_ref().unwrap();
+    assert_eq!(cms.signing_time, None, "PAdES: no signingTime attribute");
+    assert!(
+        cms.signer.as_deref().unwrap_or("").contains("盖章单位"),
+        "{cms:?}"
+    );
+
+    // One byte changed inside the signed range (the page's text): invalid.
+    let mut changed = signed.clone();
+    let at = changed.windows(8).position(|w| w == b"Approved").unwrap();
+    changed[at] = b'a';
+    let bad = pdf::verify(&changed, &opts).await.unwrap();
+    assert_eq!(bad.indication, Indication::TotalFailed, "{bad:#?}");
+    // Bytes added after the signature (a later revision): not valid until analysed.
+    let mut later = signed.clone();
+    later.extend_from_slice(b"\n% a later revision\n");
+    let more = pdf::verify(&later, &opts).await.unwrap();
+    assert_eq!(more.indication, Indication::Indeterminate, "{more:#?}");
+    assert!(!more.signatures[0].covers_whole_file);
+    // Trusting only another root (the region's SM2 one): the signer's chain is not found.
+    let elsewhere = VerifyOptions {
+        context: Context::builder()
+            .anchors(&r.anchors)
+            .revocation(RevocationMode::Off)
+            .shared(),
+        trust: None,
+        registry: None,
+        data: None,
+        now: yinxin::clock::now_secs(),
+    };
+    let other = pdf::verify(&signed, &elsewhere).await.unwrap();
+    assert_ne!(other.indication, Indication::TotalPassed, "{other:#?}");
+    // SM2 keys are not signed with this profile.
+    let (sm2_signer, sm2_cert, _) = profile_signer_alg(
+        &r.region,
+        "organization",
+        json!({"name": "盖章单位", "credit_code": "91350100M000100Y43"}),
+        Algorithm::Sm2,
+    )
+    .await;
+    let e = pdf::sign(
+        &original,
+        sm2_signer.as_ref(),
+        &sm2_cert,
+        &[],
+        &SignOptions::default(),
+        None,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("P-256"), "{e}");
+
+    // Independent tools.
+    let dir = tempfile::tempdir().unwrap();
+    let (good, tampered) = (
+        dir.path().join("signed.pdf"),
+        dir.path().join("changed.pdf"),
+    );
+    std::fs::write(&good, &signed).unwrap();
+    std::fs::write(&tampered, &changed).unwrap();
+    if tool("pdfsig") {
+        let out = pdfsig(&good);
+        println!("pdfsig of the signed PDF:\n{out}");
+        assert!(out.contains("Signature is Valid"), "{out}");
+        assert!(
+            out.contains("ETSI.CAdES.detached") || out.contains("PAdES"),
+            "{out}"
+        );
+        let out = pdfsig(&tampered);
+        assert!(!out.contains("Signature is Valid"), "{out}");
+    }
+    if tool("qpdf") {
+        let o = std::process::Command::new("qpdf")
+            .arg("--check")
+            .arg(&good)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success(),
+            "{text}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(
+            text.contains("No syntax or stream encoding errors"),
+            "{text}"
+        );
+    }
+}
