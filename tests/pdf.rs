@@ -1,6 +1,6 @@
 //! PDF signatures (PAdES B-B with P-256) added by incremental update: the earlier bytes stay a
-//! prefix; ours verify TOTAL_PASSED; poppler's `pdfsig` says the signature is valid and `qpdf
-//! --check` finds the file clean; a byte changed in the signed range → ours and pdfsig say
+//! prefix; ours verify TOTAL_PASSED; poppler's `pdfsig` says the signature is valid, pyHanko
+//! judges it valid with our root as its trust root, and `qpdf --check` finds the file clean; a byte changed in the signed range → ours and pdfsig say
 //! invalid; bytes appended after the signature (a later revision) → ours says INDETERMINATE,
 //! never valid; a PDF without signature is not valid; an SM2 key is refused for this profile.
 
@@ -63,6 +63,44 @@ fn tool(name: &str) -> bool {
         println!("skipped: {name} is not installed (.ci/run installs poppler-utils and qpdf)");
     }
     ok
+}
+
+/// pyHanko's command line: `YINXIN_PYHANKO` (set by .ci/run, a venv), else `pyhanko` on PATH.
+fn pyhanko() -> Option<String> {
+    let cmd = std::env::var("YINXIN_PYHANKO").unwrap_or_else(|_| "pyhanko".into());
+    let ok = std::process::Command::new(&cmd)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        println!(
+            "skipped: pyHanko is not installed (.ci/run installs pyhanko and pyhanko-cli in a venv)"
+        );
+    }
+    ok.then_some(cmd)
+}
+
+/// `pyhanko sign validate` of `pdf` trusting `root` (no revocation: our test CA publishes
+/// none here): its output.
+fn pyhanko_validate(cmd: &str, pdf: &std::path::Path, root: &std::path::Path) -> (bool, String) {
+    let o = std::process::Command::new(cmd)
+        .args([
+            "sign",
+            "validate",
+            "--no-revocation-check",
+            "--pretty-print",
+            "--trust",
+        ])
+        .arg(root)
+        .arg(pdf)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (o.status.success(), text)
 }
 
 fn pdfsig(path: &std::path::Path) -> String {
@@ -191,7 +229,6 @@ async fn pades_signatures_by_incremental_update() {
     std::fs::write(&tampered, &changed).unwrap();
     if tool("pdfsig") {
         let out = pdfsig(&good);
-        println!("pdfsig of the signed PDF:\n{out}");
         assert!(out.contains("Signature is Valid"), "{out}");
         assert!(
             out.contains("ETSI.CAdES.detached") || out.contains("PAdES"),
@@ -199,6 +236,19 @@ async fn pades_signatures_by_incremental_update() {
         );
         let out = pdfsig(&tampered);
         assert!(!out.contains("Signature is Valid"), "{out}");
+    }
+    if let Some(cmd) = pyhanko() {
+        let root_pem = dir.path().join("root.pem");
+        std::fs::write(&root_pem, yinxin::pki::cert::to_pem(&root)).unwrap();
+        let (ok, out) = pyhanko_validate(&cmd, &good, &root_pem);
+        assert!(ok && out.contains("The signature is judged VALID"), "{out}");
+        assert!(out.contains("The signer's certificate is trusted"), "{out}");
+        assert!(
+            out.contains("The signature covers the entire file"),
+            "{out}"
+        );
+        let (ok, out) = pyhanko_validate(&cmd, &tampered, &root_pem);
+        assert!(!ok, "{out}");
     }
     if tool("qpdf") {
         let o = std::process::Command::new("qpdf")
