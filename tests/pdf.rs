@@ -83,18 +83,30 @@ fn pyhanko() -> Option<String> {
 /// `pyhanko sign validate` of `pdf` trusting `root` (no revocation: our test CA publishes
 /// none here): its output.
 fn pyhanko_validate(cmd: &str, pdf: &std::path::Path, root: &std::path::Path) -> (bool, String) {
-    let o = std::process::Command::new(cmd)
-        .args([
-            "sign",
-            "validate",
-            "--no-revocation-check",
-            "--pretty-print",
-            "--trust",
-        ])
-        .arg(root)
-        .arg(pdf)
-        .output()
-        .unwrap();
+    pyhanko_validate_with(cmd, pdf, root, None)
+}
+
+/// [`pyhanko_validate`] given `other` certificates (the issuing CA of the time-stamping unit,
+/// which the token does not carry; B-LT puts it in the DSS).
+fn pyhanko_validate_with(
+    cmd: &str,
+    pdf: &std::path::Path,
+    root: &std::path::Path,
+    other: Option<&std::path::Path>,
+) -> (bool, String) {
+    let mut c = std::process::Command::new(cmd);
+    c.args([
+        "sign",
+        "validate",
+        "--no-revocation-check",
+        "--pretty-print",
+    ])
+    .arg("--trust")
+    .arg(root);
+    if let Some(o) = other {
+        c.arg("--other-certs").arg(o);
+    }
+    let o = c.arg(pdf).output().unwrap();
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&o.stdout),
@@ -266,5 +278,105 @@ async fn pades_signatures_by_incremental_update() {
             text.contains("No syntax or stream encoding errors"),
             "{text}"
         );
+    }
+}
+
+/// The same over HTTP: `POST /v1/documents/sign` with a PDF answers the PDF signed as PAdES
+/// B-T (our TSA's P-256 unit), which `POST /v1/verify` finds valid with the time proven by the
+/// time-stamp and pdfsig finds valid; `?format=cms` still gives a detached CMS; an SM2 signer is
+/// refused for PAdES; a changed byte is TOTAL_FAILED.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pdfs_signed_and_verified_over_http() {
+    use common::http::{Server, call, issue_generated_org_alg, signer_token};
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, work) = (tmp.path().join("data"), tmp.path().join("work"));
+    std::fs::create_dir_all(&work).unwrap();
+    common::init_region(&data, None);
+    let p256 = issue_generated_org_alg(
+        &data,
+        &work,
+        "盖章单位",
+        "91350100M000100Y43",
+        "p256",
+        "p256",
+    );
+    let token = signer_token(&data, &work, &p256, "p256");
+    let sm2 = issue_generated_org_alg(&data, &work, "盖章单位", "91350100M000100Y43", "sm2", "sm2");
+    let sm2_token = signer_token(&data, &work, &sm2, "sm2");
+    let server = Server::start(&data, &[]);
+    let base = server.base.clone();
+    let original = simple_pdf();
+    let sign = |token: String, query: &'static str, ct: &'static str| {
+        let (base, body) = (base.clone(), original.clone());
+        async move {
+            call(
+                "POST",
+                &format!("{base}/v1/documents/sign{query}"),
+                Some(&token),
+                &[("content-type", ct)],
+                body,
+            )
+            .await
+        }
+    };
+    let r = sign(token.clone(), "", "application/pdf").await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.header("content-type").as_deref(), Some("application/pdf"));
+    let signed = r.body.clone();
+    assert!(signed.starts_with(&original));
+    // By its magic too, whatever the content type says.
+    let r = sign(token.clone(), "", "application/octet-stream").await;
+    assert_eq!(r.header("content-type").as_deref(), Some("application/pdf"));
+    let r = sign(token.clone(), "?format=cms", "application/pdf").await;
+    assert_eq!(
+        r.header("content-type").as_deref(),
+        Some("application/pkcs7-signature")
+    );
+    sign(sm2_token, "", "application/pdf")
+        .await
+        .assert_problem(422, "cannot-sign");
+
+    let verify = |body: Vec<u8>| {
+        let base = base.clone();
+        async move {
+            call(
+                "POST",
+                &format!("{base}/v1/verify"),
+                None,
+                &[("content-type", "application/octet-stream")],
+                body,
+            )
+            .await
+            .json()
+        }
+    };
+    let report = verify(signed.clone()).await;
+    assert_eq!(report["object"], "pdf", "{report}");
+    assert_eq!(report["indication"], "TOTAL_PASSED", "{report}");
+    let cms = &report["signatures"][0]["cms"];
+    assert_eq!(
+        cms["time_basis"], "timestamp",
+        "B-T: the time is proven: {report}"
+    );
+    let mut changed = signed.clone();
+    let at = changed.windows(8).position(|w| w == b"Approved").unwrap();
+    changed[at] = b'a';
+    assert_eq!(verify(changed).await["indication"], "TOTAL_FAILED");
+    let path = tmp.path().join("bt.pdf");
+    std::fs::write(&path, &signed).unwrap();
+    if tool("pdfsig") {
+        let out = pdfsig(&path);
+        assert!(out.contains("Signature is Valid"), "{out}");
+    }
+    if let Some(cmd) = pyhanko() {
+        // The region's P-256 root, as `init` wrote it, trusted for the signer and the TSU.
+        let (ok, out) = pyhanko_validate_with(
+            &cmd,
+            &path,
+            &data.join("ca/p256-root.pem"),
+            Some(&data.join("ca/p256-issuing.pem")),
+        );
+        assert!(ok && out.contains("The signature is judged VALID"), "{out}");
+        assert!(out.contains("The TSA certificate is trusted"), "{out}");
     }
 }

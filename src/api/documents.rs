@@ -1,5 +1,6 @@
 //! Document endpoints: `POST /v1/documents/seal` (OFD in, sealed OFD out) and
-//! `POST /v1/documents/sign` (any file in, detached CMS `.p7s` out).
+//! `POST /v1/documents/sign` (any file in, detached CMS `.p7s` out; a PDF signed as PAdES by
+//! `documents_pdf`).
 //!
 //! Both take the document as the raw request body and stream it to a temporary file (bounded by
 //! `service.document_limit_bytes`, default 256 MiB) instead of buffering it in memory while it
@@ -265,10 +266,14 @@ struct SealQuery {
     keyword: Option<String>,
 }
 
-/// `POST /v1/documents/sign` takes no parameters.
+/// `POST /v1/documents/sign?format=cms|pades`: a PDF (by `Content-Type: application/pdf` or
+/// its `%PDF-` magic) is signed as PAdES by default, anything else as detached CMS.
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NoQuery {}
+struct SignQuery {
+    #[serde(default)]
+    format: Option<String>,
+}
 
 /// The placement asked for. `x` and `y` are checked against the page by the sealing itself
 /// (finite, the whole stamp on the page: 422 `placement` naming the parameter).
@@ -311,15 +316,17 @@ fn ofd_problem(e: OfdWriteError) -> Problem {
 /// A timestamp callback usable from a blocking thread (or inside `block_in_place`): asks our
 /// TSA for a token over SM3 of the given signature value (the SES/CMS signature timestamp).
 pub(super) fn tsa_fn(s: Arc<AppState>) -> impl Fn(&[u8]) -> Option<Vec<u8>> {
+    tsa_fn_with(s, crate::status::tsp::TsHash::Sm3)
+}
+
+/// [`tsa_fn`] asking for `hash` (SHA-256: our P-256 unit answers, as PAdES verifiers expect).
+pub(super) fn tsa_fn_with(
+    s: Arc<AppState>,
+    hash: crate::status::tsp::TsHash,
+) -> impl Fn(&[u8]) -> Option<Vec<u8>> {
     let handle = tokio::runtime::Handle::current();
     move |sig: &[u8]| {
-        let req = crate::status::tsp::build_request(
-            crate::status::tsp::TsHash::Sm3,
-            &crate::crypto::sm3(sig),
-            None,
-            true,
-        )
-        .ok()?;
+        let req = crate::status::tsp::build_request(hash, &hash.digest(sig), None, true).ok()?;
         let resp = handle.block_on(s.tsa.as_ref()?.respond(&req));
         crate::status::tsp::parse_response(&resp)
             .ok()?
@@ -477,7 +484,12 @@ pub async fn sign(
         .require(&headers, Permission::Stamp, "document.sign")
         .await?;
     let object = who.certificate.clone().unwrap_or_else(|| "-".into());
-    let r = sign_as(s.clone(), &who, q, body).await;
+    let started = std::time::Instant::now();
+    let pdf_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/pdf"));
+    let r = sign_as(s.clone(), &who, q, pdf_type, started, body).await;
     super::seals::audited(&s, &who, "document.sign", &object, r).await
 }
 
@@ -485,12 +497,33 @@ async fn sign_as(
     s: Arc<AppState>,
     who: &Principal,
     q: Option<String>,
+    pdf_type: bool,
+    started: std::time::Instant,
     body: Body,
 ) -> ApiResult<Response> {
-    let NoQuery {} = query(q)?;
+    let SignQuery { format } = query(q)?;
     let (signer, cert) = token_signer(&s, who).await?;
     let chain = issuer_of(&cert, &super::seals::services(&s)?.intermediates);
     let (file, size) = spool(body, s.limits.document_limit).await?;
+    let pades = match format.as_deref() {
+        Some("pades") => true,
+        Some("cms") => false,
+        None => pdf_type || super::documents_pdf::is_pdf(file.path()),
+        Some(f) => {
+            return Err(Problem::bad_request(
+                "bad-query",
+                format!(
+                    "format: cms or pades, not {:?}",
+                    f.chars().take(16).collect::<String>()
+                ),
+            ));
+        }
+    };
+    if pades {
+        let budget = memory_wait(&s, started);
+        return super::documents_pdf::sign_pdf(s, who, signer, cert, chain, file, size, budget)
+            .await;
+    }
     let state = s.clone();
     let p7s = tokio::task::spawn_blocking(move || -> ApiResult<Vec<u8>> {
         // Hashed from the spooled file in chunks: the document is never held in memory.

@@ -13,6 +13,7 @@
 pub mod admission;
 pub mod background;
 mod documents;
+mod documents_pdf;
 pub mod enterprises;
 pub mod envelope;
 mod handlers;

@@ -282,6 +282,19 @@ pub(super) async fn report_of(
         };
         return Ok(value);
     }
+    if object.starts_with(b"%PDF-") {
+        return Ok(match crate::document::pdf::verify(object, &opts).await {
+            Ok(report) => serde_json::to_value(&report).unwrap_or(Value::Null),
+            // Unreadable: a report saying so, as for an unreadable OFD.
+            Err(e) => serde_json::json!({
+                "object": "pdf",
+                "indication": "TOTAL_FAILED",
+                "sub_indication": "FORMAT_FAILURE",
+                "detail": e.to_string(),
+                "signatures": [],
+            }),
+        });
+    }
     if crate::document::cms::embedded_content(object).is_ok() {
         let report = crate::document::cms::verify_with_options(
             object,

@@ -220,6 +220,18 @@ pub fn issue_generated_org(
     credit: &str,
     out: &str,
 ) -> String {
+    issue_generated_org_alg(data, work, name, credit, out, "sm2")
+}
+
+/// [`issue_generated_org`] with the algorithm `alg` (`sm2` or `p256`).
+pub fn issue_generated_org_alg(
+    data: &Path,
+    work: &Path,
+    name: &str,
+    credit: &str,
+    out: &str,
+    alg: &str,
+) -> String {
     std::fs::write(work.join("kp.txt"), b"signer-key-passphrase\n").unwrap();
     let subject = work.join(format!("{out}.json"));
     std::fs::write(
@@ -234,7 +246,7 @@ pub fn issue_generated_org(
                 "--profile",
                 "organization",
                 "--algorithm",
-                "sm2",
+                alg,
                 "--generate-key",
                 "--data-dir",
             ])
