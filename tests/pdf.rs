@@ -1,8 +1,11 @@
 //! PDF signatures (PAdES B-B with P-256) added by incremental update: the earlier bytes stay a
 //! prefix; ours verify TOTAL_PASSED; poppler's `pdfsig` says the signature is valid, pyHanko
-//! judges it valid with our root as its trust root, and `qpdf --check` finds the file clean; a byte changed in the signed range → ours and pdfsig say
-//! invalid; bytes appended after the signature (a later revision) → ours says INDETERMINATE,
-//! never valid; a PDF without signature is not valid; an SM2 key is refused for this profile.
+//! judges it valid with our root as its trust root, and `qpdf --check` finds the file clean; a
+//! byte changed in the signed range → ours, pdfsig and pyHanko say invalid. Modification
+//! analysis: a second signature in a later revision leaves the first valid (ours, pdfsig,
+//! pyHanko); a later revision changing the page's content fails the first, naming the revision
+//! and the object; bytes appended after the last revision fail it. A PDF without signature is
+//! not valid; an SM2 key is refused for this profile.
 
 mod common;
 use common::profile_signer_alg;
@@ -193,12 +196,58 @@ async fn pades_signatures_by_incremental_update() {
     changed[at] = b'a';
     let bad = pdf::verify(&changed, &opts).await.unwrap();
     assert_eq!(bad.indication, Indication::TotalFailed, "{bad:#?}");
-    // Bytes added after the signature (a later revision): not valid until analysed.
+    // Bytes added after the last revision: the signed file was changed.
     let mut later = signed.clone();
-    later.extend_from_slice(b"\n% a later revision\n");
+    later.extend_from_slice(b"\n% appended\n");
     let more = pdf::verify(&later, &opts).await.unwrap();
-    assert_eq!(more.indication, Indication::Indeterminate, "{more:#?}");
+    assert_eq!(more.indication, Indication::TotalFailed, "{more:#?}");
     assert!(!more.signatures[0].covers_whole_file);
+    assert!(
+        more.signatures[0]
+            .detail
+            .contains("bytes after the last revision"),
+        "{more:#?}"
+    );
+
+    // A second signature (a later revision): both valid, the first not covering the file.
+    let twice = pdf::sign(
+        &signed,
+        signer.as_ref(),
+        &cert,
+        std::slice::from_ref(&issuing),
+        &SignOptions::default(),
+        None,
+    )
+    .unwrap();
+    let both = pdf::verify(&twice, &opts).await.unwrap();
+    assert_eq!(both.indication, Indication::TotalPassed, "{both:#?}");
+    assert_eq!(both.signatures.len(), 2);
+    assert_eq!(both.signatures[1].field, "Signature2");
+    assert!(!both.signatures[0].covers_whole_file && both.signatures[1].covers_whole_file);
+    assert!(
+        both.signatures[0].detail.contains("only add signatures"),
+        "{both:#?}"
+    );
+
+    // A later revision (the file's third) that changes the page's text: the signature fails,
+    // naming the revision and the object.
+    let doc = lopdf::Document::load_mem(&signed).unwrap();
+    let mut inc = lopdf::IncrementalDocument::create_from(signed.clone(), doc);
+    inc.opt_clone_object_to_new_document((4, 0)).unwrap();
+    if let Ok(lopdf::Object::Stream(st)) = inc.new_document.get_object_mut((4, 0)) {
+        st.set_plain_content(b"BT /F1 24 Tf 72 720 Td (Rejected) Tj ET\n".to_vec());
+    }
+    let mut edited = Vec::new();
+    inc.save_to(&mut edited).unwrap();
+    let ed = pdf::verify(&edited, &opts).await.unwrap();
+    assert_eq!(ed.indication, Indication::TotalFailed, "{ed:#?}");
+    let d = &ed.signatures[0].detail;
+    assert!(
+        d.contains("modified after this signature")
+            && d.contains("revision 3")
+            && d.contains("stream 4 0"),
+        "{d}"
+    );
     // Trusting only another root (the region's SM2 one): the signer's chain is not found.
     let elsewhere = VerifyOptions {
         context: Context::builder()
@@ -231,6 +280,37 @@ async fn pades_signatures_by_incremental_update() {
     .unwrap_err();
     assert!(e.to_string().contains("P-256"), "{e}");
 
+    // A later revision adding a comment (a /Text annotation, not a signature) to the page:
+    // the signed document changed.
+    let doc = lopdf::Document::load_mem(&signed).unwrap();
+    let mut inc = lopdf::IncrementalDocument::create_from(signed.clone(), doc);
+    let mut d = lopdf::Dictionary::new();
+    d.set("Type", lopdf::Object::Name(b"Annot".to_vec()));
+    d.set("Subtype", lopdf::Object::Name(b"Text".to_vec()));
+    d.set(
+        "Rect",
+        lopdf::Object::Array(vec![10.into(), 10.into(), 30.into(), 30.into()]),
+    );
+    d.set("Contents", lopdf::Object::string_literal("not approved"));
+    let note = inc.new_document.add_object(lopdf::Object::Dictionary(d));
+    inc.opt_clone_object_to_new_document((3, 0)).unwrap();
+    let page = inc
+        .new_document
+        .get_object_mut((3, 0))
+        .unwrap()
+        .as_dict_mut()
+        .unwrap();
+    page.get_mut(b"Annots")
+        .unwrap()
+        .as_array_mut()
+        .unwrap()
+        .push(note.into());
+    let mut commented = Vec::new();
+    inc.save_to(&mut commented).unwrap();
+    let c = pdf::verify(&commented, &opts).await.unwrap();
+    assert_eq!(c.indication, Indication::TotalFailed, "{c:#?}");
+    assert!(c.signatures[0].detail.contains("Annots"), "{c:#?}");
+
     // Independent tools.
     let dir = tempfile::tempdir().unwrap();
     let (good, tampered) = (
@@ -239,6 +319,9 @@ async fn pades_signatures_by_incremental_update() {
     );
     std::fs::write(&good, &signed).unwrap();
     std::fs::write(&tampered, &changed).unwrap();
+    let (two, modified) = (dir.path().join("twice.pdf"), dir.path().join("edited.pdf"));
+    std::fs::write(&two, &twice).unwrap();
+    std::fs::write(&modified, &edited).unwrap();
     if tool("pdfsig") {
         let out = pdfsig(&good);
         assert!(out.contains("Signature is Valid"), "{out}");
@@ -248,6 +331,8 @@ async fn pades_signatures_by_incremental_update() {
         );
         let out = pdfsig(&tampered);
         assert!(!out.contains("Signature is Valid"), "{out}");
+        let out = pdfsig(&two);
+        assert_eq!(out.matches("Signature is Valid").count(), 2, "{out}");
     }
     if let Some(cmd) = pyhanko() {
         let root_pem = dir.path().join("root.pem");
@@ -260,6 +345,11 @@ async fn pades_signatures_by_incremental_update() {
             "{out}"
         );
         let (ok, out) = pyhanko_validate(&cmd, &tampered, &root_pem);
+        assert!(!ok, "{out}");
+        // pyHanko agrees on the modifications: a second signature is fine, an edited page not.
+        let (ok, out) = pyhanko_validate(&cmd, &two, &root_pem);
+        assert!(ok, "{out}");
+        let (ok, out) = pyhanko_validate(&cmd, &modified, &root_pem);
         assert!(!ok, "{out}");
     }
     if tool("qpdf") {

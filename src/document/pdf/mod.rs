@@ -10,14 +10,16 @@
 //! - `verify`: every signature field with a value; the byte range must start at 0, leave out
 //!   exactly the `/Contents` string, and end at the end of its revision; the CMS verified over
 //!   those bytes and the signer validated for the document-signer purpose (at the time a
-//!   validated time-stamp proves, else now). A signature whose revision is not the last is
-//!   INDETERMINATE until modification analysis of the later revisions exists — never valid.
+//!   validated time-stamp proves, else now).
+//! - `changes`: modification analysis of the revisions after a signed one — more signatures,
+//!   their fields, validation data allowed; anything else FAILED naming the revision.
 //!
 //! Not yet (issue 17): P-256 B-LT/B-LTA (DSS, VRI, document time-stamps), SM2 as Chinese vendors
-//! sign (`adbe.pkcs7.detached`), visible seals, DocMDP, modification analysis, PDF licence faces.
+//! sign (`adbe.pkcs7.detached`), visible seals, DocMDP, PDF licence faces.
 //!
 //! Must not import HTTP or SQL types.
 
+mod changes;
 mod sign;
 mod verify;
 

@@ -108,6 +108,7 @@ pub fn sign(
         .values()
         .next()
         .ok_or_else(|| PdfError::Malformed("no page".into()))?;
+    let field_name = free_name(&doc, &opts.field_name);
     let mut inc = IncrementalDocument::create_from(pdf.to_vec(), doc);
 
     let mut v = Dictionary::new();
@@ -145,7 +146,7 @@ pub fn sign(
     w.set("FT", Object::Name(b"Sig".to_vec()));
     w.set(
         "T",
-        Object::String(utf16_text(&opts.field_name), StringFormat::Hexadecimal),
+        Object::String(utf16_text(&field_name), StringFormat::Hexadecimal),
     );
     w.set("V", Object::Reference(sig_id));
     w.set(
@@ -194,6 +195,38 @@ pub fn sign(
         chain,
         timestamp,
     )
+}
+
+/// `wanted`, or `wanted` with the first free number after it when a top-level field has that
+/// name (a second signature).
+fn free_name(doc: &Document, wanted: &str) -> String {
+    let names: Vec<String> = doc
+        .catalog()
+        .ok()
+        .and_then(|c| c.get(b"AcroForm").ok())
+        .and_then(|f| doc.dereference(f).ok())
+        .and_then(|(_, f)| f.as_dict().ok())
+        .and_then(|f| f.get(b"Fields").ok())
+        .and_then(|f| doc.dereference(f).ok())
+        .and_then(|(_, f)| f.as_array().ok())
+        .map(|fields| {
+            fields
+                .iter()
+                .filter_map(|f| doc.dereference(f).ok())
+                .filter_map(|(_, f)| f.as_dict().ok())
+                .filter_map(|f| f.get(b"T").ok())
+                .map(super::verify::text)
+                .collect()
+        })
+        .unwrap_or_default();
+    let base = wanted.trim_end_matches(|c: char| c.is_ascii_digit());
+    let mut name = wanted.to_string();
+    let mut n = 2;
+    while names.contains(&name) && n < 10_000 {
+        name = format!("{base}{n}");
+        n += 1;
+    }
+    name
 }
 
 /// A text string as PDF wants non-ASCII text: UTF-16BE with a byte order mark.

@@ -49,7 +49,7 @@ pub struct PdfReport {
     pub signatures: Vec<PdfSignatureReport>,
 }
 
-fn text(o: &Object) -> String {
+pub(super) fn text(o: &Object) -> String {
     match o {
         Object::String(b, _) if b.starts_with(&[0xFE, 0xFF]) => {
             let units: Vec<u16> = b[2..]
@@ -217,14 +217,29 @@ pub async fn verify(pdf: &[u8], opts: &VerifyOptions<'_>) -> Result<PdfReport, P
                 report.detail.clone(),
             )
         } else if !whole {
-            (
-                Indication::Indeterminate,
-                Some(SubIndication::Generic),
-                format!(
-                    "the signature is valid for the revision ending at byte {end}; the {} bytes added after it are not analysed yet",
-                    pdf.len() - end
+            match super::changes::after(pdf, end) {
+                Ok(p) if p.is_empty() => (
+                    Indication::TotalPassed,
+                    None,
+                    format!(
+                        "{}; the later revisions only add signatures, form fields or validation data",
+                        report.detail
+                    ),
                 ),
-            )
+                Ok(p) => (
+                    Indication::TotalFailed,
+                    Some(SubIndication::HashFailure),
+                    format!(
+                        "the document was modified after this signature: {}",
+                        p.join("; ")
+                    ),
+                ),
+                Err(e) => (
+                    Indication::Indeterminate,
+                    Some(SubIndication::Generic),
+                    format!("the revisions after this signature cannot be analysed: {e}"),
+                ),
+            }
         } else {
             (Indication::TotalPassed, None, report.detail.clone())
         };
