@@ -18,43 +18,9 @@ use yinxin::verify::context::Context;
 use yinxin::verify::path::RevocationMode;
 use yinxin::verify::report::Indication;
 
-/// A one-page PDF with a classic cross-reference table.
+/// A one-page PDF saying "Approved".
 fn simple_pdf() -> Vec<u8> {
-    let content = b"BT /F1 24 Tf 72 720 Td (Approved) Tj ET\n";
-    let objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
-         /Resources << /Font << /F1 5 0 R >> >> >>"
-            .to_string(),
-        format!(
-            "<< /Length {} >>\nstream\n{}endstream",
-            content.len(),
-            String::from_utf8_lossy(content)
-        ),
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
-    ];
-    let mut out = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref = out.len();
-    out.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
-    for o in offsets {
-        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
+    common::pdf::one_page_pdf("BT /F1 24 Tf 72 720 Td (Approved) Tj ET\n")
 }
 
 fn tool(name: &str) -> bool {
@@ -144,17 +110,14 @@ async fn pades_signatures_by_incremental_update() {
     let cas = r.region.repo.cas().await.unwrap();
     let ca = |id: &str| cas.iter().find(|c| c.id == id).unwrap().der.clone();
     let (root, issuing) = (ca("p256-root"), ca("p256-issuing"));
-    let opts = VerifyOptions {
-        context: Context::builder()
+    let opts = VerifyOptions::offline(
+        Context::builder()
             .anchors([&root])
             .intermediates([&issuing])
             .revocation(RevocationMode::Off)
             .shared(),
-        trust: None,
-        registry: None,
-        data: None,
-        now: yinxin::clock::now_secs(),
-    };
+        yinxin::clock::now_secs(),
+    );
 
     let original = simple_pdf();
     let unsigned = pdf::verify(&original, &opts).await.unwrap();
@@ -249,16 +212,13 @@ async fn pades_signatures_by_incremental_update() {
         "{d}"
     );
     // Trusting only another root (the region's SM2 one): the signer's chain is not found.
-    let elsewhere = VerifyOptions {
-        context: Context::builder()
+    let elsewhere = VerifyOptions::offline(
+        Context::builder()
             .anchors(&r.anchors)
             .revocation(RevocationMode::Off)
             .shared(),
-        trust: None,
-        registry: None,
-        data: None,
-        now: yinxin::clock::now_secs(),
-    };
+        yinxin::clock::now_secs(),
+    );
     let other = pdf::verify(&signed, &elsewhere).await.unwrap();
     assert_ne!(other.indication, Indication::TotalPassed, "{other:#?}");
     // SM2 keys are not signed with this profile.

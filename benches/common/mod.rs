@@ -1,5 +1,6 @@
 //! Shared by the seal and document benchmarks: an SM2 root, a seal maker and a signer
-//! certified by it, and a seal made for that signer.
+//! certified by it, and a seal made for that signer; a P-256 root and document signer (PDF).
+#![allow(dead_code)]
 
 use std::sync::Arc;
 use yinxin::crypto::{Algorithm, PrivateKey, Signer};
@@ -89,32 +90,49 @@ pub struct SealFixture {
     pub status: Vec<u8>,
 }
 
+/// A self-signed root of `alg` named `cn`: its certificate, signer, name and public key.
+struct Root {
+    cert: Vec<u8>,
+    signer: yinxin::crypto::SoftwareSigner,
+    name: x509_cert::name::Name,
+    spki: Vec<u8>,
+}
+
+impl Root {
+    fn new(alg: Algorithm, cn: &str) -> Root {
+        let key = PrivateKey::generate(alg).unwrap();
+        Root {
+            cert: self_signed(&key, cn, true, None, &[]),
+            spki: key.public_key_spki_der().unwrap(),
+            signer: key.signer().unwrap(),
+            name: NameBuilder::new()
+                .push(attr::CN, StringKind::Utf8, cn)
+                .build()
+                .unwrap(),
+        }
+    }
+
+    /// A leaf for a new key of `alg`, named `cn`, with `eku`: its key and certificate.
+    fn leaf(&self, alg: Algorithm, cn: &str, eku: &[&str]) -> (PrivateKey, Vec<u8>) {
+        let key = PrivateKey::generate(alg).unwrap();
+        let cert = self_signed(
+            &key,
+            cn,
+            false,
+            Some((&self.signer, &self.name, &self.spki)),
+            eku,
+        );
+        (key, cert)
+    }
+}
+
 /// Fresh keys, certificates and seal.
 pub fn seal_fixture() -> SealFixture {
-    let root_key = PrivateKey::generate(Algorithm::Sm2).unwrap();
-    let root = self_signed(&root_key, "Bench Root", true, None, &[]);
-    let root_spki = root_key.public_key_spki_der().unwrap();
-    let root_signer = root_key.signer().unwrap();
-    let root_name = NameBuilder::new()
-        .push(attr::CN, StringKind::Utf8, "Bench Root")
-        .build()
-        .unwrap();
-    let maker_key = PrivateKey::generate(Algorithm::Sm2).unwrap();
-    let maker_cert = self_signed(
-        &maker_key,
-        "Bench Maker",
-        false,
-        Some((&root_signer, &root_name, &root_spki)),
-        &["1.3.6.1.4.1.32473.1.3.1"],
-    );
-    let signer_key = PrivateKey::generate(Algorithm::Sm2).unwrap();
-    let signer_cert = self_signed(
-        &signer_key,
-        "Bench Signer",
-        false,
-        Some((&root_signer, &root_name, &root_spki)),
-        &["documentSigning"],
-    );
+    let r = Root::new(Algorithm::Sm2, "Bench Root");
+    let root = r.cert.clone();
+    let (maker_key, maker_cert) =
+        r.leaf(Algorithm::Sm2, "Bench Maker", &["1.3.6.1.4.1.32473.1.3.1"]);
+    let (signer_key, signer_cert) = r.leaf(Algorithm::Sm2, "Bench Signer", &["documentSigning"]);
     let t = yinxin::seal::types::builtin().into_iter().next().unwrap();
     let seal = seals::make_seal(
         &seals::SealRequest {
@@ -147,4 +165,12 @@ pub fn seal_fixture() -> SealFixture {
         signer: Arc::new(signer_key.signer().unwrap()),
         signer_cert,
     }
+}
+
+/// A P-256 root (the anchor) and a signer it certified for document signing:
+/// (root DER, signer, signer certificate DER). Used by the PDF benchmark.
+pub fn p256_signer() -> (Vec<u8>, Arc<dyn Signer>, Vec<u8>) {
+    let root = Root::new(Algorithm::P256, "Bench P-256 Root");
+    let (key, cert) = root.leaf(Algorithm::P256, "Bench PDF Signer", &["documentSigning"]);
+    (root.cert, Arc::new(key.signer().unwrap()), cert)
 }

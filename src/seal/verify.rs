@@ -105,6 +105,18 @@ pub struct VerifyOptions<'a> {
 }
 
 impl VerifyOptions<'_> {
+    /// A relying party with only its own material `context` at `now`: no registry, no
+    /// recognized regions, no detached data.
+    pub fn offline(context: Arc<Context>, now: i64) -> Self {
+        VerifyOptions {
+            context,
+            registry: None,
+            data: None,
+            now,
+            trust: None,
+        }
+    }
+
     /// The chain-validation view of these options.
     pub fn chain_inputs(&self) -> ChainInputs<'_> {
         ChainInputs {

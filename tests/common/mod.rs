@@ -8,6 +8,7 @@ pub mod holders;
 pub mod http;
 pub mod licence;
 pub mod oidc;
+pub mod pdf;
 pub mod qr;
 pub mod region;
 pub mod sealing;
