@@ -312,6 +312,31 @@ async fn pades_signatures_by_incremental_update() {
         let (ok, out) = pyhanko_validate(&cmd, &modified, &root_pem);
         assert!(!ok, "{out}");
     }
+    // The command line of a relying party: `yinxin verify FILE.pdf` with the anchor (no CRLs
+    // published in this test region: revocation off); exit 0 valid, 1 invalid, naming the
+    // revision of a modification.
+    let root_pem = dir.path().join("p256-root.pem");
+    std::fs::write(&root_pem, yinxin::pki::cert::to_pem(&root)).unwrap();
+    let cli = |file: &std::path::Path| {
+        let o = common::yinxin()
+            .arg("verify")
+            .arg(file)
+            .arg("--anchor")
+            .arg(&root_pem)
+            .arg("--no-revocation")
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
+    };
+    let (code, out) = cli(&good);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("(PDF, 1 signature(s))"), "{out}");
+    let (code, out) = cli(&modified);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("revision 3"), "{out}");
     if tool("qpdf") {
         let o = std::process::Command::new("qpdf")
             .arg("--check")

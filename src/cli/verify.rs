@@ -212,6 +212,31 @@ pub(super) fn verify_file(cmd: Command) -> i32 {
                 licence_summary(&r),
             ));
         }
+        if obj.starts_with(b"%PDF-") {
+            let r = runtime()?
+                .block_on(crate::document::pdf::verify(&obj, &opts))
+                .map_err(|e| e.to_string())?;
+            let mut summary = format!(
+                "{}  (PDF, {} signature(s)) {}",
+                head(r.indication, None),
+                r.signatures.len(),
+                r.detail
+            );
+            for sig in &r.signatures {
+                summary.push_str(&format!(
+                    "\n  signature {} ({}): {} {}",
+                    sig.field,
+                    sig.sub_filter,
+                    head(sig.indication, sig.sub_indication),
+                    sig.detail
+                ));
+            }
+            return Ok((
+                r.indication,
+                serde_json::to_value(&r).unwrap_or_default(),
+                summary,
+            ));
+        }
         if obj.starts_with(b"PK") || obj.windows(4).take(1 << 16).any(|w| w == b"PK\x03\x04") {
             // An OFD package.
             let rt = runtime()?;
@@ -326,7 +351,7 @@ pub(super) fn verify_file(cmd: Command) -> i32 {
                 summary,
             ));
         }
-        Err("not a seal, an electronic signature or a certificate (OFD, PDF and CMS are not supported yet)".into())
+        Err("not a certificate, a seal, an electronic signature, an OFD, a PDF or a CMS".into())
     };
     let result = run();
     match result {

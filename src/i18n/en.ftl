@@ -495,7 +495,7 @@ cli-seal-sign-opt-out = Output (.sig)
 cli-seal-sign-opt-key-passphrase-file = File with the signer key's passphrase
 cli-seal-sign-opt-tsa = TSA URL for a timestamp over the signature value
 
-cli-verify-about = Verify a seal (.esl), an electronic signature (SES_Signature), an OFD (an e-licence too), a CMS signature or a certificate; the kind is detected; or, with --qr, an e-licence's QR code. Exit codes as verify-chain. Offline by default: nothing is fetched unless --fetch-revocation is given
+cli-verify-about = Verify a seal (.esl), an electronic signature (SES_Signature), an OFD (an e-licence too), a PDF, a CMS signature or a certificate; the kind is detected; or, with --qr, an e-licence's QR code. Exit codes as verify-chain. Offline by default: nothing is fetched unless --fetch-revocation is given
 cli-verify-example =
     yinxin verify approval.sig --data approval.pdf --anchor data/ca/sm2-root.pem --chain data/ca/sm2-issuing.pem --crl sm2.crl --crl root.crl
     yinxin verify signed.ofd --anchor data/ca/sm2-root.pem --json

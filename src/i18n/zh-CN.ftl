@@ -498,7 +498,7 @@ cli-seal-sign-opt-out = 输出文件（.sig）
 cli-seal-sign-opt-key-passphrase-file = 存放签名人私钥口令的文件
 cli-seal-sign-opt-tsa = 为签名值加盖时间戳的 TSA 地址
 
-cli-verify-about = 验证印章（.esl）、电子签章（SES_Signature）、OFD（包括电子证照）、CMS 签名或证书，自动识别类型；或用 --qr 验证电子证照的二维码。退出码同 verify-chain。默认离线：除非给出 --fetch-revocation，不联网获取任何内容
+cli-verify-about = 验证印章（.esl）、电子签章（SES_Signature）、OFD（包括电子证照）、PDF、CMS 签名或证书，自动识别类型；或用 --qr 验证电子证照的二维码。退出码同 verify-chain。默认离线：除非给出 --fetch-revocation，不联网获取任何内容
 cli-verify-example =
     yinxin verify approval.sig --data approval.pdf --anchor data/ca/sm2-root.pem --chain data/ca/sm2-issuing.pem --crl sm2.crl --crl root.crl
     yinxin verify signed.ofd --anchor data/ca/sm2-root.pem --json
