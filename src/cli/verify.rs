@@ -20,6 +20,16 @@ type Outcome = (Indication, serde_json::Value, String);
 
 /// The allow-list of `--fetch-revocation`: every `--allow-url` base and the public base URL of
 /// the `--data-dir` region (trust-list supply points join in [`RelyingParty::new`]).
+/// `HEAD  (KIND, N signature(s)) DETAIL`: the first line of a document's summary.
+fn document_head(head: String, kind: &str, n: usize, detail: &str) -> String {
+    format!("{head}  ({kind}, {n} signature(s)) {detail}")
+}
+
+/// One signature's line of a document's summary.
+fn signature_line(id: &str, kind: &str, head: String, detail: &str) -> String {
+    format!("\n  signature {id} ({kind}): {head} {detail}")
+}
+
 fn allow_list(allow_urls: &[String], data_dir: Option<&Path>) -> Result<AllowList, String> {
     let mut allow = AllowList::new();
     for u in allow_urls {
@@ -216,19 +226,18 @@ pub(super) fn verify_file(cmd: Command) -> i32 {
             let r = runtime()?
                 .block_on(crate::document::pdf::verify(&obj, &opts))
                 .map_err(|e| e.to_string())?;
-            let mut summary = format!(
-                "{}  (PDF, {} signature(s)) {}",
+            let mut summary = document_head(
                 head(r.indication, None),
+                "PDF",
                 r.signatures.len(),
-                r.detail
+                &r.detail,
             );
             for sig in &r.signatures {
-                summary.push_str(&format!(
-                    "\n  signature {} ({}): {} {}",
-                    sig.field,
-                    sig.sub_filter,
+                summary.push_str(&signature_line(
+                    &sig.field,
+                    &sig.sub_filter,
                     head(sig.indication, sig.sub_indication),
-                    sig.detail
+                    &sig.detail,
                 ));
             }
             return Ok((
@@ -245,19 +254,18 @@ pub(super) fn verify_file(cmd: Command) -> i32 {
                 Some(p) => rt.block_on(crate::document::ofd::verify_package(p, &opts)),
                 None => rt.block_on(crate::document::ofd::verify(&obj, &opts)),
             };
-            let mut summary = format!(
-                "{}  (OFD, {} signature(s)) {}",
+            let mut summary = document_head(
                 head(r.indication, r.sub_indication),
+                "OFD",
                 r.signatures.len(),
-                r.detail
+                &r.detail,
             );
             for sig in &r.signatures {
-                summary.push_str(&format!(
-                    "\n  signature {} ({}): {} {}",
-                    sig.id,
-                    sig.kind,
+                summary.push_str(&signature_line(
+                    &sig.id,
+                    &sig.kind,
                     head(sig.indication, None),
-                    sig.detail
+                    &sig.detail,
                 ));
                 for f in &sig.failed_files {
                     summary.push_str(&format!("\n    changed after signing: {f}"));
