@@ -456,6 +456,17 @@ async fn holders_sign_in_show_consent_and_see_every_use() {
     holder_call(&base, &session, "GET", "/v1/holder/licences", None, None)
         .await
         .assert_problem(401, "holder-sign-in-required");
+    let audit = get(&format!("{base}/v1/audit?limit=1000"), Some(&admin))
+        .await
+        .json();
+    assert!(
+        audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["action"] == "holder.sign-out"),
+        "sign-out audited"
+    );
 }
 
 /// A CA and a server certificate for 127.0.0.1 (OpenSSL), in `dir`: `ca.pem`, `srv.pem`,

@@ -369,9 +369,12 @@ fn page_error(s: &AppState, headers: &HeaderMap, p: &Problem) -> Response {
 pub async fn logout(State(s): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
     let done = async {
         let (h, _) = posted(&s, &headers, body).await?;
-        services(&s)?
-            .repo
-            .end_session(&h.session.id_hash, s.clock.now())
+        let repo = &services(&s)?.repo;
+        repo.end_session(&h.session.id_hash, s.clock.now())
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        // In the holder's history and the audit log like the sign-in.
+        repo.append_event(&event(&s, &h, "sign-out"))
             .await
             .map_err(|e| Problem::internal(&e))
     };

@@ -833,3 +833,4 @@ problem-grant-refused = Authorization code refused
 problem-no-legal-basis = No legal basis for a lookup by duty
 web-holder-renew = Renew the code now
 web-shown-by-holder = Shown by its holder at { $at } (a dynamic QR code, valid for minutes).
+web-holder-event-sign-out = signed out

@@ -836,3 +836,4 @@ problem-grant-refused = 授权码被拒绝
 problem-no-legal-basis = 无依职能查验的法定依据
 web-holder-renew = 立即更新二维码
 web-shown-by-holder = 持证人于 { $at } 亮证（动态二维码，数分钟内有效）。
+web-holder-event-sign-out = 退出登录
