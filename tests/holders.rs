@@ -82,6 +82,35 @@ async fn holders_sign_in_show_consent_and_see_every_use() {
     // A person's certificate of qualification and a company's business licence.
     let person_licence = env.issue("professional-qualification").await;
     let company_licence = env.issue("business-licence").await;
+    // The person's certificate (its holder identifier is the same hash of the number).
+    let work = env.tmp.path().join("work");
+    std::fs::write(work.join("kp.txt"), "person-key-passphrase\n").unwrap();
+    std::fs::write(
+        work.join("person.json"),
+        json!({"name": "王小明", "id_number": PERSON_ID}).to_string(),
+    )
+    .unwrap();
+    let issued = common::run_ok(
+        common::yinxin()
+            .args([
+                "issue",
+                "--profile",
+                "person",
+                "--algorithm",
+                "sm2",
+                "--generate-key",
+            ])
+            .arg("--data-dir")
+            .arg(&data)
+            .arg("--key-passphrase-file")
+            .arg(work.join("kp.txt"))
+            .arg("--subject")
+            .arg(work.join("person.json"))
+            .arg("--out")
+            .arg(work.join("person")),
+    );
+    let person_cert: Value = serde_json::from_slice(&issued.stdout).unwrap();
+    let person_serial = person_cert["serial"].as_str().unwrap().to_string();
 
     // Not signed in: the sign-in page; the API says 401.
     let r = get(&format!("{base}/holder"), None).await;
@@ -133,6 +162,14 @@ async fn holders_sign_in_show_consent_and_see_every_use() {
         .map(|l| l["identifier"].as_str().unwrap())
         .collect();
     assert_eq!(ids, [person_licence.as_str()]);
+    let certs = mine["certificates"].as_array().unwrap();
+    assert_eq!(certs.len(), 1, "{mine}");
+    assert_eq!(certs[0]["serial"], person_serial.as_str());
+    assert_eq!(certs[0]["profile"], "person");
+    assert!(
+        home.contains(&person_serial),
+        "the page lists the certificate"
+    );
     // Another holder's licence cannot be shown.
     let r = b
         .get(&format!("{base}/holder/show/{company_licence}"))
@@ -433,7 +470,9 @@ async fn holders_sign_in_show_consent_and_see_every_use() {
     // The company's account sees the business licence only.
     let (_, corp) = signed_in(&base, "corp").await;
     assert!(
-        corp.contains(&company_licence) && !corp.contains(&person_licence),
+        corp.contains(&company_licence)
+            && !corp.contains(&person_licence)
+            && !corp.contains(&person_serial),
         "{corp}"
     );
     // An account without an identity claim cannot sign in.

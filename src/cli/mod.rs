@@ -248,7 +248,7 @@ enum Command {
         command: seal::SealCommand,
     },
     /// Verify a seal (.esl), an electronic signature (SES_Signature), an OFD (an e-licence
-    /// too), a CMS signature or a certificate; the kind is detected; or, with --qr, an
+    /// too), a PDF, a CMS signature or a certificate; the kind is detected; or, with --qr, an
     /// e-licence's QR code. Exit codes as verify-chain. Offline by default: nothing is fetched
     /// unless --fetch-revocation is given.
     Verify {

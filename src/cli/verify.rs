@@ -1,5 +1,5 @@
 //! `yinxin verify FILE`: a seal (.esl), an electronic signature (SES_Signature), an OFD
-//! package (an e-licence: also the licence verification), a CMS signature or a certificate,
+//! package (an e-licence: also the licence verification), a PDF, a CMS signature or a certificate,
 //! verified with the relying party's own trust material (anchors, chain, CRLs, trust lists,
 //! signed seal and licence statuses) and, with `--fetch-revocation`, what
 //! [`crate::trust::relying`] fetches from the allowed URL bases; `yinxin verify --qr TEXT`: an
