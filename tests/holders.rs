@@ -84,33 +84,14 @@ async fn holders_sign_in_show_consent_and_see_every_use() {
     let company_licence = env.issue("business-licence").await;
     // The person's certificate (its holder identifier is the same hash of the number).
     let work = env.tmp.path().join("work");
-    std::fs::write(work.join("kp.txt"), "person-key-passphrase\n").unwrap();
-    std::fs::write(
-        work.join("person.json"),
-        json!({"name": "王小明", "id_number": PERSON_ID}).to_string(),
-    )
-    .unwrap();
-    let issued = common::run_ok(
-        common::yinxin()
-            .args([
-                "issue",
-                "--profile",
-                "person",
-                "--algorithm",
-                "sm2",
-                "--generate-key",
-            ])
-            .arg("--data-dir")
-            .arg(&data)
-            .arg("--key-passphrase-file")
-            .arg(work.join("kp.txt"))
-            .arg("--subject")
-            .arg(work.join("person.json"))
-            .arg("--out")
-            .arg(work.join("person")),
+    let person_serial = common::http::issue_generated(
+        &data,
+        &work,
+        "person",
+        "sm2",
+        &json!({"name": "王小明", "id_number": PERSON_ID}),
+        "person",
     );
-    let person_cert: Value = serde_json::from_slice(&issued.stdout).unwrap();
-    let person_serial = person_cert["serial"].as_str().unwrap().to_string();
 
     // Not signed in: the sign-in page; the API says 401.
     let r = get(&format!("{base}/holder"), None).await;
