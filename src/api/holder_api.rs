@@ -54,6 +54,13 @@ pub(super) fn kind_name(s: &AppState, key: &str, lang: Lang) -> String {
         )
 }
 
+/// The holder of a state-changing JSON call: signed in, with the session's `X-CSRF-Token`.
+async fn holder_writing(s: &AppState, headers: &HeaderMap) -> ApiResult<Holder> {
+    let h = require_holder(s, headers).await?;
+    check_csrf(&h, headers, None)?;
+    Ok(h)
+}
+
 /// The holder's own licence `id` (404 for anyone else's: whether it exists is not told).
 async fn own_row(s: &AppState, h: &Holder, id: &str) -> ApiResult<LicenceRow> {
     let svc = super::licences::signing(s)?.0;
@@ -148,15 +155,12 @@ pub(super) async fn withdraw_grant(s: &AppState, h: &Holder, id: &str) -> ApiRes
     }
 }
 
-/// What "my licences" shows.
-pub(super) async fn home_view(
+/// The licences and certificates the holder holds, as the page and the API list them.
+async fn holdings(
     s: &AppState,
     h: &Holder,
     lang: Lang,
-    new_code: Option<(String, String)>,
-    notice: Option<String>,
-) -> ApiResult<page::Home> {
-    let hs = services(s)?;
+) -> ApiResult<(Vec<page::LicenceLine>, Vec<page::CertificateLine>)> {
     let hash = &h.session.holder.holder_hash;
     let svc = super::licences::signing(s)?.0;
     let today = crate::licence::service::today(s.clock.now());
@@ -170,6 +174,47 @@ pub(super) async fn home_view(
         })
         .await
         .map_err(internal)?;
+    let licences = licences
+        .into_iter()
+        .map(|l| page::LicenceLine {
+            kind_name: kind_name(s, &l.kind, lang),
+            status: crate::licence::record::effective_status(
+                l.status,
+                l.valid_to.as_deref(),
+                today,
+            )
+            .to_string(),
+            valid_to: l
+                .valid_to
+                .unwrap_or_else(|| crate::licence::metadata::LONG_TERM.into()),
+            identifier: l.identifier,
+            issuer_name: l.issuer_name,
+            number: l.number,
+        })
+        .collect();
+    let certificates = certificates
+        .into_iter()
+        .map(|c| page::CertificateLine {
+            serial: c.serial,
+            profile: c.profile,
+            status: c.status.as_str().to_string(),
+            not_after: crate::clock::rfc3339(c.not_after),
+        })
+        .collect();
+    Ok((licences, certificates))
+}
+
+/// What "my licences" shows.
+pub(super) async fn home_view(
+    s: &AppState,
+    h: &Holder,
+    lang: Lang,
+    new_code: Option<(String, String)>,
+    notice: Option<String>,
+) -> ApiResult<page::Home> {
+    let hs = services(s)?;
+    let hash = &h.session.holder.holder_hash;
+    let (licences, certificates) = holdings(s, h, lang).await?;
     let now = s.clock.now();
     let grants = hs
         .repo
@@ -184,31 +229,8 @@ pub(super) async fn home_view(
     Ok(page::Home {
         display_name: h.session.holder.display_name.clone(),
         csrf: h.csrf(),
-        licences: licences
-            .into_iter()
-            .map(|l| page::LicenceLine {
-                kind_name: kind_name(s, &l.kind, lang),
-                status: crate::licence::record::effective_status(
-                    l.status,
-                    l.valid_to.as_deref(),
-                    today,
-                )
-                .to_string(),
-                valid_to: l.valid_to.unwrap_or_else(|| "长期".into()),
-                identifier: l.identifier,
-                issuer_name: l.issuer_name,
-                number: l.number,
-            })
-            .collect(),
-        certificates: certificates
-            .into_iter()
-            .map(|c| page::CertificateLine {
-                serial: c.serial,
-                profile: c.profile,
-                status: c.status.as_str().to_string(),
-                not_after: crate::clock::rfc3339(c.not_after),
-            })
-            .collect(),
+        licences,
+        certificates,
         grants: grants
             .into_iter()
             .map(|g| page::GrantLine {
@@ -237,20 +259,21 @@ pub(super) async fn home_view(
     })
 }
 
-/// `GET /v1/holder/licences`: who is signed in, the CSRF token, licences and certificates.
+/// `GET /v1/holder/licences`: who is signed in, the CSRF token, licences and certificates
+/// (the page's consents and history are not read for it).
 pub async fn licences(State(s): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult<Response> {
     let h = require_holder(&s, &headers).await?;
-    let m = home_view(&s, &h, Lang::ZhCn, None, None).await?;
+    let (licences, certificates) = holdings(&s, &h, Lang::ZhCn).await?;
     Ok(ok(
         StatusCode::OK,
         json!({
-            "holder": {"kind": h.session.holder.kind, "display_name": m.display_name},
-            "csrf_token": m.csrf,
-            "licences": m.licences.iter().map(|l| json!({
+            "holder": {"kind": h.session.holder.kind, "display_name": h.session.holder.display_name},
+            "csrf_token": h.csrf(),
+            "licences": licences.iter().map(|l| json!({
                 "identifier": l.identifier, "kind": l.kind_name, "issuer_name": l.issuer_name,
                 "number": l.number, "status": l.status, "valid_to": l.valid_to,
             })).collect::<Vec<_>>(),
-            "certificates": m.certificates.iter().map(|c| json!({
+            "certificates": certificates.iter().map(|c| json!({
                 "serial": c.serial, "profile": c.profile, "status": c.status,
                 "not_after": c.not_after,
             })).collect::<Vec<_>>(),
@@ -264,8 +287,7 @@ pub async fn show(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let h = require_holder(&s, &headers).await?;
-    check_csrf(&h, &headers, None)?;
+    let h = holder_writing(&s, &headers).await?;
     let sh = show_licence(&s, &h, &id).await?;
     Ok(ok(
         StatusCode::OK,
@@ -307,8 +329,7 @@ pub async fn create_grant(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
-    let h = require_holder(&s, &headers).await?;
-    check_csrf(&h, &headers, None)?;
+    let h = holder_writing(&s, &headers).await?;
     let req: GrantRequest = super::handlers::read_json(&s, &headers, body).await?;
     let (g, code) = make_grant(&s, &h, &req).await?;
     let mut v = grant_json(&g);
@@ -322,8 +343,7 @@ pub async fn withdraw(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let h = require_holder(&s, &headers).await?;
-    check_csrf(&h, &headers, None)?;
+    let h = holder_writing(&s, &headers).await?;
     withdraw_grant(&s, &h, &id).await?;
     Ok(ok(StatusCode::OK, json!({"id": id, "withdrawn": true})))
 }

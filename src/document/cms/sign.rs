@@ -80,14 +80,8 @@ pub fn sign_detached_digest(
     signing_time: i64,
     timestamp: Option<TimestampFn<'_>>,
 ) -> Result<Vec<u8>, CmsError> {
-    if digest.len() != 32 {
-        return Err(CmsError::Input(format!(
-            "a content digest is 32 bytes, not {}",
-            digest.len()
-        )));
-    }
-    sign_impl(
-        Content::Digest(digest),
+    sign_digest(
+        digest,
         signer,
         signer_cert,
         chain,
@@ -105,6 +99,18 @@ pub fn sign_detached_digest_pades(
     chain: &[Vec<u8>],
     timestamp: Option<TimestampFn<'_>>,
 ) -> Result<Vec<u8>, CmsError> {
+    sign_digest(digest, signer, signer_cert, chain, None, timestamp)
+}
+
+/// A detached SignedData over a 32-byte content digest, with or without signingTime.
+fn sign_digest(
+    digest: &[u8],
+    signer: &dyn Signer,
+    signer_cert: &[u8],
+    chain: &[Vec<u8>],
+    signing_time: Option<i64>,
+    timestamp: Option<TimestampFn<'_>>,
+) -> Result<Vec<u8>, CmsError> {
     if digest.len() != 32 {
         return Err(CmsError::Input(format!(
             "a content digest is 32 bytes, not {}",
@@ -116,7 +122,7 @@ pub fn sign_detached_digest_pades(
         signer,
         signer_cert,
         chain,
-        None,
+        signing_time,
         timestamp,
     )
 }
