@@ -1,5 +1,5 @@
 //! `docs/configuration.md` is generated from the code: every `yinxin.toml` key (the fields of
-//! the configuration structs in `src/config.rs`, with their doc comments and defaults) and
+//! the configuration structs in `src/config.rs` and `src/config/`, with their doc comments and defaults) and
 //! every `YINXIN_*` environment variable the sources read. The test fails when the document
 //! differs from what the code says; `YINXIN_WRITE_DOCS=1 cargo test --test configuration_doc`
 //! rewrites it.
@@ -79,7 +79,7 @@ fn root() -> PathBuf {
 fn fields(src: &str, name: &str) -> Vec<Field> {
     let start = src
         .find(&format!("pub struct {name} {{"))
-        .unwrap_or_else(|| panic!("struct {name} not found in src/config.rs"));
+        .unwrap_or_else(|| panic!("struct {name} not found in src/config.rs or src/config/"));
     let body = &src[start..];
     let body = &body[body.find('{').unwrap() + 1..body.find("\n}").unwrap()];
     let mut out = Vec::new();
@@ -139,7 +139,9 @@ fn variables(dir: &Path, out: &mut BTreeMap<String, Vec<String>>) {
 }
 
 fn generate() -> String {
-    let src = std::fs::read_to_string(root().join("src/config.rs")).unwrap();
+    // The sections' structs: src/config.rs and its per-concept files.
+    let mut src = std::fs::read_to_string(root().join("src/config.rs")).unwrap();
+    src.push_str(&std::fs::read_to_string(root().join("src/config/holders.rs")).unwrap());
     let mut doc = String::from(
         "# Configuration reference\n\n\
          Generated from the code by `tests/configuration_doc.rs` (`YINXIN_WRITE_DOCS=1 cargo test \
