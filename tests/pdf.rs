@@ -153,6 +153,29 @@ async fn pades_signatures_by_incremental_update() {
         "{cms:?}"
     );
 
+    // A backdated /M (the signer's claim, 2000-01-01) proves nothing: without a time-stamp
+    // the signer is validated now, and the report says the time basis is the current time.
+    let backdated = pdf::sign(
+        &original,
+        signer.as_ref(),
+        &cert,
+        std::slice::from_ref(&issuing),
+        &SignOptions {
+            time: 946_684_800,
+            ..SignOptions::default()
+        },
+        None,
+    )
+    .unwrap();
+    let b = pdf::verify(&backdated, &opts).await.unwrap();
+    let bcms = b.signatures[0].cms.as_ref().unwrap();
+    assert_eq!(bcms.time_basis, "current-time", "{b:#?}");
+    assert!(
+        bcms.validated_at.unwrap() >= yinxin::clock::now_secs() - 600,
+        "{b:#?}"
+    );
+    assert!(bcms.timestamp_time.is_none());
+
     // One byte changed inside the signed range (the page's text): invalid.
     let mut changed = signed.clone();
     let at = changed.windows(8).position(|w| w == b"Approved").unwrap();
