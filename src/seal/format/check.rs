@@ -31,8 +31,11 @@ pub(super) fn spki_of(cert_der: &[u8]) -> Result<Vec<u8>, SealError> {
     Ok(spki.raw.to_vec())
 }
 
+/// A raw `r‖s` value: 64 bytes that are not an ECDSA-Sig-Value (SEQUENCE of two INTEGERs).
+/// Any well-formed DER element was taken for a DER signature before, so about one random
+/// `r‖s` in 256 (a first-byte tag and a length byte of 62) was not recognised as raw.
 fn is_raw_rs(sig: &[u8]) -> bool {
-    sig.len() == 64 && read_one(sig, "signature").is_err()
+    sig.len() == 64 && sm2::dsa::Signature::from_der(sig).is_err()
 }
 
 /// Verify `sig` over `message` with the key of `cert_der`, tolerating the SM2 OID variants and
