@@ -5,7 +5,7 @@
 //! analysis: a second signature in a later revision leaves the first valid (ours, pdfsig,
 //! pyHanko); a later revision changing the page's content fails the first, naming the revision
 //! and the object; bytes appended after the last revision fail it. A PDF without signature is
-//! not valid; an SM2 key is refused for this profile.
+//! not valid.
 
 mod common;
 use common::profile_signer_alg;
@@ -244,25 +244,6 @@ async fn pades_signatures_by_incremental_update() {
     );
     let other = pdf::verify(&signed, &elsewhere).await.unwrap();
     assert_ne!(other.indication, Indication::TotalPassed, "{other:#?}");
-    // SM2 keys are not signed with this profile.
-    let (sm2_signer, sm2_cert, _) = profile_signer_alg(
-        &r.region,
-        "organization",
-        json!({"name": "盖章单位", "credit_code": "91350100M000100Y43"}),
-        Algorithm::Sm2,
-    )
-    .await;
-    let e = pdf::sign(
-        &original,
-        sm2_signer.as_ref(),
-        &sm2_cert,
-        &[],
-        &SignOptions::default(),
-        None,
-    )
-    .unwrap_err();
-    assert!(e.to_string().contains("P-256"), "{e}");
-
     // A later revision adding a comment (a /Text annotation, not a signature) to the page:
     // the signed document changed.
     let doc = lopdf::Document::load_mem(&signed).unwrap();
@@ -381,8 +362,8 @@ async fn pades_signatures_by_incremental_update() {
 
 /// The same over HTTP: `POST /v1/documents/sign` with a PDF answers the PDF signed as PAdES
 /// B-T (our TSA's P-256 unit), which `POST /v1/verify` finds valid with the time proven by the
-/// time-stamp and pdfsig finds valid; `?format=cms` still gives a detached CMS; an SM2 signer is
-/// refused for PAdES; a changed byte is TOTAL_FAILED.
+/// time-stamp and pdfsig finds valid; `?format=cms` still gives a detached CMS; an SM2 signer
+/// gets the vendors' SM2 profile, valid with a proven time; a changed byte is TOTAL_FAILED.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pdfs_signed_and_verified_over_http() {
     use common::http::{Server, call, issue_generated_org_alg, signer_token};
@@ -430,9 +411,10 @@ async fn pdfs_signed_and_verified_over_http() {
         r.header("content-type").as_deref(),
         Some("application/pkcs7-signature")
     );
-    sign(sm2_token, "", "application/pdf")
-        .await
-        .assert_problem(422, "cannot-sign");
+    // An SM2 signer: the vendors' profile (adbe.pkcs7.detached, SM3/SM2, an SM2 time-stamp).
+    let r = sign(sm2_token, "", "application/pdf").await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let sm2_signed = r.body.clone();
 
     let verify = |body: Vec<u8>| {
         let base = base.clone();
@@ -456,6 +438,13 @@ async fn pdfs_signed_and_verified_over_http() {
         cms["time_basis"], "timestamp",
         "B-T: the time is proven: {report}"
     );
+    let sm2 = verify(sm2_signed).await;
+    assert_eq!(sm2["indication"], "TOTAL_PASSED", "{sm2}");
+    assert_eq!(sm2["signatures"][0]["sub_filter"], "adbe.pkcs7.detached");
+    assert_eq!(
+        sm2["signatures"][0]["cms"]["time_basis"], "timestamp",
+        "{sm2}"
+    );
     let mut changed = signed.clone();
     let at = changed.windows(8).position(|w| w == b"Approved").unwrap();
     changed[at] = b'a';
@@ -476,5 +465,172 @@ async fn pdfs_signed_and_verified_over_http() {
         );
         assert!(ok && out.contains("The signature is judged VALID"), "{out}");
         assert!(out.contains("The TSA certificate is trusted"), "{out}");
+    }
+}
+
+/// `pyhanko sign validate --ltv-profile PROFILE` trusting `root`: the signature validated with
+/// the validation data in the file at the time the (newest) document time-stamp proves; that
+/// time-stamp itself with revocation data fetched now (pyHanko's PAdES-LTA bootstrap).
+fn pyhanko_ltv(
+    cmd: &str,
+    pdf: &std::path::Path,
+    root: &std::path::Path,
+    profile: &str,
+) -> (bool, String) {
+    let o = std::process::Command::new(cmd)
+        .args([
+            "sign",
+            "validate",
+            "--pretty-print",
+            "--ltv-profile",
+            profile,
+        ])
+        .arg("--trust")
+        .arg(root)
+        .arg("--trust-replace")
+        .arg(pdf)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (o.status.success(), text)
+}
+
+/// B-LT and B-LTA over HTTP: `?level=B-LTA` answers the PDF with a DSS holding the region's
+/// own validation data (the CAs, their CRLs, an OCSP response for the signer) and a document
+/// time-stamp; ours reports B-LTA, pyHanko validates it with only the data in the file
+/// (`--ltv-profile pades-lta`), pdfsig finds the signature valid and qpdf the file clean.
+/// `POST /v1/documents/extend` takes a B-T PDF to B-LT later; a broken or non-PDF body is a
+/// 422 and a level below B-LT a 400.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_term_pdfs_over_http() {
+    use common::http::{Server, call, issue_generated_org_alg, signer_token};
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, work) = (tmp.path().join("data"), tmp.path().join("work"));
+    std::fs::create_dir_all(&work).unwrap();
+    // The certificates' CRL and OCSP URLs point at this test's server: pyHanko validates the
+    // newest document time-stamp with revocation data fetched now, as PAdES-LTA wants.
+    let port = common::free_port();
+    common::run_ok(
+        common::yinxin()
+            .args(["init", "--data-dir"])
+            .arg(&data)
+            .args(["--region", "test-gd", "--name", "广东测试区"])
+            .args(["--public-base-url", &format!("http://127.0.0.1:{port}")]),
+    );
+    let p256 = issue_generated_org_alg(
+        &data,
+        &work,
+        "盖章单位",
+        "91350100M000100Y43",
+        "p256",
+        "p256",
+    );
+    let token = signer_token(&data, &work, &p256, "p256");
+    // The root's CRL is made offline (the issuing CAs' by the service): the operator's step.
+    common::run_ok(
+        common::yinxin()
+            .args(["crl", "--ca", "p256-root", "--data-dir"])
+            .arg(&data)
+            .arg("--out")
+            .arg(work.join("p256-root.crl")),
+    );
+    let server = Server::start_at(&data, &format!("127.0.0.1:{port}"), &[]);
+    let base = server.base.clone();
+    let post = |path: String, body: Vec<u8>| {
+        let (base, token) = (base.clone(), token.clone());
+        async move {
+            call(
+                "POST",
+                &format!("{base}{path}"),
+                Some(&token),
+                &[("content-type", "application/pdf")],
+                body,
+            )
+            .await
+        }
+    };
+    let verify = |body: Vec<u8>| {
+        let base = base.clone();
+        async move {
+            call(
+                "POST",
+                &format!("{base}/v1/verify"),
+                None,
+                &[("content-type", "application/pdf")],
+                body,
+            )
+            .await
+            .json()
+        }
+    };
+    let r = post("/v1/documents/sign?level=B-LTA".into(), simple_pdf()).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let lta = r.body.clone();
+    let report = verify(lta.clone()).await;
+    assert_eq!(report["indication"], "TOTAL_PASSED", "{report}");
+    assert_eq!(report["signatures"][0]["level"], "B-LTA", "{report}");
+    assert_eq!(report["signatures"][1]["kind"], "document-timestamp");
+    assert!(report["dss"]["ocsps"].as_u64().unwrap() >= 1, "{report}");
+    // The issuing CA's CRL and the root's.
+    assert!(report["dss"]["crls"].as_u64().unwrap() >= 2, "{report}");
+    assert!(report["dss"]["certs"].as_u64().unwrap() >= 4, "{report}");
+
+    // B-T now, B-LT later.
+    let bt = post("/v1/documents/sign?level=B-T".into(), simple_pdf()).await;
+    assert_eq!(bt.status, 200);
+    let report = verify(bt.body.clone()).await;
+    assert_eq!(report["signatures"][0]["level"], "B-T", "{report}");
+    let lt = post("/v1/documents/extend?level=B-LT".into(), bt.body.clone()).await;
+    assert_eq!(lt.status, 200, "{}", String::from_utf8_lossy(&lt.body));
+    assert!(lt.body.starts_with(&bt.body));
+    let report = verify(lt.body.clone()).await;
+    assert_eq!(report["indication"], "TOTAL_PASSED", "{report}");
+    assert_eq!(report["signatures"][0]["level"], "B-LT", "{report}");
+    post("/v1/documents/extend?level=B-T".into(), bt.body.clone())
+        .await
+        .assert_problem(400, "bad-query");
+    post("/v1/documents/extend".into(), b"not a pdf".to_vec())
+        .await
+        .assert_problem(422, "invalid-document");
+    let mut broken = bt.body.clone();
+    let at = broken.windows(8).position(|w| w == b"Approved").unwrap();
+    broken[at] = b'a';
+    post("/v1/documents/extend".into(), broken)
+        .await
+        .assert_problem(422, "invalid-document");
+
+    let dir = tmp.path();
+    let (lta_path, lt_path) = (dir.join("lta.pdf"), dir.join("lt.pdf"));
+    std::fs::write(&lta_path, &lta).unwrap();
+    std::fs::write(&lt_path, &lt.body).unwrap();
+    if tool("pdfsig") {
+        let out = pdfsig(&lta_path);
+        assert!(out.contains("Signature is Valid"), "{out}");
+    }
+    if tool("qpdf") {
+        for p in [&lta_path, &lt_path] {
+            let o = std::process::Command::new("qpdf")
+                .arg("--check")
+                .arg(p)
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&o.stdout);
+            assert!(
+                o.status.success() && text.contains("No syntax or stream encoding errors"),
+                "{text}{}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+    }
+    if let Some(cmd) = pyhanko() {
+        let root = data.join("ca/p256-root.pem");
+        let (ok, out) = pyhanko_ltv(&cmd, &lta_path, &root, "pades-lta");
+        assert!(ok && out.contains("The signature is judged VALID"), "{out}");
+        let (ok, out) = pyhanko_ltv(&cmd, &lt_path, &root, "pades");
+        assert!(ok && out.contains("The signature is judged VALID"), "{out}");
     }
 }

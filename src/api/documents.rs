@@ -141,7 +141,7 @@ pub fn seal_cost(path: &Path, size: u64) -> u64 {
 
 /// How long a request that arrived at `started` may wait for memory: until 90 % of the request
 /// timeout, so that its own answer comes before the generic timeout.
-fn memory_wait(s: &AppState, started: Instant) -> Duration {
+pub(super) fn memory_wait(s: &AppState, started: Instant) -> Duration {
     s.limits
         .timeout
         .mul_f64(0.9)
@@ -167,7 +167,7 @@ fn file_body(file: std::fs::File) -> Body {
 }
 
 /// Stream `body` into a temporary file, refusing more than `limit` bytes.
-async fn spool(body: Body, limit: usize) -> ApiResult<(tempfile::NamedTempFile, u64)> {
+pub(super) async fn spool(body: Body, limit: usize) -> ApiResult<(tempfile::NamedTempFile, u64)> {
     let tmp = tempfile::NamedTempFile::new().map_err(|e| Problem::internal(&e))?;
     let mut file = tokio::fs::File::from_std(tmp.reopen().map_err(|e| Problem::internal(&e))?);
     let mut stream = body.into_data_stream();
@@ -273,6 +273,9 @@ struct SealQuery {
 struct SignQuery {
     #[serde(default)]
     format: Option<String>,
+    /// PAdES level for a PDF: B-B, B-T (default), B-LT, B-LTA.
+    #[serde(default)]
+    level: Option<String>,
 }
 
 /// The placement asked for. `x` and `y` are checked against the page by the sealing itself
@@ -409,6 +412,21 @@ async fn seal_as(
     super::seals::check_binding(&s, who, &rec, None).await?;
     let (signer, cert) = token_signer(&s, who).await?;
     let (file, size) = spool(body, s.limits.document_limit).await?;
+    if super::documents_pdf::is_pdf(file.path()) {
+        let chain = issuer_of(&cert, &svc.intermediates);
+        let budget = memory_wait(&s, started);
+        return super::documents_pdf::seal_pdf(
+            s.clone(),
+            who,
+            rec,
+            (signer, cert, chain),
+            file,
+            size,
+            place,
+            budget,
+        )
+        .await;
+    }
     // Reserve the memory the package needs before reading it.
     let (file, cost) = tokio::task::spawn_blocking(move || {
         let cost = seal_cost(file.path(), size);
@@ -501,7 +519,8 @@ async fn sign_as(
     started: std::time::Instant,
     body: Body,
 ) -> ApiResult<Response> {
-    let SignQuery { format } = query(q)?;
+    let SignQuery { format, level } = query(q)?;
+    let level = super::documents_pdf::level(level.as_deref())?;
     let (signer, cert) = token_signer(&s, who).await?;
     let chain = issuer_of(&cert, &super::seals::services(&s)?.intermediates);
     let (file, size) = spool(body, s.limits.document_limit).await?;
@@ -521,8 +540,10 @@ async fn sign_as(
     };
     if pades {
         let budget = memory_wait(&s, started);
-        return super::documents_pdf::sign_pdf(s, who, signer, cert, chain, file, size, budget)
-            .await;
+        return super::documents_pdf::sign_pdf(
+            s, who, signer, cert, chain, file, size, budget, level,
+        )
+        .await;
     }
     let state = s.clone();
     let p7s = tokio::task::spawn_blocking(move || -> ApiResult<Vec<u8>> {

@@ -22,8 +22,8 @@
 use super::problem::Problem;
 use super::state::AppState;
 use super::{
-    documents, enterprises, envelope, handlers, holder_api, holders, licences, locale, pages,
-    seals, serve, status, trust, verify,
+    documents, documents_pdf, enterprises, envelope, handlers, holder_api, holders, licences,
+    locale, pages, seals, serve, status, trust, verify,
 };
 use crate::config::ServiceRole;
 use axum::Router;
@@ -187,6 +187,9 @@ pub const ROUTES: &[Route] = &[
         get(licences::status)
     }),
     route("POST", "/v1/documents/sign", ByCa, || post(documents::sign)),
+    route("POST", "/v1/documents/extend", ByCa, || {
+        post(documents_pdf::extend)
+    }),
     // The holders' side (keys: the vault opens licence data, the QR signer signs showings).
     route("GET", "/holder", ByCa, || get(holders::home)),
     route("GET", "/holder/login", ByCa, || get(holders::login)),
@@ -343,6 +346,7 @@ mod tests {
             "POST /v1/seals/{id}/complete",
             "POST /v1/documents/seal",
             "POST /v1/documents/sign",
+            "POST /v1/documents/extend",
             "POST /v1/trust-list/publish",
             "POST /v1/trust-list/services/{id}/withdraw",
         ] {

@@ -23,6 +23,9 @@ pub(super) async fn sign(cmd: Command) -> Result<(), CliError> {
             out,
             ofd,
             tsa,
+            pdf,
+            level,
+            data_dir,
         } => {
             let (signer, cert_der) = load_signer(&cert, &key, &key_passphrase_file)?;
             let alg = crate::crypto::Signer::algorithm(&signer);
@@ -53,7 +56,61 @@ pub(super) async fn sign(cmd: Command) -> Result<(), CliError> {
                 .map_err(|e| CliError(format!("cannot read {}: {e}", input.display())))?;
             let now = crate::clock::now_secs();
             let out_name = out.display().to_string();
-            let (bytes, summary) = if ofd {
+            let pdf = pdf || (!ofd && super::pdf::is_pdf(&content));
+            let level: Option<crate::document::pdf::Level> = if pdf {
+                let default = if tsa.is_some() { "B-T" } else { "B-B" };
+                Some(
+                    level
+                        .as_deref()
+                        .unwrap_or(default)
+                        .parse()
+                        .map_err(CliError)?,
+                )
+            } else if level.is_some() {
+                return Err(CliError("--level is for PDFs".into()));
+            } else {
+                None
+            };
+            let (bytes, summary) = if let Some(level) = level {
+                use crate::document::pdf::Level;
+                if level >= Level::BT && tsa.is_none() {
+                    return Err(CliError(format!("{} needs --tsa", level.as_str())));
+                }
+                if level >= Level::BLT && data_dir.is_none() {
+                    return Err(CliError(format!(
+                        "{} needs --data-dir (the region whose CA certificates and CRLs go into the DSS)",
+                        level.as_str()
+                    )));
+                }
+                if !super::pdf::is_pdf(&content) {
+                    return Err(CliError(format!("{} is not a PDF", input.display())));
+                }
+                let opts = crate::document::pdf::SignOptions {
+                    time: now,
+                    ..Default::default()
+                };
+                let ts = if level >= Level::BT { ts } else { None };
+                let signed = crate::document::pdf::sign(
+                    &content, &signer, &cert_der, &chain_der, &opts, ts,
+                )?;
+                if let Some(e) = ts_error.borrow_mut().take() {
+                    return Err(e);
+                }
+                let signed = match &data_dir {
+                    Some(d) if level >= Level::BLT => {
+                        let data = super::common::DataArgs {
+                            data_dir: d.clone(),
+                            database_url: None,
+                        };
+                        super::pdf::extend_pdf(&signed, level, &data, tsa.as_deref()).await?
+                    }
+                    _ => signed,
+                };
+                (
+                    signed,
+                    serde_json::json!({"out": out_name, "type": "PDF", "level": level.as_str()}),
+                )
+            } else if ofd {
                 let signed = crate::document::ofd_write::sign_ofd(
                     &content, &signer, &cert_der, &chain_der, now, ts,
                 )?;
@@ -90,6 +147,7 @@ pub(super) async fn seal(cmd: SealCommand) -> Result<(), CliError> {
             cert,
             key,
             key_passphrase_file,
+            tsa,
         } => {
             let (_, store) = open_store(&data).await?;
             let rec = store
@@ -122,6 +180,50 @@ pub(super) async fn seal(cmd: SealCommand) -> Result<(), CliError> {
             };
             let doc = std::fs::read(&input)
                 .map_err(|e| CliError(format!("cannot read {}: {e}", input.display())))?;
+            if super::pdf::is_pdf(&doc) {
+                let crate::document::ofd_write::Placement::At { page, x_mm, y_mm } = placement
+                else {
+                    return Err(CliError(
+                        "--keyword is for OFD documents; give --page and --at for a PDF".into(),
+                    ));
+                };
+                let alg = crate::crypto::Signer::algorithm(&signer);
+                let error = std::cell::RefCell::new(None);
+                let url = tsa.as_deref().unwrap_or_default();
+                let ses_ts = super::pdf::blocking_tsa(url, crate::crypto::Algorithm::Sm2, &error);
+                let ts = super::pdf::blocking_tsa(url, alg, &error);
+                let (ses_ts, ts): (
+                    Option<crate::document::cms::TimestampFn<'_>>,
+                    Option<crate::document::cms::TimestampFn<'_>>,
+                ) = if tsa.is_some() {
+                    (Some(&ses_ts), Some(&ts))
+                } else {
+                    (None, None)
+                };
+                let sealed = crate::document::pdf::seal(
+                    &doc,
+                    &rec,
+                    &signer,
+                    &cert_der,
+                    &[],
+                    &crate::document::pdf::SealPlacement { page, x_mm, y_mm },
+                    &crate::document::pdf::SignOptions {
+                        field_name: "Seal1".into(),
+                        ..Default::default()
+                    },
+                    ses_ts,
+                    ts,
+                );
+                if let Some(e) = error.borrow_mut().take() {
+                    return Err(e);
+                }
+                write_new(&out, &sealed?, false)?;
+                println!(
+                    "{}",
+                    serde_json::json!({"seal": rec.id, "out": out.display().to_string(), "type": "PDF"})
+                );
+                return Ok(());
+            }
             let sealed = crate::document::ofd_write::seal_ofd(
                 &doc,
                 &rec,

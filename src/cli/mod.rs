@@ -32,6 +32,7 @@ mod licence_import;
 mod licence_issue;
 pub mod locale;
 mod ofd;
+mod pdf;
 mod seal;
 mod status;
 mod token;
@@ -350,6 +351,37 @@ enum Command {
         /// when the TSA does not answer with a token.
         #[arg(long)]
         tsa: Option<String>,
+        /// The input is a PDF (also recognised by its %PDF- header): add a signature by
+        /// incremental update, PAdES for P-256 keys, the vendors' SM2 profile for SM2 keys.
+        #[arg(long, conflicts_with = "ofd")]
+        pdf: bool,
+        /// PDF: the PAdES level, B-B, B-T (with --tsa; the default then), B-LT or B-LTA (with
+        /// --data-dir too).
+        #[arg(long)]
+        level: Option<String>,
+        /// PDF at B-LT or B-LTA: the region's data directory, whose CA certificates and newest
+        /// CRLs go into the DSS.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Extend a signed PDF: B-LT adds the DSS (the region's CA certificates and newest CRLs
+    /// for every certificate its signatures and time-stamps carry), B-LTA also a document
+    /// time-stamp from --tsa.
+    Extend {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The signed PDF.
+        #[arg(long = "in")]
+        input: PathBuf,
+        /// The extended PDF.
+        #[arg(long)]
+        out: PathBuf,
+        /// B-LT or B-LTA.
+        #[arg(long, default_value = "B-LTA")]
+        level: String,
+        /// RFC 3161 TSA URL for the document time-stamp (B-LTA).
+        #[arg(long)]
+        tsa: Option<String>,
     },
     /// Operator tokens.
     Token {
@@ -426,6 +458,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         | Command::List { .. }) => issue::run(c).await?,
         c @ (Command::Crl { .. } | Command::Timestamp { .. }) => status::run(c).await?,
         c @ Command::Sign { .. } => document::sign(c).await?,
+        c @ Command::Extend { .. } => pdf::extend(c).await?,
         Command::Seal { command } => seal::run(command).await?,
         Command::Token { command } => token::run(command).await?,
         Command::CrossCertify(args) => cross::cross_certify(args).await?,

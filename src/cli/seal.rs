@@ -62,18 +62,19 @@ pub(super) enum SealCommand {
         #[arg(long)]
         suspend: bool,
     },
-    /// Seal an OFD document: adds a Type="Seal" signature with a stamp on a page (at X,Y mm or
-    /// centred on a keyword); earlier signatures stay valid.
+    /// Seal an OFD document (a Type="Seal" signature with a stamp on a page, at X,Y mm or
+    /// centred on a keyword) or a PDF (a visible signature showing the seal at X,Y mm, the
+    /// seal's SES_Signature in the CMS); earlier signatures stay valid.
     Apply {
         #[command(flatten)]
         data: DataArgs,
         /// esID.
         #[arg(long)]
         seal: String,
-        /// The OFD to seal.
+        /// The OFD or PDF to seal.
         #[arg(long = "in")]
         input: PathBuf,
-        /// The sealed OFD.
+        /// The sealed OFD or PDF.
         #[arg(long)]
         out: PathBuf,
         /// Page (1-based).
@@ -94,6 +95,10 @@ pub(super) enum SealCommand {
         /// File with the signer key's passphrase.
         #[arg(long)]
         key_passphrase_file: PathBuf,
+        /// PDF: RFC 3161 TSA URL for the time-stamps of the signature and of the seal's
+        /// SES_Signature.
+        #[arg(long)]
+        tsa: Option<String>,
     },
     /// Stamp a file with a seal: writes an SES_Signature (DER), with a timestamp when a TSA
     /// URL is given.

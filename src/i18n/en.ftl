@@ -19,6 +19,7 @@ problem-body-too-large = Request body too large
     .detail = the request body is too large
 problem-body-too-slow = Request body too slow
 problem-cannot-sign = Cannot sign
+problem-cannot-seal = Cannot seal
 problem-certificate-not-valid = Certificate not valid
 problem-database-unavailable = Database unavailable
     .detail = the database does not answer
@@ -476,12 +477,14 @@ cli-seal-revoke-example =
 cli-seal-revoke-opt-id = esID
 cli-seal-revoke-opt-suspend = Suspend instead of revoking
 
-cli-seal-apply-about = Seal an OFD document: adds a Type="Seal" signature with a stamp on a page (at X,Y mm or centred on a keyword); earlier signatures stay valid
+cli-seal-apply-about = Seal an OFD document (a Type="Seal" signature with a stamp on a page, at X,Y mm or centred on a keyword) or a PDF (a visible signature showing the seal at X,Y mm, the seal's SES_Signature in the CMS); earlier signatures stay valid
 cli-seal-apply-example =
     yinxin seal apply --data-dir data --seal 440100-2026-000001 --in doc.ofd --page 1 --at 120,200 --out sealed.ofd --cert signer/cert.pem --key signer/key.pem --key-passphrase-file kp.txt
     yinxin seal apply --data-dir data --seal 440100-2026-000001 --in doc.ofd --keyword 盖章 --out sealed.ofd --cert signer/cert.pem --key signer/key.pem --key-passphrase-file kp.txt
-cli-seal-apply-opt-input = The OFD to seal
-cli-seal-apply-opt-out = The sealed OFD
+    yinxin seal apply --data-dir data --seal 440100-2026-000001 --in approval.pdf --page 1 --at 120,200 --out sealed.pdf --cert signer/cert.pem --key signer/key.pem --key-passphrase-file kp.txt --tsa http://127.0.0.1:8080/tsa
+cli-seal-apply-opt-input = The OFD or PDF to seal
+cli-seal-apply-opt-out = The sealed OFD or PDF
+cli-seal-apply-opt-tsa = PDF: RFC 3161 TSA URL for the time-stamps of the signature and of the seal's SES_Signature
 cli-seal-apply-opt-page = Page (1-based)
 cli-seal-apply-opt-at = Top-left corner of the stamp in mm: X,Y
 cli-seal-apply-opt-keyword = Centre the stamp on the first text containing this
@@ -521,12 +524,24 @@ cli-sign-about = Sign any file with a detached CMS signature (.p7s): SM2 per GB/
 cli-sign-example =
     yinxin sign --in report.xlsx --out report.xlsx.p7s --cert signer/cert.pem --key signer/key.pem --key-passphrase-file kp.txt --chain data/ca/sm2-issuing.pem
     yinxin sign --ofd --in sealed.ofd --out signed.ofd --cert signer/cert.pem --key signer/key.pem --key-passphrase-file kp.txt --tsa http://127.0.0.1:8080/tsa
+    yinxin sign --pdf --level B-LTA --data-dir data --in approval.pdf --out signed.pdf --cert signer/cert.pem --key signer/key.pem --key-passphrase-file kp.txt --tsa http://127.0.0.1:8080/tsa
 cli-sign-opt-key-passphrase-file = File with the signer key's passphrase
 cli-sign-opt-chain = Chain certificates to include (issuing CA …)
 cli-sign-opt-input = The file to sign
 cli-sign-opt-out = The signature (.p7s, DER), or with `--ofd` the signed OFD
 cli-sign-opt-ofd = The input is an OFD: add a Type="Sign" signature (CMS over Signature.xml) inside the package instead of writing a detached .p7s
 cli-sign-opt-tsa = RFC 3161 TSA URL: add a signature timestamp (unsigned attribute); signing fails when the TSA does not answer with a token
+cli-sign-opt-pdf = The input is a PDF (also recognised by its %PDF- header): add a signature by incremental update, PAdES for P-256 keys, the vendors' SM2 profile for SM2 keys
+cli-sign-opt-level = PDF: the PAdES level, B-B, B-T (with --tsa; the default then), B-LT or B-LTA (with --data-dir too)
+cli-sign-opt-data-dir = PDF at B-LT or B-LTA: the region's data directory, whose CA certificates and newest CRLs go into the DSS
+
+cli-extend-about = Extend a signed PDF: B-LT adds the DSS (the region's CA certificates and newest CRLs for every certificate its signatures and time-stamps carry), B-LTA also a document time-stamp from --tsa
+cli-extend-example =
+    yinxin extend --data-dir data --in signed.pdf --out archived.pdf --level B-LTA --tsa http://127.0.0.1:8080/tsa
+cli-extend-opt-input = The signed PDF
+cli-extend-opt-out = The extended PDF
+cli-extend-opt-level = B-LT or B-LTA
+cli-extend-opt-tsa = RFC 3161 TSA URL for the document time-stamp (B-LTA)
 
 cli-ofd-about = OFD documents: create a plain one with lines of text (for trying sealing and signing)
 cli-ofd-example =

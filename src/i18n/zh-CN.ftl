@@ -19,6 +19,7 @@ problem-body-too-large = 请求体过大
     .detail = 请求体过大
 problem-body-too-slow = 请求体传输过慢
 problem-cannot-sign = 无法签名
+problem-cannot-seal = 无法盖章
 problem-certificate-not-valid = 证书无效
 problem-database-unavailable = 数据库不可用
     .detail = 数据库没有响应
@@ -479,12 +480,14 @@ cli-seal-revoke-example =
 cli-seal-revoke-opt-id = 印章编号（esID）
 cli-seal-revoke-opt-suspend = 暂停而非吊销
 
-cli-seal-apply-about = 为 OFD 文档盖章：在某页加盖印章并添加 Type="Seal" 签章（位于 X,Y 毫米处或以关键字为中心）；原有签名仍然有效
+cli-seal-apply-about = 为 OFD 文档盖章（在页面上加盖 Type="Seal" 签章，位于 X,Y 毫米处或以关键字为中心）或为 PDF 盖章（显示印章图像的可见签名，印章的 SES_Signature 放在 CMS 中）；已有签名保持有效
 cli-seal-apply-example =
     yinxin seal apply --data-dir data --seal 440100-2026-000001 --in doc.ofd --page 1 --at 120,200 --out sealed.ofd --cert signer/cert.pem --key signer/key.pem --key-passphrase-file kp.txt
     yinxin seal apply --data-dir data --seal 440100-2026-000001 --in doc.ofd --keyword 盖章 --out sealed.ofd --cert signer/cert.pem --key signer/key.pem --key-passphrase-file kp.txt
-cli-seal-apply-opt-input = 要盖章的 OFD 文档
-cli-seal-apply-opt-out = 盖章后的 OFD 文档
+    yinxin seal apply --data-dir data --seal 440100-2026-000001 --in approval.pdf --page 1 --at 120,200 --out sealed.pdf --cert signer/cert.pem --key signer/key.pem --key-passphrase-file kp.txt --tsa http://127.0.0.1:8080/tsa
+cli-seal-apply-opt-input = 要盖章的 OFD 或 PDF
+cli-seal-apply-opt-out = 盖章后的 OFD 或 PDF
+cli-seal-apply-opt-tsa = PDF：签名及印章 SES_Signature 时间戳所用的 RFC 3161 TSA 地址
 cli-seal-apply-opt-page = 页码（从 1 开始）
 cli-seal-apply-opt-at = 印章左上角位置（毫米）：X,Y
 cli-seal-apply-opt-keyword = 以首个包含此文字的位置为印章中心
@@ -524,12 +527,24 @@ cli-sign-about = 用分离式 CMS 签名（.p7s）签署任意文件：SM2（依
 cli-sign-example =
     yinxin sign --in report.xlsx --out report.xlsx.p7s --cert signer/cert.pem --key signer/key.pem --key-passphrase-file kp.txt --chain data/ca/sm2-issuing.pem
     yinxin sign --ofd --in sealed.ofd --out signed.ofd --cert signer/cert.pem --key signer/key.pem --key-passphrase-file kp.txt --tsa http://127.0.0.1:8080/tsa
+    yinxin sign --pdf --level B-LTA --data-dir data --in approval.pdf --out signed.pdf --cert signer/cert.pem --key signer/key.pem --key-passphrase-file kp.txt --tsa http://127.0.0.1:8080/tsa
 cli-sign-opt-key-passphrase-file = 存放签名人私钥口令的文件
 cli-sign-opt-chain = 要包含的证书链（签发 CA……）
 cli-sign-opt-input = 要签名的文件
 cli-sign-opt-out = 签名文件（.p7s，DER），或配合 `--ofd` 时为签名后的 OFD
 cli-sign-opt-ofd = 输入为 OFD：在文档包内添加 Type="Sign" 签名（对 Signature.xml 的 CMS 签名），而不是写出分离式 .p7s
 cli-sign-opt-tsa = RFC 3161 TSA 地址：添加签名时间戳（非签名属性）；TSA 未返回时间戳令牌时签名失败
+cli-sign-opt-pdf = 输入为 PDF（也可由 %PDF- 文件头识别）：以增量更新添加签名，P-256 密钥用 PAdES，SM2 密钥用国内厂商的 SM2 格式
+cli-sign-opt-level = PDF：PAdES 级别，B-B、B-T（需 --tsa，此时为默认）、B-LT 或 B-LTA（还需 --data-dir）
+cli-sign-opt-data-dir = PDF 为 B-LT 或 B-LTA 时：本区数据目录，其 CA 证书和最新 CRL 写入 DSS
+
+cli-extend-about = 扩展已签名的 PDF：B-LT 添加 DSS（签名和时间戳所带每张证书对应的本区 CA 证书和最新 CRL），B-LTA 再加一个来自 --tsa 的文档时间戳
+cli-extend-example =
+    yinxin extend --data-dir data --in signed.pdf --out archived.pdf --level B-LTA --tsa http://127.0.0.1:8080/tsa
+cli-extend-opt-input = 已签名的 PDF
+cli-extend-opt-out = 扩展后的 PDF
+cli-extend-opt-level = B-LT 或 B-LTA
+cli-extend-opt-tsa = 文档时间戳（B-LTA）所用的 RFC 3161 TSA 地址
 
 cli-ofd-about = OFD 文档：用几行文字生成一个简单文档（用于试用盖章和签名）
 cli-ofd-example =

@@ -56,8 +56,8 @@ mod verify;
 
 pub use chain::{CmsReport, CmsSubIndication, verify_with_chain, verify_with_options};
 pub use sign::{
-    TimestampFn, content_digest, sign_detached, sign_detached_digest, sign_detached_digest_pades,
-    sign_embedded,
+    PdfCms, TimestampFn, content_digest, sign_detached, sign_detached_digest,
+    sign_detached_digest_pades, sign_detached_digest_pdf, sign_embedded,
 };
 pub use verify::{CmsInfo, embedded_content, verify_detached, verify_embedded};
 

@@ -158,6 +158,45 @@ pub fn sign_embedded(
     )
 }
 
+/// What a PDF signature adds to a SignedData (see [`sign_detached_digest_pdf`]).
+#[derive(Clone, Debug, Default)]
+pub struct PdfCms {
+    /// The signingTime attribute (Unix seconds), when wanted.
+    pub signing_time: Option<i64>,
+    /// Further signed attributes: (OID, the DER of its one value).
+    pub extra_signed: Vec<(const_oid::ObjectIdentifier, Vec<u8>)>,
+    /// SM2 as the Chinese vendors' PDF signatures carry it: PKCS #7 content types (id-data,
+    /// id-signedData) and signatureAlgorithm SM2-with-SM3 (`1.2.156.10197.1.501`), instead of
+    /// the GB/T 35275 content types and SM2-1.
+    pub sm2_pkcs7: bool,
+}
+
+/// A detached SignedData over a PDF's byte-range digest (32 bytes: SHA-256 for P-256, SM3 for
+/// SM2) with what `pdf` asks for.
+pub fn sign_detached_digest_pdf(
+    digest: &[u8],
+    signer: &dyn Signer,
+    signer_cert: &[u8],
+    chain: &[Vec<u8>],
+    pdf: &PdfCms,
+    timestamp: Option<TimestampFn<'_>>,
+) -> Result<Vec<u8>, CmsError> {
+    if digest.len() != 32 {
+        return Err(CmsError::Input(format!(
+            "a content digest is 32 bytes, not {}",
+            digest.len()
+        )));
+    }
+    sign_with(
+        Content::Digest(digest),
+        signer,
+        signer_cert,
+        chain,
+        pdf,
+        timestamp,
+    )
+}
+
 fn sign_impl(
     content: Content<'_>,
     signer: &dyn Signer,
@@ -166,6 +205,22 @@ fn sign_impl(
     signing_time: Option<i64>,
     timestamp: Option<TimestampFn<'_>>,
 ) -> Result<Vec<u8>, CmsError> {
+    let spec = PdfCms {
+        signing_time,
+        ..PdfCms::default()
+    };
+    sign_with(content, signer, signer_cert, chain, &spec, timestamp)
+}
+
+fn sign_with(
+    content: Content<'_>,
+    signer: &dyn Signer,
+    signer_cert: &[u8],
+    chain: &[Vec<u8>],
+    spec: &PdfCms,
+    timestamp: Option<TimestampFn<'_>>,
+) -> Result<Vec<u8>, CmsError> {
+    let signing_time = spec.signing_time;
     let cert = Certificate::from_der(signer_cert)
         .map_err(|e| CmsError::Input(format!("signer certificate: {e}")))?;
     if cert.to_der()? != signer_cert {
@@ -180,6 +235,9 @@ fn sign_impl(
         ));
     }
     let (hash, sig_oid, data_oid, signed_data_oid) = match signer.algorithm() {
+        Algorithm::Sm2 if spec.sm2_pkcs7 => {
+            (TsHash::Sm3, alg::SM2_WITH_SM3, oid::DATA, oid::SIGNED_DATA)
+        }
         Algorithm::Sm2 => (
             TsHash::Sm3,
             alg::SM2_SIGN,
@@ -221,6 +279,11 @@ fn sign_impl(
         let time = crate::pki::cert::time_from_unix(t)
             .map_err(|e| CmsError::Input(format!("signing time: {e}")))?;
         attrs.push(attribute(oid::SIGNING_TIME, Any::encode_from(&time)?)?);
+    }
+    for (id, value) in &spec.extra_signed {
+        let any =
+            Any::from_der(value).map_err(|e| CmsError::Input(format!("attribute {id}: {e}")))?;
+        attrs.push(attribute(*id, any)?);
     }
     let signed_attrs: SetOfVec<Attribute> = SetOfVec::try_from(attrs)?;
     // The signature covers the DER of the attributes as a SET (tag 0x31).

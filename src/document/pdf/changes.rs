@@ -40,20 +40,57 @@ fn type_of(d: &Dictionary) -> &[u8] {
     }
 }
 
-/// `new` only appends to `old` (arrays of references), and what it appends are signature
-/// fields or their widgets (`/FT /Sig`) in `doc`: another kind of field or annotation added
-/// after signing is a change of the signed document (form filling is not allowed here).
-fn appends(old: &Object, new: &Object, doc: &Document) -> bool {
-    let is_sig = |o: &Object| {
-        doc.dereference(o)
-            .ok()
-            .and_then(|(_, d)| d.as_dict().ok())
-            .and_then(|d| d.get(b"FT").ok())
-            .is_some_and(|ft| matches!(ft, Object::Name(n) if n == b"Sig"))
+/// What later revisions may add, from the certification signature's DocMDP permission.
+#[derive(Clone, Copy)]
+struct Rules {
+    /// More (approval) signatures; with `/P 1` only document time-stamps.
+    signatures: bool,
+    /// Annotations other than widgets (`/P 3`).
+    annotations: bool,
+}
+
+impl Rules {
+    fn of(docmdp: Option<i64>) -> Rules {
+        Rules {
+            signatures: docmdp != Some(1),
+            annotations: docmdp == Some(3),
+        }
+    }
+}
+
+/// Whether `o` is an allowed addition to a page's `/Annots` or the AcroForm's `/Fields`: a
+/// signature field or its widget (`/FT /Sig`; with `/P 1` only a document time-stamp's), or
+/// with `/P 3` an annotation that is not a widget.
+fn allowed_addition(o: &Object, doc: &Document, rules: Rules) -> bool {
+    let Some(d) = doc.dereference(o).ok().and_then(|(_, d)| d.as_dict().ok()) else {
+        return false;
     };
+    let name = |d: &Dictionary, k: &[u8]| match d.get(k) {
+        Ok(Object::Name(n)) => n.clone(),
+        _ => Vec::new(),
+    };
+    if name(d, b"FT") == b"Sig" {
+        let value_type = d
+            .get(b"V")
+            .and_then(|v| doc.dereference(v))
+            .ok()
+            .and_then(|(_, v)| v.as_dict().ok())
+            .map(|v| name(v, b"Type"))
+            .unwrap_or_default();
+        return rules.signatures || value_type == b"DocTimeStamp";
+    }
+    rules.annotations && name(d, b"Subtype") != b"Widget" && d.get(b"FT").is_err()
+}
+
+/// `new` only appends to `old` (arrays of references), and what it appends are allowed
+/// additions in `doc`: another kind of field or annotation added after signing is a change of
+/// the signed document (form filling is not allowed here).
+fn appends(old: &Object, new: &Object, doc: &Document, rules: Rules) -> bool {
     match (old.as_array(), new.as_array()) {
         (Ok(a), Ok(b)) => {
-            b.len() >= a.len() && b[..a.len()] == a[..] && b[a.len()..].iter().all(is_sig)
+            b.len() >= a.len()
+                && b[..a.len()] == a[..]
+                && b[a.len()..].iter().all(|o| allowed_addition(o, doc, rules))
         }
         _ => false,
     }
@@ -83,8 +120,9 @@ fn disallowed(
     b: &Object,
     arrays: &[ObjectId],
     doc: &Document,
+    rules: Rules,
 ) -> Option<String> {
-    if arrays.contains(&id) && appends(a, b, doc) {
+    if arrays.contains(&id) && appends(a, b, doc, rules) {
         return None;
     }
     if matches!(a, Object::Stream(_)) || matches!(b, Object::Stream(_)) {
@@ -111,7 +149,7 @@ fn disallowed(
         if keys.iter().any(|x| x == k)
             && let (Ok(x), Ok(y)) = (da.get(k), db.get(k))
             && !matches!(x, Object::Reference(_))
-            && !appends(x, y, doc)
+            && !appends(x, y, doc, rules)
         {
             return Some(format!(
                 "object {} {}: /{} not only appended to",
@@ -154,9 +192,11 @@ fn growable(doc: &Document) -> Vec<ObjectId> {
     out
 }
 
-/// What the revisions after the one ending at `end` changed that is not allowed: one line per
+/// What the revisions after the one ending at `end` changed that is not allowed (within the
+/// certification signature's DocMDP permission `docmdp`, when there is one): one line per
 /// change, naming the revision (1 = the file's first).
-pub(super) fn after(pdf: &[u8], end: usize) -> Result<Vec<String>, PdfError> {
+pub(super) fn after(pdf: &[u8], end: usize, docmdp: Option<i64>) -> Result<Vec<String>, PdfError> {
+    let rules = Rules::of(docmdp);
     let ends = revision_ends(pdf);
     if ends.len() > MAX_REVISIONS {
         return Ok(vec![format!(
@@ -173,9 +213,9 @@ pub(super) fn after(pdf: &[u8], end: usize) -> Result<Vec<String>, PdfError> {
         )]);
     };
     let mut problems = Vec::new();
-    let mut prev = Document::load_mem(&pdf[..end])?;
+    let mut prev = super::limits::load(&pdf[..end])?;
     for (i, e) in ends.iter().enumerate().skip(first + 1) {
-        let Ok(next) = Document::load_mem(&pdf[..*e]) else {
+        let Ok(next) = super::limits::load(&pdf[..*e]) else {
             problems.push(format!("revision {} cannot be read", i + 1));
             break;
         };
@@ -196,7 +236,7 @@ pub(super) fn after(pdf: &[u8], end: usize) -> Result<Vec<String>, PdfError> {
                 )),
                 Some(b) if a == b => {}
                 Some(b) => {
-                    if let Some(why) = disallowed(*id, a, b, &arrays, &next) {
+                    if let Some(why) = disallowed(*id, a, b, &arrays, &next, rules) {
                         problems.push(format!("revision {}: {why}", i + 1));
                     }
                 }

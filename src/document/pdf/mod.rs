@@ -20,11 +20,20 @@
 //! Must not import HTTP or SQL types.
 
 mod changes;
+pub mod dss;
+mod extend;
+mod field;
+pub mod limits;
+pub mod seal;
 mod sign;
+pub mod timestamp;
 mod verify;
 
-pub use sign::{SignOptions, sign};
-pub use verify::{PdfReport, PdfSignatureReport, verify};
+pub use dss::ValidationData;
+pub use extend::{Level, certificates, extend};
+pub use seal::{SES_SIGNATURE_ATTRIBUTE, SealPlacement, seal};
+pub use sign::{DocMdp, SignOptions, sign, sub_filter};
+pub use verify::{DssCounts, PdfReport, PdfSignatureReport, verify};
 
 /// Why a PDF cannot be signed or read.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +47,12 @@ pub enum PdfError {
     /// The signature did not fit the space reserved for it.
     #[error("the signature ({0} bytes) is larger than the space reserved for it")]
     TooLarge(usize),
+    /// The visible signature does not fit where it was asked for.
+    #[error("{0}")]
+    Placement(String),
+    /// The seal cannot be applied (its picture, its state, the signer).
+    #[error("{0}")]
+    Seal(String),
     /// Signing failed.
     #[error("signing failed: {0}")]
     Sign(String),

@@ -1,9 +1,45 @@
-//! Adding a PAdES signature by incremental update (see the module doc).
+//! Adding a signature by incremental update (see the module doc): the PAdES baseline profile
+//! for P-256 keys, the Chinese vendors' SM2 profile for SM2 keys; optionally visible and
+//! optionally a certification (DocMDP) signature.
 
 use super::PdfError;
-use crate::crypto::Signer;
+use super::field::{self, Visible};
+use crate::crypto::{Algorithm, Signer};
 use crate::document::cms::TimestampFn;
-use lopdf::{Dictionary, Document, IncrementalDocument, Object, ObjectId, StringFormat};
+use lopdf::{Dictionary, Object, StringFormat};
+
+/// What a certification signature lets later revisions do (ISO 32000 DocMDP `/P`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DocMdp {
+    /// `/P 1`: no change (validation data and document time-stamps only).
+    NoChanges,
+    /// `/P 2`: filling in forms and signing.
+    FormFill,
+    /// `/P 3`: also annotations.
+    Annotations,
+}
+
+impl DocMdp {
+    /// The `/P` value.
+    pub fn p(self) -> i64 {
+        match self {
+            DocMdp::NoChanges => 1,
+            DocMdp::FormFill => 2,
+            DocMdp::Annotations => 3,
+        }
+    }
+
+    /// From a `/P` value (absent: 2, as ISO 32000 says).
+    pub fn from_p(p: Option<i64>) -> Option<DocMdp> {
+        match p.unwrap_or(2) {
+            1 => Some(DocMdp::NoChanges),
+            2 => Some(DocMdp::FormFill),
+            3 => Some(DocMdp::Annotations),
+            _ => None,
+        }
+    }
+}
 
 /// How a signature is made.
 #[derive(Clone, Debug)]
@@ -16,6 +52,8 @@ pub struct SignOptions {
     pub time: i64,
     /// Bytes reserved for the CMS (hex-encoded in the file: twice as many characters).
     pub reserve: usize,
+    /// A certification signature with these permissions (the document's first signature).
+    pub certify: Option<DocMdp>,
 }
 
 impl Default for SignOptions {
@@ -25,59 +63,18 @@ impl Default for SignOptions {
             reason: None,
             time: crate::clock::now_secs(),
             reserve: 16 * 1024,
+            certify: None,
         }
     }
 }
 
-/// The `/ByteRange` written before the offsets are known; patched in place, same length.
-const BYTE_RANGE_PLACEHOLDER: i64 = 9_999_999_999;
-
-fn pdf_date(secs: i64) -> String {
-    let t =
-        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "D:{:04}{:02}{:02}{:02}{:02}{:02}+00'00'",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
-/// Clone `id` into the update (if not there yet) and return it, mutable.
-fn updated(inc: &mut IncrementalDocument, id: ObjectId) -> Result<&mut Object, PdfError> {
-    inc.opt_clone_object_to_new_document(id)?;
-    Ok(inc.new_document.get_object_mut(id)?)
-}
-
-/// Append `item` to the array `key` of the dictionary `dict_id` (inline or referenced),
-/// creating it when absent.
-fn push_to_array(
-    inc: &mut IncrementalDocument,
-    dict_id: ObjectId,
-    key: &[u8],
-    item: Object,
-) -> Result<(), PdfError> {
-    let target = match updated(inc, dict_id)?.as_dict()?.get(key) {
-        Ok(Object::Reference(r)) => Some(*r),
-        _ => None,
-    };
-    match target {
-        Some(array_id) => {
-            let arr = updated(inc, array_id)?;
-            arr.as_array_mut()?.push(item);
-        }
-        None => {
-            let dict = updated(inc, dict_id)?.as_dict_mut()?;
-            match dict.get_mut(key) {
-                Ok(Object::Array(a)) => a.push(item),
-                _ => dict.set(key, Object::Array(vec![item])),
-            }
-        }
+/// The signature dictionary's `/SubFilter` for `alg`: PAdES for P-256, the `adbe.pkcs7.detached`
+/// the Chinese vendors use for SM2.
+pub fn sub_filter(alg: Algorithm) -> &'static str {
+    match alg {
+        Algorithm::P256 => "ETSI.CAdES.detached",
+        Algorithm::Sm2 => "adbe.pkcs7.detached",
     }
-    Ok(())
 }
 
 /// Sign `pdf` (see the module doc): the signed PDF, the original bytes as its prefix.
@@ -89,201 +86,112 @@ pub fn sign(
     opts: &SignOptions,
     timestamp: Option<TimestampFn<'_>>,
 ) -> Result<Vec<u8>, PdfError> {
-    if signer.algorithm() != crate::crypto::Algorithm::P256 {
-        return Err(PdfError::Sign(
-            "PAdES signing takes a P-256 key here (the SM2 vendor profile is not built yet)".into(),
-        ));
-    }
-    let doc = Document::load_mem(pdf)?;
-    if doc.is_encrypted() {
-        return Err(PdfError::Encrypted);
-    }
-    let root = doc
-        .trailer
-        .get(b"Root")
-        .and_then(Object::as_reference)
-        .map_err(|_| PdfError::Malformed("no catalog (/Root)".into()))?;
-    let page = *doc
-        .get_pages()
-        .values()
-        .next()
-        .ok_or_else(|| PdfError::Malformed("no page".into()))?;
-    let field_name = free_name(&doc, &opts.field_name);
-    let mut inc = IncrementalDocument::create_from(pdf.to_vec(), doc);
+    sign_visible(pdf, signer, signer_cert, chain, opts, None, None, timestamp)
+}
 
+/// Given the two signed byte ranges, a further signed attribute (OID, DER value) for the CMS:
+/// how a seal binds its SES_Signature.
+pub(super) type ExtraAttribute<'a> =
+    &'a dyn Fn(&[u8], &[u8]) -> Result<(const_oid::ObjectIdentifier, Vec<u8>), PdfError>;
+
+/// [`sign`] with a visible widget and an extra signed attribute.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn sign_visible(
+    pdf: &[u8],
+    signer: &dyn Signer,
+    signer_cert: &[u8],
+    chain: &[Vec<u8>],
+    opts: &SignOptions,
+    visible: Option<Visible>,
+    extra: Option<ExtraAttribute<'_>>,
+    timestamp: Option<TimestampFn<'_>>,
+) -> Result<Vec<u8>, PdfError> {
+    let alg = signer.algorithm();
     let mut v = Dictionary::new();
     v.set("Type", Object::Name(b"Sig".to_vec()));
     v.set("Filter", Object::Name(b"Adobe.PPKLite".to_vec()));
-    v.set("SubFilter", Object::Name(b"ETSI.CAdES.detached".to_vec()));
     v.set(
-        "ByteRange",
-        Object::Array(vec![
-            Object::Integer(0),
-            Object::Integer(BYTE_RANGE_PLACEHOLDER),
-            Object::Integer(BYTE_RANGE_PLACEHOLDER),
-            Object::Integer(BYTE_RANGE_PLACEHOLDER),
-        ]),
-    );
-    v.set(
-        "Contents",
-        Object::String(vec![0u8; opts.reserve], StringFormat::Hexadecimal),
+        "SubFilter",
+        Object::Name(sub_filter(alg).as_bytes().to_vec()),
     );
     v.set(
         "M",
-        Object::String(pdf_date(opts.time).into_bytes(), StringFormat::Literal),
+        Object::String(
+            field::pdf_date(opts.time).into_bytes(),
+            StringFormat::Literal,
+        ),
     );
     if let Some(r) = &opts.reason {
         v.set(
             "Reason",
-            Object::String(utf16_text(r), StringFormat::Hexadecimal),
+            Object::String(field::utf16_text(r), StringFormat::Hexadecimal),
         );
     }
-    let sig_id = inc.new_document.add_object(Object::Dictionary(v));
-
-    let mut w = Dictionary::new();
-    w.set("Type", Object::Name(b"Annot".to_vec()));
-    w.set("Subtype", Object::Name(b"Widget".to_vec()));
-    w.set("FT", Object::Name(b"Sig".to_vec()));
-    w.set(
-        "T",
-        Object::String(utf16_text(&field_name), StringFormat::Hexadecimal),
-    );
-    w.set("V", Object::Reference(sig_id));
-    w.set(
-        "Rect",
-        Object::Array(vec![0.into(), 0.into(), 0.into(), 0.into()]),
-    );
-    // Print | Locked.
-    w.set("F", Object::Integer(132));
-    w.set("P", Object::Reference(page));
-    let widget_id = inc.new_document.add_object(Object::Dictionary(w));
-
-    push_to_array(&mut inc, page, b"Annots", Object::Reference(widget_id))?;
-    // The AcroForm: inline in the catalog or referenced; Fields gets the widget, SigFlags 3.
-    let form = match updated(&mut inc, root)?.as_dict()?.get(b"AcroForm") {
-        Ok(Object::Reference(r)) => Some(*r),
-        _ => None,
-    };
-    let form_id = match form {
-        Some(id) => id,
-        None => {
-            let inline = match updated(&mut inc, root)?.as_dict()?.get(b"AcroForm") {
-                Ok(Object::Dictionary(d)) => d.clone(),
-                _ => Dictionary::new(),
-            };
-            let id = inc.new_document.add_object(Object::Dictionary(inline));
-            updated(&mut inc, root)?
-                .as_dict_mut()?
-                .set("AcroForm", Object::Reference(id));
-            id
+    if let Some(mdp) = opts.certify {
+        if !super::verify::signature_count(pdf)?.eq(&0) {
+            return Err(PdfError::Sign(
+                "a certification signature must be the document's first signature".into(),
+            ));
         }
+        let mut params = Dictionary::new();
+        params.set("Type", Object::Name(b"TransformParams".to_vec()));
+        params.set("P", Object::Integer(mdp.p()));
+        params.set("V", Object::Name(b"1.2".to_vec()));
+        let mut sig_ref = Dictionary::new();
+        sig_ref.set("Type", Object::Name(b"SigRef".to_vec()));
+        sig_ref.set("TransformMethod", Object::Name(b"DocMDP".to_vec()));
+        sig_ref.set("TransformParams", Object::Dictionary(params));
+        v.set(
+            "Reference",
+            Object::Array(vec![Object::Dictionary(sig_ref)]),
+        );
+    }
+    let perms = |catalog: &mut Dictionary, sig: lopdf::ObjectId| {
+        let mut p = Dictionary::new();
+        p.set("DocMDP", Object::Reference(sig));
+        catalog.set("Perms", Object::Dictionary(p));
     };
-    push_to_array(&mut inc, form_id, b"Fields", Object::Reference(widget_id))?;
-    updated(&mut inc, form_id)?
-        .as_dict_mut()?
-        .set("SigFlags", Object::Integer(3));
-
-    let mut out = Vec::with_capacity(pdf.len() + 2 * opts.reserve + 4096);
-    inc.save_to(&mut out)
-        .map_err(|e| PdfError::Sign(format!("writing the update: {e}")))?;
-    finish(
-        out,
-        pdf.len(),
+    let placed = field::place(
+        pdf,
+        v,
+        &opts.field_name,
         opts.reserve,
-        signer,
-        signer_cert,
-        chain,
-        timestamp,
-    )
-}
-
-/// `wanted`, or `wanted` with the first free number after it when a top-level field has that
-/// name (a second signature).
-fn free_name(doc: &Document, wanted: &str) -> String {
-    let names: Vec<String> = doc
-        .catalog()
-        .ok()
-        .and_then(|c| c.get(b"AcroForm").ok())
-        .and_then(|f| doc.dereference(f).ok())
-        .and_then(|(_, f)| f.as_dict().ok())
-        .and_then(|f| f.get(b"Fields").ok())
-        .and_then(|f| doc.dereference(f).ok())
-        .and_then(|(_, f)| f.as_array().ok())
-        .map(|fields| {
-            fields
-                .iter()
-                .filter_map(|f| doc.dereference(f).ok())
-                .filter_map(|(_, f)| f.as_dict().ok())
-                .filter_map(|f| f.get(b"T").ok())
-                .map(super::verify::text)
-                .collect()
-        })
-        .unwrap_or_default();
-    let base = wanted.trim_end_matches(|c: char| c.is_ascii_digit());
-    let mut name = wanted.to_string();
-    let mut n = 2;
-    while names.contains(&name) && n < 10_000 {
-        name = format!("{base}{n}");
-        n += 1;
-    }
-    name
-}
-
-/// A text string as PDF wants non-ASCII text: UTF-16BE with a byte order mark.
-fn utf16_text(s: &str) -> Vec<u8> {
-    let mut out = vec![0xFE, 0xFF];
-    for u in s.encode_utf16() {
-        out.extend_from_slice(&u.to_be_bytes());
-    }
-    out
-}
-
-/// Patch the byte range, hash, sign, and write the CMS into `/Contents`.
-fn finish(
-    mut out: Vec<u8>,
-    prev_len: usize,
-    reserve: usize,
-    signer: &dyn Signer,
-    signer_cert: &[u8],
-    chain: &[Vec<u8>],
-    timestamp: Option<TimestampFn<'_>>,
-) -> Result<Vec<u8>, PdfError> {
-    let mut hole = vec![b'<'];
-    hole.extend(std::iter::repeat_n(b'0', 2 * reserve));
-    hole.push(b'>');
-    let start = find(&out[prev_len..], &hole)
-        .map(|i| i + prev_len)
-        .ok_or_else(|| PdfError::Sign("the /Contents placeholder was not written".into()))?;
-    let end = start + hole.len();
-    let p = BYTE_RANGE_PLACEHOLDER;
-    let placeholder = format!("[0 {p} {p} {p}]");
-    let at = find(&out[prev_len..], placeholder.as_bytes())
-        .map(|i| i + prev_len)
-        .ok_or_else(|| PdfError::Sign("the /ByteRange placeholder was not written".into()))?;
-    let range = format!("[0 {start} {end} {}]", out.len() - end);
-    let padded = format!("{range:<width$}", width = placeholder.len());
-    out[at..at + placeholder.len()].copy_from_slice(padded.as_bytes());
-
-    let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
-    sha2::Digest::update(&mut hasher, &out[..start]);
-    sha2::Digest::update(&mut hasher, &out[end..]);
-    let digest = sha2::Digest::finalize(hasher);
-    let cms = crate::document::cms::sign_detached_digest_pades(
-        &digest,
-        signer,
-        signer_cert,
-        chain,
-        timestamp,
-    )
-    .map_err(|e| PdfError::Sign(e.to_string()))?;
-    if 2 * cms.len() > 2 * reserve {
-        return Err(PdfError::TooLarge(cms.len()));
-    }
-    let hex = hex::encode_upper(&cms);
-    out[start + 1..start + 1 + hex.len()].copy_from_slice(hex.as_bytes());
-    Ok(out)
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+        visible,
+        opts.certify.map(|_| &perms as field::CatalogEdit<'_>),
+    )?;
+    field::fill(placed, |a, b| {
+        let digest = match alg {
+            Algorithm::P256 => {
+                let mut h = <sha2::Sha256 as sha2::Digest>::new();
+                sha2::Digest::update(&mut h, a);
+                sha2::Digest::update(&mut h, b);
+                sha2::Digest::finalize(h).to_vec()
+            }
+            Algorithm::Sm2 => {
+                let mut h = <sm3::Sm3 as sm3::Digest>::new();
+                sm3::Digest::update(&mut h, a);
+                sm3::Digest::update(&mut h, b);
+                sm3::Digest::finalize(h).to_vec()
+            }
+        };
+        let spec = crate::document::cms::PdfCms {
+            // PAdES: no signingTime (ETSI EN 319 142-1), the time is the /M claim;
+            // adbe.pkcs7.detached as the vendors make it: signingTime (= /M) included.
+            signing_time: (alg == Algorithm::Sm2).then_some(opts.time),
+            extra_signed: match extra {
+                Some(f) => vec![f(a, b)?],
+                None => Vec::new(),
+            },
+            sm2_pkcs7: alg == Algorithm::Sm2,
+        };
+        let cms = crate::document::cms::sign_detached_digest_pdf(
+            &digest,
+            signer,
+            signer_cert,
+            chain,
+            &spec,
+            timestamp,
+        );
+        cms.map_err(|e| PdfError::Sign(e.to_string()))
+    })
 }
