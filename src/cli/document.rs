@@ -187,6 +187,18 @@ pub(super) async fn seal(cmd: SealCommand) -> Result<(), CliError> {
                         "--keyword is for OFD documents; give --page and --at for a PDF".into(),
                     ));
                 };
+                // The CA certificates of the signer's path, from the region, carried in the CMS.
+                let cas: Vec<Vec<u8>> = crate::pki::repo::Repository::cas(&store)
+                    .await?
+                    .into_iter()
+                    .map(|c| c.der)
+                    .collect();
+                let chain: Vec<Vec<u8>> =
+                    crate::document::pdf::dss::needs(std::slice::from_ref(&cert_der), &cas)
+                        .cas
+                        .into_iter()
+                        .map(|i| cas[i].clone())
+                        .collect();
                 let alg = crate::crypto::Signer::algorithm(&signer);
                 let error = std::cell::RefCell::new(None);
                 let url = tsa.as_deref().unwrap_or_default();
@@ -205,7 +217,7 @@ pub(super) async fn seal(cmd: SealCommand) -> Result<(), CliError> {
                     &rec,
                     &signer,
                     &cert_der,
-                    &[],
+                    &chain,
                     &crate::document::pdf::SealPlacement { page, x_mm, y_mm },
                     &crate::document::pdf::SignOptions {
                         field_name: "Seal1".into(),
