@@ -194,6 +194,7 @@ fn bench(c: &mut Criterion) {
         cert: &cert,
         chain: &intermediates,
         timestamp: Some(&timestamp),
+        format: yinxin::licence::service::DocumentFormat::Ofd,
     };
     let n = std::sync::atomic::AtomicUsize::new(0);
     let issue_one = || {

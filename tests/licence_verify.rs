@@ -80,6 +80,7 @@ async fn an_issued_licence_verifies_over_http_and_offline_until_revoked() {
         cert: &cert,
         chain: &r.intermediates,
         timestamp: None,
+        format: yinxin::licence::service::DocumentFormat::Ofd,
     };
     let values = json!({
         "credit_code": "91440101MA5CJMYA97",

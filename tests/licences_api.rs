@@ -249,3 +249,104 @@ async fn issue_verify_change_and_revoke_over_http() {
         assert!(!logged.contains(secret), "{secret} in the log");
     }
 }
+
+/// The same faces as PDF (`document_format: pdf`): the document is a sealed PDF
+/// (`application/pdf`) that `/v1/verify` finds valid with the seal checked; poppler renders it
+/// with the face's text (`pdftotext`) and its QR code, which decodes to the licence's QR text;
+/// the GB/T 36903 metadata travels inside as `metadata.json`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn licences_issued_as_pdf() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let work = tmp.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    init_region(&data, None);
+    let token = agency(&data, &work, "广州市市场监督管理局", AGENCY, "agency");
+    let server = Server::start(&data, &[]);
+    let base = server.base.clone();
+    let licences = format!("{base}/v1/licences");
+    let r = post_json(
+        &licences,
+        Some(&token),
+        &json!({"kind": "business-licence", "values": values("business-licence"),
+                "document_format": "pdf"}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let j = r.json();
+    let id = j["identifier"].as_str().unwrap().to_string();
+    let doc = get(&format!("{licences}/{id}/document"), Some(&token)).await;
+    assert_eq!(doc.status, 200);
+    assert_eq!(
+        doc.header("content-type").as_deref(),
+        Some("application/pdf")
+    );
+    let pdf = doc.body.clone();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let report = verify_object(&base, &pdf).await;
+    assert_eq!(report["indication"], "TOTAL_PASSED", "{report:#}");
+    assert_eq!(
+        report["signatures"][0]["seal"]["indication"],
+        "TOTAL_PASSED"
+    );
+    // The metadata, embedded (and covered by the seal's signature).
+    let parsed = lopdf::Document::load_mem(&pdf).unwrap();
+    assert!(
+        parsed
+            .catalog()
+            .unwrap()
+            .get(b"Names")
+            .and_then(|n| n.as_dict())
+            .and_then(|n| n.get(b"EmbeddedFiles"))
+            .is_ok()
+    );
+    let path = tmp.path().join("licence.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let Ok(o) = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+    else {
+        println!("skipped: pdftotext is not installed (.ci/run installs poppler-utils)");
+        return;
+    };
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("统一社会信用代码") && text.contains("广州示例科技有限公司"),
+        "{text}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // The QR, rendered by poppler and decoded: the licence's QR text.
+    let prefix = tmp.path().join("face");
+    let o = std::process::Command::new("pdftoppm")
+        .args(["-r", "400", "-png", "-singlefile"])
+        .arg(&path)
+        .arg(&prefix)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let png = std::fs::read(tmp.path().join("face.png")).unwrap();
+    let img = {
+        let mut d = png::Decoder::new(std::io::Cursor::new(png));
+        d.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+        let mut r = d.read_info().unwrap();
+        let mut buf = vec![0u8; r.output_buffer_size().unwrap()];
+        let info = r.next_frame(&mut buf).unwrap();
+        let ch = info.color_type.samples();
+        let (w, h) = (info.width as usize, info.height as usize);
+        let grey: Vec<u8> = buf.chunks_exact(ch).take(w * h).map(|c| c[0]).collect();
+        (w, h, grey)
+    };
+    let mut prepared =
+        rqrr::PreparedImage::prepare_from_greyscale(img.0, img.1, |x, y| img.2[y * img.0 + x]);
+    let texts: Vec<String> = prepared
+        .detect_grids()
+        .iter()
+        .filter_map(|g| g.decode().ok().map(|(_, t)| t))
+        .collect();
+    assert!(
+        texts.iter().any(|t| t == j["qr"].as_str().unwrap()),
+        "{texts:?} vs {}",
+        j["qr"]
+    );
+}

@@ -126,6 +126,7 @@ async fn register_as(
         cert: &cert,
         chain: &chain,
         timestamp: Some(&timestamp),
+        format: crate::licence::service::DocumentFormat::Ofd,
     };
     let notify = |serial: &str, ca: &str| s.status_changed(serial, ca);
     let enterprises = Enterprises {

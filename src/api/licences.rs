@@ -9,7 +9,9 @@ use super::{AppState, TokenId};
 use crate::auth::{Permission, Principal, Role};
 use crate::licence::blobs::BlobStore;
 use crate::licence::repo::LicenceRepository;
-use crate::licence::service::{IssueRequest, Issued, LicenceError, Registry, Sealer};
+use crate::licence::service::{
+    DocumentFormat, IssueRequest, Issued, LicenceError, Registry, Sealer,
+};
 use crate::licence::vault::Vault;
 use crate::licence::{Agency, Catalogue, DraftError, Event};
 use axum::body::Body;
@@ -199,6 +201,9 @@ struct IssueBody {
     values: serde_json::Map<String, Value>,
     #[serde(default)]
     external_key: Option<String>,
+    /// `ofd` (default) or `pdf`.
+    #[serde(default)]
+    document_format: DocumentFormat,
 }
 
 pub(super) fn idempotency_key(
@@ -284,6 +289,7 @@ async fn issue_as(
                 cert: &cert,
                 chain: &chain,
                 timestamp: Some(&timestamp),
+                format: b.document_format,
             },
             req,
             now,
@@ -373,12 +379,8 @@ pub async fn document(
         .await
         .map_err(|e| Problem::internal(&e))?
         .ok_or_else(|| Problem::internal(&"the sealed file is missing"))?;
-    let mut r = (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/ofd")],
-        bytes,
-    )
-        .into_response();
+    let media_type = DocumentFormat::of(&bytes).media_type();
+    let mut r = (StatusCode::OK, [(header::CONTENT_TYPE, media_type)], bytes).into_response();
     r.extensions_mut().insert(TokenId(who.token_id.clone()));
     Ok(r)
 }
@@ -387,6 +389,9 @@ pub async fn document(
 #[serde(deny_unknown_fields)]
 struct ChangeBody {
     values: serde_json::Map<String, Value>,
+    /// `ofd` (default) or `pdf`.
+    #[serde(default)]
+    document_format: DocumentFormat,
 }
 
 /// `POST /v1/licences/{id}/change` (the issuing agency): a new version.
@@ -431,6 +436,7 @@ async fn change_as(
                 cert: &cert,
                 chain: &chain,
                 timestamp: Some(&timestamp),
+                format: b.document_format,
             },
             id,
             &agency,

@@ -351,6 +351,7 @@ impl AgencySealer {
             cert: &self.cert,
             chain: &self.chain,
             timestamp: Some(ts),
+            format: crate::licence::service::DocumentFormat::Ofd,
         }
     }
 
@@ -377,6 +378,7 @@ impl AgencySealer {
             cert: &self.cert,
             chain: &self.chain,
             timestamp: Some(&ts),
+            format: crate::licence::service::DocumentFormat::Ofd,
         };
         let issued = reg.issue(&sealer, req, crate::clock::now_secs()).await?;
         Ok((

@@ -97,6 +97,34 @@ pub fn render(
     metadata: &BTreeMap<String, String>,
     now: i64,
 ) -> Result<Vec<u8>, FaceError> {
+    let doc = layout(licence, kind, qr_text, metadata)?;
+    Ok(write_ofd_at(&doc, now)?)
+}
+
+/// [`render`] as a one-page PDF: the same layout ([`crate::document::pdf::write_pdf`]: text in
+/// the readers' STSong-Light, the metadata as the embedded file `metadata.json` and in the
+/// document information dictionary).
+pub fn render_pdf(
+    licence: &Licence,
+    kind: &LicenceKind,
+    qr_text: &str,
+    metadata: &BTreeMap<String, String>,
+    now: i64,
+) -> Result<Vec<u8>, FaceError> {
+    let doc = layout(licence, kind, qr_text, metadata)?;
+    crate::document::pdf::write_pdf(&doc, now).map_err(|e| FaceError::Layout {
+        field: "-".into(),
+        reason: e.to_string(),
+    })
+}
+
+/// The face laid out: the page and its items, the metadata as custom data and attachment.
+fn layout(
+    licence: &Licence,
+    kind: &LicenceKind,
+    qr_text: &str,
+    metadata: &BTreeMap<String, String>,
+) -> Result<NewDocument, FaceError> {
     let face = &kind.face;
     let mut items = Vec::new();
     title(kind, &mut items);
@@ -143,7 +171,7 @@ pub fn render(
             data: crate::trust::list::canonical_json(metadata),
         }],
     };
-    Ok(write_ofd_at(&doc, now)?)
+    Ok(doc)
 }
 
 /// Width of `text` at size `s` (mm).

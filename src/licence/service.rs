@@ -61,6 +61,39 @@ pub struct Sealer<'a> {
     /// synchronous: an async caller's function must not block its runtime's thread — see
     /// `tokio::task::block_in_place`).
     pub timestamp: Option<SyncTimestampFn<'a>>,
+    /// The sealed document's format.
+    pub format: DocumentFormat,
+}
+
+/// The format of a licence's sealed document: OFD (the national format, the default) or PDF
+/// (the same face, sealed as a PDF signature with the SES_Signature in its CMS).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DocumentFormat {
+    /// OFD (GB/T 33190), sealed per GB/T 38540.
+    #[default]
+    Ofd,
+    /// PDF, sealed by a PDF signature (see [`crate::document::pdf::seal`]).
+    Pdf,
+}
+
+impl DocumentFormat {
+    /// The format of a sealed document's bytes.
+    pub fn of(bytes: &[u8]) -> DocumentFormat {
+        if bytes.starts_with(b"%PDF-") {
+            DocumentFormat::Pdf
+        } else {
+            DocumentFormat::Ofd
+        }
+    }
+
+    /// Its media type.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            DocumentFormat::Ofd => "application/ofd",
+            DocumentFormat::Pdf => "application/pdf",
+        }
+    }
 }
 
 /// The agency's active 电子证照专用章 at `now` that lists the certificate `serial` (the seal
@@ -328,32 +361,64 @@ impl Registry<'_> {
             seal_name: sealer.seal.name.clone(),
         };
         let meta = metadata(licence, kind, Some(&sealing));
-        let face =
-            super::face::render(licence, kind, &qr_text, &meta, now).map_err(|e| match e {
-                // A picture that is not a printable PNG is the caller's field error.
-                super::face::FaceError::Photo { field, reason } => {
-                    LicenceError::Draft(DraftError::Fields(vec![super::fields::FieldError {
-                        field,
-                        reason,
-                    }]))
-                }
-                other => make(other),
-            })?;
-        let placement = crate::document::ofd_write::Placement::At {
-            page: 0,
-            x_mm: kind.face.seal.x,
-            y_mm: kind.face.seal.y,
+        let render = match sealer.format {
+            DocumentFormat::Ofd => super::face::render,
+            DocumentFormat::Pdf => super::face::render_pdf,
         };
-        let sealed = crate::document::ofd_write::seal_ofd(
-            &face,
-            sealer.seal,
-            sealer.signer,
-            sealer.cert,
-            placement,
-            now,
-            sealer.timestamp.map(|f| f as TimestampFn<'_>),
-        )
-        .map_err(make)?;
+        let face = render(licence, kind, &qr_text, &meta, now).map_err(|e| match e {
+            // A picture that is not a printable PNG is the caller's field error.
+            super::face::FaceError::Photo { field, reason } => {
+                LicenceError::Draft(DraftError::Fields(vec![super::fields::FieldError {
+                    field,
+                    reason,
+                }]))
+            }
+            other => make(other),
+        })?;
+        let sealed = match sealer.format {
+            DocumentFormat::Ofd => crate::document::ofd_write::seal_ofd(
+                &face,
+                sealer.seal,
+                sealer.signer,
+                sealer.cert,
+                crate::document::ofd_write::Placement::At {
+                    page: 0,
+                    x_mm: kind.face.seal.x,
+                    y_mm: kind.face.seal.y,
+                },
+                now,
+                sealer.timestamp.map(|f| f as TimestampFn<'_>),
+            )
+            .map_err(make)?,
+            DocumentFormat::Pdf => {
+                let ts = sealer.timestamp.map(|f| f as TimestampFn<'_>);
+                // The region's TSA stamps with SM3: the CMS of an SM2 signer takes it too.
+                let cms_ts = match sealer.signer.algorithm() {
+                    crate::crypto::Algorithm::Sm2 => ts,
+                    crate::crypto::Algorithm::P256 => None,
+                };
+                crate::document::pdf::seal(
+                    &face,
+                    sealer.seal,
+                    sealer.signer,
+                    sealer.cert,
+                    sealer.chain,
+                    &crate::document::pdf::SealPlacement {
+                        page: 0,
+                        x_mm: kind.face.seal.x,
+                        y_mm: kind.face.seal.y,
+                    },
+                    &crate::document::pdf::SignOptions {
+                        field_name: "Seal1".into(),
+                        time: now,
+                        ..Default::default()
+                    },
+                    ts,
+                    cms_ts,
+                )
+                .map_err(make)?
+            }
+        };
         let data_signature = crate::document::cms::sign_detached(
             &canonical,
             sealer.signer,

@@ -23,17 +23,20 @@ mod changes;
 pub mod dss;
 mod extend;
 mod field;
+mod image;
 pub mod limits;
 pub mod seal;
 mod sign;
 pub mod timestamp;
 mod verify;
+mod write;
 
 pub use dss::ValidationData;
 pub use extend::{Level, certificates, extend};
 pub use seal::{SES_SIGNATURE_ATTRIBUTE, SealPlacement, seal};
 pub use sign::{DocMdp, SignOptions, sign, sub_filter};
 pub use verify::{DssCounts, PdfReport, PdfSignatureReport, verify};
+pub use write::write_pdf;
 
 /// Why a PDF cannot be signed or read.
 #[derive(Debug, thiserror::Error)]

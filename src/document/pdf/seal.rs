@@ -14,15 +14,11 @@ use crate::crypto::Signer;
 use crate::document::cms::TimestampFn;
 use crate::seal::registry::SealRecord;
 use const_oid::ObjectIdentifier;
-use lopdf::{Dictionary, Object, Stream};
 
 /// The signed attribute carrying a seal's SES_Signature in a PDF signature's CMS (yinxin's arc;
 /// there is no standard one: GB/T 38540 defines the SES_Signature, not its place in a CMS).
 pub const SES_SIGNATURE_ATTRIBUTE: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.3.6.1.4.1.32473.1.6.1");
-
-/// Largest seal picture drawn (pixels).
-const MAX_PIXELS: u64 = 16 * 1024 * 1024;
 
 /// Where the seal goes.
 #[derive(Clone, Debug)]
@@ -33,66 +29,6 @@ pub struct SealPlacement {
     pub x_mm: f64,
     /// The picture's top edge from the page's top (mm).
     pub y_mm: f64,
-}
-
-/// The seal's picture as an image XObject (8-bit RGB) and its soft mask (the alpha channel).
-fn image_streams(kind: &str, data: &[u8]) -> Result<(Stream, Option<Stream>), PdfError> {
-    if !kind.eq_ignore_ascii_case("png") {
-        return Err(PdfError::Seal(format!(
-            "the seal's picture is {kind}: only PNG seal pictures are drawn on PDFs here"
-        )));
-    }
-    let bad = |e: &dyn std::fmt::Display| PdfError::Seal(format!("the seal's PNG picture: {e}"));
-    let mut d = png::Decoder::new(std::io::Cursor::new(data));
-    d.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-    let mut r = d.read_info().map_err(|e| bad(&e))?;
-    let (w, h) = (r.info().width, r.info().height);
-    if u64::from(w) * u64::from(h) > MAX_PIXELS {
-        return Err(bad(&"too many pixels"));
-    }
-    let size = r.output_buffer_size().ok_or_else(|| bad(&"too large"))?;
-    let mut buf = vec![0u8; size];
-    let info = r.next_frame(&mut buf).map_err(|e| bad(&e))?;
-    let channels = info.color_type.samples();
-    let pixels = (w as usize) * (h as usize);
-    let mut rgb = Vec::with_capacity(pixels * 3);
-    let mut alpha = Vec::with_capacity(pixels);
-    for c in buf.chunks_exact(channels).take(pixels) {
-        match channels {
-            1 => rgb.extend_from_slice(&[c[0], c[0], c[0]]),
-            2 => {
-                rgb.extend_from_slice(&[c[0], c[0], c[0]]);
-                alpha.push(c[1]);
-            }
-            3 => rgb.extend_from_slice(c),
-            _ => {
-                rgb.extend_from_slice(&c[..3]);
-                alpha.push(c[3]);
-            }
-        }
-    }
-    if rgb.len() != pixels * 3 {
-        return Err(bad(&"short image data"));
-    }
-    let stream = |space: &[u8], bytes: Vec<u8>| -> Result<Stream, PdfError> {
-        let mut d = Dictionary::new();
-        d.set("Type", Object::Name(b"XObject".to_vec()));
-        d.set("Subtype", Object::Name(b"Image".to_vec()));
-        d.set("Width", Object::Integer(i64::from(w)));
-        d.set("Height", Object::Integer(i64::from(h)));
-        d.set("ColorSpace", Object::Name(space.to_vec()));
-        d.set("BitsPerComponent", Object::Integer(8));
-        let mut s = Stream::new(d, bytes);
-        s.compress().map_err(|e| PdfError::Sign(e.to_string()))?;
-        Ok(s)
-    };
-    let image = stream(b"DeviceRGB", rgb)?;
-    let mask = if alpha.len() == pixels && alpha.iter().any(|a| *a != 255) {
-        Some(stream(b"DeviceGray", alpha)?)
-    } else {
-        None
-    };
-    Ok((image, mask))
 }
 
 /// Seal `pdf` with the seal `rec`: see the module doc. `ses_timestamp` time-stamps the
@@ -112,7 +48,14 @@ pub fn seal(
     let parsed = crate::seal::format::Seal::from_der(&rec.der)
         .map_err(|e| PdfError::Seal(format!("the seal cannot be read: {e}")))?;
     let pic = &parsed.picture;
-    let (image, smask) = image_streams(&pic.kind, &pic.data)?;
+    if !pic.kind.eq_ignore_ascii_case("png") {
+        return Err(PdfError::Seal(format!(
+            "the seal's picture is {}: only PNG seal pictures are drawn on PDFs here",
+            pic.kind
+        )));
+    }
+    let (image, smask) = super::image::png_streams(&pic.data)
+        .map_err(|e| PdfError::Seal(format!("the seal's PNG picture: {e}")))?;
     let (w_mm, h_mm) = (pic.width_mm as f64, pic.height_mm as f64);
     if !(1.0..=500.0).contains(&w_mm) || !(1.0..=500.0).contains(&h_mm) {
         return Err(PdfError::Seal(format!(

@@ -438,6 +438,7 @@ impl Env {
             cert: &signer.cert,
             chain: &[],
             timestamp: None,
+            format: crate::licence::service::DocumentFormat::Ofd,
         };
         let req = IssueRequest {
             kind: "business-licence".into(),
@@ -463,6 +464,7 @@ impl Env {
             cert: &self.pki.agency.cert,
             chain: &[],
             timestamp: None,
+            format: crate::licence::service::DocumentFormat::Ofd,
         };
         let mut v = values();
         v.insert("registered_capital".into(), "200".into());
