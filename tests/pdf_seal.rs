@@ -2,8 +2,9 @@
 //! - `POST /v1/documents/seal` with a PDF: a visible signature showing the seal (poppler renders
 //!   the seal's red where it was asked for), the SES_Signature in the CMS; `/v1/verify` checks
 //!   the seal through the seal engine — valid, then not once the seal is revoked; a P-256
-//!   holder's sealed PDF is valid for pdfsig and pyHanko too; keyword placement and a stamp off
-//!   the page are 422 `placement`.
+//!   holder's sealed PDF is valid for pdfsig and pyHanko too; a seal centred on a keyword of
+//!   the page's text lands there; a missing keyword and a stamp off the page are 422
+//!   `placement`.
 //! - The CLI: `yinxin sign --pdf --level B-T`, `yinxin extend --level B-LTA`, `yinxin seal apply`
 //!   on a PDF, each checked by `yinxin verify`.
 
@@ -167,10 +168,30 @@ async fn pdfs_sealed_over_http() {
         assert_eq!(elsewhere, 0.0);
     }
 
+    // Centred on a keyword of the page's text: "Approved" set at (72, 720) pt in 24 pt
+    // Helvetica is centred near (42 mm, 40 mm) from the top-left.
+    let r = apply(
+        sm2_token.clone(),
+        format!("seal={sm2_seal}&keyword=Approved"),
+        approval(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let rep = verify(r.body.clone()).await;
+    assert_eq!(rep["indication"], "TOTAL_PASSED", "{rep:#}");
+    let kw_path = tmp.path().join("keyword.pdf");
+    std::fs::write(&kw_path, &r.body).unwrap();
+    if let Some(img) = render(&kw_path) {
+        let mm = |v: f64| (v * 36.0 / 25.4) as usize;
+        let centre = red_share(&img, mm(36.0), mm(34.0), mm(48.0), mm(46.0));
+        let corner = red_share(&img, mm(120.0), mm(200.0), mm(160.0), mm(240.0));
+        assert!(centre > 0.2, "the seal centred on the keyword: {centre}");
+        assert_eq!(corner, 0.0);
+    }
     // Where it cannot go.
     apply(
         sm2_token.clone(),
-        format!("seal={sm2_seal}&keyword=Approved"),
+        format!("seal={sm2_seal}&keyword=Rejected"),
         approval(),
     )
     .await
@@ -442,9 +463,9 @@ async fn pdf_commands() {
         serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
     };
     assert!(rep["signatures"][0]["seal"].is_object(), "{rep:#}");
-    // A keyword is OFD's: one line, non-zero.
+    // A keyword that is not there: one line, non-zero.
     let o = yinxin()
-        .args(["seal", "apply", "--seal", &id, "--keyword", "Approved"])
+        .args(["seal", "apply", "--seal", &id, "--keyword", "Rejected"])
         .arg("--data-dir")
         .arg(&data)
         .arg("--in")
@@ -462,7 +483,7 @@ async fn pdf_commands() {
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("--keyword") && err.lines().count() == 1,
+        err.contains("Rejected") && err.lines().count() == 1,
         "{err}"
     );
 }

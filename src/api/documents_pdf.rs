@@ -261,7 +261,7 @@ pub async fn extend(
 }
 
 /// `POST /v1/documents/seal` with a PDF: the seal `rec` applied as a visible signature (its
-/// picture at `place`; keyword placement is OFD's for now), B-T: the CMS time-stamped (SHA-256
+/// picture at `place`, or centred on a keyword of the page text), B-T: the CMS time-stamped (SHA-256
 /// or SM3 by the signer's algorithm) and the SES_Signature time-stamped (SM3).
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn seal_pdf(
@@ -276,13 +276,10 @@ pub(super) async fn seal_pdf(
 ) -> ApiResult<Response> {
     let at = match place {
         crate::document::ofd_write::Placement::At { page, x_mm, y_mm } => {
-            crate::document::pdf::SealPlacement { page, x_mm, y_mm }
+            crate::document::pdf::SealPlacement::At { page, x_mm, y_mm }
         }
-        crate::document::ofd_write::Placement::Keyword(_) => {
-            return Err(Problem::unprocessable(
-                "placement",
-                "keyword placement is for OFD documents; give page, x and y (mm) for a PDF",
-            ));
+        crate::document::ofd_write::Placement::Keyword(k) => {
+            crate::document::pdf::SealPlacement::Keyword(k)
         }
     };
     if s.tsa.is_none() {

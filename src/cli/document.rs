@@ -181,11 +181,13 @@ pub(super) async fn seal(cmd: SealCommand) -> Result<(), CliError> {
             let doc = std::fs::read(&input)
                 .map_err(|e| CliError(format!("cannot read {}: {e}", input.display())))?;
             if super::pdf::is_pdf(&doc) {
-                let crate::document::ofd_write::Placement::At { page, x_mm, y_mm } = placement
-                else {
-                    return Err(CliError(
-                        "--keyword is for OFD documents; give --page and --at for a PDF".into(),
-                    ));
+                let at = match placement {
+                    crate::document::ofd_write::Placement::At { page, x_mm, y_mm } => {
+                        crate::document::pdf::SealPlacement::At { page, x_mm, y_mm }
+                    }
+                    crate::document::ofd_write::Placement::Keyword(k) => {
+                        crate::document::pdf::SealPlacement::Keyword(k)
+                    }
                 };
                 // The CA certificates of the signer's path, from the region, carried in the CMS.
                 let cas: Vec<Vec<u8>> = crate::pki::repo::Repository::cas(&store)
@@ -218,7 +220,7 @@ pub(super) async fn seal(cmd: SealCommand) -> Result<(), CliError> {
                     &signer,
                     &cert_der,
                     &chain,
-                    &crate::document::pdf::SealPlacement { page, x_mm, y_mm },
+                    &at,
                     &crate::document::pdf::SignOptions {
                         field_name: "Seal1".into(),
                         ..Default::default()

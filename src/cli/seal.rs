@@ -62,9 +62,9 @@ pub(super) enum SealCommand {
         #[arg(long)]
         suspend: bool,
     },
-    /// Seal an OFD document (a Type="Seal" signature with a stamp on a page, at X,Y mm or
-    /// centred on a keyword) or a PDF (a visible signature showing the seal at X,Y mm, the
-    /// seal's SES_Signature in the CMS); earlier signatures stay valid.
+    /// Seal an OFD document (a Type="Seal" signature) or a PDF (a visible signature showing
+    /// the seal, its SES_Signature in the CMS), the stamp on a page at X,Y mm or centred on a
+    /// keyword; earlier signatures stay valid.
     Apply {
         #[command(flatten)]
         data: DataArgs,

@@ -477,7 +477,7 @@ cli-seal-revoke-example =
 cli-seal-revoke-opt-id = esID
 cli-seal-revoke-opt-suspend = Suspend instead of revoking
 
-cli-seal-apply-about = Seal an OFD document (a Type="Seal" signature with a stamp on a page, at X,Y mm or centred on a keyword) or a PDF (a visible signature showing the seal at X,Y mm, the seal's SES_Signature in the CMS); earlier signatures stay valid
+cli-seal-apply-about = Seal an OFD document (a Type="Seal" signature) or a PDF (a visible signature showing the seal, its SES_Signature in the CMS), the stamp on a page at X,Y mm or centred on a keyword; earlier signatures stay valid
 cli-seal-apply-example =
     yinxin seal apply --data-dir data --seal 440100-2026-000001 --in doc.ofd --page 1 --at 120,200 --out sealed.ofd --cert signer/cert.pem --key signer/key.pem --key-passphrase-file kp.txt
     yinxin seal apply --data-dir data --seal 440100-2026-000001 --in doc.ofd --keyword 盖章 --out sealed.ofd --cert signer/cert.pem --key signer/key.pem --key-passphrase-file kp.txt

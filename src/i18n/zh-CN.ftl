@@ -480,7 +480,7 @@ cli-seal-revoke-example =
 cli-seal-revoke-opt-id = 印章编号（esID）
 cli-seal-revoke-opt-suspend = 暂停而非吊销
 
-cli-seal-apply-about = 为 OFD 文档盖章（在页面上加盖 Type="Seal" 签章，位于 X,Y 毫米处或以关键字为中心）或为 PDF 盖章（显示印章图像的可见签名，印章的 SES_Signature 放在 CMS 中）；已有签名保持有效
+cli-seal-apply-about = 为 OFD 文档（Type="Seal" 签章）或 PDF（显示印章图像的可见签名，印章的 SES_Signature 放在 CMS 中）盖章，印章位于页面 X,Y 毫米处或以关键字为中心；已有签名保持有效
 cli-seal-apply-example =
     yinxin seal apply --data-dir data --seal 440100-2026-000001 --in doc.ofd --page 1 --at 120,200 --out sealed.ofd --cert signer/cert.pem --key signer/key.pem --key-passphrase-file kp.txt
     yinxin seal apply --data-dir data --seal 440100-2026-000001 --in doc.ofd --keyword 盖章 --out sealed.ofd --cert signer/cert.pem --key signer/key.pem --key-passphrase-file kp.txt

@@ -403,7 +403,7 @@ impl Registry<'_> {
                     sealer.signer,
                     sealer.cert,
                     sealer.chain,
-                    &crate::document::pdf::SealPlacement {
+                    &crate::document::pdf::SealPlacement::At {
                         page: 0,
                         x_mm: kind.face.seal.x,
                         y_mm: kind.face.seal.y,

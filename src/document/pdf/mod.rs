@@ -1,21 +1,13 @@
-//! PDF signatures (issue 17, first part): a PAdES baseline B-B / B-T signature added to a PDF
-//! by an **incremental update** (the earlier revisions' bytes untouched), and the verification
-//! of every signature of a PDF through the same CMS engine and purposes as detached CMS and OFD.
+//! PDF signatures and seals (issue 17; docs/pdf.md): signatures added by **incremental update**
+//! (the earlier revisions' bytes untouched) — PAdES baseline B-B to B-LTA for P-256 keys, the
+//! Chinese vendors' `adbe.pkcs7.detached` SM2 profile for SM2 keys, certification (DocMDP),
+//! visible seals carrying their SES_Signature — and the verification of every signature and
+//! document time-stamp of a PDF through the same engine and purposes as detached CMS and OFD.
 //!
-//! - `sign`: the signature field (an invisible widget on the first page), the signature
-//!   dictionary (`/Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached`, `/M`), the
-//!   `/ByteRange` and `/Contents` placeholders patched in place after saving, and the CMS over the
-//!   byte ranges: one SignerInfo, signing-certificate-v2, content type id-data, **no**
-//!   signingTime (ETSI EN 319 142-1), an optional signature time-stamp (B-T).
-//! - `verify`: every signature field with a value; the byte range must start at 0, leave out
-//!   exactly the `/Contents` string, and end at the end of its revision; the CMS verified over
-//!   those bytes and the signer validated for the document-signer purpose (at the time a
-//!   validated time-stamp proves, else now).
-//! - `changes`: modification analysis of the revisions after a signed one — more signatures,
-//!   their fields, validation data allowed; anything else FAILED naming the revision.
-//!
-//! Not yet (issue 17): P-256 B-LT/B-LTA (DSS, VRI, document time-stamps), SM2 as Chinese vendors
-//! sign (`adbe.pkcs7.detached`), visible seals, DocMDP, PDF licence faces.
+//! - `field`: the signature field, its widget, the placeholders, filling them;
+//! - `sign`, `seal`: the profiles; `dss`, `timestamp`, `extend`: the levels;
+//! - `verify`, `changes`: verification and modification analysis; `limits`: hostile input;
+//! - `write`, `image`: new PDFs from the OFD writer's model (licence faces).
 //!
 //! Must not import HTTP or SQL types.
 
@@ -23,6 +15,7 @@ mod changes;
 pub mod dss;
 mod extend;
 mod field;
+mod find;
 mod image;
 pub mod limits;
 pub mod seal;

@@ -22,13 +22,18 @@ pub const SES_SIGNATURE_ATTRIBUTE: ObjectIdentifier =
 
 /// Where the seal goes.
 #[derive(Clone, Debug)]
-pub struct SealPlacement {
-    /// Page index (0 = first).
-    pub page: usize,
-    /// The picture's left edge from the page's left (mm).
-    pub x_mm: f64,
-    /// The picture's top edge from the page's top (mm).
-    pub y_mm: f64,
+pub enum SealPlacement {
+    /// At a position.
+    At {
+        /// Page index (0 = first).
+        page: usize,
+        /// The picture's left edge from the page's left (mm).
+        x_mm: f64,
+        /// The picture's top edge from the page's top (mm).
+        y_mm: f64,
+    },
+    /// Centred on the first occurrence of this text in the pages ([`super::find`]).
+    Keyword(String),
 }
 
 /// Seal `pdf` with the seal `rec`: see the module doc. `ses_timestamp` time-stamps the
@@ -62,10 +67,21 @@ pub fn seal(
             "the seal's picture size {w_mm}×{h_mm} mm cannot be drawn"
         )));
     }
+    let (page, x_mm, y_mm) = match at {
+        SealPlacement::At { page, x_mm, y_mm } => (*page, *x_mm, *y_mm),
+        SealPlacement::Keyword(k) => {
+            let doc = super::limits::load(pdf)?;
+            let (page, cx, cy) =
+                super::find::keyword(&doc, k, super::limits::stream_bound(pdf.len())).ok_or_else(
+                    || PdfError::Placement(format!("the keyword {k:?} is not in the PDF's text")),
+                )?;
+            (page, (cx - w_mm / 2.0).max(0.0), (cy - h_mm / 2.0).max(0.0))
+        }
+    };
     let visible = Visible {
-        page: at.page,
-        x_mm: at.x_mm,
-        y_mm: at.y_mm,
+        page,
+        x_mm,
+        y_mm,
         w_mm,
         h_mm,
         image,
