@@ -579,6 +579,27 @@ async fn long_term_pdfs_over_http() {
     assert!(report["dss"]["crls"].as_u64().unwrap() >= 2, "{report}");
     assert!(report["dss"]["certs"].as_u64().unwrap() >= 4, "{report}");
 
+    // A certification signature (DocMDP /P 1): a later signature breaks it, naming the revision.
+    let r = post("/v1/documents/sign?certify=no-changes".into(), simple_pdf()).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let report = verify(r.body.clone()).await;
+    assert_eq!(report["indication"], "TOTAL_PASSED", "{report}");
+    assert_eq!(report["signatures"][0]["docmdp"], 1, "{report}");
+    let again = post("/v1/documents/sign".into(), r.body.clone()).await;
+    assert_eq!(again.status, 200);
+    let report = verify(again.body.clone()).await;
+    assert_eq!(report["indication"], "TOTAL_FAILED", "{report}");
+    assert!(
+        report["signatures"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("revision 3"),
+        "{report}"
+    );
+    post("/v1/documents/sign?certify=everything".into(), simple_pdf())
+        .await
+        .assert_problem(400, "bad-query");
+
     // B-T now, B-LT later.
     let bt = post("/v1/documents/sign?level=B-T".into(), simple_pdf()).await;
     assert_eq!(bt.status, 200);

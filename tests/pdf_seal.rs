@@ -156,6 +156,36 @@ async fn pdfs_sealed_over_http() {
         "{rep:#}"
     );
 
+    // The citizen page, given the sealed PDF: 有效, who sealed it, with which seal.
+    let boundary = "----yinxin-pdf-boundary-3vQ";
+    let mut form = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"lang\"\r\n\r\nzh-CN\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"sealed.pdf\"\r\n\
+         Content-Type: application/pdf\r\n\r\n"
+    )
+    .into_bytes();
+    form.extend_from_slice(&sealed);
+    form.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let page = call(
+        "POST",
+        &format!("{base}/verify"),
+        None,
+        &[(
+            "content-type",
+            &format!("multipart/form-data; boundary={boundary}"),
+        )],
+        form,
+    )
+    .await;
+    assert_eq!(page.status, 200);
+    let html = String::from_utf8_lossy(&page.body);
+    assert!(html.contains("result result-valid"), "{html}");
+    assert!(html.contains("<dt>单位</dt><dd>盖章单位</dd>"), "{html}");
+    assert!(
+        html.contains("由时间戳证明"),
+        "the seal's time-stamp proves the time: {html}"
+    );
+
     // Visible where asked: the seal's red in a box whose top-left corner is at (120, 200) mm.
     let path = tmp.path().join("sealed.pdf");
     std::fs::write(&path, &sealed).unwrap();
@@ -368,6 +398,23 @@ async fn pdf_commands() {
     assert_eq!(j["level"], "B-T");
     let (code, out) = verify(&bt);
     assert_eq!(code, Some(0), "{out}");
+    // A certification signature from the command line.
+    let certified = work.join("certified.pdf");
+    let o = signer(&["--pdf", "--certify", "form-fill"], &certified);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = yinxin()
+        .arg("verify")
+        .arg(&certified)
+        .arg("--anchor")
+        .arg(data.join("ca/p256-root.pem"))
+        .arg("--no-revocation")
+        .arg("--json")
+        .output()
+        .unwrap();
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["signatures"][0]["docmdp"], 2, "{j:#}");
+    let o = signer(&["--pdf", "--certify", "all"], &work.join("z.pdf"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no-changes"));
     // B-T without a TSA, an unknown level: one line, non-zero.
     let o = signer(&["--pdf", "--level", "B-T"], &work.join("x.pdf"));
     assert!(!o.status.success());

@@ -276,6 +276,9 @@ struct SignQuery {
     /// PAdES level for a PDF: B-B, B-T (default), B-LT, B-LTA.
     #[serde(default)]
     level: Option<String>,
+    /// A certification signature for a PDF: no-changes, form-fill or annotations.
+    #[serde(default)]
+    certify: Option<crate::document::pdf::DocMdp>,
 }
 
 /// The placement asked for. `x` and `y` are checked against the page by the sealing itself
@@ -519,7 +522,11 @@ async fn sign_as(
     started: std::time::Instant,
     body: Body,
 ) -> ApiResult<Response> {
-    let SignQuery { format, level } = query(q)?;
+    let SignQuery {
+        format,
+        level,
+        certify,
+    } = query(q)?;
     let level = super::documents_pdf::level(level.as_deref())?;
     let (signer, cert) = token_signer(&s, who).await?;
     let chain = issuer_of(&cert, &super::seals::services(&s)?.intermediates);
@@ -541,7 +548,14 @@ async fn sign_as(
     if pades {
         let budget = memory_wait(&s, started);
         return super::documents_pdf::sign_pdf(
-            s, who, signer, cert, chain, file, size, budget, level,
+            s,
+            who,
+            (signer, cert, chain),
+            file,
+            size,
+            budget,
+            level,
+            certify,
         )
         .await;
     }

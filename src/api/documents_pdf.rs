@@ -131,13 +131,12 @@ fn pdf_problem(e: crate::document::pdf::PdfError) -> Problem {
 pub(super) async fn sign_pdf(
     s: Arc<AppState>,
     who: &Principal,
-    signer: Arc<SoftwareSigner>,
-    cert: Vec<u8>,
-    chain: Vec<Vec<u8>>,
+    (signer, cert, chain): (Arc<SoftwareSigner>, Vec<u8>, Vec<Vec<u8>>),
     file: tempfile::NamedTempFile,
     size: u64,
     wait: Duration,
     level: Level,
+    certify: Option<crate::document::pdf::DocMdp>,
 ) -> ApiResult<Response> {
     let alg = crate::crypto::Signer::algorithm(signer.as_ref());
     let hash = ts_hash(alg);
@@ -163,6 +162,7 @@ pub(super) async fn sign_pdf(
         let ts = super::documents::tsa_fn_with(state, hash);
         let opts = crate::document::pdf::SignOptions {
             time: now,
+            certify,
             ..Default::default()
         };
         let ts: Option<crate::document::cms::TimestampFn<'_>> =

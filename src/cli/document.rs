@@ -26,6 +26,7 @@ pub(super) async fn sign(cmd: Command) -> Result<(), CliError> {
             pdf,
             level,
             data_dir,
+            certify,
         } => {
             let (signer, cert_der) = load_signer(&cert, &key, &key_passphrase_file)?;
             let alg = crate::crypto::Signer::algorithm(&signer);
@@ -66,8 +67,8 @@ pub(super) async fn sign(cmd: Command) -> Result<(), CliError> {
                         .parse()
                         .map_err(CliError)?,
                 )
-            } else if level.is_some() {
-                return Err(CliError("--level is for PDFs".into()));
+            } else if level.is_some() || certify.is_some() {
+                return Err(CliError("--level and --certify are for PDFs".into()));
             } else {
                 None
             };
@@ -85,8 +86,22 @@ pub(super) async fn sign(cmd: Command) -> Result<(), CliError> {
                 if !super::pdf::is_pdf(&content) {
                     return Err(CliError(format!("{} is not a PDF", input.display())));
                 }
+                let certify = match certify.as_deref() {
+                    None => None,
+                    Some(c) => Some(
+                        serde_json::from_value::<crate::document::pdf::DocMdp>(
+                            serde_json::Value::String(c.to_string()),
+                        )
+                        .map_err(|_| {
+                            CliError(format!(
+                                "--certify takes no-changes, form-fill or annotations, not {c:?}"
+                            ))
+                        })?,
+                    ),
+                };
                 let opts = crate::document::pdf::SignOptions {
                     time: now,
+                    certify,
                     ..Default::default()
                 };
                 let ts = if level >= Level::BT { ts } else { None };

@@ -363,6 +363,10 @@ enum Command {
         /// CRLs go into the DSS.
         #[arg(long)]
         data_dir: Option<PathBuf>,
+        /// PDF: a certification signature (DocMDP) allowing later no-changes, form-fill or
+        /// annotations; only as the document's first signature.
+        #[arg(long)]
+        certify: Option<String>,
     },
     /// Extend a signed PDF: B-LT adds the DSS (the region's CA certificates and newest CRLs
     /// for every certificate its signatures and time-stamps carry), B-LTA also a document

@@ -534,6 +534,7 @@ cli-sign-opt-tsa = RFC 3161 TSA URL: add a signature timestamp (unsigned attribu
 cli-sign-opt-pdf = The input is a PDF (also recognised by its %PDF- header): add a signature by incremental update, PAdES for P-256 keys, the vendors' SM2 profile for SM2 keys
 cli-sign-opt-level = PDF: the PAdES level, B-B, B-T (with --tsa; the default then), B-LT or B-LTA (with --data-dir too)
 cli-sign-opt-data-dir = PDF at B-LT or B-LTA: the region's data directory, whose CA certificates and newest CRLs go into the DSS
+cli-sign-opt-certify = PDF: a certification signature (DocMDP) allowing later no-changes, form-fill or annotations; only as the document's first signature
 
 cli-extend-about = Extend a signed PDF: B-LT adds the DSS (the region's CA certificates and newest CRLs for every certificate its signatures and time-stamps carry), B-LTA also a document time-stamp from --tsa
 cli-extend-example =

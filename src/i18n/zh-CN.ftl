@@ -537,6 +537,7 @@ cli-sign-opt-tsa = RFC 3161 TSA 地址：添加签名时间戳（非签名属性
 cli-sign-opt-pdf = 输入为 PDF（也可由 %PDF- 文件头识别）：以增量更新添加签名，P-256 密钥用 PAdES，SM2 密钥用国内厂商的 SM2 格式
 cli-sign-opt-level = PDF：PAdES 级别，B-B、B-T（需 --tsa，此时为默认）、B-LT 或 B-LTA（还需 --data-dir）
 cli-sign-opt-data-dir = PDF 为 B-LT 或 B-LTA 时：本区数据目录，其 CA 证书和最新 CRL 写入 DSS
+cli-sign-opt-certify = PDF：认证签名（DocMDP），规定之后只允许 no-changes（不得修改）、form-fill（填写表单）或 annotations（添加注释）；只能是文档的第一个签名
 
 cli-extend-about = 扩展已签名的 PDF：B-LT 添加 DSS（签名和时间戳所带每张证书对应的本区 CA 证书和最新 CRL），B-LTA 再加一个来自 --tsa 的文档时间戳
 cli-extend-example =

@@ -213,6 +213,31 @@ fn signer_of(seal: &Value, kind: &str, signed_value: Option<String>) -> SignerVi
     }
 }
 
+/// A PDF signature: a seal's (its SES_Signature's report), else the CMS signer's; the time a
+/// signature time-stamp or a document time-stamp proved (PAdES carries no signingTime: the
+/// `/M` claim is not shown).
+fn pdf_signer_of(sig: &Value) -> SignerView {
+    let verdict = Some(Verdict::of(&sig["indication"]));
+    if sig["seal"].is_object() {
+        let mut v = signer_of(&sig["seal"], "seal", None);
+        v.verdict = verdict;
+        return v;
+    }
+    let proven = sig["cms"]["timestamp_time"]
+        .as_i64()
+        .or_else(|| sig["proven_time"].as_i64());
+    SignerView {
+        kind: text(&sig["kind"]).unwrap_or_else(|| "signature".into()),
+        organization: text(&sig["cms"]["signer"]).and_then(|s| organization_of(&s)),
+        seal_name: None,
+        when: proven
+            .and_then(beijing)
+            .map(|at| WhenSigned { at, proven: true }),
+        verdict,
+        signed_value: None,
+    }
+}
+
 /// Why a report is not valid: its reason's text, else its sub-indication's, then its detail.
 fn reasons_of(r: &Value, lang: Lang, out: &mut Vec<String>) {
     let mut push = |s: String| {
@@ -318,6 +343,22 @@ impl Summary {
             if verdict != Verdict::Valid {
                 reasons_of(l, lang, &mut s.reasons);
             }
+        }
+        // PDF signatures and document time-stamps.
+        if object == "pdf" {
+            for sig in report["signatures"].as_array().into_iter().flatten() {
+                s.signers.push(pdf_signer_of(sig));
+                let field = text(&sig["field"]).unwrap_or_default();
+                if Verdict::of(&sig["indication"]) != Verdict::Valid {
+                    reasons_of(&sig["seal"], lang, &mut s.reasons);
+                    reasons_of(sig, lang, &mut s.reasons);
+                }
+                steps_of(&field, &sig["seal"]["steps"], &mut s.steps);
+            }
+            if verdict != Verdict::Valid {
+                reasons_of(report, lang, &mut s.reasons);
+            }
+            return s;
         }
         // OFD signatures.
         for sig in report["signatures"].as_array().into_iter().flatten() {
