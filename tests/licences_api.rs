@@ -289,6 +289,27 @@ async fn licences_issued_as_pdf() {
         report["signatures"][0]["seal"]["indication"],
         "TOTAL_PASSED"
     );
+    // Verified as a licence, as an OFD one is: the metadata sealed, the seal the issuer's
+    // e-licence seal, the registry's data signature and status.
+    assert_eq!(report["object"], "e-licence", "{report:#}");
+    assert_eq!(report["pdf_indication"], "TOTAL_PASSED");
+    let checks = report["licence"]["checks"].as_array().unwrap();
+    for c in [
+        "pdf",
+        "metadata",
+        "metadata-sealed",
+        "seal",
+        "identifier",
+        "status",
+        "data-signature",
+    ] {
+        assert!(
+            checks
+                .iter()
+                .any(|x| x["check"] == c && x["outcome"] == "passed"),
+            "{c}: {report:#}"
+        );
+    }
     // The metadata, embedded (and covered by the seal's signature).
     let parsed = lopdf::Document::load_mem(&pdf).unwrap();
     assert!(
@@ -348,5 +369,58 @@ async fn licences_issued_as_pdf() {
         texts.iter().any(|t| t == j["qr"].as_str().unwrap()),
         "{texts:?} vs {}",
         j["qr"]
+    );
+
+    // Forgery: the embedded metadata rewritten in a later revision (another holder name): the
+    // seal's signature fails the modification analysis and the licence is not valid.
+    let forged = {
+        let doc = lopdf::Document::load_mem(&pdf).unwrap();
+        let stream_id = doc
+            .objects
+            .iter()
+            .find(|(_, o)| {
+                o.as_stream().is_ok_and(|s| {
+                    s.dict
+                        .get(b"Type")
+                        .is_ok_and(|t| t.as_name().ok() == Some(b"EmbeddedFile".as_slice()))
+                })
+            })
+            .map(|(id, _)| *id)
+            .unwrap();
+        let mut inc = lopdf::IncrementalDocument::create_from(pdf.clone(), doc);
+        inc.opt_clone_object_to_new_document(stream_id).unwrap();
+        if let Ok(lopdf::Object::Stream(st)) = inc.new_document.get_object_mut(stream_id) {
+            let text = String::from_utf8(st.decompressed_content().unwrap()).unwrap();
+            st.set_plain_content(
+                text.replace("广州示例科技有限公司", "冒名顶替有限公司")
+                    .into_bytes(),
+            );
+        }
+        let mut out = Vec::new();
+        inc.save_to(&mut out).unwrap();
+        out
+    };
+    let report = verify_object(&base, &forged).await;
+    assert_eq!(report["indication"], "TOTAL_FAILED", "{report:#}");
+    assert_eq!(report["pdf_indication"], "TOTAL_FAILED", "{report:#}");
+
+    // Revoked: the same PDF, still validly sealed, is no longer a valid licence.
+    let r = post_json(
+        &format!("{licences}/{id}/revoke"),
+        Some(&token),
+        &json!({"reason": "吊销"}),
+    )
+    .await;
+    assert!(r.status < 300, "{}", String::from_utf8_lossy(&r.body));
+    let report = verify_object(&base, &pdf).await;
+    assert_eq!(report["pdf_indication"], "TOTAL_PASSED", "{report:#}");
+    assert_eq!(report["indication"], "TOTAL_FAILED", "{report:#}");
+    assert!(
+        report["licence"]["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["check"] == "status" && x["outcome"] == "failed"),
+        "{report:#}"
     );
 }

@@ -284,6 +284,14 @@ pub(super) async fn report_of(
     }
     if object.starts_with(b"%PDF-") {
         return Ok(match crate::document::pdf::verify(object, &opts).await {
+            // A licence face written as PDF is verified as a licence too (status, issuer…).
+            Ok(report)
+                if crate::document::pdf::limits::load(object)
+                    .is_ok_and(|d| crate::licence::verify::is_pdf_licence(&d)) =>
+            {
+                let l = verify_licence(s, own, &opts, LicenceInput::Pdf(&report, object)).await;
+                crate::licence::verify::pdf_with_licence(&report, &l)
+            }
             Ok(report) => serde_json::to_value(&report).unwrap_or(Value::Null),
             // Unreadable: a report saying so, as for an unreadable OFD.
             Err(e) => serde_json::json!({
@@ -314,6 +322,8 @@ enum LicenceInput<'a> {
     Ofd(&'a OfdReport, &'a Package),
     /// The text of a licence's QR code.
     Qr(&'a str),
+    /// A PDF that is an e-licence, and its PDF report.
+    Pdf(&'a crate::document::pdf::PdfReport, &'a [u8]),
 }
 
 /// Verify an e-licence with our registry `own` (the licence repository), our region's QR
@@ -348,6 +358,7 @@ async fn verify_licence(
     match input {
         LicenceInput::Ofd(report, pkg) => v.ofd(report, pkg).await,
         LicenceInput::Qr(text) => v.qr(text).await,
+        LicenceInput::Pdf(report, pdf) => v.pdf(report, pdf).await,
     }
 }
 

@@ -45,7 +45,7 @@ mod view;
 #[cfg(test)]
 mod tests;
 
-pub use document::{canonical_data, is_licence};
+pub use document::{canonical_data, is_licence, is_pdf_licence};
 pub use reason::LicenceReason;
 pub use status::{LicenceStatusSource, RegistryEntry, RepoStatus};
 pub use view::{FieldView, KindView, Label};
@@ -369,6 +369,17 @@ const OFD_NEEDS: [&str; 8] = [
     "status",
 ];
 
+const PDF_NEEDS: [&str; 8] = [
+    "pdf",
+    "metadata",
+    "metadata-sealed",
+    "seal",
+    "identifier",
+    "validity",
+    "region",
+    "status",
+];
+
 impl<'a> Verifier<'a> {
     /// A verifier with the catalogue and the options only (no registry, no recognized
     /// region, no QR signer, no signed status).
@@ -666,6 +677,25 @@ impl<'a> Verifier<'a> {
                 ),
             ),
         }
+        let report_of = seal.as_ref().map_or(*first, |(s, _)| *s);
+        let seal_of = seal.as_ref().map(|(_, x)| x);
+        self.conclude(acc, r, meta, seal_of, report_of.seal.as_ref(), &OFD_NEEDS)
+            .await
+    }
+
+    /// The checks after the seal (identifier, validity, region, status, data signature) and
+    /// the verdict: `seal_of` the e-licence seal that protects `meta` (when one was found),
+    /// `seal_report` the report of that seal (or of the first covering one).
+    async fn conclude(
+        &self,
+        mut acc: Acc,
+        mut r: LicenceReport,
+        meta: &std::collections::BTreeMap<String, String>,
+        seal_of: Option<&document::SealOf>,
+        seal_report: Option<&crate::seal::verify::SealReport>,
+        base_needs: &[&'static str],
+    ) -> LicenceReport {
+        let get = |k: &str| meta.get(k).cloned().unwrap_or_default();
         let id = self.identifier(
             &mut acc,
             &mut r,
@@ -673,29 +703,26 @@ impl<'a> Verifier<'a> {
             Some((&get("ZZBFJGDM"), &get("ZZLXDM"))),
         );
         self.validity(&mut acc, &get("ZZYXQJZRQ"));
-        let report_of = seal.as_ref().map_or(*first, |(s, _)| *s);
-        let recognition = report_of.seal.as_ref().and_then(|s| {
+        let recognition = seal_report.and_then(|s| {
             s.signer_chain
                 .as_ref()
                 .and_then(|c| c.recognition.as_ref())
                 .or_else(|| s.maker_chain.as_ref().and_then(|c| c.recognition.as_ref()))
         });
-        let anchor = report_of
-            .seal
-            .as_ref()
+        let anchor = seal_report
             .and_then(|s| s.signer_chain.as_ref())
             .and_then(|c| c.anchor_sha256.as_deref());
         let issuer = self.issuer_of(recognition, anchor);
         let Some(id) = id else {
-            return acc.finish(r, &OFD_NEEDS);
+            return acc.finish(r, base_needs);
         };
         let seen = self.status(&mut acc, &mut r, &issuer, &id).await;
-        let mut needs = OFD_NEEDS.to_vec();
+        let mut needs = base_needs.to_vec();
         if matches!(issuer, Issuer::Own) {
             needs.push("data-signature");
             let entry = seen.as_ref().and_then(|s| s.entry.as_ref());
-            match (entry, &seal) {
-                (Some(e), Some((_, x))) => data_signature(&mut acc, meta, e, &x.signer_cert),
+            match (entry, seal_of) {
+                (Some(e), Some(x)) => data_signature(&mut acc, meta, e, &x.signer_cert),
                 (None, _) => acc.skip("data-signature", "no registry entry to check"),
                 (_, None) => acc.skip("data-signature", "no e-licence seal to check it against"),
             }
@@ -706,6 +733,125 @@ impl<'a> Verifier<'a> {
             );
         }
         acc.finish(r, &needs)
+    }
+
+    /// Verify the e-licence in a PDF `pdf` whose PDF verification is `report`: the same checks
+    /// as for an OFD, the metadata being the embedded `metadata.json` (repeated in the
+    /// information dictionary) of the revision a passed seal signature signed.
+    pub async fn pdf(&self, report: &crate::document::pdf::PdfReport, pdf: &[u8]) -> LicenceReport {
+        let mut r = LicenceReport::new("e-licence");
+        let mut acc = Acc::default();
+        if report.indication == Indication::TotalPassed {
+            acc.pass("pdf", report.detail.clone());
+        } else {
+            acc.fail_as(
+                "pdf",
+                LicenceReason::OfdNotValid,
+                report.indication,
+                SubIndication::NoCheckRan,
+                report.detail.clone(),
+            );
+        }
+        let bound = crate::document::pdf::limits::stream_bound(pdf.len());
+        let found = match crate::document::pdf::limits::load(pdf)
+            .map_err(|e| (LicenceReason::MetadataInvalid, e.to_string()))
+            .and_then(|doc| document::pdf_metadata(&doc, bound))
+        {
+            Ok(f) => f,
+            Err((reason, d)) => {
+                acc.fail("metadata", reason, d);
+                return acc.finish(r, &PDF_NEEDS);
+            }
+        };
+        acc.pass(
+            "metadata",
+            format!(
+                "{} ({} entries) and the information dictionary agree",
+                found.path,
+                found.meta.len()
+            ),
+        );
+        let meta = &found.meta;
+        let get = |k: &str| meta.get(k).cloned().unwrap_or_default();
+        let kind = self.catalogue.by_type_code(&get("ZZLXDM"));
+        r.kind = view::kind_view(self.catalogue, &get("ZZLXDM"));
+        r.fields = view::fields(meta, kind);
+        r.identifier = Some(get("ZZBS"));
+        r.valid_to = Some(get("ZZYXQJZRQ"));
+        // The seal signatures whose signed revision carries this very metadata.
+        let covering: Vec<&crate::document::pdf::PdfSignatureReport> = report
+            .signatures
+            .iter()
+            .filter(|s| s.seal.is_some())
+            .filter(|s| {
+                let end = match s.byte_range.as_slice() {
+                    [0, _, b, c] => usize::try_from(b + c).ok(),
+                    _ => None,
+                };
+                end.and_then(|e| pdf.get(..e))
+                    .and_then(|rev| crate::document::pdf::limits::load(rev).ok())
+                    .and_then(|doc| document::pdf_metadata(&doc, bound).ok())
+                    .is_some_and(|f| f.meta == *meta)
+            })
+            .collect();
+        let Some(first) = covering.first() else {
+            acc.fail(
+                "metadata-sealed",
+                LicenceReason::MetadataNotSealed,
+                format!("no seal signature of the PDF signed {}", found.path),
+            );
+            return acc.finish(r, &PDF_NEEDS);
+        };
+        let ids: Vec<&str> = covering.iter().map(|s| s.field.as_str()).collect();
+        acc.pass(
+            "metadata-sealed",
+            format!(
+                "{} is signed by seal signature(s) {}",
+                found.path,
+                ids.join(", ")
+            ),
+        );
+        let mut seal = None;
+        let mut refusal = None;
+        for s in covering
+            .iter()
+            .filter(|s| s.indication == Indication::TotalPassed)
+        {
+            match document::judge_seal_report(&s.field, s.seal.as_ref(), self.seal_type_code, meta)
+            {
+                Ok(x) => {
+                    seal = Some((*s, x));
+                    break;
+                }
+                Err(e) => {
+                    refusal.get_or_insert(e);
+                }
+            }
+        }
+        match (&seal, refusal) {
+            (Some((_, x)), _) => acc.pass(
+                "seal",
+                format!(
+                    "signature {}: e-licence seal {} ({}) of the issuer {}",
+                    x.id, x.es_id, x.name, x.holder
+                ),
+            ),
+            (None, Some((reason, d))) => acc.fail("seal", reason, d),
+            (None, None) => acc.fail_as(
+                "seal",
+                LicenceReason::OfdNotValid,
+                first.indication,
+                first.sub_indication.unwrap_or(SubIndication::NoCheckRan),
+                format!(
+                    "no seal signature signing the metadata verified ({})",
+                    first.detail
+                ),
+            ),
+        }
+        let report_of = seal.as_ref().map_or(*first, |(s, _)| *s);
+        let seal_of = seal.as_ref().map(|(_, x)| x);
+        self.conclude(acc, r, meta, seal_of, report_of.seal.as_ref(), &PDF_NEEDS)
+            .await
     }
 
     /// Verify the signed payload of a licence's QR code (the scanned text: the URL or the bare
@@ -721,11 +867,28 @@ impl<'a> Verifier<'a> {
 /// reader of the top level alone never takes a revoked or forged licence for valid — and the
 /// OFD's own are kept as `ofd_indication`, `ofd_sub_indication` and `ofd_detail`.
 pub fn ofd_with_licence(ofd: &OfdReport, licence: &LicenceReport) -> serde_json::Value {
-    let mut v = serde_json::to_value(ofd).unwrap_or(serde_json::Value::Null);
+    with_licence(serde_json::to_value(ofd), "ofd", licence)
+}
+
+/// [`ofd_with_licence`] for a licence written as PDF: the PDF's own verdict kept as
+/// `pdf_indication`, `pdf_sub_indication` and `pdf_detail`.
+pub fn pdf_with_licence(
+    pdf: &crate::document::pdf::PdfReport,
+    licence: &LicenceReport,
+) -> serde_json::Value {
+    with_licence(serde_json::to_value(pdf), "pdf", licence)
+}
+
+fn with_licence(
+    v: serde_json::Result<serde_json::Value>,
+    prefix: &str,
+    licence: &LicenceReport,
+) -> serde_json::Value {
+    let mut v = v.unwrap_or(serde_json::Value::Null);
     if let Some(o) = v.as_object_mut() {
         for k in ["indication", "sub_indication", "detail"] {
             if let Some(x) = o.remove(k) {
-                o.insert(format!("ofd_{k}"), x);
+                o.insert(format!("{prefix}_{k}"), x);
             }
         }
         o.insert("object".into(), licence.object.into());

@@ -344,8 +344,8 @@ impl Summary {
                 reasons_of(l, lang, &mut s.reasons);
             }
         }
-        // PDF signatures and document time-stamps.
-        if object == "pdf" {
+        // PDF signatures and document time-stamps (of a PDF, or of a licence written as PDF).
+        if object == "pdf" || report.get("pdf_indication").is_some() {
             for sig in report["signatures"].as_array().into_iter().flatten() {
                 s.signers.push(pdf_signer_of(sig));
                 let field = text(&sig["field"]).unwrap_or_default();

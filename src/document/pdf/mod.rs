@@ -13,6 +13,7 @@
 
 mod changes;
 pub mod dss;
+pub mod embedded;
 mod extend;
 mod field;
 mod find;

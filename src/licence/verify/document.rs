@@ -79,6 +79,25 @@ pub fn metadata(pkg: &Package) -> Result<Found, (LicenceReason, String)> {
             format!("the metadata attachment {path} is missing from the package"),
         )
     })?;
+    let mut custom = BTreeMap::new();
+    for (k, v) in &e.custom_data {
+        if custom.insert(k.clone(), v.clone()).is_some() {
+            return Err(invalid(format!("the custom data name {k} twice")));
+        }
+    }
+    let meta = checked(&path, bytes, &custom, "the custom data of OFD.xml")?;
+    Ok(Found { meta, path })
+}
+
+/// The metadata file's entries, checked: the canonical JSON of an object of strings with the
+/// required keys, saying the same as `custom` (`what` names it).
+fn checked(
+    path: &str,
+    bytes: &[u8],
+    custom: &BTreeMap<String, String>,
+    what: &str,
+) -> Result<BTreeMap<String, String>, (LicenceReason, String)> {
+    let invalid = |d: String| (LicenceReason::MetadataInvalid, d);
     let meta: BTreeMap<String, String> = serde_json::from_slice(bytes)
         .map_err(|e| invalid(format!("{path} is not a JSON object of strings: {e}")))?;
     if crate::trust::list::canonical_json(&meta) != bytes {
@@ -89,13 +108,7 @@ pub fn metadata(pkg: &Package) -> Result<Found, (LicenceReason, String)> {
     if let Some(k) = REQUIRED.iter().find(|k| !meta.contains_key(**k)) {
         return Err(invalid(format!("{path} has no {k}")));
     }
-    let mut custom = BTreeMap::new();
-    for (k, v) in &e.custom_data {
-        if custom.insert(k.clone(), v.clone()).is_some() {
-            return Err(invalid(format!("the custom data name {k} twice")));
-        }
-    }
-    if custom != meta {
+    if *custom != meta {
         let differ = meta
             .keys()
             .chain(custom.keys())
@@ -103,10 +116,49 @@ pub fn metadata(pkg: &Package) -> Result<Found, (LicenceReason, String)> {
             .cloned()
             .unwrap_or_default();
         return Err(invalid(format!(
-            "the custom data of OFD.xml and {path} disagree (first at {differ})"
+            "{what} and {path} disagree (first at {differ})"
         )));
     }
-    Ok(Found { meta, path })
+    Ok(meta)
+}
+
+/// Whether a PDF carries e-licence metadata (an embedded `metadata.json` or a `ZZBS`
+/// information entry).
+pub fn is_pdf_licence(doc: &lopdf::Document) -> bool {
+    crate::document::pdf::embedded::custom_info(doc).contains_key("ZZBS")
+        || crate::document::pdf::embedded::embedded_files(doc, METADATA, 64 * 1024 * 1024)
+            .is_ok_and(|f| !f.is_empty())
+}
+
+const METADATA: &str = super::super::face::METADATA_FILE;
+
+/// The metadata of a licence PDF (one revision of it): exactly one embedded `metadata.json`,
+/// checked as in an OFD, whose entries the information dictionary's custom entries repeat.
+pub fn pdf_metadata(doc: &lopdf::Document, bound: usize) -> Result<Found, (LicenceReason, String)> {
+    let invalid = |d: String| (LicenceReason::MetadataInvalid, d);
+    let files = crate::document::pdf::embedded::embedded_files(doc, METADATA, bound)
+        .map_err(|e| invalid(e.to_string()))?;
+    let bytes = match files.as_slice() {
+        [] => {
+            return Err((
+                LicenceReason::MetadataMissing,
+                "the PDF embeds no metadata.json".into(),
+            ));
+        }
+        [one] => one,
+        _ => {
+            return Err(invalid(format!(
+                "the PDF embeds {} metadata.json files",
+                files.len()
+            )));
+        }
+    };
+    let custom = crate::document::pdf::embedded::custom_info(doc);
+    let meta = checked(METADATA, bytes, &custom, "the PDF's information dictionary")?;
+    Ok(Found {
+        meta,
+        path: METADATA.to_string(),
+    })
 }
 
 /// The canonical licence data the data signature covers: the metadata without the sealing
@@ -173,11 +225,22 @@ pub fn judge_seal(
     code: i64,
     meta: &BTreeMap<String, String>,
 ) -> Result<SealOf, (LicenceReason, String)> {
+    judge_seal_report(&s.id, s.seal.as_ref(), code, meta)
+}
+
+/// [`judge_seal`] given the signature's id and its seal report (an OFD seal signature's, or a
+/// PDF signature's SES_Signature).
+pub fn judge_seal_report(
+    id: &str,
+    seal: Option<&crate::seal::verify::SealReport>,
+    code: i64,
+    meta: &BTreeMap<String, String>,
+) -> Result<SealOf, (LicenceReason, String)> {
     let issuer = meta.get("ZZBFJGDM").map(String::as_str).unwrap_or_default();
-    let Some(seal) = &s.seal else {
+    let Some(seal) = seal else {
         return Err((
             LicenceReason::SealNotELicence,
-            format!("signature {}: its seal could not be read", s.id),
+            format!("signature {}: its seal could not be read", id),
         ));
     };
     let ty = seal.seal.get("type").and_then(serde_json::Value::as_i64);
@@ -189,7 +252,7 @@ pub fn judge_seal(
             format!(
                 "signature {}: seal {es_id} ({name}) is of type {}, not an e-licence seal \
                  (电子证照专用章, type {code})",
-                s.id,
+                id,
                 ty.map_or("unknown".into(), |t| t.to_string())
             ),
         ));
@@ -199,7 +262,7 @@ pub fn judge_seal(
             LicenceReason::SealNotOfIssuer,
             format!(
                 "signature {}: the certificate that stamped it is unknown",
-                s.id
+                id
             ),
         ));
     };
@@ -209,7 +272,7 @@ pub fn judge_seal(
             format!(
                 "signature {}: the certificate that stamped seal {es_id} names no single \
                  organization, so the seal's holder cannot be shown to be the issuer {issuer}",
-                s.id
+                id
             ),
         ));
     };
@@ -219,7 +282,7 @@ pub fn judge_seal(
             format!(
                 "signature {}: seal {es_id} ({name}) was stamped for organization {holder}, \
                  not for the issuer {issuer} the metadata names",
-                s.id
+                id
             ),
         ));
     }
@@ -232,7 +295,7 @@ pub fn judge_seal(
         ));
     }
     Ok(SealOf {
-        id: s.id.clone(),
+        id: id.to_string(),
         name,
         es_id,
         holder,
