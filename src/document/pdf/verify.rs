@@ -395,12 +395,13 @@ pub async fn verify(pdf: &[u8], opts: &VerifyOptions<'_>) -> Result<PdfReport, P
             r.sub_indication = report.sub_indication;
             r.detail = report.detail.clone();
             r.docmdp = docmdp_of(&doc, &v);
-            let signer_cert = crate::document::cms::verify_detached(&signed.der, &bytes)
-                .ok()
-                .map(|i| i.signer_cert);
             if report.passed()
                 && let Some(ses) = ses_attribute(&signed.der)
             {
+                // Only a sealed signature needs its signer certificate again.
+                let signer_cert = crate::document::cms::verify_detached(&signed.der, &bytes)
+                    .ok()
+                    .map(|i| i.signer_cert);
                 let seal_opts = VerifyOptions {
                     context: opts.context.clone(),
                     registry: opts.registry,
