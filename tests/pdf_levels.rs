@@ -22,6 +22,37 @@ fn simple_pdf() -> Vec<u8> {
     common::pdf::one_page_pdf("BT /F1 24 Tf 72 720 Td (Approved) Tj ET\n")
 }
 
+/// The one-page PDF with a text field (`name`, a widget on the page) in its AcroForm.
+fn form_pdf() -> Vec<u8> {
+    let mut doc = lopdf::Document::load_mem(&simple_pdf()).unwrap();
+    let page = *doc.get_pages().get(&1).unwrap();
+    let mut w = lopdf::Dictionary::new();
+    w.set("Type", lopdf::Object::Name(b"Annot".to_vec()));
+    w.set("Subtype", lopdf::Object::Name(b"Widget".to_vec()));
+    w.set("FT", lopdf::Object::Name(b"Tx".to_vec()));
+    w.set("T", lopdf::Object::string_literal("name"));
+    w.set(
+        "Rect",
+        lopdf::Object::Array(vec![72.into(), 600.into(), 272.into(), 620.into()]),
+    );
+    w.set("P", lopdf::Object::Reference(page));
+    let field = doc.add_object(lopdf::Object::Dictionary(w));
+    doc.get_object_mut(page)
+        .unwrap()
+        .as_dict_mut()
+        .unwrap()
+        .set("Annots", lopdf::Object::Array(vec![field.into()]));
+    let mut form = lopdf::Dictionary::new();
+    form.set("Fields", lopdf::Object::Array(vec![field.into()]));
+    let form = doc.add_object(lopdf::Object::Dictionary(form));
+    doc.catalog_mut()
+        .unwrap()
+        .set("AcroForm", lopdf::Object::Reference(form));
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
 fn now() -> i64 {
     yinxin::clock::now_secs()
 }
@@ -450,6 +481,66 @@ async fn certification_signatures_bound_later_revisions() {
     let rep = pdf::verify(&comment(&p3), &opts).await.unwrap();
     assert_eq!(rep.indication, Indication::TotalPassed, "{rep:#?}");
     assert_eq!(rep.signatures[0].docmdp, Some(3));
+    // Filling in a form: allowed under /P 2, not under /P 1.
+    let form = form_pdf();
+    let fill = |pdf: &[u8]| {
+        let doc = lopdf::Document::load_mem(pdf).unwrap();
+        let field = doc
+            .objects
+            .iter()
+            .find(|(_, o)| {
+                o.as_dict()
+                    .is_ok_and(|d| matches!(d.get(b"FT"), Ok(lopdf::Object::Name(n)) if n == b"Tx"))
+            })
+            .map(|(id, _)| *id)
+            .unwrap();
+        let mut inc = lopdf::IncrementalDocument::create_from(pdf.to_vec(), doc);
+        let look = lopdf::Stream::new(
+            {
+                let mut d = lopdf::Dictionary::new();
+                d.set("Type", lopdf::Object::Name(b"XObject".to_vec()));
+                d.set("Subtype", lopdf::Object::Name(b"Form".to_vec()));
+                d.set(
+                    "BBox",
+                    lopdf::Object::Array(vec![0.into(), 0.into(), 200.into(), 20.into()]),
+                );
+                d
+            },
+            b"BT /Helv 12 Tf 2 6 Td (Zhang San) Tj ET".to_vec(),
+        );
+        let look = inc.new_document.add_object(look);
+        inc.opt_clone_object_to_new_document(field).unwrap();
+        let f = inc
+            .new_document
+            .get_object_mut(field)
+            .unwrap()
+            .as_dict_mut()
+            .unwrap();
+        f.set("V", lopdf::Object::string_literal("Zhang San"));
+        let mut ap = lopdf::Dictionary::new();
+        ap.set("N", lopdf::Object::Reference(look));
+        f.set("AP", lopdf::Object::Dictionary(ap));
+        let mut out = Vec::new();
+        inc.save_to(&mut out).unwrap();
+        out
+    };
+    let p2 = sign(&form, Some(DocMdp::FormFill)).unwrap();
+    let rep = pdf::verify(&fill(&p2), &opts).await.unwrap();
+    assert_eq!(rep.indication, Indication::TotalPassed, "{rep:#?}");
+    assert!(
+        rep.signatures[0].detail.contains("later revisions"),
+        "{rep:#?}"
+    );
+    let p1 = sign(&form, Some(DocMdp::NoChanges)).unwrap();
+    let rep = pdf::verify(&fill(&p1), &opts).await.unwrap();
+    assert_eq!(rep.indication, Indication::TotalFailed, "{rep:#?}");
+    assert!(rep.signatures[0].detail.contains("/V"), "{rep:#?}");
+    // Without a certification signature, form filling after an approval signature is a
+    // change too (no FieldMDP here).
+    let approved = sign(&form, None).unwrap();
+    let rep = pdf::verify(&fill(&approved), &opts).await.unwrap();
+    assert_eq!(rep.indication, Indication::TotalFailed, "{rep:#?}");
+
     // And the catalog names the certification signature (/Perms /DocMDP).
     let doc = lopdf::Document::load_mem(&p3).unwrap();
     assert!(doc.catalog().unwrap().get(b"Perms").is_ok());

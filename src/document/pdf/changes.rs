@@ -4,6 +4,11 @@
 //! a page's content or resources, the page tree, another annotation, an object removed — is a
 //! modification of the signed document, named with its revision.
 //!
+//! Under a certification signature (DocMDP) `/P 2` or `/P 3`, filling in the form is allowed
+//! too: a non-signature field's `/V`, its widgets' `/AP` and `/AS` and their appearance
+//! streams, the AcroForm's `/NeedAppearances`. Without a certification signature, or with
+//! `/P 1`, it is not (stricter than ISO 32000 for approval signatures: no FieldMDP yet).
+//!
 //! Strict by design: a change this does not recognise as allowed is reported, never ignored.
 
 use super::PdfError;
@@ -45,6 +50,8 @@ fn type_of(d: &Dictionary) -> &[u8] {
 struct Rules {
     /// More (approval) signatures; with `/P 1` only document time-stamps.
     signatures: bool,
+    /// Filling in form fields (`/P 2` and `/P 3`): a field's value and its widgets' look.
+    form_fill: bool,
     /// Annotations other than widgets (`/P 3`).
     annotations: bool,
 }
@@ -53,9 +60,42 @@ impl Rules {
     fn of(docmdp: Option<i64>) -> Rules {
         Rules {
             signatures: docmdp != Some(1),
+            form_fill: matches!(docmdp, Some(2) | Some(3)),
             annotations: docmdp == Some(3),
         }
     }
+}
+
+/// The keys form filling changes: a field's value (`/V`), a widget's appearance (`/AP`, `/AS`)
+/// — of fields that are not signatures.
+const FORM_FILL_KEYS: [&[u8]; 3] = [b"V", b"AP", b"AS"];
+
+/// The appearance streams of the form fields' widgets in `doc` (not signatures'): what filling
+/// in a form may redraw.
+fn field_appearances(doc: &Document) -> Vec<ObjectId> {
+    let mut out = Vec::new();
+    for (_, o) in doc.objects.iter().take(super::limits::MAX_OBJECTS) {
+        let Ok(d) = o.as_dict() else { continue };
+        let is_field_widget = matches!(d.get(b"Subtype"), Ok(Object::Name(n)) if n == b"Widget")
+            && !matches!(d.get(b"FT"), Ok(Object::Name(n)) if n == b"Sig");
+        if !is_field_widget {
+            continue;
+        }
+        let Ok(ap) = d.get(b"AP").and_then(|a| doc.dereference(a)).map(|x| x.1) else {
+            continue;
+        };
+        let Ok(ap) = ap.as_dict() else { continue };
+        for (_, v) in ap.iter() {
+            match v {
+                Object::Reference(r) => out.push(*r),
+                Object::Dictionary(states) => {
+                    out.extend(states.iter().filter_map(|(_, s)| s.as_reference().ok()));
+                }
+                _ => {}
+            }
+        }
+    }
+    out
 }
 
 /// Whether `o` is an allowed addition to a page's `/Annots` or the AcroForm's `/Fields`: a
@@ -121,22 +161,40 @@ fn disallowed(
     arrays: &[ObjectId],
     doc: &Document,
     rules: Rules,
+    appearances: &[ObjectId],
 ) -> Option<String> {
     if arrays.contains(&id) && appends(a, b, doc, rules) {
         return None;
     }
     if matches!(a, Object::Stream(_)) || matches!(b, Object::Stream(_)) {
+        if rules.form_fill && appearances.contains(&id) {
+            return None;
+        }
         return Some(format!("stream {} {} changed (content)", id.0, id.1));
     }
     let (Ok(da), Ok(db)) = (a.as_dict(), b.as_dict()) else {
         return Some(format!("object {} {} changed", id.0, id.1));
     };
     let keys = differing(da, db);
+    let is_form_field = || {
+        db.get(b"FT")
+            .is_ok_and(|ft| !matches!(ft, Object::Name(n) if n == b"Sig"))
+            || (matches!(db.get(b"Subtype"), Ok(Object::Name(n)) if n == b"Widget")
+                && db.get(b"FT").is_err()
+                && db.get(b"Parent").is_ok())
+    };
     let allowed: &[&[u8]] = match type_of(db) {
         b"Catalog" => &[b"AcroForm", b"DSS"],
         b"Page" => &[b"Annots"],
         b"DSS" => return None,
-        _ if db.get(b"Fields").is_ok() || db.get(b"SigFlags").is_ok() => &[b"Fields", b"SigFlags"],
+        _ if rules.form_fill && is_form_field() => &FORM_FILL_KEYS,
+        _ if db.get(b"Fields").is_ok() || db.get(b"SigFlags").is_ok() => {
+            if rules.form_fill {
+                &[b"Fields", b"SigFlags", b"NeedAppearances"]
+            } else {
+                &[b"Fields", b"SigFlags"]
+            }
+        }
         _ => &[],
     };
     let bad: Vec<String> = keys
@@ -220,6 +278,11 @@ pub(super) fn after(pdf: &[u8], end: usize, docmdp: Option<i64>) -> Result<Vec<S
             break;
         };
         let arrays = growable(&prev);
+        let appearances = if rules.form_fill {
+            field_appearances(&next)
+        } else {
+            Vec::new()
+        };
         if prev.trailer.get(b"Root").ok() != next.trailer.get(b"Root").ok() {
             problems.push(format!(
                 "revision {}: the document catalog was replaced",
@@ -236,7 +299,7 @@ pub(super) fn after(pdf: &[u8], end: usize, docmdp: Option<i64>) -> Result<Vec<S
                 )),
                 Some(b) if a == b => {}
                 Some(b) => {
-                    if let Some(why) = disallowed(*id, a, b, &arrays, &next, rules) {
+                    if let Some(why) = disallowed(*id, a, b, &arrays, &next, rules, &appearances) {
                         problems.push(format!("revision {}: {why}", i + 1));
                     }
                 }
