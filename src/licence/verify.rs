@@ -369,6 +369,15 @@ const OFD_NEEDS: [&str; 8] = [
     "status",
 ];
 
+/// A seal signature covering the metadata, as the OFD and the PDF reports give it.
+struct Covering<'r> {
+    id: &'r str,
+    indication: Indication,
+    sub_indication: Option<SubIndication>,
+    detail: &'r str,
+    seal: Option<&'r crate::seal::verify::SealReport>,
+}
+
 const PDF_NEEDS: [&str; 8] = [
     "pdf",
     "metadata",
@@ -624,7 +633,7 @@ impl<'a> Verifier<'a> {
         r.identifier = Some(get("ZZBS"));
         r.valid_to = Some(get("ZZYXQJZRQ"));
         let covering = document::covering(ofd, &found.path);
-        let Some(first) = covering.first() else {
+        if covering.is_empty() {
             acc.fail(
                 "metadata-sealed",
                 LicenceReason::MetadataNotSealed,
@@ -641,15 +650,45 @@ impl<'a> Verifier<'a> {
                 ids.join(", ")
             ),
         );
+        let candidates: Vec<Covering<'_>> = covering
+            .iter()
+            .map(|s| Covering {
+                id: &s.id,
+                indication: s.indication,
+                sub_indication: s.sub_indication,
+                detail: &s.detail,
+                seal: s.seal.as_ref(),
+            })
+            .collect();
+        let (seal_of, seal_report) = self.judge_covering(&mut acc, &candidates, meta);
+        self.conclude(acc, r, meta, seal_of.as_ref(), seal_report, &OFD_NEEDS)
+            .await
+    }
+
+    /// The `seal` check over the seal signatures covering the metadata, in order: the first
+    /// passed one that is an e-licence seal of the issuer; that seal (if any) and the report of
+    /// the seal the later checks read (that one's, else the first covering one's).
+    fn judge_covering<'r>(
+        &self,
+        acc: &mut Acc,
+        covering: &[Covering<'r>],
+        meta: &std::collections::BTreeMap<String, String>,
+    ) -> (
+        Option<document::SealOf>,
+        Option<&'r crate::seal::verify::SealReport>,
+    ) {
+        let Some(first) = covering.first() else {
+            return (None, None);
+        };
         let mut seal = None;
         let mut refusal = None;
         for s in covering
             .iter()
             .filter(|s| s.indication == Indication::TotalPassed)
         {
-            match document::judge_seal(s, self.seal_type_code, meta) {
+            match document::judge_seal_report(s.id, s.seal, self.seal_type_code, meta) {
                 Ok(x) => {
-                    seal = Some((*s, x));
+                    seal = Some((s, x));
                     break;
                 }
                 Err(e) => {
@@ -677,10 +716,10 @@ impl<'a> Verifier<'a> {
                 ),
             ),
         }
-        let report_of = seal.as_ref().map_or(*first, |(s, _)| *s);
-        let seal_of = seal.as_ref().map(|(_, x)| x);
-        self.conclude(acc, r, meta, seal_of, report_of.seal.as_ref(), &OFD_NEEDS)
-            .await
+        match seal {
+            Some((s, x)) => (Some(x), s.seal),
+            None => (None, first.seal),
+        }
     }
 
     /// The checks after the seal (identifier, validity, region, status, data signature) and
@@ -794,7 +833,7 @@ impl<'a> Verifier<'a> {
                     .is_some_and(|f| f.meta == *meta)
             })
             .collect();
-        let Some(first) = covering.first() else {
+        if covering.is_empty() {
             acc.fail(
                 "metadata-sealed",
                 LicenceReason::MetadataNotSealed,
@@ -811,46 +850,18 @@ impl<'a> Verifier<'a> {
                 ids.join(", ")
             ),
         );
-        let mut seal = None;
-        let mut refusal = None;
-        for s in covering
+        let candidates: Vec<Covering<'_>> = covering
             .iter()
-            .filter(|s| s.indication == Indication::TotalPassed)
-        {
-            match document::judge_seal_report(&s.field, s.seal.as_ref(), self.seal_type_code, meta)
-            {
-                Ok(x) => {
-                    seal = Some((*s, x));
-                    break;
-                }
-                Err(e) => {
-                    refusal.get_or_insert(e);
-                }
-            }
-        }
-        match (&seal, refusal) {
-            (Some((_, x)), _) => acc.pass(
-                "seal",
-                format!(
-                    "signature {}: e-licence seal {} ({}) of the issuer {}",
-                    x.id, x.es_id, x.name, x.holder
-                ),
-            ),
-            (None, Some((reason, d))) => acc.fail("seal", reason, d),
-            (None, None) => acc.fail_as(
-                "seal",
-                LicenceReason::OfdNotValid,
-                first.indication,
-                first.sub_indication.unwrap_or(SubIndication::NoCheckRan),
-                format!(
-                    "no seal signature signing the metadata verified ({})",
-                    first.detail
-                ),
-            ),
-        }
-        let report_of = seal.as_ref().map_or(*first, |(s, _)| *s);
-        let seal_of = seal.as_ref().map(|(_, x)| x);
-        self.conclude(acc, r, meta, seal_of, report_of.seal.as_ref(), &PDF_NEEDS)
+            .map(|s| Covering {
+                id: &s.field,
+                indication: s.indication,
+                sub_indication: s.sub_indication,
+                detail: &s.detail,
+                seal: s.seal.as_ref(),
+            })
+            .collect();
+        let (seal_of, seal_report) = self.judge_covering(&mut acc, &candidates, meta);
+        self.conclude(acc, r, meta, seal_of.as_ref(), seal_report, &PDF_NEEDS)
             .await
     }
 

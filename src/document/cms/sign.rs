@@ -111,20 +111,11 @@ fn sign_digest(
     signing_time: Option<i64>,
     timestamp: Option<TimestampFn<'_>>,
 ) -> Result<Vec<u8>, CmsError> {
-    if digest.len() != 32 {
-        return Err(CmsError::Input(format!(
-            "a content digest is 32 bytes, not {}",
-            digest.len()
-        )));
-    }
-    sign_impl(
-        Content::Digest(digest),
-        signer,
-        signer_cert,
-        chain,
+    let spec = PdfCms {
         signing_time,
-        timestamp,
-    )
+        ..PdfCms::default()
+    };
+    sign_detached_digest_pdf(digest, signer, signer_cert, chain, &spec, timestamp)
 }
 
 /// What a SignedData is made over.

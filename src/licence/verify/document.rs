@@ -218,18 +218,9 @@ pub struct SealOf {
     pub signer_cert: Vec<u8>,
 }
 
-/// Judge one covering signature: e-licence seal type (`code`), holder `issuer`, seal name as
-/// the metadata's ZZQZMC (when present).
-pub fn judge_seal(
-    s: &SignatureReport,
-    code: i64,
-    meta: &BTreeMap<String, String>,
-) -> Result<SealOf, (LicenceReason, String)> {
-    judge_seal_report(&s.id, s.seal.as_ref(), code, meta)
-}
-
-/// [`judge_seal`] given the signature's id and its seal report (an OFD seal signature's, or a
-/// PDF signature's SES_Signature).
+/// Judge one covering signature — its id and its seal report (an OFD seal signature's, or a
+/// PDF signature's SES_Signature): e-licence seal type (`code`), holder the metadata's issuer,
+/// seal name as the metadata's ZZQZMC (when present).
 pub fn judge_seal_report(
     id: &str,
     seal: Option<&crate::seal::verify::SealReport>,
