@@ -49,6 +49,7 @@ use crate::crypto::CryptoError;
 
 mod asn1;
 mod attrs;
+pub(crate) mod ber;
 mod chain;
 mod parse;
 mod sign;

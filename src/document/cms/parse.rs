@@ -33,6 +33,13 @@ pub(super) fn malformed(s: impl Into<String>) -> CmsError {
 pub(super) fn to_der(input: &[u8], tolerated: &mut Vec<String>) -> Result<Vec<u8>, CmsError> {
     use base64::Engine;
     if input.first() == Some(&0x30) {
+        // BER with indefinite lengths (NSS writes them): re-encoded with definite ones.
+        if input.get(1) == Some(&0x80) {
+            let end = super::ber::extent(input).ok_or_else(|| malformed("broken BER"))?;
+            let der = super::ber::definite(&input[..end]).ok_or_else(|| malformed("broken BER"))?;
+            tolerated.push("BER indefinite lengths, re-encoded as definite".into());
+            return Ok(der);
+        }
         return Ok(input.to_vec());
     }
     let text = std::str::from_utf8(input).map_err(|_| malformed("neither DER nor PEM"))?;

@@ -147,26 +147,13 @@ pub(super) fn signature_fields(
     Ok(out)
 }
 
-/// The DER object at the start of `b` (the `/Contents` string is zero-padded).
+/// The DER (or, as NSS writes it, BER) object at the start of `b` (the `/Contents` string is
+/// zero-padded).
 pub(super) fn der_prefix(b: &[u8]) -> Option<&[u8]> {
-    let (&tag, rest) = b.split_first()?;
-    if tag != 0x30 {
+    if b.first() != Some(&0x30) {
         return None;
     }
-    let (&l, rest) = rest.split_first()?;
-    let (len, head) = if l < 0x80 {
-        (usize::from(l), 2)
-    } else {
-        let n = usize::from(l & 0x7f);
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        let len = rest[..n]
-            .iter()
-            .fold(0usize, |a, x| (a << 8) | usize::from(*x));
-        (len, 2 + n)
-    };
-    b.get(..head.checked_add(len)?)
+    b.get(..crate::document::cms::ber::extent(b)?)
 }
 
 fn failed(
