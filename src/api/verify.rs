@@ -285,10 +285,7 @@ pub(super) async fn report_of(
     if object.starts_with(b"%PDF-") {
         return Ok(match crate::document::pdf::verify(object, &opts).await {
             // A licence face written as PDF is verified as a licence too (status, issuer…).
-            Ok(report)
-                if crate::document::pdf::limits::load(object)
-                    .is_ok_and(|d| crate::licence::verify::is_pdf_licence(&d)) =>
-            {
+            Ok(report) if crate::licence::verify::is_pdf_licence(&report) => {
                 let l = verify_licence(s, own, &opts, LicenceInput::Pdf(&report, object)).await;
                 crate::licence::verify::pdf_with_licence(&report, &l)
             }

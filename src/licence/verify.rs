@@ -827,10 +827,15 @@ impl<'a> Verifier<'a> {
                     [0, _, b, c] => usize::try_from(b + c).ok(),
                     _ => None,
                 };
-                end.and_then(|e| pdf.get(..e))
-                    .and_then(|rev| crate::document::pdf::limits::load(rev).ok())
-                    .and_then(|doc| document::pdf_metadata(&doc, bound).ok())
-                    .is_some_and(|f| f.meta == *meta)
+                match end {
+                    // It signed the whole file: the metadata just read is its revision's.
+                    Some(e) if e == pdf.len() => true,
+                    e => e
+                        .and_then(|e| pdf.get(..e))
+                        .and_then(|rev| crate::document::pdf::limits::load(rev).ok())
+                        .and_then(|doc| document::pdf_metadata(&doc, bound).ok())
+                        .is_some_and(|f| f.meta == *meta),
+                }
             })
             .collect();
         if covering.is_empty() {

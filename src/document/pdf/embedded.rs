@@ -21,20 +21,23 @@ const STANDARD_INFO: [&str; 9] = [
     "Trapped",
 ];
 
-/// Every embedded file named `name` in `doc`: their decoded bytes, in tree order.
-pub fn embedded_files(doc: &Document, name: &str, bound: usize) -> Result<Vec<Vec<u8>>, PdfError> {
+/// Visit every entry of the embedded files' name tree of `doc`: its name and its file
+/// specification, in tree order.
+fn entries(
+    doc: &Document,
+    mut visit: impl FnMut(String, &Object) -> Result<(), PdfError>,
+) -> Result<(), PdfError> {
     let Ok(names) = doc
         .catalog()
         .and_then(|c| c.get(b"Names"))
         .and_then(|n| doc.dereference(n))
         .and_then(|(_, n)| n.as_dict())
     else {
-        return Ok(Vec::new());
+        return Ok(());
     };
     let Ok(root) = names.get(b"EmbeddedFiles") else {
-        return Ok(Vec::new());
+        return Ok(());
     };
-    let mut out = Vec::new();
     let mut stack = vec![(root.clone(), 0usize)];
     let mut seen = 0usize;
     while let Some((node, depth)) = stack.pop() {
@@ -64,35 +67,56 @@ pub fn embedded_files(doc: &Document, name: &str, bound: usize) -> Result<Vec<Ve
                     "more than 10,000 embedded files".into(),
                 ));
             }
-            let [key, spec] = pair else { continue };
-            if super::verify::text(key) != name {
-                continue;
-            }
-            let bytes = doc
-                .dereference(spec)
-                .ok()
-                .and_then(|(_, s)| s.as_dict().ok())
-                .and_then(|s| s.get(b"EF").ok())
-                .and_then(|ef| doc.dereference(ef).ok())
-                .and_then(|(_, ef)| ef.as_dict().ok())
-                .and_then(|ef| ef.get(b"F").ok())
-                .and_then(|f| doc.dereference(f).ok())
-                .and_then(|(_, f)| f.as_stream().ok())
-                .map(|s| {
-                    s.decompressed_content_with_limit(bound)
-                        .ok()
-                        .or_else(|| s.filters().is_err().then(|| s.content.clone()))
-                });
-            match bytes {
-                Some(Some(b)) => out.push(b),
-                _ => {
-                    return Err(PdfError::Malformed(format!(
-                        "the embedded file {name} cannot be read"
-                    )));
-                }
+            if let [key, spec] = pair {
+                visit(super::verify::text(key), spec)?;
             }
         }
     }
+    Ok(())
+}
+
+/// The names of the embedded files of `doc`, in tree order (unreadable trees: none).
+pub fn names(doc: &Document) -> Vec<String> {
+    let mut out = Vec::new();
+    let _ = entries(doc, |name, _| {
+        out.push(name);
+        Ok(())
+    });
+    out
+}
+
+/// Every embedded file named `name` in `doc`: their decoded bytes, in tree order.
+pub fn embedded_files(doc: &Document, name: &str, bound: usize) -> Result<Vec<Vec<u8>>, PdfError> {
+    let mut out = Vec::new();
+    entries(doc, |key, spec| {
+        if key != name {
+            return Ok(());
+        }
+        let bytes = doc
+            .dereference(spec)
+            .ok()
+            .and_then(|(_, s)| s.as_dict().ok())
+            .and_then(|s| s.get(b"EF").ok())
+            .and_then(|ef| doc.dereference(ef).ok())
+            .and_then(|(_, ef)| ef.as_dict().ok())
+            .and_then(|ef| ef.get(b"F").ok())
+            .and_then(|f| doc.dereference(f).ok())
+            .and_then(|(_, f)| f.as_stream().ok())
+            .map(|s| {
+                s.decompressed_content_with_limit(bound)
+                    .ok()
+                    .or_else(|| s.filters().is_err().then(|| s.content.clone()))
+            });
+        match bytes {
+            Some(Some(b)) => {
+                out.push(b);
+                Ok(())
+            }
+            _ => Err(PdfError::Malformed(format!(
+                "the embedded file {name} cannot be read"
+            ))),
+        }
+    })?;
     Ok(out)
 }
 

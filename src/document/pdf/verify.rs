@@ -66,6 +66,12 @@ pub struct PdfReport {
     pub signatures: Vec<PdfSignatureReport>,
     /// What the document's DSS carried (counts), used as revocation evidence.
     pub dss: DssCounts,
+    /// The names of its embedded files.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub embedded_files: Vec<String>,
+    /// The information dictionary's custom keys (not their values: they may be personal data).
+    #[serde(skip)]
+    pub info_keys: Vec<String>,
 }
 
 /// How much validation data the DSS holds.
@@ -450,6 +456,8 @@ pub async fn verify(pdf: &[u8], opts: &VerifyOptions<'_>) -> Result<PdfReport, P
         detail,
         signatures,
         dss: counts,
+        embedded_files: super::embedded::names(&doc),
+        info_keys: super::embedded::custom_info(&doc).into_keys().collect(),
     })
 }
 

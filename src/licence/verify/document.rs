@@ -122,12 +122,11 @@ fn checked(
     Ok(meta)
 }
 
-/// Whether a PDF carries e-licence metadata (an embedded `metadata.json` or a `ZZBS`
-/// information entry).
-pub fn is_pdf_licence(doc: &lopdf::Document) -> bool {
-    crate::document::pdf::embedded::custom_info(doc).contains_key("ZZBS")
-        || crate::document::pdf::embedded::embedded_files(doc, METADATA, 64 * 1024 * 1024)
-            .is_ok_and(|f| !f.is_empty())
+/// Whether a verified PDF carries e-licence metadata (an embedded `metadata.json` or a `ZZBS`
+/// information entry): read off its report, not the file again.
+pub fn is_pdf_licence(report: &crate::document::pdf::PdfReport) -> bool {
+    report.info_keys.iter().any(|k| k == "ZZBS")
+        || report.embedded_files.iter().any(|f| f == METADATA)
 }
 
 const METADATA: &str = super::super::face::METADATA_FILE;
