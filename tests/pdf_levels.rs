@@ -330,6 +330,27 @@ async fn long_term_levels_and_their_forgeries() {
     assert_eq!(rep.indication, Indication::TotalPassed, "{rep:#?}");
     assert_eq!(rep.signatures.len(), 3);
 
+    // Forgery: a PDF signed with the time-stamping unit's key (a certificate for time-stamps
+    // only, chaining to the trusted root) is not a document signature.
+    let by_tsu = pdf::sign(
+        &simple_pdf(),
+        tsa.signer.as_ref(),
+        &tsa.cert_der,
+        std::slice::from_ref(&issuing),
+        &SignOptions::default(),
+        None,
+    )
+    .unwrap();
+    let rep = pdf::verify(&by_tsu, &with_cas).await.unwrap();
+    assert_ne!(rep.indication, Indication::TotalPassed, "{rep:#?}");
+    assert!(rep.signatures[0].level.is_none(), "{rep:#?}");
+    assert!(
+        rep.signatures[0]
+            .detail
+            .contains("not valid for document-signer"),
+        "{rep:#?}"
+    );
+
     // Forgery: a document time-stamp from another region's TSA (a TSA the relying party
     // does not trust) proves nothing: not valid.
     let other = test_region("ot", "他区").await;
