@@ -9,7 +9,10 @@
 //! goes through `cli`). It prints nothing of its own: the command line reports.
 
 /// The holders' side: its identity provider's transport and the clock.
+mod audit;
 pub mod holders;
+
+pub use audit::{audit_checkpoint, audit_verify};
 
 use crate::api::seals::{SealServices, SealSigning, StatusCache};
 use crate::api::trust::TrustServices;
@@ -60,6 +63,9 @@ pub enum AppError {
     /// Publishing the region's own trust list at start.
     #[error("trust list: {0}")]
     TrustList(String),
+    /// A checkpoint of the audit trail could not be made.
+    #[error("audit checkpoint: {0}")]
+    Audit(String),
     /// The data directory could not be created.
     #[error("cannot create {path}: {source}")]
     CreateDir {
@@ -148,6 +154,14 @@ pub async fn serve(params: ServeParams) -> Result<(), AppError> {
         (true, None) => return Err(AppError::NoPassphrase(role)),
     };
     let status_config = config.service.status_config();
+    if let Some(k) = &keys {
+        audit::spawn_checkpoints(
+            store.clone(),
+            config.region.code.clone(),
+            k.tsa.clone(),
+            std::time::Duration::from_secs(config.service.audit_checkpoint_seconds.into()),
+        );
+    }
     let (authority, status_cas, tsa, seal_signing, licence_signing, pass) = match keys {
         Some(k) => (
             Some(k.authority),

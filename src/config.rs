@@ -167,6 +167,11 @@ pub struct ServiceConfig {
     /// with a status see a revocation at the latest this long after it.
     #[serde(default = "default_ocsp_seconds")]
     pub seal_status_validity_seconds: u32,
+    /// How often a process holding keys fixes the audit trail's head in a checkpoint
+    /// time-stamped by the region's TSA, seconds (default 300; 0: never — `yinxin audit
+    /// checkpoint` then does it). Only when rows were added since the last one.
+    #[serde(default = "default_checkpoint_seconds")]
+    pub audit_checkpoint_seconds: u32,
     /// Rate of anonymous public verification calls per client address (default 20/s).
     #[serde(default = "default_anon_rate")]
     pub anonymous_rate_limit_per_second: f64,
@@ -320,6 +325,10 @@ fn default_ocsp_seconds() -> u32 {
     3600
 }
 
+fn default_checkpoint_seconds() -> u32 {
+    300
+}
+
 fn default_listen() -> String {
     "127.0.0.1:8080".into()
 }
@@ -447,6 +456,7 @@ impl ServiceConfig {
             delta_crl_validity_minutes: default_delta_minutes(),
             ocsp_validity_seconds: default_ocsp_seconds(),
             seal_status_validity_seconds: default_ocsp_seconds(),
+            audit_checkpoint_seconds: default_checkpoint_seconds(),
             anonymous_rate_limit_per_second: default_anon_rate(),
             anonymous_rate_limit_burst: default_anon_burst(),
             peer_rate_limit_per_second: default_peer_rate(),

@@ -24,9 +24,10 @@
 //! | [`document`] | OFD packages (reading, sealing, signing, verification) and detached CMS | `crypto`, `clock`, `pki`, `status`, `verify`, `seal` |
 //! | [`licence`] | e-licences (电子证照): kinds catalogue, identifiers (GB/T 36904), field rules, records and lifecycle, GB/T 36903 metadata, the signed QR payload, the face (an OFD page), verification of a licence OFD or QR payload | `crypto`, `pki`, `seal`, `verify`, `trust` (canonical JSON, recognized regions), `document` (OFD writing and reading, CMS) |
 //! | [`holder`] | the holders' side: OpenID Connect sign-in (PKCE, ID token checks), sessions and CSRF tokens, consents (用证授权) and their refusals, the holder's history, the storage interface | `crypto`, `clock`, `config`, `pki` (identifier checks, the holder hasher) |
+//! | [`audit`] | the tamper-evident audit trail: the rows' canonical form and SHA-256 chain, checkpoints time-stamped by the region's TSA, the walk that checks a trail, the storage interface | `pki` (the audit row), `status` (the TSA), `verify` (proven time) |
 //! | [`trust`] | signed trust lists, peers and federation, recognition, and the one outbound HTTP client (revocation data, issuers, seal and licence statuses) | `crypto`, `clock`, `pki`, `status`, `verify`, `document`, `seal` |
 //! | [`web`] | the citizens' pages: what a verification report tells a citizen, the HTML (escaped), seal pictures of passed seals, QR codes read from photos, the embedded stylesheet and script | `i18n`, `crypto` (asset hashes), `document` and `seal` (pictures from the verified object) |
-//! | [`store`] | the repositories over SQLite or PostgreSQL (sqlx) | the records and repository traits of `auth`, `pki`, `status`, `seal`, `trust`, `licence` (and its blob store on the filesystem), `holder` |
+//! | [`store`] | the repositories over SQLite or PostgreSQL (sqlx) | the records and repository traits of `auth`, `pki`, `audit`, `status`, `seal`, `trust`, `licence` (and its blob store on the filesystem), `holder` |
 //! | [`api`] | the REST API (axum): routing, authentication, problems, limits, the listener; the citizens' pages' requests (`api::pages`); the holders' pages and API (`api::holders`, `api::holder_api`) | the domain, `web`, `config`, `i18n`; never `cli` or `app` |
 //! | [`app`] | the composition root: opens the store, loads the region's keys, builds the services, serves | everything but `cli` |
 //! | [`cli`] | the `yinxin` command line | everything |
@@ -36,6 +37,7 @@
 
 pub mod api;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod clock;

@@ -250,6 +250,20 @@ async fn crash_and_check(label: &str, db: Option<&str>) {
     );
     drop(region);
 
+    // The audit trail is one unbroken chain across the kills (no half-written link).
+    let mut c = yinxin();
+    c.args(["audit", "verify", "--data-dir"]).arg(&data);
+    if let Some(u) = db {
+        c.args(["--database-url", u]);
+    }
+    let trail: serde_json::Value = serde_json::from_slice(&run_ok(&mut c).stdout).unwrap();
+    assert_eq!(trail["intact"], true, "{trail}");
+    assert!(
+        trail["rows"].as_u64().unwrap() >= issue_events.len() as u64,
+        "{trail}"
+    );
+    println!("{label}: audit trail intact: {trail}");
+
     if db.is_none() {
         let url = format!("sqlite://{}", data.join("yinxin.db").display());
         let pool = sqlx::SqlitePool::connect(&url).await.unwrap();

@@ -427,38 +427,7 @@ async fn self_made_tsa_does_not_prove_time() {
     // After issuance: the certificates' notBefore is the issuance time.
     let now = yinxin::clock::now_secs();
     // The self-made TSA.
-    let fake_key = yinxin::crypto::PrivateKey::generate(yinxin::crypto::Algorithm::Sm2).unwrap();
-    let fake_name = NameBuilder::new()
-        .push(attr::CN, StringKind::Utf8, "Totally Trusted TSA")
-        .build()
-        .unwrap();
-    let fake_signer: Arc<dyn Signer> = Arc::new(fake_key.signer().unwrap());
-    let spki = fake_key.public_key_spki_der().unwrap();
-    let fake_cert = cert::sign_certificate(
-        &CertificateTemplate {
-            serial: vec![0x42],
-            issuer: fake_name.clone(),
-            subject: fake_name,
-            not_before: now - 3650 * DAY,
-            not_after: now + 3650 * DAY,
-            spki_der: spki.clone(),
-            extensions: vec![
-                x::key_usage(&["digitalSignature"]).unwrap(),
-                x::extended_key_usage(
-                    vec![const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.8")],
-                    true,
-                )
-                .unwrap(),
-                x::subject_key_identifier(&cert::key_identifier(&spki).unwrap()).unwrap(),
-            ],
-        },
-        fake_signer.as_ref(),
-    )
-    .unwrap();
-    let fake = tsp::TsaUnit {
-        signer: fake_signer,
-        cert_der: fake_cert,
-    };
+    let fake = common::region::self_made_tsa(now);
     let data = b"contract text".to_vec();
     let later = now + 400 * DAY; // the signer's certificate (365 days) has expired by then
     let sign_with = |unit: &tsp::TsaUnit| {

@@ -20,6 +20,7 @@ use clap::{FromArgMatches, Parser, Subcommand};
 use common::DataArgs;
 use std::path::PathBuf;
 
+mod audit;
 mod common;
 mod cross;
 mod document;
@@ -387,6 +388,11 @@ enum Command {
         #[arg(long)]
         tsa: Option<String>,
     },
+    /// The tamper-evident audit trail: verify it, or fix its head in a checkpoint.
+    Audit {
+        #[command(subcommand)]
+        command: audit::AuditCommand,
+    },
     /// Operator tokens.
     Token {
         #[command(subcommand)]
@@ -465,6 +471,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         c @ Command::Extend { .. } => pdf::extend(c).await?,
         Command::Seal { command } => seal::run(command).await?,
         Command::Token { command } => token::run(command).await?,
+        Command::Audit { command } => audit::run(command).await?,
         Command::CrossCertify(args) => cross::cross_certify(args).await?,
         Command::TrustList { command } => trust::run(command).await?,
         Command::Ofd { command } => ofd::run(command)?,

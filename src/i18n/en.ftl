@@ -626,6 +626,16 @@ cli-licence-import-opt-errors = Where the rows that failed are described, one JS
 cli-licence-import-opt-key-column = The column (or JSON field) holding each row's external key (default: external_key when present, else the file name and row number)
 cli-licence-import-opt-workers = Rows issued at once (rendering, sealing and storing in parallel; default 0: one per core)
 
+cli-audit-about = The tamper-evident audit trail: verify it, or fix its head in a checkpoint
+cli-audit-example =
+    yinxin audit verify --data-dir data
+    yinxin audit checkpoint --data-dir data --key-passphrase-file pass.txt
+cli-audit-verify-about = Check the audit trail: each row's link to the one before, the head, every checkpoint and its time-stamp; a changed, removed or reordered row is named
+cli-audit-verify-example =
+    yinxin audit verify --data-dir data
+cli-audit-checkpoint-about = Fix the audit trail's head now in a checkpoint time-stamped by the region's TSA
+cli-audit-checkpoint-example =
+    yinxin audit checkpoint --data-dir data --key-passphrase-file pass.txt
 cli-token-about = Operator tokens
 cli-token-example =
     yinxin token create --data-dir data --role admin

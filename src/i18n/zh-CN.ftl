@@ -629,6 +629,16 @@ cli-licence-import-opt-errors = 失败行的说明文件，每行一个 JSON 对
 cli-licence-import-opt-key-column = 存放每行业务键的列（或 JSON 字段）（默认：有 external_key 列时用之，否则用文件名和行号）
 cli-licence-import-opt-workers = 同时签发的行数（并行渲染、签章和存储；默认 0：每个 CPU 核一个）
 
+cli-audit-about = 防篡改审计日志：校验，或将当前链头固定为检查点
+cli-audit-example =
+    yinxin audit verify --data-dir data
+    yinxin audit checkpoint --data-dir data --key-passphrase-file pass.txt
+cli-audit-verify-about = 校验审计日志：每行与前一行的链接、链头、每个检查点及其时间戳；指出被修改、删除或调换顺序的行
+cli-audit-verify-example =
+    yinxin audit verify --data-dir data
+cli-audit-checkpoint-about = 立即将审计日志的链头固定为由本区域时间戳服务加盖时间戳的检查点
+cli-audit-checkpoint-example =
+    yinxin audit checkpoint --data-dir data --key-passphrase-file pass.txt
 cli-token-about = 操作员令牌
 cli-token-example =
     yinxin token create --data-dir data --role admin

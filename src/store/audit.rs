@@ -1,10 +1,15 @@
-//! The audit table's rows: reading an [`AuditEvent`] and binding one to an INSERT (the table
-//! is append-only; every repository appends through these).
+//! The audit table's rows: reading an [`AuditEvent`], appending one with its chain link (see
+//! [`crate::audit`]), and the [`AuditTrail`] the trail's checks read (rows with their links,
+//! the head, checkpoints). The table is append-only; every repository appends through
+//! [`append`].
 //!
-//! Owns the audit row mapping; must not import the repositories.
+//! Owns the audit row mapping and the chain's storage; must not import the repositories.
 
-use super::get;
+use super::{Store, db_err, get};
+use crate::audit::chain::parse_hash;
+use crate::audit::{AuditTrail, ChainedRow, Checkpoint, GENESIS, Head, link};
 use crate::pki::repo::*;
+use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
 
 pub(super) fn audit_from_row(r: &AnyRow) -> Result<AuditEvent, RepoError> {
@@ -19,16 +24,142 @@ pub(super) fn audit_from_row(r: &AnyRow) -> Result<AuditEvent, RepoError> {
     })
 }
 
-pub(super) const INSERT_AUDIT: &str = "INSERT INTO audit (at, actor, action, object, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6)";
+const COLUMNS: &str = "id, at, actor, action, object, outcome, detail, prev_hash, hash";
 
-pub(super) fn bind_audit<'q>(
-    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
-    e: &'q AuditEvent,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
-    q.bind(e.at)
-        .bind(&e.actor)
-        .bind(&e.action)
-        .bind(&e.object)
-        .bind(&e.outcome)
-        .bind(&e.detail)
+/// Append `e` on `conn` (inside the caller's transaction): move the head (the first write, so
+/// that the transaction holds the write lock — SQLite — or the head's row lock — PostgreSQL —
+/// from here to its commit, and ids follow commit order), link the row to the previous hash
+/// and store both. The id `e` carries is ignored: the row gets the next one.
+pub(super) async fn append(
+    conn: &mut sqlx::AnyConnection,
+    e: &AuditEvent,
+) -> Result<(), RepoError> {
+    let row = sqlx::query("UPDATE audit_head SET id = id + 1 WHERE one = 1 RETURNING id, hash")
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?
+        .ok_or_else(|| RepoError::Backend("the audit head is missing".into()))?;
+    let id: i64 = get(&row, "id")?;
+    let prev = match get::<Option<String>>(&row, "hash")? {
+        Some(h) => parse_hash(&h)
+            .ok_or_else(|| RepoError::Backend("the audit head's hash is malformed".into()))?,
+        None => fold_unlinked(conn, id).await?,
+    };
+    let mut ev = e.clone();
+    ev.id = id;
+    let hash = hex::encode(link(&prev, &ev));
+    sqlx::query(
+        "INSERT INTO audit (id, at, actor, action, object, outcome, detail, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(id)
+    .bind(ev.at)
+    .bind(&ev.actor)
+    .bind(&ev.action)
+    .bind(&ev.object)
+    .bind(&ev.outcome)
+    .bind(&ev.detail)
+    .bind(hex::encode(prev))
+    .bind(&hash)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE one = 1")
+        .bind(&hash)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+/// The chain's hash over the rows written before the chain (all ids below `before`): once,
+/// when the first linked row is appended.
+async fn fold_unlinked(conn: &mut sqlx::AnyConnection, before: i64) -> Result<[u8; 32], RepoError> {
+    let mut acc = GENESIS;
+    let mut after = 0i64;
+    loop {
+        let rows = sqlx::query(
+            "SELECT id, at, actor, action, object, outcome, detail FROM audit \
+             WHERE id > $1 AND id < $2 ORDER BY id LIMIT 1000",
+        )
+        .bind(after)
+        .bind(before)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        let Some(last) = rows.last() else { break };
+        after = get(last, "id")?;
+        for r in &rows {
+            acc = link(&acc, &audit_from_row(r)?);
+        }
+    }
+    Ok(acc)
+}
+
+#[async_trait::async_trait]
+impl AuditTrail for Store {
+    async fn chained_rows(&self, after: i64, limit: u32) -> Result<Vec<ChainedRow>, RepoError> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM audit WHERE id > $1 ORDER BY id LIMIT {}",
+            limit.clamp(1, 1000)
+        )))
+        .bind(after)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(ChainedRow {
+                    event: audit_from_row(r)?,
+                    prev_hash: get(r, "prev_hash")?,
+                    hash: get(r, "hash")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn audit_head(&self) -> Result<Head, RepoError> {
+        let row = sqlx::query("SELECT id, hash FROM audit_head WHERE one = 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(match row {
+            Some(r) => Head {
+                id: get(&r, "id")?,
+                hash: get(&r, "hash")?,
+            },
+            None => Head { id: 0, hash: None },
+        })
+    }
+
+    async fn add_checkpoint(&self, cp: &Checkpoint) -> Result<(), RepoError> {
+        sqlx::query(
+            "INSERT INTO audit_checkpoints (size, head, at, token) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(cp.size)
+        .bind(&cp.head)
+        .bind(cp.at)
+        .bind(&cp.token)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn checkpoints(&self) -> Result<Vec<Checkpoint>, RepoError> {
+        let rows = sqlx::query("SELECT size, head, at, token FROM audit_checkpoints ORDER BY size")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Checkpoint {
+                    size: get(r, "size")?,
+                    head: get(r, "head")?,
+                    at: get(r, "at")?,
+                    token: get(r, "token")?,
+                })
+            })
+            .collect()
+    }
 }

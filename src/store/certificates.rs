@@ -5,7 +5,7 @@
 //! Owns the certificates, CAs, region and services tables; must not import the other
 //! repositories.
 
-use super::audit::{INSERT_AUDIT, audit_from_row, bind_audit};
+use super::audit::audit_from_row;
 use super::group_commit::{PendingInsert, insert_pair};
 use super::{Store, alg, db_err, get};
 use crate::pki::repo::*;
@@ -25,10 +25,7 @@ async fn finish_status_move(
 ) -> Result<RevokeOutcome, RepoError> {
     if moved {
         record_change(&mut tx, serial, at).await?;
-        bind_audit(sqlx::query(INSERT_AUDIT), audit)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        super::audit::append(&mut tx, audit).await?;
     }
     let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {CERT_COLUMNS} FROM certificates WHERE serial = $1"
@@ -200,10 +197,7 @@ impl Repository for Store {
                 .map_err(db_err)?;
         }
         for e in &b.audit {
-            bind_audit(sqlx::query(INSERT_AUDIT), e)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+            super::audit::append(&mut tx, e).await?;
         }
         tx.commit().await.map_err(db_err)
     }
@@ -307,11 +301,9 @@ impl Repository for Store {
     }
 
     async fn append_audit(&self, e: &AuditEvent) -> Result<(), RepoError> {
-        bind_audit(sqlx::query(INSERT_AUDIT), e)
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)?;
-        Ok(())
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        super::audit::append(&mut tx, e).await?;
+        tx.commit().await.map_err(db_err)
     }
 
     async fn revoke(

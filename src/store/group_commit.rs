@@ -3,7 +3,6 @@
 //!
 //! Owns the batching; must not import the other repositories.
 
-use super::audit::{INSERT_AUDIT, bind_audit};
 use super::certificates::{INSERT_CERT, bind_cert};
 use super::db_err;
 use crate::pki::repo::*;
@@ -28,10 +27,7 @@ pub(super) async fn insert_pair(
         .execute(&mut *conn)
         .await
         .map_err(db_err)?;
-    bind_audit(sqlx::query(INSERT_AUDIT), audit)
-        .execute(&mut *conn)
-        .await
-        .map_err(db_err)?;
+    super::audit::append(&mut *conn, audit).await?;
     Ok(())
 }
 

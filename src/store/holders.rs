@@ -14,7 +14,6 @@
 //! Owns the `holder_sessions`, `holder_grants` and `holder_events` tables; must not import the
 //! other repositories.
 
-use super::audit::{INSERT_AUDIT, bind_audit};
 use super::{Store, get};
 use crate::holder::grant::{GrantRecord, Refusal, refusal};
 use crate::holder::repo::{HolderEvent, HolderRepository, HolderStoreError};
@@ -184,10 +183,9 @@ fn outcome(kind: &str) -> &'static str {
 }
 
 async fn insert_audit(tx: &mut Tx<'_>, a: &AuditEvent) -> Result<(), HolderStoreError> {
-    bind_audit(sqlx::query(INSERT_AUDIT), a)
-        .execute(&mut **tx)
+    super::audit::append(tx, a)
         .await
-        .map_err(err)?;
+        .map_err(|e| HolderStoreError(e.to_string()))?;
     Ok(())
 }
 

@@ -8,7 +8,6 @@
 //! Owns the `licences`, `licence_events` and `licence_serials` tables; must not import the
 //! other repositories.
 
-use super::audit::{INSERT_AUDIT, bind_audit};
 use super::{Store, get};
 use crate::licence::record::{Event, Status};
 use crate::licence::repo::{
@@ -165,10 +164,7 @@ async fn insert_event(
         outcome: "success".into(),
         detail: detail.to_string(),
     };
-    bind_audit(sqlx::query(INSERT_AUDIT), &audit)
-        .execute(&mut **tx)
-        .await
-        .map_err(err)?;
+    super::audit::append(tx, &audit).await.map_err(repo_err)?;
     Ok(())
 }
 

@@ -2,7 +2,6 @@
 //!
 //! Owns the seals table; must not import the other repositories.
 
-use super::audit::{INSERT_AUDIT, bind_audit};
 use super::{Store, db_err, get};
 use crate::pki::repo::*;
 use sqlx::AssertSqlSafe;
@@ -67,10 +66,7 @@ impl crate::seal::service::SealRepository for Store {
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
-        bind_audit(sqlx::query(INSERT_AUDIT), audit)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        super::audit::append(&mut tx, audit).await?;
         tx.commit().await.map_err(db_err)
     }
 
@@ -136,10 +132,7 @@ impl crate::seal::service::SealRepository for Store {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-            bind_audit(sqlx::query(INSERT_AUDIT), audit)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+            super::audit::append(&mut tx, audit).await?;
         }
         tx.commit().await.map_err(db_err)?;
         Ok(n == 1)

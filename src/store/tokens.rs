@@ -2,7 +2,6 @@
 //!
 //! Owns the tokens table; must not import the other repositories.
 
-use super::audit::{INSERT_AUDIT, bind_audit};
 use super::{Store, db_err, get};
 use crate::auth::{Role, TokenRecord};
 use crate::pki::repo::*;
@@ -38,10 +37,7 @@ impl TokenRepository for Store {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        bind_audit(sqlx::query(INSERT_AUDIT), audit)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        super::audit::append(&mut tx, audit).await?;
         tx.commit().await.map_err(db_err)
     }
 
@@ -71,10 +67,7 @@ impl TokenRepository for Store {
             .map_err(db_err)?
             .is_some();
         if n == 1 {
-            bind_audit(sqlx::query(INSERT_AUDIT), audit)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+            super::audit::append(&mut tx, audit).await?;
         }
         tx.commit().await.map_err(db_err)?;
         Ok(exists)

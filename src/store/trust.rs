@@ -3,7 +3,6 @@
 //!
 //! Owns the trust-list tables; must not import the other repositories.
 
-use super::audit::{INSERT_AUDIT, bind_audit};
 use super::{Store, db_err, get};
 use crate::pki::repo::*;
 
@@ -53,10 +52,7 @@ impl crate::trust::TrustRepository for Store {
             Err(sqlx::Error::Database(d)) if d.is_unique_violation() => return Ok(false),
             Err(e) => return Err(db_err(e)),
         }
-        bind_audit(sqlx::query(INSERT_AUDIT), audit)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        super::audit::append(&mut tx, audit).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(true)
     }
