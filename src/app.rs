@@ -10,9 +10,13 @@
 
 /// The holders' side: its identity provider's transport and the clock.
 mod audit;
+mod backup;
 pub mod holders;
+mod restore;
 
 pub use audit::{audit_checkpoint, audit_verify};
+pub use backup::{BackupSummary, RestoreSummary, backup};
+pub use restore::restore;
 
 use crate::api::seals::{SealServices, SealSigning, StatusCache};
 use crate::api::trust::TrustServices;
@@ -63,6 +67,9 @@ pub enum AppError {
     /// Publishing the region's own trust list at start.
     #[error("trust list: {0}")]
     TrustList(String),
+    /// A backup could not be made or restored.
+    #[error("backup: {0}")]
+    Backup(String),
     /// A checkpoint of the audit trail could not be made.
     #[error("audit checkpoint: {0}")]
     Audit(String),

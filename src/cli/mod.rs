@@ -21,6 +21,7 @@ use common::DataArgs;
 use std::path::PathBuf;
 
 mod audit;
+mod backup;
 mod common;
 mod cross;
 mod document;
@@ -388,6 +389,10 @@ enum Command {
         #[arg(long)]
         tsa: Option<String>,
     },
+    /// Back up the region (database snapshot, configuration, key store, documents) into one file signed by its TSA, optionally encrypted.
+    Backup(backup::BackupArgs),
+    /// Restore a backup into a new data directory, after checking its signature and every file's hash.
+    Restore(backup::RestoreArgs),
     /// The tamper-evident audit trail: verify it, or fix its head in a checkpoint.
     Audit {
         #[command(subcommand)]
@@ -472,6 +477,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Seal { command } => seal::run(command).await?,
         Command::Token { command } => token::run(command).await?,
         Command::Audit { command } => audit::run(command).await?,
+        Command::Backup(args) => backup::backup(args).await?,
+        Command::Restore(args) => backup::restore(args).await?,
         Command::CrossCertify(args) => cross::cross_certify(args).await?,
         Command::TrustList { command } => trust::run(command).await?,
         Command::Ofd { command } => ofd::run(command)?,

@@ -12,6 +12,7 @@ pub mod keys;
 pub mod oid;
 pub mod signer;
 pub mod sm2;
+pub mod stream;
 pub mod verify;
 
 use serde::{Deserialize, Serialize};

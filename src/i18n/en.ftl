@@ -626,6 +626,20 @@ cli-licence-import-opt-errors = Where the rows that failed are described, one JS
 cli-licence-import-opt-key-column = The column (or JSON field) holding each row's external key (default: external_key when present, else the file name and row number)
 cli-licence-import-opt-workers = Rows issued at once (rendering, sealing and storing in parallel; default 0: one per core)
 
+cli-backup-about = Back up the region (database snapshot, configuration, key store, documents) into one file signed by its TSA, optionally encrypted
+cli-backup-example =
+    yinxin backup --data-dir data --out region-2026-12-06.yxbak --backup-passphrase-file backup-pass.txt
+cli-backup-opt-out = The backup file to write (refused if it exists)
+cli-backup-opt-backup-passphrase-file = Encrypt the backup under the passphrase in this file (AES-256-GCM, PBKDF2)
+cli-restore-about = Restore a backup into a new data directory, after checking its signature and every file's hash
+cli-restore-example =
+    yinxin restore --in region-2026-12-06.yxbak --data-dir data-restored --backup-passphrase-file backup-pass.txt --root-fingerprint 5d41402abc4b2a76b9719d911017c592…
+    yinxin restore --in region-pg.yxbak --data-dir data-restored --database-url postgres://yinxin@db/yinxin_restored
+cli-restore-opt-in = The backup file
+cli-restore-opt-data-dir = The new data directory (must not exist, or be empty)
+cli-restore-opt-database-url = A PostgreSQL backup: the empty database to restore into (postgres://…)
+cli-restore-opt-backup-passphrase-file = The passphrase of an encrypted backup, in this file
+cli-restore-opt-root-fingerprint = SHA-256 fingerprint of the region's root CA certificate the backup must be signed under
 cli-audit-about = The tamper-evident audit trail: verify it, or fix its head in a checkpoint
 cli-audit-example =
     yinxin audit verify --data-dir data

@@ -629,6 +629,20 @@ cli-licence-import-opt-errors = 失败行的说明文件，每行一个 JSON 对
 cli-licence-import-opt-key-column = 存放每行业务键的列（或 JSON 字段）（默认：有 external_key 列时用之，否则用文件名和行号）
 cli-licence-import-opt-workers = 同时签发的行数（并行渲染、签章和存储；默认 0：每个 CPU 核一个）
 
+cli-backup-about = 备份本区域（数据库快照、配置、密钥库、文档）为一个由本区域时间戳服务签名的文件，可选加密
+cli-backup-example =
+    yinxin backup --data-dir data --out region-2026-12-06.yxbak --backup-passphrase-file backup-pass.txt
+cli-backup-opt-out = 要写入的备份文件（已存在则拒绝）
+cli-backup-opt-backup-passphrase-file = 用此文件中的口令加密备份（AES-256-GCM，PBKDF2）
+cli-restore-about = 校验备份的签名和每个文件的哈希后，将其恢复到新的数据目录
+cli-restore-example =
+    yinxin restore --in region-2026-12-06.yxbak --data-dir data-restored --backup-passphrase-file backup-pass.txt --root-fingerprint 5d41402abc4b2a76b9719d911017c592…
+    yinxin restore --in region-pg.yxbak --data-dir data-restored --database-url postgres://yinxin@db/yinxin_restored
+cli-restore-opt-in = 备份文件
+cli-restore-opt-data-dir = 新的数据目录（须不存在或为空）
+cli-restore-opt-database-url = PostgreSQL 备份：要恢复到的空数据库（postgres://…）
+cli-restore-opt-backup-passphrase-file = 加密备份的口令所在的文件
+cli-restore-opt-root-fingerprint = 备份必须由其签名的本区域根 CA 证书的 SHA-256 指纹
 cli-audit-about = 防篡改审计日志：校验，或将当前链头固定为检查点
 cli-audit-example =
     yinxin audit verify --data-dir data

@@ -29,6 +29,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 mod audit;
+mod backup;
 mod blobs;
 mod certificates;
 mod group_commit;
