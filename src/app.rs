@@ -140,6 +140,11 @@ pub async fn serve(params: ServeParams) -> Result<(), AppError> {
     } = params;
     let data_dir = data_dir.as_path();
     let mut config = load_config(data_dir, database_url.as_deref())?;
+    // The key store (encrypted, but its files must not be anyone's to copy and attack).
+    let key_dir = data_dir.join("keys");
+    if key_dir.exists() {
+        crate::crypto::keys::check_private_tree(&key_dir)?;
+    }
     if let Some(l) = listen {
         config.service.listen = l;
     }

@@ -359,6 +359,48 @@ pub fn create_private_dir(dir: &Path) -> Result<(), CryptoError> {
     Ok(())
 }
 
+/// Refuse a key directory others can enter or key files others can read: `dir` must have no
+/// group or other permission bits (0700), nor any file in it (0600). The error names the path
+/// and the command that fixes it.
+pub fn check_private_tree(dir: &Path) -> Result<(), CryptoError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| {
+            fs::metadata(p)
+                .map(|m| m.permissions().mode() & 0o777)
+                .map_err(|e| CryptoError::Io(format!("cannot read {}: {e}", p.display())))
+        };
+        let open = |p: &Path, m: u32, fix: &str| {
+            CryptoError::Io(format!(
+                "{} is open to other users (mode {m:o}): run `chmod {fix} {}` and start again",
+                p.display(),
+                p.display()
+            ))
+        };
+        let m = mode(dir)?;
+        if m & 0o077 != 0 {
+            return Err(open(dir, m, "700"));
+        }
+        let entries = fs::read_dir(dir)
+            .map_err(|e| CryptoError::Io(format!("cannot read {}: {e}", dir.display())))?;
+        for e in entries {
+            let p = e
+                .map_err(|e| CryptoError::Io(format!("cannot read {}: {e}", dir.display())))?
+                .path();
+            if p.is_dir() {
+                check_private_tree(&p)?;
+            } else {
+                let m = mode(&p)?;
+                if m & 0o077 != 0 {
+                    return Err(open(&p, m, "600"));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Write a new file with mode 0600; fails if it exists. The data is synced to disk.
 pub fn write_private_file(path: &Path, data: &[u8]) -> Result<(), CryptoError> {
     let mut opts = fs::OpenOptions::new();
