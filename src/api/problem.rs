@@ -11,6 +11,9 @@ use axum::response::{IntoResponse, Response};
 /// Media type of problem documents.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// Seconds a caller is told to wait while the database cannot be reached.
+const DATABASE_RETRY_AFTER: u64 = 5;
+
 /// An error response.
 #[derive(Debug, Clone)]
 pub struct Problem {
@@ -96,6 +99,19 @@ impl Problem {
     }
     /// 500 — the detail is generic; the cause goes to the log only.
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        let text = cause.to_string();
+        if text.contains(crate::pki::repo::DATABASE_UNAVAILABLE) {
+            // Not a fault of ours or the caller's: the database is restarting or out of
+            // reach. 503 with Retry-After; the pool reconnects by itself.
+            tracing::warn!(error = %text, "database unavailable");
+            let mut p = Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the service's database cannot be reached now; try again shortly",
+            );
+            p.retry_after = Some(DATABASE_RETRY_AFTER);
+            return p;
+        }
         tracing::error!(error = %cause, "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,

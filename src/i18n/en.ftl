@@ -83,6 +83,7 @@ problem-not-found = Not found
     .detail-crl-name = CRLs are named {"{"}ca{"}"}.crl or {"{"}ca{"}"}-delta.crl
 problem-not-served-here = Not served by this process
 problem-overloaded = Service overloaded
+problem-unavailable = Database unavailable
     .detail = too many requests in progress; retry shortly
 problem-personal-data = Personal data
     .detail = a personal seal's .esl is served to seal administrators, auditors and its signers only

@@ -83,6 +83,7 @@ problem-not-found = 未找到
     .detail-crl-name = CRL 的文件名为 {"{"}ca{"}"}.crl 或 {"{"}ca{"}"}-delta.crl
 problem-not-served-here = 本进程不提供此服务
 problem-overloaded = 服务繁忙
+problem-unavailable = 数据库暂不可用
     .detail = 正在处理的请求过多，请稍后重试
 problem-personal-data = 个人数据
     .detail = 个人名章的 .esl 文件只提供给印章管理员、审计员和该印章的签名人

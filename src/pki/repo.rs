@@ -16,6 +16,11 @@ pub enum RepoError {
     Backend(String),
 }
 
+/// The words every error caused by an unreachable database carries (the store puts them in
+/// the message, whichever error type wraps it): the API answers those with 503 and
+/// `Retry-After` instead of 500 — the database is restarting or out of reach, not broken.
+pub const DATABASE_UNAVAILABLE: &str = "the database is unavailable";
+
 /// The region a data directory serves.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct RegionRecord {

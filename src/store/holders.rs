@@ -47,7 +47,7 @@ fn err(e: sqlx::Error) -> HolderStoreError {
         sqlx::Error::Database(d) if d.is_unique_violation() => {
             HolderStoreError(format!("duplicate: {}", d.message()))
         }
-        _ => HolderStoreError(e.to_string()),
+        _ => HolderStoreError(super::error_text(&e)),
     }
 }
 

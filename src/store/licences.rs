@@ -43,7 +43,7 @@ fn err(e: sqlx::Error) -> LicenceStoreError {
             };
             LicenceStoreError::Duplicate { what }
         }
-        _ => LicenceStoreError::Backend(e.to_string()),
+        _ => LicenceStoreError::Backend(super::error_text(&e)),
     }
 }
 

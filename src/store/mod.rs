@@ -79,12 +79,42 @@ pub struct Store {
     batcher: Option<mpsc::Sender<PendingInsert>>,
 }
 
+/// Longest wait for a connection (see [`Store::connect`]).
+const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 fn db_err(e: sqlx::Error) -> RepoError {
     match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => {
             RepoError::Conflict(d.message().to_string())
         }
-        _ => RepoError::Backend(e.to_string()),
+        _ => RepoError::Backend(error_text(&e)),
+    }
+}
+
+/// Whether `e` says the database cannot be reached now (down, restarting, shutting down, the
+/// connection lost or none free in time) rather than that a statement failed.
+fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        // SQLSTATE class 08 (connection exception), 57P01-57P03 (shut down, crashed,
+        // cannot connect now), 53300 (too many connections).
+        sqlx::Error::Database(d) => d
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P") || c == "53300"),
+        _ => false,
+    }
+}
+
+/// The text of a database error, led by [`DATABASE_UNAVAILABLE`] when it is one of reach.
+fn error_text(e: &sqlx::Error) -> String {
+    if is_unavailable(e) {
+        format!("{DATABASE_UNAVAILABLE}: {e}")
+    } else {
+        e.to_string()
     }
 }
 
@@ -95,6 +125,10 @@ impl Store {
         let backend = Backend::of(url)?;
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            // A database that is down (restarting, unreachable) is reported within this — as
+            // 503 with Retry-After by the API — instead of holding the caller until the
+            // request timeout; a healthy pool hands out connections far sooner.
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect(url)
             .await
             .map_err(|e| RepoError::Backend(format!("cannot connect to the database: {e}")))?;
