@@ -16,7 +16,13 @@ use std::time::{Duration, Instant};
 
 const ORG: &str = "91350100M000100Y43";
 /// Kills per backend.
-const ROUNDS: usize = 3;
+/// Kills per backend: a few in `cargo test`; `YINXIN_CRASH_ROUNDS` (benches/load/crash.sh) for many.
+fn rounds() -> usize {
+    std::env::var("YINXIN_CRASH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3)
+}
 /// Concurrent callers.
 const CALLERS: usize = 12;
 /// Answers to wait for in a round before the kill (the other callers are then in flight).
@@ -142,7 +148,7 @@ async fn crash_round(data: &Path, admin: &str) -> Round {
     round
 }
 
-/// Kill the server `ROUNDS` times on `db` (None: SQLite), then check what was answered.
+/// Kill the server [`rounds`] times on `db` (None: SQLite), then check what was answered.
 async fn crash_and_check(label: &str, db: Option<&str>) {
     let started = Instant::now();
     let tmp = tempfile::tempdir().unwrap();
@@ -151,7 +157,7 @@ async fn crash_and_check(label: &str, db: Option<&str>) {
     let (_, admin) = token(&data, "admin", None);
     let mut answered: Vec<String> = vec![];
     let mut unanswered = 0;
-    for k in 0..ROUNDS {
+    for k in 0..rounds() {
         let r = crash_round(&data, &admin).await;
         println!(
             "{label}: kill -9 #{}: {} answered, {} cut off",
@@ -240,8 +246,9 @@ async fn crash_and_check(label: &str, db: Option<&str>) {
     );
     // Issued but never answered (committed, then killed before the answer) is allowed.
     println!(
-        "{label}: {ROUNDS} kills, {} answered, {} cut off, {} stored ({} committed but not \
+        "{label}: {} kills, {} answered, {} cut off, {} stored ({} committed but not \
          answered), 0 lost, 0 duplicate serials, {:.1} s",
+        rounds(),
         answered.len(),
         unanswered,
         stored.len(),

@@ -1,0 +1,326 @@
+//! kill -9 during e-licence issuance (rendering, sealing, time-stamping, the blob and the row)
+//! and certificate revocation at once (issue 18; issuance alone is tests/crash_issuance.rs),
+//! on SQLite and PostgreSQL. After each kill the service starts again on the same directory,
+//! and: every licence answered 201 is stored, its sealed document is served, and its issuance
+//! is audited; every revocation answered is stored, audited, and OCSP says revoked; nothing is
+//! stored twice; the SQLite file passes its integrity check; the audit trail is one chain.
+//! A few kills here; `benches/load/crash.sh` runs many (`YINXIN_CRASH_ROUNDS`).
+
+mod common;
+use common::http::*;
+use common::licence::{agency, values};
+use common::*;
+use der::{Decode, DecodePem, Encode};
+use serde_json::json;
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+use yinxin::status::ocsp::{self, BasicOcspResponse, CertStatus, IdHash, OcspResponse};
+
+/// Kills per backend: a few in `cargo test`; `YINXIN_CRASH_ROUNDS` (benches/load/crash.sh) for many.
+fn rounds() -> usize {
+    std::env::var("YINXIN_CRASH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2)
+}
+const LICENCE_CALLERS: usize = 3;
+const REVOKE_CALLERS: usize = 2;
+/// Answers of each kind to wait for in a round before the kill.
+const LICENCES_BEFORE_KILL: usize = 3;
+const REVOCATIONS_BEFORE_KILL: usize = 6;
+
+#[derive(Default)]
+struct Seen {
+    licences: Vec<String>,
+    revoked: Vec<String>,
+    cut: usize,
+}
+
+/// One round: licences and revocations at once, then SIGKILL with requests in flight.
+async fn round(
+    data: &Path,
+    agency_token: &str,
+    admin: &str,
+    to_revoke: Arc<std::sync::Mutex<Vec<String>>>,
+) -> Seen {
+    let mut server = Server::start(
+        data,
+        &[
+            ("YINXIN_RATE_LIMIT_PER_SECOND", "100000"),
+            ("YINXIN_RATE_LIMIT_BURST", "100000"),
+        ],
+    );
+    let base = server.base.clone();
+    let stop = Arc::new(AtomicBool::new(false));
+    let licences = Arc::new(AtomicUsize::new(0));
+    let revocations = Arc::new(AtomicUsize::new(0));
+    let enough = Arc::new(tokio::sync::Notify::new());
+    let mut tasks = vec![];
+    for c in 0..LICENCE_CALLERS + REVOKE_CALLERS {
+        let (base, stop, enough) = (base.clone(), stop.clone(), enough.clone());
+        let (licences, revocations) = (licences.clone(), revocations.clone());
+        let token = if c < LICENCE_CALLERS {
+            agency_token.to_string()
+        } else {
+            admin.to_string()
+        };
+        let to_revoke = to_revoke.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut seen = Seen::default();
+            while !stop.load(Ordering::SeqCst) {
+                let (url, body, serial) = if c < LICENCE_CALLERS {
+                    (
+                        format!("{base}/v1/licences"),
+                        json!({"kind": "business-licence", "values": values("business-licence")}),
+                        None,
+                    )
+                } else {
+                    let Some(serial) = to_revoke.lock().unwrap().pop() else {
+                        break;
+                    };
+                    (
+                        format!("{base}/v1/certificates/{serial}/revoke"),
+                        json!({"reason": "keyCompromise"}),
+                        Some(serial),
+                    )
+                };
+                let r = try_call(
+                    "POST",
+                    &url,
+                    Some(&token),
+                    &[("content-type", "application/json")],
+                    body.to_string().into_bytes(),
+                )
+                .await;
+                match r {
+                    Ok(r) if r.status == 201 && serial.is_none() => {
+                        seen.licences
+                            .push(r.json()["identifier"].as_str().unwrap().to_string());
+                    }
+                    Ok(r) if r.status == 200 && serial.is_some() => {
+                        seen.revoked.push(serial.unwrap());
+                    }
+                    Ok(r) => panic!(
+                        "{url} answered {}: {}",
+                        r.status,
+                        String::from_utf8_lossy(&r.body)
+                    ),
+                    // Killed under this request: no answer, nothing may be assumed.
+                    Err(_) => {
+                        seen.cut += 1;
+                        break;
+                    }
+                }
+                let counter = if c < LICENCE_CALLERS {
+                    &licences
+                } else {
+                    &revocations
+                };
+                counter.fetch_add(1, Ordering::SeqCst);
+                if licences.load(Ordering::SeqCst) >= LICENCES_BEFORE_KILL
+                    && revocations.load(Ordering::SeqCst) >= REVOCATIONS_BEFORE_KILL
+                {
+                    enough.notify_one();
+                }
+                if c >= LICENCE_CALLERS {
+                    // Revocations are quick: spread them over the round.
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+            seen
+        }));
+    }
+    tokio::time::timeout(Duration::from_secs(120), enough.notified())
+        .await
+        .expect("too few answers within 120 s");
+    server.child.kill().expect("kill -9");
+    server.child.wait().unwrap();
+    stop.store(true, Ordering::SeqCst);
+    let mut all = Seen::default();
+    for t in tasks {
+        let s = tokio::time::timeout(Duration::from_secs(60), t)
+            .await
+            .expect("a caller hung after the kill")
+            .unwrap();
+        all.licences.extend(s.licences);
+        all.revoked.extend(s.revoked);
+        all.cut += s.cut;
+    }
+    all
+}
+
+/// Issue `n` certificates to revoke later (CLI, before any server runs).
+fn certificates(data: &Path, work: &Path, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            issue_generated_org(
+                data,
+                work,
+                &format!("待吊销单位{i}"),
+                "91350100M000100Y43",
+                &format!("org{i}"),
+            )
+        })
+        .collect()
+}
+
+async fn crash_and_check(label: &str, db: Option<&str>) {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = tmp.path();
+    let data = work.join("data");
+    init_region(&data, db);
+    let agency_token = agency(
+        &data,
+        work,
+        "广州市市场监督管理局",
+        "11440100MB2C12345P",
+        "agency",
+    );
+    let (_, admin) = token(&data, "admin", None);
+    let to_revoke = Arc::new(std::sync::Mutex::new(certificates(
+        &data,
+        work,
+        10 + 12 * rounds(),
+    )));
+    let mut seen = Seen::default();
+    for k in 0..rounds() {
+        let s = round(&data, &agency_token, &admin, to_revoke.clone()).await;
+        println!(
+            "{label}: kill -9 #{}: {} licences, {} revocations answered, {} cut off",
+            k + 1,
+            s.licences.len(),
+            s.revoked.len(),
+            s.cut
+        );
+        seen.licences.extend(s.licences);
+        seen.revoked.extend(s.revoked);
+        seen.cut += s.cut;
+    }
+    assert!(seen.cut > 0, "no kill landed while requests were in flight");
+    let unique: HashSet<&String> = seen.licences.iter().collect();
+    assert_eq!(
+        unique.len(),
+        seen.licences.len(),
+        "a licence identifier was answered twice"
+    );
+
+    let server = Server::start(&data, &[]);
+    for id in &seen.licences {
+        let r = get(
+            &format!("{}/v1/licences/{id}/document", server.base),
+            Some(&agency_token),
+        )
+        .await;
+        assert_eq!(
+            r.status, 200,
+            "licence {id} answered 201 but its document is gone"
+        );
+    }
+    let issuer = std::fs::read(data.join("ca/sm2-issuing.pem")).unwrap();
+    let issuer = x509_cert::Certificate::from_pem(issuer)
+        .unwrap()
+        .to_der()
+        .unwrap();
+    for serial in &seen.revoked {
+        let r = get(
+            &format!("{}/v1/certificates/{serial}", server.base),
+            Some(&admin),
+        )
+        .await;
+        assert_eq!(
+            r.json()["status"],
+            "revoked",
+            "{serial} answered revoked but stored {}",
+            r.json()
+        );
+        let req = ocsp::build_request(&issuer, &[hex::decode(serial).unwrap()], IdHash::Sha1, None)
+            .unwrap();
+        let r = call(
+            "POST",
+            &format!("{}/ocsp", server.base),
+            None,
+            &[("content-type", "application/ocsp-request")],
+            req,
+        )
+        .await;
+        let resp = OcspResponse::from_der(&r.body).unwrap();
+        let basic =
+            BasicOcspResponse::from_der(resp.response_bytes.unwrap().response.as_bytes()).unwrap();
+        assert!(
+            matches!(
+                basic.tbs_response_data.responses[0].cert_status,
+                CertStatus::Revoked(_)
+            ),
+            "OCSP does not say {serial} is revoked"
+        );
+    }
+    drop(server);
+
+    // Every answer audited once.
+    let region = yinxin::pki::region::Region::open(&data, db, &yinxin::store::SqlConnector)
+        .await
+        .unwrap();
+    let mut events = vec![];
+    let mut last = 0;
+    loop {
+        let page = region.repo.audit(last, 1000).await.unwrap();
+        let Some(e) = page.last() else { break };
+        last = e.id;
+        events.extend(page.into_iter().map(|a| (a.action, a.object)));
+    }
+    for id in &seen.licences {
+        let n = events
+            .iter()
+            .filter(|(a, o)| a == "licence.issue" && *o == format!("licence:{id}"))
+            .count();
+        assert_eq!(n, 1, "licence {id} audited {n} times");
+    }
+    for serial in &seen.revoked {
+        let n = events
+            .iter()
+            .filter(|(a, o)| a == "certificate.revoke" && o == serial)
+            .count();
+        assert_eq!(n, 1, "revocation of {serial} audited {n} times");
+    }
+    drop(region);
+    let mut c = yinxin();
+    c.args(["audit", "verify", "--data-dir"]).arg(&data);
+    if let Some(u) = db {
+        c.args(["--database-url", u]);
+    }
+    let trail: serde_json::Value = serde_json::from_slice(&run_ok(&mut c).stdout).unwrap();
+    assert_eq!(trail["intact"], true, "{trail}");
+    if db.is_none() {
+        let url = format!("sqlite://{}", data.join("yinxin.db").display());
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        let rows: Vec<(String,)> = sqlx::query_as("PRAGMA integrity_check")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert_eq!(rows.into_iter().map(|r| r.0).collect::<Vec<_>>(), ["ok"]);
+        pool.close().await;
+    }
+    println!(
+        "{label}: {} licences and {} revocations answered, all stored, served, audited once; OCSP agrees; trail intact",
+        seen.licences.len(),
+        seen.revoked.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_licences_and_revocations_sqlite() {
+    crash_and_check("sqlite", None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_licences_and_revocations_postgres() {
+    let Some(base) = postgres_url("kill_9_during_licences_and_revocations_postgres") else {
+        return;
+    };
+    let db = TempPg::create(&base).await;
+    crash_and_check("postgresql", Some(&db.url)).await;
+    db.drop_database().await;
+}
