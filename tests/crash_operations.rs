@@ -1,8 +1,8 @@
-//! kill -9 during e-licence issuance (rendering, sealing, time-stamping, the blob and the row)
-//! and certificate revocation at once (issue 18; issuance alone is tests/crash_issuance.rs),
+//! kill -9 during e-licence issuance (rendering, sealing, time-stamping, the blob and the row),
+//! seal making and certificate revocation at once (issue 18; issuance alone is tests/crash_issuance.rs),
 //! on SQLite and PostgreSQL. After each kill the service starts again on the same directory,
 //! and: every licence answered 201 is stored, its sealed document is served, and its issuance
-//! is audited; every revocation answered is stored, audited, and OCSP says revoked; nothing is
+//! is audited; every seal answered 201 is stored active and audited; every revocation answered is stored, audited, and OCSP says revoked; nothing is
 //! stored twice; the SQLite file passes its integrity check; the audit trail is one chain.
 //! A few kills here; `benches/load/crash.sh` runs many (`YINXIN_CRASH_ROUNDS`).
 
@@ -28,24 +28,137 @@ fn rounds() -> usize {
 }
 const LICENCE_CALLERS: usize = 3;
 const REVOKE_CALLERS: usize = 2;
+const SEAL_CALLERS: usize = 1;
+const ORG: &str = "91350100M000100Y43";
 /// Answers of each kind to wait for in a round before the kill.
 const LICENCES_BEFORE_KILL: usize = 3;
 const REVOCATIONS_BEFORE_KILL: usize = 6;
+const SEALS_BEFORE_KILL: usize = 2;
 
 #[derive(Default)]
 struct Seen {
     licences: Vec<String>,
     revoked: Vec<String>,
+    seals: Vec<String>,
     cut: usize,
 }
 
-/// One round: licences and revocations at once, then SIGKILL with requests in flight.
-async fn round(
-    data: &Path,
-    agency_token: &str,
-    admin: &str,
-    to_revoke: Arc<std::sync::Mutex<Vec<String>>>,
+/// The operations a round runs at once, one kind per caller.
+#[derive(Clone, Copy, PartialEq)]
+enum Op {
+    Licence,
+    Revoke,
+    Seal,
+}
+
+const OPS: [(Op, usize, usize); 3] = [
+    (Op::Licence, LICENCE_CALLERS, LICENCES_BEFORE_KILL),
+    (Op::Revoke, REVOKE_CALLERS, REVOCATIONS_BEFORE_KILL),
+    (Op::Seal, SEAL_CALLERS, SEALS_BEFORE_KILL),
+];
+
+/// The tokens and material of the rounds.
+struct Actors {
+    agency: String,
+    admin: String,
+    seal_admin: String,
+    signer_serial: String,
+    to_revoke: std::sync::Mutex<Vec<String>>,
+}
+
+/// A request: URL, token, body, and the serial a revocation is of.
+type Request = (String, String, serde_json::Value, Option<String>);
+
+/// One request of `op`, or None when nothing is left to revoke.
+fn request(op: Op, base: &str, a: &Actors) -> Option<Request> {
+    use base64::Engine;
+    Some(match op {
+        Op::Licence => (
+            format!("{base}/v1/licences"),
+            a.agency.clone(),
+            json!({"kind": "business-licence", "values": values("business-licence")}),
+            None,
+        ),
+        Op::Revoke => {
+            let serial = a.to_revoke.lock().unwrap().pop()?;
+            (
+                format!("{base}/v1/certificates/{serial}/revoke"),
+                a.admin.clone(),
+                json!({"reason": "keyCompromise"}),
+                Some(serial),
+            )
+        }
+        Op::Seal => (
+            format!("{base}/v1/seals"),
+            a.seal_admin.clone(),
+            json!({"holder": ORG, "type": "official", "name": "崩溃测试单位合同专用章",
+                   "signers": [a.signer_serial],
+                   "picture_png_base64": base64::engine::general_purpose::STANDARD.encode(RED_PNG)}),
+            None,
+        ),
+    })
+}
+
+/// One caller of `op` until stopped or killed under.
+async fn caller(
+    op: Op,
+    k: usize,
+    base: String,
+    actors: Arc<Actors>,
+    counts: Arc<[AtomicUsize; 3]>,
+    stop: Arc<AtomicBool>,
+    enough: Arc<tokio::sync::Notify>,
 ) -> Seen {
+    let mut seen = Seen::default();
+    while !stop.load(Ordering::SeqCst) {
+        let Some((url, token, body, serial)) = request(op, &base, &actors) else {
+            break;
+        };
+        let r = try_call(
+            "POST",
+            &url,
+            Some(&token),
+            &[("content-type", "application/json")],
+            body.to_string().into_bytes(),
+        )
+        .await;
+        match (op, r) {
+            (Op::Licence, Ok(r)) if r.status == 201 => seen
+                .licences
+                .push(r.json()["identifier"].as_str().unwrap().to_string()),
+            (Op::Seal, Ok(r)) if r.status == 201 => seen
+                .seals
+                .push(r.json()["id"].as_str().unwrap().to_string()),
+            (Op::Revoke, Ok(r)) if r.status == 200 => seen.revoked.push(serial.unwrap()),
+            (_, Ok(r)) => panic!(
+                "{url} answered {}: {}",
+                r.status,
+                String::from_utf8_lossy(&r.body)
+            ),
+            // Killed under this request: no answer, nothing may be assumed.
+            (_, Err(_)) => {
+                seen.cut += 1;
+                break;
+            }
+        }
+        counts[k].fetch_add(1, Ordering::SeqCst);
+        if OPS
+            .iter()
+            .enumerate()
+            .all(|(j, o)| counts[j].load(Ordering::SeqCst) >= o.2)
+        {
+            enough.notify_one();
+        }
+        if op != Op::Licence {
+            // Quick ones: spread them over the round.
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    seen
+}
+
+/// One round: licences, seals and revocations at once, then SIGKILL with requests in flight.
+async fn round(data: &Path, actors: Arc<Actors>) -> Seen {
     let mut server = Server::start(
         data,
         &[
@@ -53,85 +166,22 @@ async fn round(
             ("YINXIN_RATE_LIMIT_BURST", "100000"),
         ],
     );
-    let base = server.base.clone();
     let stop = Arc::new(AtomicBool::new(false));
-    let licences = Arc::new(AtomicUsize::new(0));
-    let revocations = Arc::new(AtomicUsize::new(0));
+    let counts: Arc<[AtomicUsize; 3]> = Arc::new(Default::default());
     let enough = Arc::new(tokio::sync::Notify::new());
     let mut tasks = vec![];
-    for c in 0..LICENCE_CALLERS + REVOKE_CALLERS {
-        let (base, stop, enough) = (base.clone(), stop.clone(), enough.clone());
-        let (licences, revocations) = (licences.clone(), revocations.clone());
-        let token = if c < LICENCE_CALLERS {
-            agency_token.to_string()
-        } else {
-            admin.to_string()
-        };
-        let to_revoke = to_revoke.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut seen = Seen::default();
-            while !stop.load(Ordering::SeqCst) {
-                let (url, body, serial) = if c < LICENCE_CALLERS {
-                    (
-                        format!("{base}/v1/licences"),
-                        json!({"kind": "business-licence", "values": values("business-licence")}),
-                        None,
-                    )
-                } else {
-                    let Some(serial) = to_revoke.lock().unwrap().pop() else {
-                        break;
-                    };
-                    (
-                        format!("{base}/v1/certificates/{serial}/revoke"),
-                        json!({"reason": "keyCompromise"}),
-                        Some(serial),
-                    )
-                };
-                let r = try_call(
-                    "POST",
-                    &url,
-                    Some(&token),
-                    &[("content-type", "application/json")],
-                    body.to_string().into_bytes(),
-                )
-                .await;
-                match r {
-                    Ok(r) if r.status == 201 && serial.is_none() => {
-                        seen.licences
-                            .push(r.json()["identifier"].as_str().unwrap().to_string());
-                    }
-                    Ok(r) if r.status == 200 && serial.is_some() => {
-                        seen.revoked.push(serial.unwrap());
-                    }
-                    Ok(r) => panic!(
-                        "{url} answered {}: {}",
-                        r.status,
-                        String::from_utf8_lossy(&r.body)
-                    ),
-                    // Killed under this request: no answer, nothing may be assumed.
-                    Err(_) => {
-                        seen.cut += 1;
-                        break;
-                    }
-                }
-                let counter = if c < LICENCE_CALLERS {
-                    &licences
-                } else {
-                    &revocations
-                };
-                counter.fetch_add(1, Ordering::SeqCst);
-                if licences.load(Ordering::SeqCst) >= LICENCES_BEFORE_KILL
-                    && revocations.load(Ordering::SeqCst) >= REVOCATIONS_BEFORE_KILL
-                {
-                    enough.notify_one();
-                }
-                if c >= LICENCE_CALLERS {
-                    // Revocations are quick: spread them over the round.
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            }
-            seen
-        }));
+    for (k, &(op, callers, _)) in OPS.iter().enumerate() {
+        for _ in 0..callers {
+            tasks.push(tokio::spawn(caller(
+                op,
+                k,
+                server.base.clone(),
+                actors.clone(),
+                counts.clone(),
+                stop.clone(),
+                enough.clone(),
+            )));
+        }
     }
     tokio::time::timeout(Duration::from_secs(120), enough.notified())
         .await
@@ -147,6 +197,7 @@ async fn round(
             .unwrap();
         all.licences.extend(s.licences);
         all.revoked.extend(s.revoked);
+        all.seals.extend(s.seals);
         all.cut += s.cut;
     }
     all
@@ -180,23 +231,29 @@ async fn crash_and_check(label: &str, db: Option<&str>) {
         "agency",
     );
     let (_, admin) = token(&data, "admin", None);
-    let to_revoke = Arc::new(std::sync::Mutex::new(certificates(
-        &data,
-        work,
-        10 + 12 * rounds(),
-    )));
+    let (_, seal_admin) = token(&data, "seal-admin", Some(ORG));
+    let signer_serial = issue_generated_org(&data, work, "崩溃测试单位", ORG, "signer");
+    let actors = Arc::new(Actors {
+        agency: agency_token.clone(),
+        admin: admin.clone(),
+        seal_admin,
+        signer_serial,
+        to_revoke: std::sync::Mutex::new(certificates(&data, work, 10 + 12 * rounds())),
+    });
     let mut seen = Seen::default();
     for k in 0..rounds() {
-        let s = round(&data, &agency_token, &admin, to_revoke.clone()).await;
+        let s = round(&data, actors.clone()).await;
         println!(
-            "{label}: kill -9 #{}: {} licences, {} revocations answered, {} cut off",
+            "{label}: kill -9 #{}: {} licences, {} seals, {} revocations answered, {} cut off",
             k + 1,
             s.licences.len(),
+            s.seals.len(),
             s.revoked.len(),
             s.cut
         );
         seen.licences.extend(s.licences);
         seen.revoked.extend(s.revoked);
+        seen.seals.extend(s.seals);
         seen.cut += s.cut;
     }
     assert!(seen.cut > 0, "no kill landed while requests were in flight");
@@ -217,6 +274,15 @@ async fn crash_and_check(label: &str, db: Option<&str>) {
         assert_eq!(
             r.status, 200,
             "licence {id} answered 201 but its document is gone"
+        );
+    }
+    for id in &seen.seals {
+        let r = get(&format!("{}/v1/seals/{id}", server.base), None).await;
+        assert_eq!(
+            r.json()["status"],
+            "active",
+            "seal {id} answered 201 but {}",
+            r.json()
         );
     }
     let issuer = std::fs::read(data.join("ca/sm2-issuing.pem")).unwrap();
@@ -278,6 +344,13 @@ async fn crash_and_check(label: &str, db: Option<&str>) {
             .count();
         assert_eq!(n, 1, "licence {id} audited {n} times");
     }
+    for id in &seen.seals {
+        let n = events
+            .iter()
+            .filter(|(a, o)| a == "seal.create" && o == id)
+            .count();
+        assert_eq!(n, 1, "seal {id} audited {n} times");
+    }
     for serial in &seen.revoked {
         let n = events
             .iter()
@@ -304,8 +377,9 @@ async fn crash_and_check(label: &str, db: Option<&str>) {
         pool.close().await;
     }
     println!(
-        "{label}: {} licences and {} revocations answered, all stored, served, audited once; OCSP agrees; trail intact",
+        "{label}: {} licences, {} seals and {} revocations answered, all stored, served, audited once; OCSP agrees; trail intact",
         seen.licences.len(),
+        seen.seals.len(),
         seen.revoked.len()
     );
 }
