@@ -44,6 +44,8 @@ pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod document;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod holder;
 pub mod i18n;
 pub mod licence;
@@ -59,6 +61,8 @@ pub mod web;
 /// and issuance allocate many small short-lived buffers (DER, XML, JSON), and glibc's malloc
 /// was ≈ 12 % of e-licence verification in `perf`; mimalloc made it 15 % faster
 /// (BENCHMARKS.md). Secrets are zeroized by their owners before they are freed, whatever the
-/// allocator.
+/// allocator. Not in fuzz builds (`--cfg fuzzing`): there the sanitizers and libFuzzer's
+/// malloc limit must see every allocation.
+#[cfg(not(fuzzing))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -1,5 +1,6 @@
 //! PostgreSQL stopped and started again under issuing load (issue 18): while it is down the
-//! service answers 503 `unavailable` with `Retry-After` — never 500 — and once it is back the
+//! service answers 503 (`unavailable`, or `timeout` for a request queued behind failing ones)
+//! with `Retry-After` — never 500 — and once it is back the
 //! service issues again by itself (no restart of yinxin); every certificate answered 201 is
 //! stored with its audit event and the audit trail is one chain. The database is a private
 //! PostgreSQL instance the test makes (initdb, pg_ctl) so that stopping it disturbs nobody.
@@ -199,10 +200,11 @@ async fn postgres_restarted_under_load_gives_503_then_recovers() {
     let endpoint = format!("{}/v1/certificates", server.base);
     let stop = Arc::new(AtomicBool::new(false));
     let (ok, unavailable) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let db_kind = Arc::new(AtomicUsize::new(0));
     let mut tasks = vec![];
     for c in 0..CALLERS {
         let (endpoint, admin, stop) = (endpoint.clone(), admin.clone(), stop.clone());
-        let (ok, unavailable) = (ok.clone(), unavailable.clone());
+        let (ok, unavailable, db_kind) = (ok.clone(), unavailable.clone(), db_kind.clone());
         tasks.push(tokio::spawn(async move {
             let mut answered = vec![];
             let mut i = c;
@@ -215,13 +217,19 @@ async fn postgres_restarted_under_load_gives_503_then_recovers() {
                     }
                     Some((503, retry, body)) => {
                         let j: serde_json::Value = serde_json::from_slice(&body).unwrap();
-                        assert_eq!(
-                            j["type"].as_str().map(|t| t.ends_with("unavailable")),
-                            Some(true),
+                        // Mostly `unavailable` (no connection within the pool's wait); on a
+                        // loaded machine a request queued behind failing ones may reach the
+                        // request timeout first — also a 503 with Retry-After.
+                        let kind = j["type"].as_str().unwrap_or_default();
+                        assert!(
+                            kind.ends_with(":unavailable") || kind.ends_with(":timeout"),
                             "{j}"
                         );
                         assert_eq!(retry.as_deref(), Some("5"), "503 without Retry-After");
                         unavailable.fetch_add(1, Ordering::SeqCst);
+                        if kind.ends_with(":unavailable") {
+                            db_kind.fetch_add(1, Ordering::SeqCst);
+                        }
                         tokio::time::sleep(Duration::from_millis(20)).await;
                     }
                     Some((status, _, body)) => panic!(
@@ -258,6 +266,10 @@ async fn postgres_restarted_under_load_gives_503_then_recovers() {
         "pg restart: {} issued, {} answered 503 while down, 0 other errors",
         answered.len(),
         unavailable.load(Ordering::SeqCst)
+    );
+    assert!(
+        db_kind.load(Ordering::SeqCst) > 0,
+        "no answer said the database was unavailable"
     );
     drop(server);
 

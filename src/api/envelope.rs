@@ -92,12 +92,16 @@ pub(super) async fn envelope(
             let run = tokio::time::timeout(state.limits.timeout, next.run(req));
             let r = match admission::scope(admitted, run).await {
                 Ok(r) => r,
-                Err(_) => Problem::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "timeout",
-                    "the request took too long and was abandoned",
-                )
-                .into_response(),
+                Err(_) => {
+                    let mut p = Problem::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "timeout",
+                        "the request took too long and was abandoned",
+                    );
+                    // A 503 says when to come back (RFC 9110 §10.2.3).
+                    p.retry_after = Some(5);
+                    p.into_response()
+                }
             };
             drop(slots);
             if tripped.load(std::sync::atomic::Ordering::Relaxed) {

@@ -83,7 +83,6 @@ problem-not-found = Not found
     .detail-crl-name = CRLs are named {"{"}ca{"}"}.crl or {"{"}ca{"}"}-delta.crl
 problem-not-served-here = Not served by this process
 problem-overloaded = Service overloaded
-problem-unavailable = Database unavailable
     .detail = too many requests in progress; retry shortly
 problem-personal-data = Personal data
     .detail = a personal seal's .esl is served to seal administrators, auditors and its signers only
@@ -115,6 +114,7 @@ problem-unauthorized = Authentication required
 problem-unavailable = Service unavailable
     .detail-seals = seals are not enabled on this server
     .detail-trust = the trust list is not enabled on this server
+    .detail-database = the service's database cannot be reached now; try again shortly
 problem-unknown-algorithm = Unknown algorithm
 problem-unknown-certificate = Unknown certificate
 problem-unknown-seal-type = Unknown seal type
@@ -636,7 +636,7 @@ cli-restore-about = Restore a backup into a new data directory, after checking i
 cli-restore-example =
     yinxin restore --in region-2026-12-06.yxbak --data-dir data-restored --backup-passphrase-file backup-pass.txt --root-fingerprint 5d41402abc4b2a76b9719d911017c592…
     yinxin restore --in region-pg.yxbak --data-dir data-restored --database-url postgres://yinxin@db/yinxin_restored
-cli-restore-opt-in = The backup file
+cli-restore-opt-input = The backup file
 cli-restore-opt-data-dir = The new data directory (must not exist, or be empty)
 cli-restore-opt-database-url = A PostgreSQL backup: the empty database to restore into (postgres://…)
 cli-restore-opt-backup-passphrase-file = The passphrase of an encrypted backup, in this file

@@ -83,7 +83,6 @@ problem-not-found = 未找到
     .detail-crl-name = CRL 的文件名为 {"{"}ca{"}"}.crl 或 {"{"}ca{"}"}-delta.crl
 problem-not-served-here = 本进程不提供此服务
 problem-overloaded = 服务繁忙
-problem-unavailable = 数据库暂不可用
     .detail = 正在处理的请求过多，请稍后重试
 problem-personal-data = 个人数据
     .detail = 个人名章的 .esl 文件只提供给印章管理员、审计员和该印章的签名人
@@ -115,6 +114,7 @@ problem-unauthorized = 需要身份认证
 problem-unavailable = 服务不可用
     .detail-seals = 本服务器未启用电子印章
     .detail-trust = 本服务器未启用信任列表
+    .detail-database = 服务的数据库暂时无法连接，请稍后重试
 problem-unknown-algorithm = 未知算法
 problem-unknown-certificate = 未知证书
 problem-unknown-seal-type = 未知印章类型
@@ -639,7 +639,7 @@ cli-restore-about = 校验备份的签名和每个文件的哈希后，将其恢
 cli-restore-example =
     yinxin restore --in region-2026-12-06.yxbak --data-dir data-restored --backup-passphrase-file backup-pass.txt --root-fingerprint 5d41402abc4b2a76b9719d911017c592…
     yinxin restore --in region-pg.yxbak --data-dir data-restored --database-url postgres://yinxin@db/yinxin_restored
-cli-restore-opt-in = 备份文件
+cli-restore-opt-input = 备份文件
 cli-restore-opt-data-dir = 新的数据目录（须不存在或为空）
 cli-restore-opt-database-url = PostgreSQL 备份：要恢复到的空数据库（postgres://…）
 cli-restore-opt-backup-passphrase-file = 加密备份的口令所在的文件

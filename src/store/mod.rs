@@ -80,7 +80,7 @@ pub struct Store {
 }
 
 /// Longest wait for a connection (see [`Store::connect`]).
-const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 fn db_err(e: sqlx::Error) -> RepoError {
     match &e {

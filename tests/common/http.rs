@@ -11,6 +11,23 @@ use std::process::{Child, Stdio};
 pub struct Server {
     pub child: Child,
     pub base: String,
+    /// Its log, scanned for secrets when it is dropped ([`super::exposure`]).
+    log: Option<std::path::PathBuf>,
+}
+
+/// A new file for a server's log (info level) under the target's temporary directory.
+fn log_file() -> (std::path::PathBuf, Stdio) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("server-logs");
+    std::fs::create_dir_all(&dir).expect("create the server log directory");
+    let path = dir.join(format!(
+        "{}-{}.log",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let file = std::fs::File::create(&path).expect("create the server log");
+    (path, Stdio::from(file))
 }
 
 impl Server {
@@ -37,7 +54,9 @@ impl Server {
         let mut env = env.to_vec();
         env.push(("YINXIN_LOG", "debug"));
         let file = std::fs::File::create(log).expect("create the log file");
-        Self::spawn_with(data, "127.0.0.1:0", &[], &env, &[], Stdio::from(file))
+        let mut s = Self::spawn_with(data, "127.0.0.1:0", &[], &env, &[], Stdio::from(file));
+        s.log = Some(log.to_path_buf());
+        s
     }
 
     fn spawn(
@@ -47,7 +66,10 @@ impl Server {
         env: &[(&str, &str)],
         unset: &[&str],
     ) -> Server {
-        Self::spawn_with(data, listen, args, env, unset, Stdio::null())
+        let (path, file) = log_file();
+        let mut s = Self::spawn_with(data, listen, args, env, unset, file);
+        s.log = Some(path);
+        s
     }
 
     fn spawn_with(
@@ -59,7 +81,7 @@ impl Server {
         stderr: Stdio,
     ) -> Server {
         let mut c = yinxin();
-        c.env("YINXIN_LOG", "warn");
+        c.env("YINXIN_LOG", "info");
         c.args(["serve", "--listen", listen, "--data-dir"])
             .arg(data)
             .args(args);
@@ -79,7 +101,11 @@ impl Server {
             .strip_prefix("listening on ")
             .unwrap_or_else(|| panic!("unexpected first line: {line}"))
             .to_string();
-        Server { child, base }
+        Server {
+            child,
+            base,
+            log: None,
+        }
     }
 
     /// Send SIGTERM.
@@ -94,6 +120,20 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let Some(log) = &self.log else { return };
+        let text = String::from_utf8_lossy(&std::fs::read(log).unwrap_or_default()).into_owned();
+        let found = super::exposure::in_log(&text);
+        if found.is_empty() {
+            if log.starts_with(env!("CARGO_TARGET_TMPDIR")) {
+                let _ = std::fs::remove_file(log);
+            }
+        } else if !std::thread::panicking() {
+            panic!(
+                "the server's log ({}) holds {}",
+                log.display(),
+                found.join(", ")
+            );
+        }
     }
 }
 
@@ -173,6 +213,8 @@ pub async fn try_call(
         .expect("complete response body")
         .to_bytes()
         .to_vec();
+    let found = super::exposure::in_answer(&String::from_utf8_lossy(&body));
+    assert!(found.is_empty(), "{url} answered {}", found.join(", "));
     Ok(Resp {
         status,
         headers,

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod exposure;
 pub mod federation;
 pub mod flow;
 pub mod holders;
