@@ -359,23 +359,7 @@ async fn crash_and_check(label: &str, db: Option<&str>) {
         assert_eq!(n, 1, "revocation of {serial} audited {n} times");
     }
     drop(region);
-    let mut c = yinxin();
-    c.args(["audit", "verify", "--data-dir"]).arg(&data);
-    if let Some(u) = db {
-        c.args(["--database-url", u]);
-    }
-    let trail: serde_json::Value = serde_json::from_slice(&run_ok(&mut c).stdout).unwrap();
-    assert_eq!(trail["intact"], true, "{trail}");
-    if db.is_none() {
-        let url = format!("sqlite://{}", data.join("yinxin.db").display());
-        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-        let rows: Vec<(String,)> = sqlx::query_as("PRAGMA integrity_check")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
-        assert_eq!(rows.into_iter().map(|r| r.0).collect::<Vec<_>>(), ["ok"]);
-        pool.close().await;
-    }
+    assert_store_whole(&data, db).await;
     println!(
         "{label}: {} licences, {} seals and {} revocations answered, all stored, served, audited once; OCSP agrees; trail intact",
         seen.licences.len(),

@@ -6,7 +6,7 @@
 //! PostgreSQL instance the test makes (initdb, pg_ctl) so that stopping it disturbs nobody.
 
 mod common;
-use common::http::{Server, token};
+use common::http::{Server, token, try_call};
 use common::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -133,8 +133,6 @@ impl Drop for PrivatePg {
 
 /// POST an issuance: (status, Retry-After, body); None when no answer came.
 async fn post_issue(url: &str, token: &str, i: usize) -> Option<(u16, Option<String>, Vec<u8>)> {
-    use http_body_util::{BodyExt, Full};
-    use hyper::body::Bytes;
     let csr = std::fs::read_to_string(fixture("csr/test-p256.csr.pem")).unwrap();
     let body = serde_json::json!({
         "profile": "organization",
@@ -142,25 +140,17 @@ async fn post_issue(url: &str, token: &str, i: usize) -> Option<(u16, Option<Str
         "subject": {"name": format!("重启测试单位{i}"), "credit_code": "91350100M000100Y43"},
         "csr": csr,
     });
-    let client: hyper_util::client::legacy::Client<_, Full<Bytes>> =
-        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-            .build_http();
-    let req = hyper::Request::builder()
-        .method("POST")
-        .uri(url)
-        .header("authorization", format!("Bearer {token}"))
-        .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(body.to_string())))
-        .ok()?;
-    let resp = client.request(req).await.ok()?;
-    let status = resp.status().as_u16();
-    let retry = resp
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .map(String::from);
-    let body = resp.into_body().collect().await.ok()?.to_bytes().to_vec();
-    Some((status, retry, body))
+    let r = try_call(
+        "POST",
+        url,
+        Some(token),
+        &[("content-type", "application/json")],
+        body.to_string().into_bytes(),
+    )
+    .await
+    .ok()?;
+    let retry = r.header("retry-after");
+    Some((r.status, retry, r.body))
 }
 
 /// Wait (polling, generous bound) until `f` holds.

@@ -377,3 +377,27 @@ pub async fn profile_signer_alg(
         issued.record.serial.clone(),
     )
 }
+
+/// After a crash test: `yinxin audit verify` finds one unbroken chain (returned), and a SQLite
+/// database (`db` None) passes `PRAGMA integrity_check`.
+pub async fn assert_store_whole(data: &Path, db: Option<&str>) -> serde_json::Value {
+    let mut c = yinxin();
+    c.args(["audit", "verify", "--data-dir"]).arg(data);
+    if let Some(u) = db {
+        c.args(["--database-url", u]);
+    }
+    let trail: serde_json::Value = serde_json::from_slice(&run_ok(&mut c).stdout).unwrap();
+    assert_eq!(trail["intact"], true, "{trail}");
+    if db.is_none() {
+        let url = format!("sqlite://{}", data.join("yinxin.db").display());
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        let rows: Vec<(String,)> = sqlx::query_as("PRAGMA integrity_check")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        let rows: Vec<String> = rows.into_iter().map(|r| r.0).collect();
+        assert_eq!(rows, ["ok"], "SQLite integrity check");
+        pool.close().await;
+    }
+    trail
+}
