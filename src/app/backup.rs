@@ -219,10 +219,15 @@ pub(super) fn run_tool(tool: &str, args: &[&str], file: &Path, url: &str) -> Res
 }
 
 /// What the walk leaves out: the live SQLite files (the snapshot replaces them), the backup
-/// itself and its working directory.
+/// itself and its working directory, and a demo region's passphrase file.
 fn skipped_paths(data_dir: &Path, url: &str, out: &Path, work: &Path) -> Vec<PathBuf> {
     let abs = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    let mut skip = vec![abs(work), abs(out)];
+    // A demo region's key store passphrase never travels with the keys it opens.
+    let mut skip = vec![
+        abs(work),
+        abs(out),
+        abs(&data_dir.join(super::DEMO_PASSPHRASE_FILE)),
+    ];
     if let Some(rest) = url.strip_prefix("sqlite://") {
         let db = abs(&data_dir.join(rest.split('?').next().unwrap_or(rest)));
         for suffix in ["", "-wal", "-shm", "-journal"] {
