@@ -160,6 +160,8 @@ async fn a_sqlite_region_comes_back_whole_and_forged_backups_are_refused() {
     let data = work.join("region");
     let serial = populate(&data, work, None);
     std::fs::write(work.join("backup-pass.txt"), "backup passphrase 2026\n").unwrap();
+    // A demo region keeps its passphrase beside the keys: it must not travel with them.
+    std::fs::write(data.join("DEMO-ONLY-key-passphrase.txt"), TEST_PASSPHRASE).unwrap();
     let bak = work.join("region.yxbak");
     let out = json(run_ok(
         yinxin()
@@ -208,6 +210,7 @@ async fn a_sqlite_region_comes_back_whole_and_forged_backups_are_refused() {
             .contains(&fp.clone().into())
     );
 
+    assert!(!restored.join("DEMO-ONLY-key-passphrase.txt").exists());
     // The same certificates, seal, tokens and trail.
     assert_eq!(list(&restored), list(&data));
     assert!(list(&restored).contains(&serial));
@@ -342,7 +345,6 @@ async fn a_sqlite_region_comes_back_whole_and_forged_backups_are_refused() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not empty"));
     assert!(restored.join("yinxin.db").exists());
-    let _ = TEST_PASSPHRASE;
 }
 
 #[tokio::test(flavor = "multi_thread")]
