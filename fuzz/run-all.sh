@@ -46,7 +46,7 @@ for t in "${targets[@]}"; do
     marker=$(mktemp)
     start=$(date +%s)
     echo "== $t: ${secs}s"
-    cargo +nightly fuzz run "$t" "fuzz/corpus/$t" -- \
+    cargo +nightly fuzz run -O "$t" "fuzz/corpus/$t" -- \
         -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
         >"$logs/$t.log" 2>&1
     rc=$?
