@@ -37,7 +37,7 @@ fn main() {
         let dir = tmp.path().join("data");
         let pass = Passphrase::new("bench-only-passphrase".into()).unwrap();
         region::init(
-            InitParams { data_dir: dir.clone(), code: "crl".into(), name: "CRL bench".into(), database_url: None, public_base_url: None },
+            InitParams { data_dir: dir.clone(), code: "crl".into(), name: "CRL bench".into(), database_url: None, public_base_url: None, hsm: None },
             &pass,
             &SqlConnector,
         )

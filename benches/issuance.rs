@@ -25,6 +25,7 @@ fn bench(c: &mut Criterion) {
                 name: "Bench".into(),
                 database_url: None,
                 public_base_url: None,
+                hsm: None,
             },
             &pass,
             &SqlConnector,

@@ -74,6 +74,7 @@ fn bench(c: &mut Criterion) {
                 name: "基准区".into(),
                 database_url: None,
                 public_base_url: None,
+                hsm: None,
             },
             &pass,
             &SqlConnector,

@@ -29,6 +29,7 @@ fn bench(c: &mut Criterion) {
                 name: "Verify bench".into(),
                 database_url: None,
                 public_base_url: None,
+                hsm: None,
             },
             &pass,
             &SqlConnector,

@@ -260,7 +260,7 @@ async fn load_keys(
     let authority = Arc::new(region.authority(&pass, &Algorithm::ALL).await?);
     let status_cas = region.status_cas(&pass, &authority).await?;
     let tsa = Arc::new(tsa_service(region, store, &pass).await?);
-    let (maker, maker_cert) = region.service_signer("sm2-seal-maker", &pass).await?;
+    let (maker, maker_cert) = region.seal_maker(&pass).await?;
     let seals = SealSigning {
         maker,
         maker_cert,
@@ -438,6 +438,7 @@ pub async fn quickstart_init(data_dir: &Path, listen: &str) -> Result<bool, AppE
             name: "Demo Region (演示)".into(),
             database_url: None,
             public_base_url: Some(format!("http://{listen}")),
+            hsm: None,
         },
         &pass,
     )

@@ -30,7 +30,9 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 mod holders;
+mod hsm;
 pub use holders::{DutyLookupConfig, HoldersConfig, OidcConfig};
+pub use hsm::HsmConfig;
 
 /// Configuration file name inside a data directory.
 pub const CONFIG_FILE: &str = "yinxin.toml";
@@ -172,6 +174,9 @@ pub struct ServiceConfig {
     /// checkpoint` then does it). Only when rows were added since the last one.
     #[serde(default = "default_checkpoint_seconds")]
     pub audit_checkpoint_seconds: u32,
+    /// Algorithm of the seal maker (制章者) that signs new seals: `sm2` (default) or `p256` (a region whose P-256 keys are in an HSM signs seals in the token with it).
+    #[serde(default = "default_seal_maker_algorithm")]
+    pub seal_maker_algorithm: crate::crypto::Algorithm,
     /// Rate of anonymous public verification calls per client address (default 20/s).
     #[serde(default = "default_anon_rate")]
     pub anonymous_rate_limit_per_second: f64,
@@ -457,6 +462,7 @@ impl ServiceConfig {
             ocsp_validity_seconds: default_ocsp_seconds(),
             seal_status_validity_seconds: default_ocsp_seconds(),
             audit_checkpoint_seconds: default_checkpoint_seconds(),
+            seal_maker_algorithm: default_seal_maker_algorithm(),
             anonymous_rate_limit_per_second: default_anon_rate(),
             anonymous_rate_limit_burst: default_anon_burst(),
             peer_rate_limit_per_second: default_peer_rate(),
@@ -506,6 +512,9 @@ pub struct Config {
     /// Holders (sign-in, 亮证, 用证授权); written by the operator, never by `init`.
     #[serde(default, skip_serializing)]
     pub holders: HoldersConfig,
+    /// Keys in a PKCS#11 token (docs/hsm.md); written by `init --hsm-module`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hsm: Option<HsmConfig>,
 }
 
 /// Configuration errors.
@@ -522,6 +531,10 @@ pub enum ConfigError {
         /// Problem.
         message: String,
     },
+}
+
+fn default_seal_maker_algorithm() -> crate::crypto::Algorithm {
+    crate::crypto::Algorithm::Sm2
 }
 
 impl Config {
@@ -739,6 +752,7 @@ mod tests {
             database: DatabaseConfig { url: url.into() },
             service: ServiceConfig::new("http://127.0.0.1:8080".into()),
             holders: Default::default(),
+            hsm: None,
         }
     }
 

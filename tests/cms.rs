@@ -48,6 +48,7 @@ async fn setup() -> Env {
             name: "签名测试区".into(),
             database_url: None,
             public_base_url: None,
+            hsm: None,
         },
         &pass(),
         &SqlConnector,

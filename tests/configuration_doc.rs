@@ -7,17 +7,22 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-const SECTIONS: [(&str, &str); 6] = [
+const SECTIONS: [(&str, &str); 7] = [
     ("RegionConfig", "region"),
     ("DatabaseConfig", "database"),
     ("ServiceConfig", "service"),
     ("HoldersConfig", "holders"),
     ("OidcConfig", "holders.oidc"),
     ("DutyLookupConfig", "[holders.duty_lookup]"),
+    ("HsmConfig", "hsm"),
 ];
 
 /// Variables that are not a `[service]` key's override, with what they do.
-const OTHER_VARIABLES: [(&str, &str); 12] = [
+const OTHER_VARIABLES: [(&str, &str); 13] = [
+    (
+        "YINXIN_HSM_PIN",
+        "the user PIN of the `[hsm]` token (instead of `[hsm] pin_file`)",
+    ),
     (
         "YINXIN_OIDC_CLIENT_SECRET",
         "the holders' identity provider client secret (instead of `[holders.oidc] client_secret_file`)",
@@ -142,6 +147,7 @@ fn generate() -> String {
     // The sections' structs: src/config.rs and its per-concept files.
     let mut src = std::fs::read_to_string(root().join("src/config.rs")).unwrap();
     src.push_str(&std::fs::read_to_string(root().join("src/config/holders.rs")).unwrap());
+    src.push_str(&std::fs::read_to_string(root().join("src/config/hsm.rs")).unwrap());
     let mut doc = String::from(
         "# Configuration reference\n\n\
          Generated from the code by `tests/configuration_doc.rs` (`YINXIN_WRITE_DOCS=1 cargo test \

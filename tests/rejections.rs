@@ -35,6 +35,7 @@ async fn setup_with(edit: impl FnOnce(&std::path::Path)) -> Fixture {
             name: "测试区".into(),
             database_url: None,
             public_base_url: None,
+            hsm: None,
         },
         &pass(),
         &SqlConnector,

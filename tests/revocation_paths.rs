@@ -64,6 +64,7 @@ async fn setup(db: Option<&str>) -> Env {
             name: "吊销测试区".into(),
             database_url: db.map(str::to_string),
             public_base_url: None,
+            hsm: None,
         },
         &pass(),
         &SqlConnector,

@@ -90,6 +90,7 @@ async fn make_tsa() -> Tsa {
             name: "TSA test".into(),
             database_url: None,
             public_base_url: None,
+            hsm: None,
         },
         &pass,
         &SqlConnector,

@@ -43,6 +43,7 @@ async fn setup(alg: Algorithm) -> Env {
             name: "验证区".into(),
             database_url: None,
             public_base_url: None,
+            hsm: None,
         },
         &pass(),
         &SqlConnector,

@@ -144,9 +144,7 @@ pub async fn register(a: RegisterArgs, fail_after: Option<Step>) -> Result<Value
     let agency = opened.sealer(&code, serial).await?;
     let region = opened.region();
     let authority = region.authority(opened.passphrase(), &[algorithm]).await?;
-    let (maker, maker_cert) = region
-        .service_signer("sm2-seal-maker", opened.passphrase())
-        .await?;
+    let (maker, maker_cert) = region.seal_maker(opened.passphrase()).await?;
     let reg = opened.registry();
     let ts = |sig: &[u8]| agency.timestamp(sig);
     let sealer = agency.sealer(&ts);

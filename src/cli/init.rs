@@ -21,8 +21,20 @@ pub(super) async fn run(cmd: Command) -> Result<(), CliError> {
             database_url,
             public_base_url,
             key_passphrase_file,
+            hsm_module,
+            hsm_token,
+            hsm_pin_file,
         } => {
             let pass = passphrase(key_passphrase_file.as_deref(), "key store passphrase")?;
+            let hsm = match (hsm_module, hsm_token) {
+                // Absolute paths: the service may start from another directory.
+                (Some(m), Some(t)) => Some(crate::config::HsmConfig::new(
+                    std::path::absolute(&m)?,
+                    t,
+                    hsm_pin_file.map(std::path::absolute).transpose()?,
+                )),
+                _ => None,
+            };
             let summary = app::init_region(
                 InitParams {
                     data_dir,
@@ -30,6 +42,7 @@ pub(super) async fn run(cmd: Command) -> Result<(), CliError> {
                     name,
                     database_url,
                     public_base_url,
+                    hsm,
                 },
                 &pass,
             )

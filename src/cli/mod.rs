@@ -79,6 +79,15 @@ enum Command {
         /// File holding the key store passphrase (else YINXIN_KEY_PASSPHRASE).
         #[arg(long)]
         key_passphrase_file: Option<PathBuf>,
+        /// PKCS#11 module that holds the region's P-256 keys (e.g. /usr/lib/softhsm/libsofthsm2.so).
+        #[arg(long, requires = "hsm_token")]
+        hsm_module: Option<PathBuf>,
+        /// Label of the PKCS#11 token for the region's keys.
+        #[arg(long, requires = "hsm_module")]
+        hsm_token: Option<String>,
+        /// File holding the token's user PIN (else YINXIN_HSM_PIN).
+        #[arg(long, requires = "hsm_module")]
+        hsm_pin_file: Option<PathBuf>,
     },
     /// Issue a certificate under a profile from a CSR or with a generated key.
     Issue {

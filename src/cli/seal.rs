@@ -191,7 +191,7 @@ pub(super) async fn run(cmd: SealCommand) -> Result<(), CliError> {
                     .map_err(|e| CliError(format!("cannot read {}: {e}", p.display())))?,
                 None => crate::seal::picture::for_type(&name, &t)?,
             };
-            let (maker, maker_cert) = region.service_signer("sm2-seal-maker", &pass).await?;
+            let (maker, maker_cert) = region.seal_maker(&pass).await?;
             let rec = seals::make_seal(
                 &seals::SealRequest {
                     region: &config.region.code,

@@ -8,6 +8,7 @@
 //! Nothing here knows about certificates, profiles, HTTP or SQL.
 
 pub mod hash;
+pub mod hsm;
 pub mod keys;
 pub mod oid;
 pub mod signer;

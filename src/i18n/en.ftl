@@ -372,6 +372,9 @@ cli-init-opt-region = Region code (letters, digits, '-')
 cli-init-opt-name = Region display name (may be Chinese)
 cli-init-opt-database-url = Database URL (default sqlite://yinxin.db inside the data directory)
 cli-init-opt-public-base-url = Public base URL put in certificates (CRL, OCSP, CA issuers)
+cli-init-opt-hsm-module = PKCS#11 module that holds the region's P-256 keys (e.g. /usr/lib/softhsm/libsofthsm2.so)
+cli-init-opt-hsm-token = Label of the PKCS#11 token for the region's keys
+cli-init-opt-hsm-pin-file = File holding the token's user PIN (else YINXIN_HSM_PIN)
 
 cli-issue-about = Issue a certificate under a profile from a CSR or with a generated key
 cli-issue-example =

@@ -375,6 +375,9 @@ cli-init-opt-region = 区域代码（字母、数字或“-”）
 cli-init-opt-name = 区域显示名称（可用中文）
 cli-init-opt-database-url = 数据库 URL（默认为数据目录中的 sqlite://yinxin.db）
 cli-init-opt-public-base-url = 写入证书的公开基础 URL（CRL、OCSP、CA 签发者）
+cli-init-opt-hsm-module = 保存区域 P-256 密钥的 PKCS#11 模块（例如 /usr/lib/softhsm/libsofthsm2.so）
+cli-init-opt-hsm-token = 保存区域密钥的 PKCS#11 令牌标签
+cli-init-opt-hsm-pin-file = 保存令牌用户 PIN 的文件（否则读 YINXIN_HSM_PIN）
 
 cli-issue-about = 按证书模板签发证书：使用证书请求（CSR）或由服务端生成密钥
 cli-issue-example =

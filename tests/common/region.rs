@@ -41,6 +41,7 @@ pub async fn test_region(code: &str, name: &str) -> TestRegion {
             name: name.into(),
             database_url: None,
             public_base_url: None,
+            hsm: None,
         },
         &pass(),
         &SqlConnector,

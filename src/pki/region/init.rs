@@ -1,16 +1,21 @@
 //! Creating a region (`yinxin init`): for each algorithm a root CA, an issuing CA and the
 //! service certificates, the encrypted keys and holder salt, the CA certificates exported for
 //! relying parties, the profiles, the configuration and the database rows. A directory that
-//! already holds a region is refused; the files of a failed init are removed again.
+//! already holds a region is refused; the files of a failed init are removed again. With
+//! `[hsm]` the keys of the algorithms it holds are generated inside the token instead (and
+//! destroyed there again if init fails).
 //!
 //! Must not import: `crate::store` or SQL types (the database comes through [`Connector`]);
 //! must not load keys of an existing region (that is `signers`).
 
 use super::salt::{SALT_FILE, save_salt};
 use super::{Connector, RegionError, key_dir};
-use crate::config::{Config, DatabaseConfig, RegionConfig, ServiceConfig, resolve_database_url};
+use crate::config::{
+    Config, DatabaseConfig, HsmConfig, RegionConfig, ServiceConfig, resolve_database_url,
+};
+use crate::crypto::hsm::Hsm;
 use crate::crypto::keys::create_private_dir;
-use crate::crypto::{Algorithm, KeyStore, Passphrase, PrivateKey, random_bytes};
+use crate::crypto::{Algorithm, KeyStore, Passphrase, PrivateKey, Signer, random_bytes};
 use crate::pki::authority::{IssuingCa, PublicUrls, leaf_extensions, random_serial};
 use crate::pki::cert::{
     self, CertificateTemplate, NameBuilder, StringKind, attr, ext_oid, extensions as x,
@@ -38,6 +43,8 @@ pub struct InitParams {
     pub database_url: Option<String>,
     /// Public base URL (default `http://127.0.0.1:8080`).
     pub public_base_url: Option<String>,
+    /// Keep the keys of some algorithms in a PKCS#11 token (written to `[hsm]`).
+    pub hsm: Option<HsmConfig>,
 }
 
 /// What `init` created.
@@ -89,14 +96,17 @@ fn alg_label(alg: Algorithm) -> &'static str {
     }
 }
 
-/// Files created during init, removed again if init fails.
-struct Created(Vec<PathBuf>, bool);
+/// Files (and token keys) created during init, removed again if init fails.
+struct Created(Vec<PathBuf>, bool, Vec<(Arc<Hsm>, String)>);
 
 impl Created {
     fn file(&mut self, p: PathBuf) {
         self.0.push(p);
     }
     fn rollback(&self) {
+        for (h, label) in &self.2 {
+            let _ = h.destroy(label);
+        }
         for p in self.0.iter().rev() {
             if p.is_dir() {
                 let _ = std::fs::remove_dir(p);
@@ -119,7 +129,7 @@ pub async fn init(
     if cfg_path.exists() || key_dir(dir).join(SALT_FILE).exists() {
         return Err(RegionError::AlreadyExists(dir.display().to_string()));
     }
-    let mut created = Created(Vec::new(), false);
+    let mut created = Created(Vec::new(), false, Vec::new());
     if !dir.exists() {
         std::fs::create_dir_all(dir)
             .map_err(|e| RegionError::Io(format!("cannot create {}: {e}", dir.display())))?;
@@ -180,6 +190,15 @@ async fn init_inner(
         created.file(keys_dir.clone());
     }
     let store = KeyStore::new(&keys_dir);
+    let hsm = match &params.hsm {
+        Some(cfg) => Some((super::signers::open_hsm(cfg)?, cfg)),
+        None => None,
+    };
+    let maker = KeyMaker {
+        store: &store,
+        pass,
+        hsm,
+    };
     let urls = PublicUrls { base: base.clone() };
     let now = crate::clock::now_secs();
     let mut salt = zeroize::Zeroizing::new(vec![0u8; 32]);
@@ -220,9 +239,8 @@ async fn init_inner(
     for alg in Algorithm::ALL {
         // Root CA.
         let root_id = format!("{alg}-root");
-        let root_key = PrivateKey::generate(alg)?;
-        let root_signer = root_key.signer()?;
-        let root_spki = root_key.public_key_spki_der()?;
+        let root_signer = maker.make(&root_id, alg, created)?;
+        let root_spki = root_signer.public_key_spki().to_vec();
         let root_ski = cert::key_identifier(&root_spki)?;
         let root_name = NameBuilder::new()
             .push(attr::C, StringKind::Printable, "CN")
@@ -246,15 +264,13 @@ async fn init_inner(
                 x::subject_key_identifier(&root_ski)?,
             ],
         };
-        let root_der = cert::sign_certificate(&root_tpl, &root_signer)?;
-        created.file(store.save(&root_id, &root_key, pass)?);
-        drop(root_key);
+        let root_der = cert::sign_certificate(&root_tpl, root_signer.as_ref())?;
         let root_rec = ca_record(&root_id, alg, CaRole::Root, None, &root_der, &root_ski, now)?;
 
         // Issuing CA.
         let iss_id = format!("{alg}-issuing");
-        let iss_key = PrivateKey::generate(alg)?;
-        let iss_spki = iss_key.public_key_spki_der()?;
+        let iss_signer = maker.make(&iss_id, alg, created)?;
+        let iss_spki = iss_signer.public_key_spki().to_vec();
         let iss_ski = cert::key_identifier(&iss_spki)?;
         let iss_name = NameBuilder::new()
             .push(attr::C, StringKind::Printable, "CN")
@@ -282,9 +298,8 @@ async fn init_inner(
                 x::authority_info_access(&urls.ocsp(), &urls.ca_cert(&root_id))?,
             ],
         };
-        let iss_der = cert::sign_certificate(&iss_tpl, &root_signer)?;
+        let iss_der = cert::sign_certificate(&iss_tpl, root_signer.as_ref())?;
         drop(root_signer);
-        created.file(store.save(&iss_id, &iss_key, pass)?);
         let iss_rec = ca_record(
             &iss_id,
             alg,
@@ -294,13 +309,8 @@ async fn init_inner(
             &iss_ski,
             now,
         )?;
-        let issuer = IssuingCa::new(
-            iss_rec.clone(),
-            root_der.clone(),
-            Arc::new(iss_key.signer()?),
-        )
-        .map_err(|e| RegionError::Build(e.to_string()))?;
-        drop(iss_key);
+        let issuer = IssuingCa::new(iss_rec.clone(), root_der.clone(), iss_signer)
+            .map_err(|e| RegionError::Build(e.to_string()))?;
 
         // Service certificates.
         for (profile_name, label) in [
@@ -317,8 +327,10 @@ async fn init_inner(
                 continue;
             }
             let svc_name = format!("{alg}-{profile_name}");
-            let key = PrivateKey::generate(alg)?;
-            let spki = key.public_key_spki_der()?;
+            let spki = maker
+                .make(&svc_name, alg, created)?
+                .public_key_spki()
+                .to_vec();
             let subject_doc = serde_json::json!({
                 "name": format!("{} {} {}", params.name, alg_label(alg), label),
                 "organization": params.name,
@@ -338,7 +350,6 @@ async fn init_inner(
                 extensions: leaf_extensions(profile, &spki, &issuer, &urls, vec![])?,
             };
             let der_bytes = cert::sign_certificate(&tpl, issuer.signer.as_ref())?;
-            created.file(store.save(&svc_name, &key, pass)?);
             let serial_hex = hex::encode_upper(&serial);
             boot.certificates.push(CertificateRecord {
                 serial: serial_hex.clone(),
@@ -419,6 +430,7 @@ async fn init_inner(
         database: DatabaseConfig { url: db_url_cfg },
         service: ServiceConfig::new(base),
         holders: Default::default(),
+        hsm: params.hsm.clone(),
     };
     repo.bootstrap_region(&boot).await?;
     // 0600: the database URL may carry a password.
@@ -429,6 +441,34 @@ async fn init_inner(
         ))
     })?;
     Ok(summary)
+}
+
+/// Makes the region's keys: in the token for the algorithms `[hsm]` holds, else encrypted
+/// files in the key store.
+struct KeyMaker<'a> {
+    store: &'a KeyStore,
+    pass: &'a Passphrase,
+    hsm: Option<(Arc<Hsm>, &'a HsmConfig)>,
+}
+
+impl KeyMaker<'_> {
+    fn make(
+        &self,
+        id: &str,
+        alg: Algorithm,
+        created: &mut Created,
+    ) -> Result<Arc<dyn Signer>, RegionError> {
+        if let Some((h, cfg)) = &self.hsm
+            && cfg.holds(alg)
+        {
+            let signer = h.generate(id, alg)?;
+            created.2.push((h.clone(), id.to_string()));
+            return Ok(Arc::new(signer));
+        }
+        let key = PrivateKey::generate(alg)?;
+        created.file(self.store.save(id, &key, self.pass)?);
+        Ok(Arc::new(key.signer()?))
+    }
 }
 
 fn ca_record(

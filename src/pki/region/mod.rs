@@ -96,6 +96,8 @@ pub struct Region {
     pub profiles: ProfileSet,
     /// Repository.
     pub repo: Arc<dyn Repository>,
+    /// The PKCS#11 token of `[hsm]`, opened when a key in it is first needed.
+    hsm: std::sync::Mutex<Option<Arc<crate::crypto::hsm::Hsm>>>,
 }
 
 impl Region {
@@ -141,6 +143,7 @@ impl Region {
             config,
             profiles,
             repo,
+            hsm: Default::default(),
         })
     }
 

@@ -7,6 +7,8 @@
 use super::salt::load_holder_hasher;
 use super::{Region, RegionError};
 use crate::clock::{SharedClock, SystemClock};
+use crate::config::HsmConfig;
+use crate::crypto::hsm::Hsm;
 use crate::crypto::{Algorithm, Passphrase, Signer};
 use crate::pki::authority::{Authority, IssuingCa};
 use crate::pki::repo::{CaRole, Repository};
@@ -33,7 +35,6 @@ impl Region {
         repo: Arc<dyn Repository>,
     ) -> Result<Authority, RegionError> {
         let cas = self.repo.cas().await?;
-        let store = self.key_store();
         let mut issuers = Vec::new();
         for alg in algorithms {
             let iss = cas
@@ -46,11 +47,10 @@ impl Region {
                 .iter()
                 .find(|c| Some(&c.id) == iss.parent_id.as_ref())
                 .ok_or_else(|| RegionError::Inconsistent(format!("no root for {}", iss.id)))?;
-            let key = store.load(&iss.key_id, pass)?;
-            let signer = key.signer()?;
-            check_key_matches(&signer, &iss.der, &iss.id)?;
+            let signer = self.key_signer(&iss.key_id, *alg, pass)?;
+            check_key_matches(signer.as_ref(), &iss.der, &iss.id)?;
             issuers.push(
-                IssuingCa::new(iss.clone(), root.der.clone(), Arc::new(signer))
+                IssuingCa::new(iss.clone(), root.der.clone(), signer)
                     .map_err(|e| RegionError::Build(e.to_string()))?,
             );
         }
@@ -79,9 +79,19 @@ impl Region {
         let cert = self.repo.certificate(&svc.serial).await?.ok_or_else(|| {
             RegionError::Inconsistent(format!("no certificate for service '{name}'"))
         })?;
-        let signer = self.key_store().load(&svc.key_id, pass)?.signer()?;
-        check_key_matches(&signer, &cert.der, name)?;
-        Ok((Arc::new(signer), cert.der))
+        let signer = self.key_signer(&svc.key_id, svc.algorithm, pass)?;
+        check_key_matches(signer.as_ref(), &cert.der, name)?;
+        Ok((signer, cert.der))
+    }
+
+    /// The seal maker (制章者) that signs new seals: `{seal_maker_algorithm}-seal-maker`.
+    pub async fn seal_maker(
+        &self,
+        pass: &Passphrase,
+    ) -> Result<(Arc<dyn Signer>, Vec<u8>), RegionError> {
+        let alg = self.config.service.seal_maker_algorithm;
+        self.service_signer(&format!("{alg}-seal-maker"), pass)
+            .await
     }
 
     /// The CAs as the status service sees them: issuing CAs with their delegated OCSP
@@ -152,10 +162,47 @@ impl Region {
             .iter()
             .find(|c| c.id == ca_id)
             .ok_or_else(|| RegionError::Inconsistent(format!("no CA '{ca_id}'")))?;
-        let signer = self.key_store().load(&ca.key_id, pass)?.signer()?;
-        check_key_matches(&signer, &ca.der, ca_id)?;
-        Ok(Arc::new(signer))
+        let signer = self.key_signer(&ca.key_id, ca.algorithm, pass)?;
+        check_key_matches(signer.as_ref(), &ca.der, ca_id)?;
+        Ok(signer)
     }
+
+    /// The token of `[hsm]`, opened (and logged in) on first use; `None` without `[hsm]`.
+    pub fn hsm(&self) -> Result<Option<Arc<Hsm>>, RegionError> {
+        let Some(cfg) = &self.config.hsm else {
+            return Ok(None);
+        };
+        let mut slot = self.hsm.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(h) = slot.as_ref() {
+            return Ok(Some(h.clone()));
+        }
+        let h = open_hsm(cfg)?;
+        *slot = Some(h.clone());
+        Ok(Some(h))
+    }
+
+    /// The signer of a region key (a CA's or a service credential's `key_id`): in the token
+    /// when `[hsm]` holds keys of `alg`, else decrypted from the key store.
+    pub fn key_signer(
+        &self,
+        key_id: &str,
+        alg: Algorithm,
+        pass: &Passphrase,
+    ) -> Result<Arc<dyn Signer>, RegionError> {
+        if let Some(cfg) = &self.config.hsm
+            && cfg.holds(alg)
+            && let Some(h) = self.hsm()?
+        {
+            return Ok(Arc::new(h.signer(key_id, alg)?));
+        }
+        Ok(Arc::new(self.key_store().load(key_id, pass)?.signer()?))
+    }
+}
+
+/// Open the token of an `[hsm]` section with its PIN.
+pub fn open_hsm(cfg: &HsmConfig) -> Result<Arc<Hsm>, RegionError> {
+    let pin = cfg.pin().map_err(RegionError::Io)?;
+    Ok(Hsm::open(&cfg.module, &cfg.token_label, &pin)?)
 }
 
 /// Refuse a key that does not belong to the certificate it is meant to sign for.
