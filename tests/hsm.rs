@@ -389,6 +389,31 @@ async fn hsm_region_signs_in_the_token_and_openssl_verifies_everything() {
     }
     server.terminate();
 
+    // Renewing the issuing CA makes the new keys in the token too.
+    let o = run_ok(
+        yinxin()
+            .env("SOFTHSM2_CONF", &conf)
+            .args(["ca", "renew-issuing", "--algorithm", "p256", "--data-dir"])
+            .arg(&data),
+    );
+    let renewed: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(renewed["ca"], "p256-issuing-g2", "{renewed:#}");
+    let mut keys = Vec::new();
+    private_key_files(&data, &mut keys);
+    assert_eq!(keys.len(), 7, "no new key file: {keys:?}");
+    let o = Command::new("pkcs11-tool")
+        .env("SOFTHSM2_CONF", &conf)
+        .args(["--module", MODULE, "--token-label", "yinxin-ca", "--login"])
+        .args(["--pin", PIN, "--list-objects", "--type", "privkey"])
+        .output();
+    if let Ok(o) = o {
+        let t = text(&o);
+        for label in ["p256-issuing-g2", "p256-ocsp-signer-g2"] {
+            assert!(t.contains(&format!("label:      {label}\n")), "{t}");
+        }
+    }
+    openssl_verify_chain_with(&data, "p256-issuing-g2");
+
     // A wrong PIN stops the service at start with one line that names the token.
     std::fs::write(&pin_file, "111111\n").unwrap();
     let o = yinxin()
@@ -465,5 +490,17 @@ fn token_signer_generates_imports_and_refuses_a_label_twice() {
         err.to_string()
             .contains("no initialized token labelled 'no-such-token'"),
         "{err}"
+    );
+}
+
+/// OpenSSL checks a renewed issuing CA certificate (signed in the token) against the root.
+fn openssl_verify_chain_with(data: &Path, id: &str) {
+    let root = data.join("ca/p256-root.pem");
+    let ca = data.join(format!("ca/{id}.pem"));
+    let o = openssl(&["verify", "-CAfile", s(&root), s(&ca)]);
+    assert!(
+        o.status.success() && text(&o).contains(": OK"),
+        "{}",
+        text(&o)
     );
 }

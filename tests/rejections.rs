@@ -547,6 +547,9 @@ impl Repository for CollidingRepo {
     async fn cas(&self) -> Result<Vec<CaRecord>, RepoError> {
         self.inner.cas().await
     }
+    async fn add_cas(&self, a: &CaAddition) -> Result<(), RepoError> {
+        self.inner.add_cas(a).await
+    }
     async fn services(&self) -> Result<Vec<ServiceRecord>, RepoError> {
         self.inner.services().await
     }

@@ -22,6 +22,7 @@ use std::path::PathBuf;
 
 mod audit;
 mod backup;
+mod ca;
 mod common;
 mod cross;
 mod document;
@@ -412,6 +413,11 @@ enum Command {
         #[command(subcommand)]
         command: token::TokenCommand,
     },
+    /// The CA lifecycle: renew an issuing CA, roll a root over.
+    Ca {
+        #[command(subcommand)]
+        command: ca::CaCommand,
+    },
     /// Cross-certify a peer region's root CA (bridge model): a certificate from our root to
     /// the peer root with policy mappings and optional name constraints.
     CrossCertify(cross::CrossCertifyArgs),
@@ -489,6 +495,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Backup(args) => backup::backup(args).await?,
         Command::Restore(args) => backup::restore(args).await?,
         Command::CrossCertify(args) => cross::cross_certify(args).await?,
+        Command::Ca { command } => ca::run(command).await?,
         Command::TrustList { command } => trust::run(command).await?,
         Command::Ofd { command } => ofd::run(command)?,
         Command::Licence { command } => licence::run(command).await?,

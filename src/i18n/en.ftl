@@ -654,6 +654,18 @@ cli-audit-verify-example =
 cli-audit-checkpoint-about = Fix the audit trail's head now in a checkpoint time-stamped by the region's TSA
 cli-audit-checkpoint-example =
     yinxin audit checkpoint --data-dir data --key-passphrase-file pass.txt
+cli-ca-about = The CA lifecycle: renew an issuing CA, roll a root over
+cli-ca-example =
+    yinxin ca renew-issuing --data-dir data --algorithm p256 --key-passphrase-file pass.txt
+    yinxin ca renew-root --data-dir data --algorithm sm2 --key-passphrase-file pass.txt
+cli-ca-renew-issuing-about = Renew an issuing CA with a new key under the current root; the old CA keeps its CRLs and OCSP until it expires
+cli-ca-renew-issuing-example =
+    yinxin ca renew-issuing --data-dir data --algorithm p256 --key-passphrase-file pass.txt
+cli-ca-renew-issuing-opt-algorithm = sm2 or p256
+cli-ca-renew-root-about = Roll a root CA over to a new key, with link certificates both ways (NewWithOld, OldWithNew)
+cli-ca-renew-root-example =
+    yinxin ca renew-root --data-dir data --algorithm sm2 --key-passphrase-file pass.txt
+cli-ca-renew-root-opt-algorithm = sm2 or p256
 cli-token-about = Operator tokens
 cli-token-example =
     yinxin token create --data-dir data --role admin

@@ -657,6 +657,18 @@ cli-audit-verify-example =
 cli-audit-checkpoint-about = 立即将审计日志的链头固定为由本区域时间戳服务加盖时间戳的检查点
 cli-audit-checkpoint-example =
     yinxin audit checkpoint --data-dir data --key-passphrase-file pass.txt
+cli-ca-about = CA 生命周期：签发 CA 更新密钥、根 CA 轮换
+cli-ca-example =
+    yinxin ca renew-issuing --data-dir data --algorithm p256 --key-passphrase-file pass.txt
+    yinxin ca renew-root --data-dir data --algorithm sm2 --key-passphrase-file pass.txt
+cli-ca-renew-issuing-about = 在当前根 CA 下以新密钥更新签发 CA；旧 CA 在到期前继续签发其 CRL 并应答 OCSP
+cli-ca-renew-issuing-example =
+    yinxin ca renew-issuing --data-dir data --algorithm p256 --key-passphrase-file pass.txt
+cli-ca-renew-issuing-opt-algorithm = sm2 或 p256
+cli-ca-renew-root-about = 将根 CA 轮换到新密钥，并签发双向链接证书（新钥由旧钥签、旧钥由新钥签）
+cli-ca-renew-root-example =
+    yinxin ca renew-root --data-dir data --algorithm sm2 --key-passphrase-file pass.txt
+cli-ca-renew-root-opt-algorithm = sm2 或 p256
 cli-token-about = 操作员令牌
 cli-token-example =
     yinxin token create --data-dir data --role admin

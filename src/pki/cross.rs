@@ -566,9 +566,7 @@ pub async fn cross_certify(
     actor: &str,
 ) -> Result<CrossCertificate, CrossError> {
     let cas = region.repo.cas().await?;
-    let root = cas
-        .iter()
-        .find(|c| c.role == CaRole::Root && c.algorithm == algorithm)
+    let root = crate::pki::repo::current_ca(&cas, algorithm, CaRole::Root)
         .ok_or_else(|| input(format!("this region has no {algorithm} root CA")))?;
     let peer = crate::verify::cert::Cert::from_der(&spec.peer_root_der)
         .map_err(|e| input(format!("the peer root is not a certificate: {e}")))?;
@@ -645,8 +643,9 @@ pub async fn cross_certify(
     })
 }
 
-/// The cross-certificates this region issued (`DATA_DIR/ca/cross-*.pem`), DER; unreadable
-/// files are skipped with a warning. The service adds them to the verification pool.
+/// The cross-certificates this region issued (`DATA_DIR/ca/cross-*.pem`) and the link
+/// certificates of its root rollovers (`link-*.pem`), DER; unreadable files are skipped with
+/// a warning. The service adds them to the verification pool.
 pub fn load_issued(data_dir: &std::path::Path) -> Vec<Vec<u8>> {
     let Ok(entries) = std::fs::read_dir(data_dir.join("ca")) else {
         return vec![];
@@ -654,7 +653,9 @@ pub fn load_issued(data_dir: &std::path::Path) -> Vec<Vec<u8>> {
     let mut out = vec![];
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().to_string();
-        if !(name.starts_with("cross-") && name.ends_with(".pem")) {
+        let kind_ok =
+            name.starts_with("cross-") || name.starts_with(crate::pki::region::LINK_PREFIX);
+        if !(kind_ok && name.ends_with(".pem")) {
             continue;
         }
         let parsed = std::fs::read_to_string(e.path()).ok().and_then(|t| {

@@ -261,6 +261,28 @@ pub struct RegionBootstrap {
     pub audit: Vec<AuditEvent>,
 }
 
+/// The CA of `alg` and `role` that signs now: the newest (created last; then the later
+/// notBefore). After a rollover the new CA issues, the older ones keep their CRLs and OCSP.
+pub fn current_ca(cas: &[CaRecord], alg: Algorithm, role: CaRole) -> Option<&CaRecord> {
+    cas.iter()
+        .filter(|c| c.algorithm == alg && c.role == role)
+        .max_by_key(|c| (c.created_at, c.not_before, c.id.clone()))
+}
+
+/// CAs added to a running region (issuing-CA renewal, root rollover), with the service
+/// credentials they certify and the audit events, written in one transaction.
+#[derive(Clone, Debug, Default)]
+pub struct CaAddition {
+    /// New CAs, roots first.
+    pub cas: Vec<CaRecord>,
+    /// Service certificates.
+    pub certificates: Vec<CertificateRecord>,
+    /// Service credentials.
+    pub services: Vec<ServiceRecord>,
+    /// Audit events.
+    pub audit: Vec<AuditEvent>,
+}
+
 /// The persistence interface of the certification core.
 #[async_trait::async_trait]
 pub trait Repository: Send + Sync {
@@ -270,6 +292,8 @@ pub trait Repository: Send + Sync {
     async fn bootstrap_region(&self, b: &RegionBootstrap) -> Result<(), RepoError>;
     /// All CAs.
     async fn cas(&self) -> Result<Vec<CaRecord>, RepoError>;
+    /// Add CAs, their service credentials and audit events atomically (CA lifecycle).
+    async fn add_cas(&self, a: &CaAddition) -> Result<(), RepoError>;
     /// All service credentials.
     async fn services(&self) -> Result<Vec<ServiceRecord>, RepoError>;
     /// Store a certificate and its audit event in one transaction. `Conflict` on a duplicate serial.

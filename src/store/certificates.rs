@@ -161,44 +161,13 @@ impl Repository for Store {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        for c in &b.cas {
-            sqlx::query("INSERT INTO cas (id, algorithm, role, parent_id, subject, serial, not_before, not_after, ski, key_id, der, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
-                .bind(&c.id)
-                .bind(c.algorithm.as_str())
-                .bind(c.role.as_str())
-                .bind(c.parent_id.clone())
-                .bind(&c.subject)
-                .bind(&c.serial)
-                .bind(c.not_before)
-                .bind(c.not_after)
-                .bind(&c.ski)
-                .bind(&c.key_id)
-                .bind(c.der.clone())
-                .bind(c.created_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        }
-        for c in &b.certificates {
-            bind_cert(sqlx::query(INSERT_CERT), c)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        }
-        for s in &b.services {
-            sqlx::query("INSERT INTO services (name, algorithm, profile, serial, key_id) VALUES ($1, $2, $3, $4, $5)")
-                .bind(&s.name)
-                .bind(s.algorithm.as_str())
-                .bind(&s.profile)
-                .bind(&s.serial)
-                .bind(&s.key_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        }
-        for e in &b.audit {
-            super::audit::append(&mut tx, e).await?;
-        }
+        insert_parts(&mut tx, &b.cas, &b.certificates, &b.services, &b.audit).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn add_cas(&self, a: &CaAddition) -> Result<(), RepoError> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        insert_parts(&mut tx, &a.cas, &a.certificates, &a.services, &a.audit).await?;
         tx.commit().await.map_err(db_err)
     }
 
@@ -367,4 +336,53 @@ impl Repository for Store {
         .map_err(db_err)?;
         rows.iter().map(audit_from_row).collect()
     }
+}
+
+/// Insert CAs, certificates, services and audit events inside `tx`.
+async fn insert_parts(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    cas: &[CaRecord],
+    certificates: &[CertificateRecord],
+    services: &[ServiceRecord],
+    audit: &[AuditEvent],
+) -> Result<(), RepoError> {
+    for c in cas {
+        sqlx::query("INSERT INTO cas (id, algorithm, role, parent_id, subject, serial, not_before, not_after, ski, key_id, der, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
+                .bind(&c.id)
+                .bind(c.algorithm.as_str())
+                .bind(c.role.as_str())
+                .bind(c.parent_id.clone())
+                .bind(&c.subject)
+                .bind(&c.serial)
+                .bind(c.not_before)
+                .bind(c.not_after)
+                .bind(&c.ski)
+                .bind(&c.key_id)
+                .bind(c.der.clone())
+                .bind(c.created_at)
+                .execute(&mut **tx)
+                .await
+                .map_err(db_err)?;
+    }
+    for c in certificates {
+        bind_cert(sqlx::query(INSERT_CERT), c)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+    }
+    for s in services {
+        sqlx::query("INSERT INTO services (name, algorithm, profile, serial, key_id) VALUES ($1, $2, $3, $4, $5)")
+                .bind(&s.name)
+                .bind(s.algorithm.as_str())
+                .bind(&s.profile)
+                .bind(&s.serial)
+                .bind(&s.key_id)
+                .execute(&mut **tx)
+                .await
+                .map_err(db_err)?;
+    }
+    for e in audit {
+        super::audit::append(tx, e).await?;
+    }
+    Ok(())
 }

@@ -30,6 +30,9 @@ pub enum ServiceKind {
     OcspResponder,
     /// The signer of e-licence QR payloads; its supply point is the licence status service.
     LicenceQrSigner,
+    /// A link certificate of a root rollover (NewWithOld or OldWithNew, RFC 4210 §4.4): a CA
+    /// certificate between two of the region's roots, used as an intermediate only.
+    RootLink,
 }
 
 impl ServiceKind {
@@ -42,6 +45,7 @@ impl ServiceKind {
             ServiceKind::Tsu => "tsu",
             ServiceKind::OcspResponder => "ocsp-responder",
             ServiceKind::LicenceQrSigner => "licence-qr-signer",
+            ServiceKind::RootLink => "root-link",
         }
     }
 }
@@ -507,8 +511,8 @@ impl VerifiedList {
         }
     }
 
-    /// Add the listed roots accepted by `root_ok` to `anchors` and the issuing CAs to
-    /// `intermediates`.
+    /// Add the listed roots accepted by `root_ok` to `anchors` and the issuing CAs and root
+    /// links to `intermediates`.
     pub fn anchors_into(
         &self,
         anchors: &mut Vec<Vec<u8>>,
@@ -518,7 +522,7 @@ impl VerifiedList {
         for c in &self.certs {
             match c.kind {
                 ServiceKind::RootCa if root_ok(c) => anchors.push(c.der.clone()),
-                ServiceKind::IssuingCa => intermediates.push(c.der.clone()),
+                ServiceKind::IssuingCa | ServiceKind::RootLink => intermediates.push(c.der.clone()),
                 _ => {}
             }
         }

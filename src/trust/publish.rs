@@ -82,6 +82,36 @@ pub async fn current_services(
             supply_points: supply,
         });
     }
+    // The link certificates of root rollovers (DATA_DIR/ca/link-*.pem).
+    for der_bytes in crate::pki::cross::load_issued(&region.data_dir) {
+        let Ok(c) = crate::verify::cert::Cert::from_der(&der_bytes) else {
+            continue;
+        };
+        let Some(issuer) = cas
+            .iter()
+            .find(|ca| ca.role == CaRole::Root && names_match(&ca.der, &c.issuer))
+        else {
+            continue; // a cross-certificate to a peer, not a link between our roots
+        };
+        if !cas
+            .iter()
+            .any(|ca| ca.role == CaRole::Root && names_match(&ca.der, &c.subject))
+        {
+            continue;
+        }
+        out.push(CurrentService {
+            id: format!("link-{}", hex::encode_upper(&c.serial)),
+            kind: ServiceKind::RootLink,
+            algorithm: issuer.algorithm.to_string(),
+            cert: der_bytes.clone(),
+            policies: vec![],
+            assurance_levels: Default::default(),
+            supply_points: SupplyPoints {
+                crl: vec![urls.crl(&issuer.id)],
+                ..Default::default()
+            },
+        });
+    }
     for svc in region.repo.services().await.map_err(r)? {
         let kind = match svc.profile.as_str() {
             "seal-maker" => ServiceKind::SealMaker,
@@ -225,4 +255,10 @@ pub async fn publish(
     Err(PublishError::Store(
         "could not publish: sequence numbers kept colliding with another publisher".into(),
     ))
+}
+
+/// Whether the subject of the certificate `ca_der` is the name `name`.
+fn names_match(ca_der: &[u8], name: &x509_cert::name::Name) -> bool {
+    crate::verify::cert::Cert::from_der(ca_der)
+        .is_ok_and(|c| crate::verify::cert::names_equal(&c.subject, name))
 }

@@ -8,27 +8,32 @@
 //! Must not import: `crate::store` or SQL types (the database comes through [`Connector`]);
 //! must not load keys of an existing region (that is `signers`).
 
+use super::build::{
+    Created, KeyMaker, Parent, ServiceSpec, ca_name, ca_record, issuing_certificate,
+    root_certificate, service_credential,
+};
 use super::salt::{SALT_FILE, save_salt};
 use super::{Connector, RegionError, key_dir};
 use crate::config::{
     Config, DatabaseConfig, HsmConfig, RegionConfig, ServiceConfig, resolve_database_url,
 };
-use crate::crypto::hsm::Hsm;
 use crate::crypto::keys::create_private_dir;
-use crate::crypto::{Algorithm, KeyStore, Passphrase, PrivateKey, Signer, random_bytes};
-use crate::pki::authority::{IssuingCa, PublicUrls, leaf_extensions, random_serial};
-use crate::pki::cert::{
-    self, CertificateTemplate, NameBuilder, StringKind, attr, ext_oid, extensions as x,
-};
+use crate::crypto::{Algorithm, KeyStore, Passphrase, random_bytes};
+use crate::pki::authority::{IssuingCa, PublicUrls};
+use crate::pki::cert;
 use crate::pki::profile::{BUILTIN_PROFILES, ProfileSet};
-use crate::pki::repo::{
-    AuditEvent, CaRecord, CaRole, CertStatus, CertificateRecord, RegionBootstrap, RegionRecord,
-    ServiceRecord,
-};
-use crate::pki::subject::{HolderHasher, prepare};
-use der::Decode;
+use crate::pki::repo::{AuditEvent, CaRole, RegionBootstrap, RegionRecord};
+use crate::pki::subject::HolderHasher;
 use std::path::PathBuf;
-use std::sync::Arc;
+
+/// The service credentials each issuing CA certifies at init: profile and display label.
+pub(super) const SERVICES: [(&str, &str); 5] = [
+    ("ocsp-signer", "OCSP Signer"),
+    ("tsa", "Time-Stamping Unit"),
+    ("seal-maker", "Seal Maker"),
+    ("trust-list-signer", "Trust List Signer"),
+    ("licence-qr-signer", "E-licence QR Signer"),
+];
 
 /// Parameters of `yinxin init`.
 #[derive(Debug, Clone)]
@@ -77,46 +82,6 @@ fn check_region_input(code: &str, name: &str) -> Result<(), RegionError> {
     Ok(())
 }
 
-fn add_years(t: i64, years: i32) -> i64 {
-    let dt =
-        time::OffsetDateTime::from_unix_timestamp(t).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let y = dt.year() + years;
-    let shifted = dt
-        .replace_year(y)
-        .or_else(|_| (dt - time::Duration::days(1)).replace_year(y));
-    shifted
-        .map(|d| d.unix_timestamp())
-        .unwrap_or(t + i64::from(years) * 365 * 86_400)
-}
-
-fn alg_label(alg: Algorithm) -> &'static str {
-    match alg {
-        Algorithm::Sm2 => "SM2",
-        Algorithm::P256 => "P-256",
-    }
-}
-
-/// Files (and token keys) created during init, removed again if init fails.
-struct Created(Vec<PathBuf>, bool, Vec<(Arc<Hsm>, String)>);
-
-impl Created {
-    fn file(&mut self, p: PathBuf) {
-        self.0.push(p);
-    }
-    fn rollback(&self) {
-        for (h, label) in &self.2 {
-            let _ = h.destroy(label);
-        }
-        for p in self.0.iter().rev() {
-            if p.is_dir() {
-                let _ = std::fs::remove_dir(p);
-            } else {
-                let _ = std::fs::remove_file(p);
-            }
-        }
-    }
-}
-
 /// Create a region. Refuses to touch a directory that already holds one.
 pub async fn init(
     params: InitParams,
@@ -129,16 +94,16 @@ pub async fn init(
     if cfg_path.exists() || key_dir(dir).join(SALT_FILE).exists() {
         return Err(RegionError::AlreadyExists(dir.display().to_string()));
     }
-    let mut created = Created(Vec::new(), false, Vec::new());
+    let mut created = Created::default();
     if !dir.exists() {
         std::fs::create_dir_all(dir)
             .map_err(|e| RegionError::Io(format!("cannot create {}: {e}", dir.display())))?;
-        created.1 = true;
+        created.made_dir = true;
     }
     let result = init_inner(&params, pass, connector, &mut created).await;
     if result.is_err() {
         created.rollback();
-        if created.1 {
+        if created.made_dir {
             let _ = std::fs::remove_dir(dir);
         }
     }
@@ -240,65 +205,20 @@ async fn init_inner(
         // Root CA.
         let root_id = format!("{alg}-root");
         let root_signer = maker.make(&root_id, alg, created)?;
-        let root_spki = root_signer.public_key_spki().to_vec();
-        let root_ski = cert::key_identifier(&root_spki)?;
-        let root_name = NameBuilder::new()
-            .push(attr::C, StringKind::Printable, "CN")
-            .push(attr::O, StringKind::Utf8, &params.name)
-            .push(
-                attr::CN,
-                StringKind::Utf8,
-                &format!("{} {} Root CA", params.name, alg_label(alg)),
-            )
-            .build()?;
-        let root_tpl = CertificateTemplate {
-            serial: random_serial()?,
-            issuer: root_name.clone(),
-            subject: root_name.clone(),
-            not_before: now,
-            not_after: add_years(now, 20),
-            spki_der: root_spki,
-            extensions: vec![
-                x::basic_constraints(true, None)?,
-                x::key_usage(&["keyCertSign", "cRLSign"])?,
-                x::subject_key_identifier(&root_ski)?,
-            ],
-        };
-        let root_der = cert::sign_certificate(&root_tpl, root_signer.as_ref())?;
+        let root_name = ca_name(&params.name, alg, "Root CA", 1)?;
+        let (root_der, root_ski) = root_certificate(&root_name, root_signer.as_ref(), now)?;
         let root_rec = ca_record(&root_id, alg, CaRole::Root, None, &root_der, &root_ski, now)?;
 
         // Issuing CA.
         let iss_id = format!("{alg}-issuing");
         let iss_signer = maker.make(&iss_id, alg, created)?;
-        let iss_spki = iss_signer.public_key_spki().to_vec();
-        let iss_ski = cert::key_identifier(&iss_spki)?;
-        let iss_name = NameBuilder::new()
-            .push(attr::C, StringKind::Printable, "CN")
-            .push(attr::O, StringKind::Utf8, &params.name)
-            .push(
-                attr::CN,
-                StringKind::Utf8,
-                &format!("{} {} Issuing CA", params.name, alg_label(alg)),
-            )
-            .build()?;
-        let iss_tpl = CertificateTemplate {
-            serial: random_serial()?,
-            issuer: root_name.clone(),
-            subject: iss_name,
-            not_before: now,
-            not_after: add_years(now, 10),
-            spki_der: iss_spki,
-            extensions: vec![
-                x::basic_constraints(true, Some(0))?,
-                x::key_usage(&["keyCertSign", "cRLSign"])?,
-                x::subject_key_identifier(&iss_ski)?,
-                x::authority_key_identifier(&root_ski)?,
-                x::certificate_policies(&[ext_oid::ANY_POLICY])?,
-                x::crl_distribution_point(&urls.crl(&root_id))?,
-                x::authority_info_access(&urls.ocsp(), &urls.ca_cert(&root_id))?,
-            ],
+        let parent = Parent {
+            record: &root_rec,
+            signer: root_signer.as_ref(),
         };
-        let iss_der = cert::sign_certificate(&iss_tpl, root_signer.as_ref())?;
+        let iss_name = ca_name(&params.name, alg, "Issuing CA", 1)?;
+        let (iss_der, iss_ski) =
+            issuing_certificate(&parent, iss_name, iss_signer.as_ref(), &urls, now)?;
         drop(root_signer);
         let iss_rec = ca_record(
             &iss_id,
@@ -313,13 +233,7 @@ async fn init_inner(
             .map_err(|e| RegionError::Build(e.to_string()))?;
 
         // Service certificates.
-        for (profile_name, label) in [
-            ("ocsp-signer", "OCSP Signer"),
-            ("tsa", "Time-Stamping Unit"),
-            ("seal-maker", "Seal Maker"),
-            ("trust-list-signer", "Trust List Signer"),
-            ("licence-qr-signer", "E-licence QR Signer"),
-        ] {
+        for (profile_name, label) in SERVICES {
             let profile = profiles
                 .get(profile_name)
                 .ok_or_else(|| RegionError::Build(format!("profile {profile_name} missing")))?;
@@ -327,62 +241,26 @@ async fn init_inner(
                 continue;
             }
             let svc_name = format!("{alg}-{profile_name}");
-            let spki = maker
-                .make(&svc_name, alg, created)?
-                .public_key_spki()
-                .to_vec();
-            let subject_doc = serde_json::json!({
-                "name": format!("{} {} {}", params.name, alg_label(alg), label),
-                "organization": params.name,
-            });
-            let subject = prepare(profile, &subject_doc, &hasher)
-                .map_err(|e| RegionError::InvalidInput(format!("name: {e}")))?;
-            let not_after =
-                (now + i64::from(profile.max_validity_days) * 86_400).min(iss_rec.not_after);
-            let serial = random_serial()?;
-            let tpl = CertificateTemplate {
-                serial: serial.clone(),
-                issuer: issuer.name.clone(),
-                subject: subject.name.clone(),
-                not_before: now,
-                not_after,
-                spki_der: spki.clone(),
-                extensions: leaf_extensions(profile, &spki, &issuer, &urls, vec![])?,
+            let key = maker.make(&svc_name, alg, created)?;
+            let spec = ServiceSpec {
+                profile,
+                label,
+                name: &svc_name,
+                key: key.as_ref(),
             };
-            let der_bytes = cert::sign_certificate(&tpl, issuer.signer.as_ref())?;
-            let serial_hex = hex::encode_upper(&serial);
-            boot.certificates.push(CertificateRecord {
-                serial: serial_hex.clone(),
-                issuer_ca: iss_id.clone(),
-                profile: profile_name.into(),
-                algorithm: alg,
-                subject: subject.display.clone(),
-                holder_id: subject.holder_id.clone(),
-                organization: None,
-                not_before: now,
-                not_after,
-                status: CertStatus::Valid,
-                revoked_at: None,
-                revocation_reason: None,
-                invalidity_date: None,
-                der: der_bytes,
-                created_at: now,
-            });
-            boot.services.push(ServiceRecord {
-                name: svc_name.clone(),
-                algorithm: alg,
-                profile: profile_name.into(),
-                serial: serial_hex.clone(),
-                key_id: svc_name.clone(),
-            });
-            boot.audit.push(AuditEvent::now(
+            let (rec, svc, audit) = service_credential(
+                &spec,
+                &params.name,
+                &issuer,
+                &urls,
+                &hasher,
+                now,
                 "cli:init",
-                "certificate.issue",
-                &serial_hex,
-                "success",
-                &format!("profile={profile_name} algorithm={alg}"),
-            ));
-            summary.services.push((svc_name, serial_hex));
+            )?;
+            summary.services.push((svc_name, rec.serial.clone()));
+            boot.certificates.push(rec);
+            boot.services.push(svc);
+            boot.audit.push(audit);
         }
 
         for (rec, der_bytes) in [(&root_rec, &root_der), (&iss_rec, &iss_der)] {
@@ -441,60 +319,4 @@ async fn init_inner(
         ))
     })?;
     Ok(summary)
-}
-
-/// Makes the region's keys: in the token for the algorithms `[hsm]` holds, else encrypted
-/// files in the key store.
-struct KeyMaker<'a> {
-    store: &'a KeyStore,
-    pass: &'a Passphrase,
-    hsm: Option<(Arc<Hsm>, &'a HsmConfig)>,
-}
-
-impl KeyMaker<'_> {
-    fn make(
-        &self,
-        id: &str,
-        alg: Algorithm,
-        created: &mut Created,
-    ) -> Result<Arc<dyn Signer>, RegionError> {
-        if let Some((h, cfg)) = &self.hsm
-            && cfg.holds(alg)
-        {
-            let signer = h.generate(id, alg)?;
-            created.2.push((h.clone(), id.to_string()));
-            return Ok(Arc::new(signer));
-        }
-        let key = PrivateKey::generate(alg)?;
-        created.file(self.store.save(id, &key, self.pass)?);
-        Ok(Arc::new(key.signer()?))
-    }
-}
-
-fn ca_record(
-    id: &str,
-    alg: Algorithm,
-    role: CaRole,
-    parent: Option<String>,
-    der_bytes: &[u8],
-    ski: &[u8],
-    now: i64,
-) -> Result<CaRecord, RegionError> {
-    let c = x509_cert::Certificate::from_der(der_bytes)
-        .map_err(|e| RegionError::Build(e.to_string()))?;
-    let tbs = c.tbs_certificate();
-    Ok(CaRecord {
-        id: id.into(),
-        algorithm: alg,
-        role,
-        parent_id: parent,
-        subject: tbs.subject().to_string(),
-        serial: hex::encode_upper(tbs.serial_number().as_bytes()),
-        not_before: cert::unix_from_time(&tbs.validity().not_before),
-        not_after: cert::unix_from_time(&tbs.validity().not_after),
-        ski: hex::encode(ski),
-        key_id: id.into(),
-        der: der_bytes.to_vec(),
-        created_at: now,
-    })
 }

@@ -21,11 +21,14 @@
 //! Must not import: `crate::store` or SQL types (the store provides a [`Connector`]),
 //! `crate::api` or `crate::cli` (they call this).
 
+mod build;
 mod init;
+mod rollover;
 mod salt;
 mod signers;
 
 pub use init::{InitParams, InitSummary, init};
+pub use rollover::{LINK_PREFIX, LifecycleSummary};
 pub use salt::load_holder_hasher;
 
 use super::authority::PublicUrls;

@@ -11,7 +11,7 @@ use crate::config::HsmConfig;
 use crate::crypto::hsm::Hsm;
 use crate::crypto::{Algorithm, Passphrase, Signer};
 use crate::pki::authority::{Authority, IssuingCa};
-use crate::pki::repo::{CaRole, Repository};
+use crate::pki::repo::{CaRecord, CaRole, Repository, ServiceRecord, current_ca};
 use der::{Decode, Encode};
 use std::sync::Arc;
 
@@ -37,12 +37,9 @@ impl Region {
         let cas = self.repo.cas().await?;
         let mut issuers = Vec::new();
         for alg in algorithms {
-            let iss = cas
-                .iter()
-                .find(|c| c.algorithm == *alg && c.role == CaRole::Issuing)
-                .ok_or_else(|| {
-                    RegionError::Inconsistent(format!("no {alg} issuing CA in the database"))
-                })?;
+            let iss = current_ca(&cas, *alg, CaRole::Issuing).ok_or_else(|| {
+                RegionError::Inconsistent(format!("no {alg} issuing CA in the database"))
+            })?;
             let root = cas
                 .iter()
                 .find(|c| Some(&c.id) == iss.parent_id.as_ref())
@@ -94,28 +91,44 @@ impl Region {
             .await
     }
 
-    /// The CAs as the status service sees them: issuing CAs with their delegated OCSP
-    /// responder and their own signer for CRLs (from `authority`); roots without signers
-    /// (their CRLs are made offline with `yinxin crl --ca {alg}-root`).
+    /// The CAs as the status service sees them. Every issuing CA still valid signs its own
+    /// CRLs and has its delegated OCSP responder (the `ocsp-signer` credential it certified):
+    /// after a rollover the old CA keeps answering for what it issued until it expires. The
+    /// current one signs with the authority's key. Roots have no signers here (their CRLs are
+    /// made offline with `yinxin crl --ca {alg}-root`); nor has an expired issuing CA.
     pub async fn status_cas(
         &self,
         pass: &Passphrase,
         authority: &Authority,
     ) -> Result<Vec<crate::status::service::StatusCa>, RegionError> {
+        let now = crate::clock::now_secs();
+        let services = self.repo.services().await?;
         let mut out = Vec::new();
         for ca in self.repo.cas().await? {
             let hashes = crate::status::ocsp::IssuerHashes::of(&ca.der)
                 .map_err(|e| RegionError::Build(e.to_string()))?;
-            let (responder, crl_signer) = match (ca.role, authority.issuer(ca.algorithm)) {
-                (CaRole::Issuing, Some(iss)) if iss.record.id == ca.id => {
-                    let (signer, cert) = self
-                        .service_signer(&format!("{}-ocsp-signer", ca.algorithm), pass)
-                        .await?;
-                    let responder = crate::status::ocsp::Responder::new(signer, &cert)
-                        .map_err(|e| RegionError::Build(e.to_string()))?;
-                    (Some(responder), Some(iss.signer.clone()))
-                }
-                _ => (None, None),
+            let (responder, crl_signer) = if ca.role == CaRole::Issuing && ca.not_after > now {
+                let crl_signer = match authority.issuer(ca.algorithm) {
+                    Some(iss) if iss.record.id == ca.id => iss.signer.clone(),
+                    _ => {
+                        let s = self.key_signer(&ca.key_id, ca.algorithm, pass)?;
+                        check_key_matches(s.as_ref(), &ca.der, &ca.id)?;
+                        s
+                    }
+                };
+                let responder = match self.responder_of(&ca, &services).await? {
+                    Some(name) => {
+                        let (signer, cert) = self.service_signer(&name, pass).await?;
+                        Some(
+                            crate::status::ocsp::Responder::new(signer, &cert)
+                                .map_err(|e| RegionError::Build(e.to_string()))?,
+                        )
+                    }
+                    None => None,
+                };
+                (responder, Some(crl_signer))
+            } else {
+                (None, None)
             };
             out.push(crate::status::service::StatusCa {
                 record: ca,
@@ -125,6 +138,27 @@ impl Region {
             });
         }
         Ok(out)
+    }
+
+    /// The newest `ocsp-signer` credential certified by `ca`.
+    async fn responder_of(
+        &self,
+        ca: &CaRecord,
+        services: &[ServiceRecord],
+    ) -> Result<Option<String>, RegionError> {
+        let mut best: Option<(i64, String)> = None;
+        for svc in services
+            .iter()
+            .filter(|s| s.profile == "ocsp-signer" && s.algorithm == ca.algorithm)
+        {
+            if let Some(c) = self.repo.certificate(&svc.serial).await?
+                && c.issuer_ca == ca.id
+                && best.as_ref().is_none_or(|(t, _)| c.not_before > *t)
+            {
+                best = Some((c.not_before, svc.name.clone()));
+            }
+        }
+        Ok(best.map(|(_, n)| n))
     }
 
     /// A status service over this region's CAs with the given CRL signers only (for the CLI:

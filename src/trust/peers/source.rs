@@ -79,9 +79,12 @@ impl TrustSource for Federation {
             peers.values().find_map(|st| {
                 let cur = st.current.clone()?;
                 let cas = || {
-                    cur.certs
-                        .iter()
-                        .filter(|c| matches!(c.kind, ServiceKind::RootCa | ServiceKind::IssuingCa))
+                    cur.certs.iter().filter(|c| {
+                        matches!(
+                            c.kind,
+                            ServiceKind::RootCa | ServiceKind::IssuingCa | ServiceKind::RootLink
+                        )
+                    })
                 };
                 let issued_here = cas().any(|c| {
                     c.subject

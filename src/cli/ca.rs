@@ -1,0 +1,77 @@
+//! `yinxin ca renew-issuing | renew-root`: the CA lifecycle (see
+//! [`crate::pki::region::Region::renew_issuing`] and docs/ca-lifecycle.md).
+//!
+//! Owns: those commands' arguments and output. Must not import `api` or `store` types
+//! beyond the connector.
+
+use super::CliError;
+use super::common::{DataArgs, passphrase};
+use crate::crypto::Algorithm;
+use crate::pki::region::Region;
+use clap::Subcommand;
+use std::path::PathBuf;
+
+#[derive(Subcommand, Debug)]
+pub(super) enum CaCommand {
+    /// Renew an issuing CA with a new key under the current root; the old CA keeps its CRLs and OCSP until it expires.
+    RenewIssuing {
+        #[command(flatten)]
+        data: DataArgs,
+        /// sm2 or p256.
+        #[arg(long)]
+        algorithm: String,
+        /// File holding the key store passphrase (else YINXIN_KEY_PASSPHRASE).
+        #[arg(long)]
+        key_passphrase_file: Option<PathBuf>,
+    },
+    /// Roll a root CA over to a new key, with link certificates both ways (NewWithOld, OldWithNew).
+    RenewRoot {
+        #[command(flatten)]
+        data: DataArgs,
+        /// sm2 or p256.
+        #[arg(long)]
+        algorithm: String,
+        /// File holding the key store passphrase (else YINXIN_KEY_PASSPHRASE).
+        #[arg(long)]
+        key_passphrase_file: Option<PathBuf>,
+    },
+}
+
+/// Run a CA lifecycle command.
+pub(super) async fn run(command: CaCommand) -> Result<(), CliError> {
+    let (data, algorithm, pass_file, root) = match command {
+        CaCommand::RenewIssuing {
+            data,
+            algorithm,
+            key_passphrase_file,
+        } => (data, algorithm, key_passphrase_file, false),
+        CaCommand::RenewRoot {
+            data,
+            algorithm,
+            key_passphrase_file,
+        } => (data, algorithm, key_passphrase_file, true),
+    };
+    let alg: Algorithm = algorithm.parse().map_err(|_| {
+        CliError(format!(
+            "--algorithm: '{algorithm}' is neither sm2 nor p256"
+        ))
+    })?;
+    let pass = passphrase(pass_file.as_deref(), "key store passphrase")?;
+    let region = Region::open(
+        &data.data_dir,
+        data.database_url.as_deref(),
+        &crate::store::SqlConnector,
+    )
+    .await?;
+    let actor = format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    );
+    let summary = if root {
+        region.renew_root(alg, &pass, &actor).await?
+    } else {
+        region.renew_issuing(alg, &pass, &actor).await?
+    };
+    println!("{}", serde_json::to_string_pretty(&summary)?);
+    Ok(())
+}

@@ -1,0 +1,309 @@
+//! The CA lifecycle: renewing an issuing CA with a new key, and rolling a root over with link
+//! certificates (docs/ca-lifecycle.md).
+//!
+//! - **Issuing-CA renewal** (`yinxin ca renew-issuing`): a new key (in the token when `[hsm]`
+//!   holds the algorithm), a new issuing CA `{alg}-issuing-g{n}` signed by the current root,
+//!   and a delegated OCSP responder `{alg}-ocsp-signer-g{n}` certified by it. From the next
+//!   start of the service the new CA issues; the old one keeps signing its CRLs and its
+//!   responder keeps answering for what it issued until it expires (validity overlaps).
+//! - **Root rollover** (`yinxin ca renew-root`): a new self-signed root `{alg}-root-g{n}` and
+//!   the two link certificates of RFC 4210 §4.4 — NewWithOld (new key, signed by the old
+//!   root: relying parties that trust the old root reach the new hierarchy) and OldWithNew
+//!   (old key, signed by the new root: those that trust only the new root still validate
+//!   what was issued before). Then `renew-issuing` makes an issuing CA under the new root.
+//!
+//! Everything new is written to the database in one transaction with its audit events; the
+//! certificates are exported to `DATA_DIR/ca/` (the links as `link-*.pem`, which the service
+//! adds to its verification pool and the trust list publishes). A failed step removes the
+//! keys and files it made.
+//!
+//! Must not import: `crate::store` or SQL types.
+
+use super::build::{
+    Created, KeyMaker, Parent, ServiceSpec, ca_name, ca_record, issuing_certificate,
+    link_certificate, root_certificate, service_credential,
+};
+use super::{Region, RegionError};
+use crate::crypto::{Algorithm, Passphrase};
+use crate::pki::authority::IssuingCa;
+use crate::pki::cert;
+use crate::pki::repo::{AuditEvent, CaAddition, CaRecord, CaRole, current_ca};
+use std::path::PathBuf;
+
+/// What a lifecycle step made.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct LifecycleSummary {
+    /// The new CA's id.
+    pub ca: String,
+    /// Its serial (hex).
+    pub serial: String,
+    /// The CA it replaces as the one that signs new certificates.
+    pub replaces: String,
+    /// Service credentials it certified (name, serial).
+    pub services: Vec<(String, String)>,
+    /// Files written (the CA certificate, link certificates).
+    pub exported: Vec<String>,
+}
+
+/// The prefix of link certificate files in `DATA_DIR/ca/`.
+pub const LINK_PREFIX: &str = "link-";
+
+impl Region {
+    /// Renew the issuing CA of `alg` with a new key under the current root.
+    pub async fn renew_issuing(
+        &self,
+        alg: Algorithm,
+        pass: &Passphrase,
+        actor: &str,
+    ) -> Result<LifecycleSummary, RegionError> {
+        let mut created = Created::default();
+        let r = self
+            .renew_issuing_inner(alg, pass, actor, &mut created)
+            .await;
+        if r.is_err() {
+            created.rollback();
+        }
+        r
+    }
+
+    /// Roll the root of `alg` over to a new key, with link certificates both ways.
+    pub async fn renew_root(
+        &self,
+        alg: Algorithm,
+        pass: &Passphrase,
+        actor: &str,
+    ) -> Result<LifecycleSummary, RegionError> {
+        let mut created = Created::default();
+        let r = self.renew_root_inner(alg, pass, actor, &mut created).await;
+        if r.is_err() {
+            created.rollback();
+        }
+        r
+    }
+
+    fn key_maker<'a>(
+        &'a self,
+        store: &'a crate::crypto::KeyStore,
+        pass: &'a Passphrase,
+    ) -> Result<KeyMaker<'a>, RegionError> {
+        let hsm = match (&self.config.hsm, self.hsm()?) {
+            (Some(cfg), Some(h)) => Some((h, cfg)),
+            _ => None,
+        };
+        Ok(KeyMaker { store, pass, hsm })
+    }
+
+    async fn renew_issuing_inner(
+        &self,
+        alg: Algorithm,
+        pass: &Passphrase,
+        actor: &str,
+        created: &mut Created,
+    ) -> Result<LifecycleSummary, RegionError> {
+        let cas = self.repo.cas().await?;
+        let root = current_ca(&cas, alg, CaRole::Root)
+            .ok_or_else(|| RegionError::Inconsistent(format!("no {alg} root CA")))?;
+        let old = current_ca(&cas, alg, CaRole::Issuing)
+            .ok_or_else(|| RegionError::Inconsistent(format!("no {alg} issuing CA")))?;
+        let (n, id) = next_id(&cas, alg, "issuing");
+        let now = crate::clock::now_secs();
+        let urls = self.public_urls();
+        let store = self.key_store();
+        let maker = self.key_maker(&store, pass)?;
+        let root_signer = self.ca_signer(&root.id, pass).await?;
+        let key = maker.make(&id, alg, created)?;
+        let parent = Parent {
+            record: root,
+            signer: root_signer.as_ref(),
+        };
+        let name = ca_name(&self.config.region.name, alg, "Issuing CA", n)?;
+        let (der_bytes, ski) = issuing_certificate(&parent, name, key.as_ref(), &urls, now)?;
+        let rec = ca_record(
+            &id,
+            alg,
+            CaRole::Issuing,
+            Some(root.id.clone()),
+            &der_bytes,
+            &ski,
+            now,
+        )?;
+        let issuer = IssuingCa::new(rec.clone(), root.der.clone(), key)
+            .map_err(|e| RegionError::Build(e.to_string()))?;
+
+        // Its own delegated OCSP responder: a responder answers only for its issuer's
+        // certificates (RFC 6960 §4.2.2.2).
+        let profile = self
+            .profiles
+            .get("ocsp-signer")
+            .ok_or_else(|| RegionError::Build("profile ocsp-signer missing".into()))?;
+        let svc_name = format!("{alg}-ocsp-signer-g{n}");
+        let svc_key = maker.make(&svc_name, alg, created)?;
+        let spec = ServiceSpec {
+            profile,
+            label: &format!("OCSP Signer G{n}"),
+            name: &svc_name,
+            key: svc_key.as_ref(),
+        };
+        let hasher = super::load_holder_hasher(&self.data_dir, pass)?;
+        let (cert_rec, svc, svc_audit) = service_credential(
+            &spec,
+            &self.config.region.name,
+            &issuer,
+            &urls,
+            &hasher,
+            now,
+            actor,
+        )?;
+        let summary = LifecycleSummary {
+            ca: id.clone(),
+            serial: rec.serial.clone(),
+            replaces: old.id.clone(),
+            services: vec![(svc.name.clone(), svc.serial.clone())],
+            exported: vec![self.export(&format!("{id}.pem"), &der_bytes, created)?],
+        };
+        let audit = vec![
+            AuditEvent::now(
+                actor,
+                "ca.create",
+                &id,
+                "success",
+                &format!(
+                    "renewal of {} with a new key; root={} not_after={}",
+                    old.id,
+                    root.id,
+                    crate::clock::rfc3339(rec.not_after)
+                ),
+            ),
+            svc_audit,
+        ];
+        self.repo
+            .add_cas(&CaAddition {
+                cas: vec![rec],
+                certificates: vec![cert_rec],
+                services: vec![svc],
+                audit,
+            })
+            .await?;
+        Ok(summary)
+    }
+
+    async fn renew_root_inner(
+        &self,
+        alg: Algorithm,
+        pass: &Passphrase,
+        actor: &str,
+        created: &mut Created,
+    ) -> Result<LifecycleSummary, RegionError> {
+        let cas = self.repo.cas().await?;
+        let old = current_ca(&cas, alg, CaRole::Root)
+            .ok_or_else(|| RegionError::Inconsistent(format!("no {alg} root CA")))?;
+        let (n, id) = next_id(&cas, alg, "root");
+        let now = crate::clock::now_secs();
+        let urls = self.public_urls();
+        let store = self.key_store();
+        let maker = self.key_maker(&store, pass)?;
+        let old_signer = self.ca_signer(&old.id, pass).await?;
+        let key = maker.make(&id, alg, created)?;
+        let name = ca_name(&self.config.region.name, alg, "Root CA", n)?;
+        let (der_bytes, ski) = root_certificate(&name, key.as_ref(), now)?;
+        let rec = ca_record(&id, alg, CaRole::Root, None, &der_bytes, &ski, now)?;
+
+        let new_with_old = link_certificate(
+            &rec,
+            &Parent {
+                record: old,
+                signer: old_signer.as_ref(),
+            },
+            &urls,
+            now,
+        )?;
+        let old_with_new = link_certificate(
+            old,
+            &Parent {
+                record: &rec,
+                signer: key.as_ref(),
+            },
+            &urls,
+            now,
+        )?;
+        let mut exported = vec![self.export(&format!("{id}.pem"), &der_bytes, created)?];
+        let mut audit = vec![AuditEvent::now(
+            actor,
+            "ca.create",
+            &id,
+            "success",
+            &format!(
+                "root rollover from {} with a new key; not_after={}",
+                old.id,
+                crate::clock::rfc3339(rec.not_after)
+            ),
+        )];
+        for (kind, subject, issuer, der_bytes) in [
+            ("NewWithOld", &id, &old.id, &new_with_old),
+            ("OldWithNew", &old.id, &id, &old_with_new),
+        ] {
+            let file = format!("{LINK_PREFIX}{subject}-by-{issuer}.pem");
+            exported.push(self.export(&file, der_bytes, created)?);
+            let c = crate::verify::cert::Cert::from_der(der_bytes)
+                .map_err(|e| RegionError::Build(e.to_string()))?;
+            audit.push(AuditEvent::now(
+                actor,
+                "ca.link",
+                &hex::encode_upper(&c.serial),
+                "success",
+                &format!(
+                    "{kind}: subject={subject} issuer={issuer} not_after={}",
+                    crate::clock::rfc3339(c.not_after)
+                ),
+            ));
+        }
+        let summary = LifecycleSummary {
+            ca: id,
+            serial: rec.serial.clone(),
+            replaces: old.id.clone(),
+            services: vec![],
+            exported,
+        };
+        self.repo
+            .add_cas(&CaAddition {
+                cas: vec![rec],
+                audit,
+                ..Default::default()
+            })
+            .await?;
+        Ok(summary)
+    }
+
+    /// Write a certificate to `DATA_DIR/ca/FILE` (refusing to replace one).
+    fn export(
+        &self,
+        file: &str,
+        der_bytes: &[u8],
+        created: &mut Created,
+    ) -> Result<String, RegionError> {
+        let path: PathBuf = self.data_dir.join("ca").join(file);
+        if path.exists() {
+            return Err(RegionError::Inconsistent(format!(
+                "{} already exists",
+                path.display()
+            )));
+        }
+        std::fs::write(&path, cert::to_pem(der_bytes))
+            .map_err(|e| RegionError::Io(format!("cannot write {}: {e}", path.display())))?;
+        created.file(path.clone());
+        Ok(path.display().to_string())
+    }
+}
+
+/// The next generation number and id for a CA of `alg` and `what` (`root`, `issuing`):
+/// generation 1 is `{alg}-{what}`, later ones `{alg}-{what}-g{n}`.
+fn next_id(cas: &[CaRecord], alg: Algorithm, what: &str) -> (u32, String) {
+    let mut n = 2;
+    loop {
+        let id = format!("{alg}-{what}-g{n}");
+        if !cas.iter().any(|c| c.id == id) {
+            return (n, id);
+        }
+        n += 1;
+    }
+}
