@@ -9,6 +9,10 @@
 # Exits non-zero when a target crashed or could not be built or run.
 #
 # Usage: fuzz/run-all.sh [SECONDS] [TARGET...]     (all targets when none is named)
+# FUZZ_RUNS=N also stops a target after N executions (libFuzzer -runs), so that
+# `FUZZ_RUNS=10000000 fuzz/run-all.sh 3600` runs each target to 10^7 executions or an hour,
+# whichever comes first. FUZZ_FLAGS adds cargo-fuzz build flags (e.g. "-s none -a": no
+# sanitizer, debug assertions on, for long campaigns).
 # Needs: a nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz`).
 set -uo pipefail
 
@@ -46,8 +50,10 @@ for t in "${targets[@]}"; do
     marker=$(mktemp)
     start=$(date +%s)
     echo "== $t: ${secs}s"
-    cargo +nightly fuzz run -O "$t" "fuzz/corpus/$t" -- \
-        -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+    # shellcheck disable=SC2086
+    cargo +nightly fuzz run -O ${FUZZ_FLAGS:-} "$t" "fuzz/corpus/$t" -- \
+        -max_total_time="$secs" ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} \
+        -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
         >"$logs/$t.log" 2>&1
     rc=$?
     elapsed=$(($(date +%s) - start))
