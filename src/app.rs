@@ -12,6 +12,8 @@
 mod audit;
 mod backup;
 pub mod holders;
+mod lifecycle;
+pub use lifecycle::renew_ca;
 mod restore;
 
 pub use audit::{audit_checkpoint, audit_verify};
@@ -455,8 +457,9 @@ pub async fn generate_crl(
     pass: &Passphrase,
 ) -> Result<CrlRecord, AppError> {
     let config = load_config(data_dir, database_url)?;
-    let (_, svc) = crl_service(data_dir, config, &[ca_id], pass, StatusConfig::default()).await?;
-    Ok(svc.generate_crl(ca_id, delta).await?)
+    let (_, svc, ids) =
+        crl_service(data_dir, config, &[ca_id], pass, StatusConfig::default()).await?;
+    Ok(svc.generate_crl(&ids[0], delta).await?)
 }
 
 /// Publish the roots' first CRLs (ARLs, valid one year) right after `init`, while the root
@@ -469,7 +472,7 @@ async fn publish_root_crls(data_dir: &Path, pass: &Passphrase) -> Result<(), App
         crl_validity: 365 * 86_400,
         ..Default::default()
     };
-    let (store, svc) = crl_service(data_dir, config, &roots, pass, cfg).await?;
+    let (store, svc, _) = crl_service(data_dir, config, &roots, pass, cfg).await?;
     for id in roots {
         svc.generate_crl(id, false).await?;
     }
@@ -477,20 +480,30 @@ async fn publish_root_crls(data_dir: &Path, pass: &Passphrase) -> Result<(), App
     Ok(())
 }
 
-/// A status service that only makes CRLs, for the CAs `ca_ids` (their keys decrypted).
+/// A status service that only makes CRLs, for the CAs `ca_ids` (their keys decrypted); an
+/// algorithm name (`sm2`, `p256`) stands for its current issuing CA. Returns the CA ids.
 async fn crl_service(
     data_dir: &Path,
     config: Config,
     ca_ids: &[&str],
     pass: &Passphrase,
     cfg: StatusConfig,
-) -> Result<(Arc<Store>, StatusService), AppError> {
+) -> Result<(Arc<Store>, StatusService, Vec<String>), AppError> {
     let url = crate::config::resolve_database_url(&config.database.url, data_dir);
     let store = Arc::new(Store::connect(&url).await?);
     let region = Region::from_parts(data_dir, config, store.clone()).await?;
+    let cas = region.repo.cas().await?;
     let mut signers = Vec::new();
+    let mut ids = Vec::new();
     for id in ca_ids {
-        signers.push((id.to_string(), region.ca_signer(id, pass).await?));
+        let id = match id.parse::<Algorithm>() {
+            Ok(alg) => crate::pki::repo::current_ca(&cas, alg, CaRole::Issuing)
+                .map(|c| c.id.clone())
+                .unwrap_or_else(|| id.to_string()),
+            Err(_) => id.to_string(),
+        };
+        signers.push((id.clone(), region.ca_signer(&id, pass).await?));
+        ids.push(id);
     }
     let svc = StatusService::new(
         region.crl_only_cas(signers).await?,
@@ -500,5 +513,5 @@ async fn crl_service(
         Arc::new(SystemClock),
     )
     .await?;
-    Ok((store, svc))
+    Ok((store, svc, ids))
 }

@@ -207,6 +207,10 @@ async fn hsm_region_signs_in_the_token_and_openssl_verifies_everything() {
     std::fs::write(&va, o.stdout).unwrap();
     let issuing = data.join("ca/p256-issuing.pem");
     let root = data.join("ca/p256-root.pem");
+    let va_chain = work.join("ocsp-chain.pem");
+    let mut pem = std::fs::read(&va).unwrap();
+    pem.extend(std::fs::read(&issuing).unwrap());
+    std::fs::write(&va_chain, pem).unwrap();
     let ocsp = |what: &str| {
         let o = openssl(&[
             "ocsp",
@@ -216,8 +220,9 @@ async fn hsm_region_signs_in_the_token_and_openssl_verifies_everything() {
             s(&leaf),
             "-url",
             &format!("{base}/ocsp"),
-            "-VAfile",
-            s(&va),
+            // The responder must chain to the root and be delegated by the issuing CA.
+            "-verify_other",
+            s(&va_chain),
             "-CAfile",
             s(&root),
         ]);
@@ -413,6 +418,46 @@ async fn hsm_region_signs_in_the_token_and_openssl_verifies_everything() {
         }
     }
     openssl_verify_chain_with(&data, "p256-issuing-g2");
+    // The service starts with both issuing CAs' keys in the token: the new one issues, the
+    // old one still signs its CRL (which lists the certificate revoked above).
+    let server = Server::start(&data, &[("SOFTHSM2_CONF", s(&conf))]);
+    let r = post_json(
+        &format!("{}/v1/certificates", server.base),
+        Some(&admin),
+        &json!({"profile": "organization", "algorithm": "p256",
+                "subject": {"name": "密码机测试单位", "credit_code": ORG}, "csr": csr}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let renewed_leaf = work.join("org-g2.pem");
+    std::fs::write(&renewed_leaf, r.json()["certificate_pem"].as_str().unwrap()).unwrap();
+    let g2 = data.join("ca/p256-issuing-g2.pem");
+    let o = openssl(&[
+        "verify",
+        "-CAfile",
+        s(&root),
+        "-untrusted",
+        s(&g2),
+        s(&renewed_leaf),
+    ]);
+    assert!(text(&o).contains(": OK"), "{}", text(&o));
+    let r = get(&format!("{}/crl/p256-issuing.crl", server.base), None).await;
+    assert_eq!(r.status, 200);
+    std::fs::write(&crl, &r.body).unwrap();
+    let o = openssl(&[
+        "crl",
+        "-inform",
+        "DER",
+        "-in",
+        s(&crl),
+        "-CAfile",
+        s(&issuing),
+        "-noout",
+        "-text",
+    ]);
+    let t = text(&o);
+    assert!(t.contains("verify OK") && t.contains(&serial), "{t}");
+    server.terminate();
 
     // A wrong PIN stops the service at start with one line that names the token.
     std::fs::write(&pin_file, "111111\n").unwrap();
@@ -429,68 +474,6 @@ async fn hsm_region_signs_in_the_token_and_openssl_verifies_everything() {
         "{err}"
     );
     assert!(!err.contains("111111") && !err.contains(PIN), "{err}");
-}
-
-/// The library's signer over a token key: signatures verify with the public key the token
-/// gives, an imported key signs like the file key it came from, and a label in use is refused.
-#[test]
-fn token_signer_generates_imports_and_refuses_a_label_twice() {
-    use yinxin::crypto::hsm::Hsm;
-    use yinxin::crypto::{Algorithm, PrivateKey, Signer};
-    let tmp = tempfile::tempdir().unwrap();
-    let Some(conf) = softhsm_token(tmp.path(), "token_signer_generates_imports") else {
-        return;
-    };
-    // SAFETY of set_var: this test binary's other test reads SOFTHSM2_CONF only through
-    // the environment of the processes it spawns, which set their own.
-    unsafe { std::env::set_var("SOFTHSM2_CONF", &conf) };
-    let verify = |spki: &[u8], msg: &[u8], sig: &[u8]| {
-        yinxin::crypto::verify::verify_signature(
-            spki,
-            yinxin::crypto::oid::ECDSA_SHA256,
-            None,
-            msg,
-            sig,
-        )
-    };
-    let hsm = Hsm::open(Path::new(MODULE), "yinxin-ca", PIN).unwrap();
-    let k = hsm.generate("ocsp-2027", Algorithm::P256).unwrap();
-    let msg = b"to be signed";
-    let sig = k.sign(msg).unwrap();
-    verify(k.public_key_spki(), msg, &sig)
-        .expect("a token signature verifies with the token's public key");
-    assert!(verify(k.public_key_spki(), b"something else", &sig).is_err());
-    let again = hsm.generate("ocsp-2027", Algorithm::P256).unwrap_err();
-    assert!(
-        again
-            .to_string()
-            .contains("already holds a key labelled 'ocsp-2027'"),
-        "{again}"
-    );
-    let sm2 = hsm.generate("sm2-key", Algorithm::Sm2).unwrap_err();
-    assert!(sm2.to_string().contains("GM/T 0018"), "{sm2}");
-
-    let file_key = PrivateKey::generate(Algorithm::P256).unwrap();
-    let imported = hsm.import("imported", &file_key).unwrap();
-    assert_eq!(
-        imported.public_key_spki(),
-        file_key.public_key_spki_der().unwrap().as_slice()
-    );
-    let sig = imported.sign(msg).unwrap();
-    verify(&file_key.public_key_spki_der().unwrap(), msg, &sig).unwrap();
-    let missing = hsm.signer("nobody", Algorithm::P256).unwrap_err();
-    assert!(
-        missing
-            .to_string()
-            .contains("no key pair labelled 'nobody'"),
-        "{missing}"
-    );
-    let err = Hsm::open(Path::new(MODULE), "no-such-token", PIN).unwrap_err();
-    assert!(
-        err.to_string()
-            .contains("no initialized token labelled 'no-such-token'"),
-        "{err}"
-    );
 }
 
 /// OpenSSL checks a renewed issuing CA certificate (signed in the token) against the root.

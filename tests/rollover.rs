@@ -80,21 +80,30 @@ impl Env {
 }
 
 /// `openssl ocsp` for `cert` against `issuer`, signed by the responder `va`.
-fn ocsp(server: &Server, issuer: &Path, va: &Path, root: &Path, cert: &Path) -> String {
-    let o = openssl(&[
-        "ocsp",
-        "-issuer",
-        s(issuer),
-        "-cert",
-        s(cert),
+/// `openssl ocsp` about `target` (`-cert FILE` or `-serial 0x…`) asked of `issuer`. The
+/// answer is verified as a relying party does (RFC 6960 §4.2.2.2): the responder's
+/// certificate `va` must chain to `root` and be a delegated responder of `issuer`.
+fn ocsp_ask(server: &Server, issuer: &Path, va: &Path, root: &Path, target: &[&str]) -> String {
+    let bundle = va.with_extension("chain.pem");
+    let mut pem = std::fs::read(va).unwrap();
+    pem.extend(std::fs::read(issuer).unwrap());
+    std::fs::write(&bundle, pem).unwrap();
+    let url = format!("{}/ocsp", server.base);
+    let mut args = vec!["ocsp", "-issuer", s(issuer)];
+    args.extend_from_slice(target);
+    args.extend_from_slice(&[
         "-url",
-        &format!("{}/ocsp", server.base),
-        "-VAfile",
-        s(va),
+        &url,
         "-CAfile",
         s(root),
+        "-verify_other",
+        s(&bundle),
     ]);
-    text(&o)
+    text(&openssl(&args))
+}
+
+fn ocsp(server: &Server, issuer: &Path, va: &Path, root: &Path, cert: &Path) -> String {
+    ocsp_ask(server, issuer, va, root, &["-cert", s(cert)])
 }
 
 /// The CRL at `/crl/FILE` once it lists `serial` (the CRL worker runs after a revocation),
@@ -280,20 +289,13 @@ async fn rollover_flow(db: Option<&str>) {
     );
     // Asked about A's serial in the new CA's name, the answer is "unknown": A was not
     // issued by it.
-    let o = openssl(&[
-        "ocsp",
-        "-issuer",
-        s(&new_iss),
-        "-serial",
-        &format!("0x{serial_a}"),
-        "-url",
-        &format!("{}/ocsp", server.base),
-        "-VAfile",
-        s(&new_va),
-        "-CAfile",
-        s(&root),
-    ]);
-    let t = text(&o);
+    let t = ocsp_ask(
+        &server,
+        &new_iss,
+        &new_va,
+        &root,
+        &["-serial", &format!("0x{serial_a}")],
+    );
     assert!(
         t.contains("Response verify OK") && t.contains(": unknown"),
         "{t}"
@@ -364,13 +366,67 @@ async fn rollover_flow(db: Option<&str>) {
     let server = Server::start(&data, &env_rates);
     let (_, cert_c) = env.issue(&server, "p256", "轮换后单位").await;
     let (_, sm2_cert_c) = env.issue(&server, "sm2", "轮换后单位").await;
+    // The CRLs every link of the new paths points to: the new root's first ARL (made by
+    // renew-root), the old root's ARL (for NewWithOld) and the new issuing CA's CRL.
+    let mut crls = Vec::new();
+    for id in [
+        "p256-root-g2",
+        "p256-root",
+        "p256-issuing-g3",
+        "sm2-root-g2",
+        "sm2-root",
+        "sm2-issuing-g3",
+    ] {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let body = loop {
+            let r = get(&format!("{}/crl/{id}.crl", server.base), None).await;
+            if r.status == 200 {
+                break r.body;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no CRL for {id}: {}",
+                r.status
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        };
+        let f = env.work(&format!("{id}.crl"));
+        std::fs::write(&f, body).unwrap();
+        crls.push(f);
+    }
     server.terminate();
     let c_text = x509_text(&cert_c);
     assert!(c_text.contains("Issuing CA G3"), "{c_text}");
 
+    // The P-256 CRLs as one PEM file for OpenSSL.
+    let crl_pem = env.work("crls.pem");
+    let to_pem = |f: &Path| {
+        let o = openssl(&["crl", "-inform", "DER", "-in", s(f)]);
+        assert!(o.status.success(), "{}", text(&o));
+        o.stdout
+    };
+    std::fs::write(
+        &crl_pem,
+        crls[..3]
+            .iter()
+            .flat_map(|f| to_pem(f))
+            .collect::<Vec<u8>>(),
+    )
+    .unwrap();
     // A relying party that trusts only the new root.
     openssl_ok(&[
         "verify",
+        "-CAfile",
+        s(&new_root),
+        "-untrusted",
+        s(&iss3),
+        s(&cert_c),
+    ]);
+    openssl_ok(&[
+        "verify",
+        "-crl_check_all",
+        "-CRLfile",
+        s(&crl_pem),
         "-CAfile",
         s(&new_root),
         "-untrusted",
@@ -392,6 +448,20 @@ async fn rollover_flow(db: Option<&str>) {
     // NewWithOld …
     openssl_ok(&[
         "verify",
+        "-CAfile",
+        s(&root),
+        "-untrusted",
+        s(&new_with_old),
+        "-untrusted",
+        s(&iss3),
+        s(&cert_c),
+    ]);
+    // … with every certificate of that path checked against its CRL …
+    openssl_ok(&[
+        "verify",
+        "-crl_check_all",
+        "-CRLfile",
+        s(&crl_pem),
         "-CAfile",
         s(&root),
         "-untrusted",
@@ -454,6 +524,70 @@ async fn rollover_flow(db: Option<&str>) {
         out.starts_with("TOTAL_PASSED"),
         "old P-256 root → new leaf: {out}"
     );
+    // yinxin with revocation checking (no --no-revocation): every CRL of the path is there.
+    let o = yinxin()
+        .args(["verify-chain", "--anchor"])
+        .arg(&sm2_root)
+        .arg("--intermediate")
+        .arg(&sm2_nwo)
+        .arg(&sm2_iss3)
+        .arg("--cert")
+        .arg(&sm2_cert_c)
+        .arg("--crl")
+        .args(&crls[3..])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.starts_with("TOTAL_PASSED"),
+        "with CRLs, old SM2 root → new leaf: {out}"
+    );
+
+    // Withdrawing a link: NewWithOld revoked on the old root's ARL (made offline), and
+    // OpenSSL no longer reaches the new hierarchy from the old root.
+    let nwo_serial = {
+        let pem = std::fs::read(&new_with_old).unwrap();
+        let c =
+            yinxin::verify::cert::Cert::from_der(&der::pem::decode_vec(&pem).unwrap().1).unwrap();
+        hex::encode_upper(&c.serial)
+    };
+    run_ok(
+        yinxin()
+            .args(["revoke", "--reason", "superseded", "--data-dir"])
+            .arg(&data)
+            .arg(&nwo_serial),
+    );
+    let arl = env.work("p256-root-2.crl");
+    run_ok(
+        yinxin()
+            .args(["crl", "--ca", "p256-root", "--data-dir"])
+            .arg(&data)
+            .arg("--out")
+            .arg(&arl),
+    );
+    let bundle: Vec<u8> = [&arl, &crls[0], &crls[2]]
+        .iter()
+        .flat_map(|f| to_pem(f))
+        .collect();
+    std::fs::write(&crl_pem, bundle).unwrap();
+    let o = openssl(&[
+        "verify",
+        "-crl_check_all",
+        "-CRLfile",
+        s(&crl_pem),
+        "-CAfile",
+        s(&root),
+        "-untrusted",
+        s(&new_with_old),
+        "-untrusted",
+        s(&iss3),
+        s(&cert_c),
+    ]);
+    assert!(
+        !o.status.success() && text(&o).contains("certificate revoked"),
+        "{}",
+        text(&o)
+    );
 
     // The seal made before both rollovers verifies for a relying party that trusts only the
     // new SM2 root: maker certificate → first issuing CA → OldWithNew → new root.
@@ -501,7 +635,14 @@ async fn rollover_flow(db: Option<&str>) {
     let kinds = |k: &str| services.iter().filter(|s| s["kind"] == k).count();
     assert_eq!(kinds("root-ca"), 4, "{list:#}");
     assert_eq!(kinds("issuing-ca"), 6, "{list:#}");
-    assert_eq!(kinds("root-link"), 4, "{list:#}");
+    // Four links were made; the withdrawn one is not published.
+    assert_eq!(kinds("root-link"), 3, "{list:#}");
+    assert!(
+        !services
+            .iter()
+            .any(|s| s["id"] == "link-p256-root-g2-by-p256-root"),
+        "{list:#}"
+    );
     assert_eq!(kinds("ocsp-responder"), 6, "{list:#}");
 
     // Every step is audited and the trail is whole.
@@ -514,4 +655,44 @@ async fn rollover_flow(db: Option<&str>) {
             .arg(&data),
     );
     assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 6);
+}
+
+/// A renewal that cannot finish (the key store passphrase is wrong) leaves no key, no file and
+/// no row behind, and says why in one line.
+#[test]
+fn a_failed_renewal_leaves_nothing_behind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    init_region(&data, None);
+    let listing = |dir: &str| {
+        let mut v: Vec<String> = std::fs::read_dir(data.join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let (keys, cas) = (listing("keys"), listing("ca"));
+    for what in ["renew-issuing", "renew-root"] {
+        let o = yinxin()
+            .env("YINXIN_KEY_PASSPHRASE", "not-the-passphrase-of-this-region")
+            .args(["ca", what, "--algorithm", "sm2", "--data-dir"])
+            .arg(&data)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success());
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains("wrong passphrase"), "{err}");
+        assert_eq!(listing("keys"), keys, "{what}");
+        assert_eq!(listing("ca"), cas, "{what}");
+    }
+    // The region renews afterwards with the right passphrase, as generation 2.
+    let o = run_ok(
+        yinxin()
+            .args(["ca", "renew-issuing", "--algorithm", "sm2", "--data-dir"])
+            .arg(&data),
+    );
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["ca"], "sm2-issuing-g2");
 }

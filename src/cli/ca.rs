@@ -1,13 +1,12 @@
 //! `yinxin ca renew-issuing | renew-root`: the CA lifecycle (see
 //! [`crate::pki::region::Region::renew_issuing`] and docs/ca-lifecycle.md).
 //!
-//! Owns: those commands' arguments and output. Must not import `api` or `store` types
-//! beyond the connector.
+//! Owns: those commands' arguments and output; the work is the composition root's
+//! ([`crate::app::renew_ca`]). Must not import `api` or `store`.
 
 use super::CliError;
 use super::common::{DataArgs, passphrase};
 use crate::crypto::Algorithm;
-use crate::pki::region::Region;
 use clap::Subcommand;
 use std::path::PathBuf;
 
@@ -57,21 +56,19 @@ pub(super) async fn run(command: CaCommand) -> Result<(), CliError> {
         ))
     })?;
     let pass = passphrase(pass_file.as_deref(), "key store passphrase")?;
-    let region = Region::open(
-        &data.data_dir,
-        data.database_url.as_deref(),
-        &crate::store::SqlConnector,
-    )
-    .await?;
     let actor = format!(
         "cli:{}",
         std::env::var("USER").unwrap_or_else(|_| "unknown".into())
     );
-    let summary = if root {
-        region.renew_root(alg, &pass, &actor).await?
-    } else {
-        region.renew_issuing(alg, &pass, &actor).await?
-    };
+    let summary = crate::app::renew_ca(
+        &data.data_dir,
+        data.database_url.as_deref(),
+        alg,
+        root,
+        &pass,
+        &actor,
+    )
+    .await?;
     println!("{}", serde_json::to_string_pretty(&summary)?);
     Ok(())
 }

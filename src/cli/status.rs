@@ -19,18 +19,15 @@ pub(super) async fn run(cmd: Command) -> Result<(), CliError> {
             key_passphrase_file,
         } => {
             let pass = passphrase(key_passphrase_file.as_deref(), "key store passphrase")?;
-            let ca_id = match ca.as_str() {
-                "sm2" | "p256" => format!("{ca}-issuing"),
-                other => other.to_string(),
-            };
             let rec = app::generate_crl(
                 &data.data_dir,
                 data.database_url.as_deref(),
-                &ca_id,
+                &ca,
                 delta,
                 &pass,
             )
             .await?;
+            let ca_id = rec.ca_id.clone();
             std::fs::write(&out, &rec.der)
                 .map_err(|e| CliError(format!("cannot write {}: {e}", out.display())))?;
             println!(

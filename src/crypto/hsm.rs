@@ -51,6 +51,8 @@ pub struct Hsm {
     /// The session that keeps the login alive; also used for key management.
     anchor: Mutex<Session>,
     pool: Mutex<Vec<Session>>,
+    /// Kept (as a secret) to log in again after the token lost the login.
+    pin: AuthPin,
 }
 
 impl std::fmt::Debug for Hsm {
@@ -94,22 +96,35 @@ impl Hsm {
             .open_rw_session(slot)
             .map_err(|e| p11("open session", e))?;
         let pin = AuthPin::from(pin.to_string());
-        match anchor.login(UserType::User, Some(&pin)) {
-            Ok(()) | Err(P11Error::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => {}
-            Err(P11Error::Pkcs11(RvError::PinIncorrect, _)) => {
-                return Err(CryptoError::Io(format!(
-                    "HSM: the PIN for token '{token_label}' is wrong"
-                )));
-            }
-            Err(e) => return Err(p11("login", e)),
-        }
+        login(&anchor, &pin, token_label)?;
         Ok(Arc::new(Hsm {
             ctx,
             slot,
             token_label: token_label.to_string(),
             anchor: Mutex::new(anchor),
             pool: Mutex::new(Vec::new()),
+            pin,
         }))
+    }
+
+    /// After the token lost the login (reset, a network HSM reconnected): drop the pooled
+    /// sessions, open a new anchor session and log in again.
+    fn relogin(&self) -> Result<(), CryptoError> {
+        self.pool.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        let fresh = self
+            .ctx
+            .open_rw_session(self.slot)
+            .map_err(|e| p11("open session", e))?;
+        login(&fresh, &self.pin, &self.token_label)?;
+        *self.anchor() = fresh;
+        tracing::warn!(token = %self.token_label, "HSM: logged in again after the token lost the session");
+        Ok(())
+    }
+
+    /// Log out of the token, ending the login of every session of this process (what a
+    /// token reset does to a running service; [`HsmSigner`] then logs in again by itself).
+    pub fn logout(&self) -> Result<(), CryptoError> {
+        self.anchor().logout().map_err(|e| p11("logout", e))
     }
 
     /// The token's label.
@@ -136,6 +151,7 @@ impl Hsm {
             )));
         }
         let id = key_id()?;
+        let id_copy = id.clone();
         let public = [
             Attribute::Token(true),
             Attribute::Private(false),
@@ -161,7 +177,9 @@ impl Hsm {
         s.generate_key_pair(&Mechanism::EccKeyPairGen, &public, &private)
             .map_err(|e| p11("generate key pair", e))?;
         drop(s);
-        self.signer(label, alg)
+        self.signer(label, alg).inspect_err(|_| {
+            let _ = self.destroy_id(&id_copy);
+        })
     }
 
     /// Put an existing P-256 key into the token under `label` (sensitive, not extractable),
@@ -185,11 +203,12 @@ impl Hsm {
             )));
         }
         let id = key_id()?;
+        let id_copy = id.clone();
         use p256::elliptic_curve::sec1::ToSec1Point;
         let point = sk.public_key().to_sec1_point(false);
         let point_der = der::asn1::OctetString::new(point.as_bytes().to_vec())?.to_der()?;
-        let value = zeroize::Zeroizing::new(sk.to_bytes().to_vec());
-        let private = [
+        let value = zeroize::Zeroizing::new(sk.to_bytes());
+        let mut private = [
             Attribute::Class(ObjectClass::PRIVATE_KEY),
             Attribute::KeyType(KeyType::EC),
             Attribute::Token(true),
@@ -198,7 +217,7 @@ impl Hsm {
             Attribute::Extractable(false),
             Attribute::Sign(true),
             Attribute::EcParams(P256_EC_PARAMS.to_vec()),
-            Attribute::Value(value.to_vec()),
+            Attribute::Value(value.as_slice().to_vec()),
             Attribute::Label(label.as_bytes().to_vec()),
             Attribute::Id(id.clone()),
         ];
@@ -213,19 +232,33 @@ impl Hsm {
             Attribute::Label(label.as_bytes().to_vec()),
             Attribute::Id(id),
         ];
-        s.create_object(&private)
-            .map_err(|e| p11("import private key", e))?;
-        s.create_object(&public)
-            .map_err(|e| p11("import public key", e))?;
+        let made = s.create_object(&private);
+        for a in private.iter_mut() {
+            if let Attribute::Value(v) = a {
+                zeroize::Zeroize::zeroize(v);
+            }
+        }
+        let private_handle = made.map_err(|e| p11("import private key", e))?;
+        if let Err(e) = s.create_object(&public) {
+            let _ = s.destroy_object(private_handle);
+            return Err(p11("import public key", e));
+        }
         drop(s);
-        self.signer(label, alg_p256())
+        self.signer(label, alg_p256()).inspect_err(|_| {
+            let _ = self.destroy_id(&id_copy);
+        })
     }
 
-    /// Destroy the key pair labelled `label` (a failed `init` takes back what it made).
-    pub fn destroy(&self, label: &str) -> Result<(), CryptoError> {
+    /// Destroy the key pair with the random `CKA_ID` this process gave it (a failed `init` or
+    /// renewal takes back exactly what it made, never a key of the same label made by
+    /// someone else).
+    pub fn destroy_id(&self, id: &[u8]) -> Result<(), CryptoError> {
         let s = self.anchor();
         for class in [ObjectClass::PRIVATE_KEY, ObjectClass::PUBLIC_KEY] {
-            for h in find(&s, class, label)? {
+            let found = s
+                .find_objects(&[Attribute::Class(class), Attribute::Id(id.to_vec())])
+                .map_err(|e| p11("find objects", e))?;
+            for h in found {
                 s.destroy_object(h).map_err(|e| p11("destroy key", e))?;
             }
         }
@@ -261,6 +294,15 @@ impl Hsm {
         };
         let private = one(ObjectClass::PRIVATE_KEY)?;
         let public = one(ObjectClass::PUBLIC_KEY)?;
+        let id = s
+            .get_attributes(private, &[AttributeType::Id])
+            .map_err(|e| p11("read key id", e))?
+            .into_iter()
+            .find_map(|a| match a {
+                Attribute::Id(v) => Some(v),
+                _ => None,
+            })
+            .unwrap_or_default();
         let attrs = s
             .get_attributes(public, &[AttributeType::EcParams, AttributeType::EcPoint])
             .map_err(|e| p11("read public key", e))?;
@@ -281,8 +323,9 @@ impl Hsm {
         drop(s);
         Ok(HsmSigner {
             hsm: self.clone(),
-            key: private,
+            key: Mutex::new(private),
             label: label.to_string(),
+            id,
             spki,
         })
     }
@@ -302,6 +345,31 @@ impl Hsm {
             pool.push(s);
         }
     }
+}
+
+/// Log `session` in as the user; a wrong PIN is named without the PIN.
+fn login(session: &Session, pin: &AuthPin, token_label: &str) -> Result<(), CryptoError> {
+    match session.login(UserType::User, Some(pin)) {
+        Ok(()) | Err(P11Error::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => Ok(()),
+        Err(P11Error::Pkcs11(RvError::PinIncorrect, _)) => Err(CryptoError::Io(format!(
+            "HSM: the PIN for token '{token_label}' is wrong"
+        ))),
+        Err(e) => Err(p11("login", e)),
+    }
+}
+
+/// Return values after which the session or the login is gone, not the key or the request.
+fn lost_login(rv: RvError) -> bool {
+    matches!(
+        rv,
+        RvError::UserNotLoggedIn
+            | RvError::SessionHandleInvalid
+            | RvError::SessionClosed
+            | RvError::DeviceRemoved
+            | RvError::TokenNotPresent
+            | RvError::KeyHandleInvalid
+            | RvError::ObjectHandleInvalid
+    )
 }
 
 fn alg_p256() -> Algorithm {
@@ -353,9 +421,35 @@ fn spki_from_ec_point(raw: &[u8]) -> Result<Vec<u8>, CryptoError> {
 /// A key pair in the token, signing through PKCS#11.
 pub struct HsmSigner {
     hsm: Arc<Hsm>,
-    key: ObjectHandle,
+    /// The private key's handle; looked up again by label after a re-login.
+    key: Mutex<ObjectHandle>,
     label: String,
+    id: Vec<u8>,
     spki: Vec<u8>,
+}
+
+impl HsmSigner {
+    /// The key pair's `CKA_ID`.
+    pub fn id(&self) -> &[u8] {
+        &self.id
+    }
+
+    fn sign_once(&self, digest: &[u8]) -> Result<Vec<u8>, Failure> {
+        let session = self.hsm.session().map_err(Failure::Other)?;
+        let key = *self.key.lock().unwrap_or_else(|p| p.into_inner());
+        let raw = session.sign(&Mechanism::Ecdsa, key, digest);
+        // A session whose operation failed is closed, not reused.
+        if raw.is_ok() {
+            self.hsm.give_back(session);
+        }
+        raw.map_err(Failure::Token)
+    }
+}
+
+/// Why one signing attempt failed.
+enum Failure {
+    Token(P11Error),
+    Other(CryptoError),
 }
 
 impl std::fmt::Debug for HsmSigner {
@@ -379,15 +473,31 @@ impl Signer for HsmSigner {
 
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let digest = sha2::Sha256::digest(message);
-        let session = self.hsm.session()?;
-        let raw = session
-            .sign(&Mechanism::Ecdsa, self.key, &digest)
-            .map_err(|e| CryptoError::Sign(format!("HSM key '{}': {e}", self.label)));
-        // A session whose operation failed is closed, not reused.
-        if raw.is_ok() {
-            self.hsm.give_back(session);
+        let mut attempt = self.sign_once(&digest);
+        if let Err(Failure::Token(P11Error::Pkcs11(rv, _))) = &attempt
+            && lost_login(*rv)
+        {
+            // The token forgot us: log in again, find the key again, try once more.
+            self.hsm.relogin()?;
+            let fresh = self.hsm.signer(&self.label, Algorithm::P256)?;
+            if fresh.spki != self.spki {
+                return Err(CryptoError::Sign(format!(
+                    "HSM key '{}' changed in the token",
+                    self.label
+                )));
+            }
+            *self.key.lock().unwrap_or_else(|p| p.into_inner()) =
+                *fresh.key.lock().unwrap_or_else(|p| p.into_inner());
+            attempt = self.sign_once(&digest);
         }
-        let sig = p256::ecdsa::Signature::from_slice(&raw?)
+        let raw = match attempt {
+            Ok(r) => r,
+            Err(Failure::Token(e)) => {
+                return Err(CryptoError::Sign(format!("HSM key '{}': {e}", self.label)));
+            }
+            Err(Failure::Other(e)) => return Err(e),
+        };
+        let sig = p256::ecdsa::Signature::from_slice(&raw)
             .map_err(|_| CryptoError::Sign(format!("HSM key '{}': bad signature", self.label)))?;
         Ok(sig.to_der().as_bytes().to_vec())
     }

@@ -643,19 +643,27 @@ pub async fn cross_certify(
     })
 }
 
-/// The cross-certificates this region issued (`DATA_DIR/ca/cross-*.pem`) and the link
-/// certificates of its root rollovers (`link-*.pem`), DER; unreadable files are skipped with
-/// a warning. The service adds them to the verification pool.
+/// The cross-certificates this region issued (`DATA_DIR/ca/cross-*.pem`), DER; unreadable
+/// files are skipped with a warning. The service adds them to the verification pool.
 pub fn load_issued(data_dir: &std::path::Path) -> Vec<Vec<u8>> {
+    load_prefixed(data_dir, "cross-")
+}
+
+/// The link certificates of the region's root rollovers (`DATA_DIR/ca/link-*.pem`), DER.
+/// The region's own verification trusts all its roots and does not need them; the trust
+/// list publishes them for relying parties that trust only one root.
+pub fn load_links(data_dir: &std::path::Path) -> Vec<Vec<u8>> {
+    load_prefixed(data_dir, crate::pki::region::LINK_PREFIX)
+}
+
+fn load_prefixed(data_dir: &std::path::Path, prefix: &str) -> Vec<Vec<u8>> {
     let Ok(entries) = std::fs::read_dir(data_dir.join("ca")) else {
         return vec![];
     };
     let mut out = vec![];
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().to_string();
-        let kind_ok =
-            name.starts_with("cross-") || name.starts_with(crate::pki::region::LINK_PREFIX);
-        if !(kind_ok && name.ends_with(".pem")) {
+        if !(name.starts_with(prefix) && name.ends_with(".pem")) {
             continue;
         }
         let parsed = std::fs::read_to_string(e.path()).ok().and_then(|t| {
@@ -665,7 +673,7 @@ pub fn load_issued(data_dir: &std::path::Path) -> Vec<Vec<u8>> {
         });
         match parsed {
             Some(der_bytes) => out.push(der_bytes),
-            None => tracing::warn!(file = %name, "unreadable cross-certificate skipped"),
+            None => tracing::warn!(file = %name, "unreadable CA certificate file skipped"),
         }
     }
     out.sort();

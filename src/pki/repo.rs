@@ -261,12 +261,21 @@ pub struct RegionBootstrap {
     pub audit: Vec<AuditEvent>,
 }
 
-/// The CA of `alg` and `role` that signs now: the newest (created last; then the later
-/// notBefore). After a rollover the new CA issues, the older ones keep their CRLs and OCSP.
+/// The CA of `alg` and `role` that signs now: the latest generation (`{alg}-{role}` is the
+/// first, `…-g{n}` the n-th, as the CA lifecycle names them), then the one created last.
+/// After a rollover the new CA issues, the older ones keep their CRLs and OCSP. The
+/// generation comes first so that a host clock set back cannot make an old CA current.
 pub fn current_ca(cas: &[CaRecord], alg: Algorithm, role: CaRole) -> Option<&CaRecord> {
     cas.iter()
         .filter(|c| c.algorithm == alg && c.role == role)
-        .max_by_key(|c| (c.created_at, c.not_before, c.id.clone()))
+        .max_by_key(|c| (generation(&c.id), c.created_at, c.not_before))
+}
+
+/// The generation of a CA id: `n` for `…-g{n}`, else 1.
+pub fn generation(id: &str) -> u32 {
+    id.rsplit_once("-g")
+        .and_then(|(_, n)| n.parse::<u32>().ok())
+        .unwrap_or(1)
 }
 
 /// CAs added to a running region (issuing-CA renewal, root rollover), with the service
@@ -375,4 +384,43 @@ pub trait TokenRepository: Send + Sync {
     ) -> Result<Option<crate::auth::TokenRecord>, RepoError>;
     /// Revoke a token; false if there is no such token.
     async fn revoke_token(&self, id: &str, at: i64, audit: &AuditEvent) -> Result<bool, RepoError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ca(id: &str, created_at: i64) -> CaRecord {
+        CaRecord {
+            id: id.into(),
+            algorithm: Algorithm::P256,
+            role: CaRole::Issuing,
+            parent_id: None,
+            subject: String::new(),
+            serial: String::new(),
+            not_before: created_at,
+            not_after: created_at + 1,
+            ski: String::new(),
+            key_id: id.into(),
+            der: vec![],
+            created_at,
+        }
+    }
+
+    #[test]
+    fn the_current_ca_is_the_latest_generation_whatever_the_clock_said() {
+        assert_eq!(generation("p256-issuing"), 1);
+        assert_eq!(generation("p256-issuing-g2"), 2);
+        assert_eq!(generation("p256-issuing-g10"), 10);
+        // g10 made on a host whose clock was behind still beats g9 and the first.
+        let cas = vec![
+            ca("p256-issuing", 1_000),
+            ca("p256-issuing-g9", 9_000),
+            ca("p256-issuing-g10", 500),
+        ];
+        let cur = current_ca(&cas, Algorithm::P256, CaRole::Issuing).unwrap();
+        assert_eq!(cur.id, "p256-issuing-g10");
+        assert!(current_ca(&cas, Algorithm::Sm2, CaRole::Issuing).is_none());
+        assert!(current_ca(&cas, Algorithm::P256, CaRole::Root).is_none());
+    }
 }

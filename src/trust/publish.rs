@@ -82,25 +82,25 @@ pub async fn current_services(
             supply_points: supply,
         });
     }
-    // The link certificates of root rollovers (DATA_DIR/ca/link-*.pem).
-    for der_bytes in crate::pki::cross::load_issued(&region.data_dir) {
-        let Ok(c) = crate::verify::cert::Cert::from_der(&der_bytes) else {
+    // The link certificates of root rollovers (DATA_DIR/ca/link-*.pem): published only
+    // when one of our roots really signed it and it carries another of our roots' keys.
+    for der_bytes in crate::pki::cross::load_links(&region.data_dir) {
+        let Some((issuer, subject)) = link_between(&cas, &der_bytes) else {
+            tracing::warn!(
+                "a link-*.pem file that is not a link between our roots was not published"
+            );
             continue;
         };
-        let Some(issuer) = cas
-            .iter()
-            .find(|ca| ca.role == CaRole::Root && names_match(&ca.der, &c.issuer))
-        else {
-            continue; // a cross-certificate to a peer, not a link between our roots
-        };
-        if !cas
-            .iter()
-            .any(|ca| ca.role == CaRole::Root && names_match(&ca.der, &c.subject))
-        {
-            continue;
+        // A link withdrawn (revoked on its root's ARL) is no longer published.
+        let serial = crate::verify::cert::Cert::from_der(&der_bytes)
+            .map(|c| hex::encode_upper(&c.serial))
+            .unwrap_or_default();
+        match region.repo.certificate(&serial).await.map_err(r)? {
+            Some(rec) if rec.status == crate::pki::repo::CertStatus::Valid => {}
+            _ => continue,
         }
         out.push(CurrentService {
-            id: format!("link-{}", hex::encode_upper(&c.serial)),
+            id: format!("link-{}-by-{}", subject.id, issuer.id),
             kind: ServiceKind::RootLink,
             algorithm: issuer.algorithm.to_string(),
             cert: der_bytes.clone(),
@@ -257,8 +257,36 @@ pub async fn publish(
     ))
 }
 
-/// Whether the subject of the certificate `ca_der` is the name `name`.
-fn names_match(ca_der: &[u8], name: &x509_cert::name::Name) -> bool {
-    crate::verify::cert::Cert::from_der(ca_der)
-        .is_ok_and(|c| crate::verify::cert::names_equal(&c.subject, name))
+/// The (issuer, subject) roots of a link certificate: both among our roots, the subject's
+/// name and key those of the link, and the link's signature made by the issuer's key.
+fn link_between<'a>(
+    cas: &'a [crate::pki::repo::CaRecord],
+    der_bytes: &[u8],
+) -> Option<(
+    &'a crate::pki::repo::CaRecord,
+    &'a crate::pki::repo::CaRecord,
+)> {
+    use crate::verify::cert::{Cert, names_equal};
+    let link = Cert::from_der(der_bytes).ok()?;
+    let roots: Vec<(&crate::pki::repo::CaRecord, Cert)> = cas
+        .iter()
+        .filter(|c| c.role == CaRole::Root)
+        .filter_map(|c| Cert::from_der(&c.der).ok().map(|p| (c, p)))
+        .collect();
+    let (subject, _) = roots
+        .iter()
+        .find(|(_, p)| names_equal(&p.subject, &link.subject) && p.spki_der == link.spki_der)?;
+    let (issuer, _) = roots.iter().find(|(_, p)| {
+        names_equal(&p.subject, &link.issuer)
+            && link.sig_params.is_none()
+            && crate::crypto::verify::verify_signature(
+                &p.spki_der,
+                link.sig_alg,
+                None,
+                &link.tbs_der,
+                &link.signature,
+            )
+            .is_ok()
+    })?;
+    (issuer.id != subject.id).then_some((*issuer, *subject))
 }

@@ -29,7 +29,8 @@ pub(super) struct Created {
     pub files: Vec<PathBuf>,
     /// The data directory did not exist before (init removes it too).
     pub made_dir: bool,
-    pub token_keys: Vec<(Arc<Hsm>, String)>,
+    /// Token keys by their random `CKA_ID`.
+    pub token_keys: Vec<(Arc<Hsm>, Vec<u8>)>,
 }
 
 impl Created {
@@ -38,8 +39,8 @@ impl Created {
     }
 
     pub fn rollback(&self) {
-        for (h, label) in &self.token_keys {
-            let _ = h.destroy(label);
+        for (h, id) in &self.token_keys {
+            let _ = h.destroy_id(id);
         }
         for p in self.files.iter().rev() {
             if p.is_dir() {
@@ -70,7 +71,7 @@ impl KeyMaker<'_> {
             && cfg.holds(alg)
         {
             let signer = h.generate(id, alg)?;
-            created.token_keys.push((h.clone(), id.to_string()));
+            created.token_keys.push((h.clone(), signer.id().to_vec()));
             return Ok(Arc::new(signer));
         }
         if self.store.contains(id) {
@@ -222,6 +223,8 @@ pub(super) fn link_certificate(
             x::key_usage(&["keyCertSign", "cRLSign"])?,
             x::subject_key_identifier(&hexd(&subject.ski)?)?,
             x::authority_key_identifier(&hexd(&issuer.record.ski)?)?,
+            // The path keeps the policies of the certificates below the link.
+            x::certificate_policies(&[ext_oid::ANY_POLICY])?,
             x::crl_distribution_point(&urls.crl(&issuer.record.id))?,
         ],
     };

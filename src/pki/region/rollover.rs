@@ -27,7 +27,9 @@ use super::{Region, RegionError};
 use crate::crypto::{Algorithm, Passphrase};
 use crate::pki::authority::IssuingCa;
 use crate::pki::cert;
-use crate::pki::repo::{AuditEvent, CaAddition, CaRecord, CaRole, current_ca};
+use crate::pki::repo::{
+    AuditEvent, CaAddition, CaRecord, CaRole, CertStatus, CertificateRecord, current_ca, generation,
+};
 use std::path::PathBuf;
 
 /// What a lifecycle step made.
@@ -47,6 +49,9 @@ pub struct LifecycleSummary {
 
 /// The prefix of link certificate files in `DATA_DIR/ca/`.
 pub const LINK_PREFIX: &str = "link-";
+
+/// The profile name of a link certificate's row (revocable on its issuing root's ARL).
+pub const LINK_PROFILE: &str = "root-link";
 
 impl Region {
     /// Renew the issuing CA of `alg` with a new key under the current root.
@@ -105,7 +110,7 @@ impl Region {
             .ok_or_else(|| RegionError::Inconsistent(format!("no {alg} root CA")))?;
         let old = current_ca(&cas, alg, CaRole::Issuing)
             .ok_or_else(|| RegionError::Inconsistent(format!("no {alg} issuing CA")))?;
-        let (n, id) = next_id(&cas, alg, "issuing");
+        let (n, id) = next_id(&cas, alg, "issuing", |id| self.id_taken(id));
         let now = crate::clock::now_secs();
         let urls = self.public_urls();
         let store = self.key_store();
@@ -197,7 +202,7 @@ impl Region {
         let cas = self.repo.cas().await?;
         let old = current_ca(&cas, alg, CaRole::Root)
             .ok_or_else(|| RegionError::Inconsistent(format!("no {alg} root CA")))?;
-        let (n, id) = next_id(&cas, alg, "root");
+        let (n, id) = next_id(&cas, alg, "root", |id| self.id_taken(id));
         let now = crate::clock::now_secs();
         let urls = self.public_urls();
         let store = self.key_store();
@@ -238,6 +243,7 @@ impl Region {
                 crate::clock::rfc3339(rec.not_after)
             ),
         )];
+        let mut links = Vec::new();
         for (kind, subject, issuer, der_bytes) in [
             ("NewWithOld", &id, &old.id, &new_with_old),
             ("OldWithNew", &old.id, &id, &old_with_new),
@@ -246,10 +252,29 @@ impl Region {
             exported.push(self.export(&file, der_bytes, created)?);
             let c = crate::verify::cert::Cert::from_der(der_bytes)
                 .map_err(|e| RegionError::Build(e.to_string()))?;
+            let serial = hex::encode_upper(&c.serial);
+            // A row of the signing root, so that the link can be revoked on its ARL.
+            links.push(CertificateRecord {
+                serial: serial.clone(),
+                issuer_ca: issuer.clone(),
+                profile: LINK_PROFILE.into(),
+                algorithm: alg,
+                subject: crate::verify::cert::dn_string(&c.subject),
+                holder_id: String::new(),
+                organization: None,
+                not_before: c.not_before,
+                not_after: c.not_after,
+                status: CertStatus::Valid,
+                revoked_at: None,
+                revocation_reason: None,
+                invalidity_date: None,
+                der: der_bytes.clone(),
+                created_at: now,
+            });
             audit.push(AuditEvent::now(
                 actor,
                 "ca.link",
-                &hex::encode_upper(&c.serial),
+                &serial,
                 "success",
                 &format!(
                     "{kind}: subject={subject} issuer={issuer} not_after={}",
@@ -267,41 +292,70 @@ impl Region {
         self.repo
             .add_cas(&CaAddition {
                 cas: vec![rec],
+                certificates: links,
+                services: vec![],
                 audit,
-                ..Default::default()
             })
             .await?;
         Ok(summary)
     }
 
-    /// Write a certificate to `DATA_DIR/ca/FILE` (refusing to replace one).
+    /// Write a certificate to `DATA_DIR/ca/FILE`, never replacing one (`create_new`).
     fn export(
         &self,
         file: &str,
         der_bytes: &[u8],
         created: &mut Created,
     ) -> Result<String, RegionError> {
+        use std::io::Write;
         let path: PathBuf = self.data_dir.join("ca").join(file);
-        if path.exists() {
-            return Err(RegionError::Inconsistent(format!(
-                "{} already exists",
-                path.display()
-            )));
-        }
-        std::fs::write(&path, cert::to_pem(der_bytes))
-            .map_err(|e| RegionError::Io(format!("cannot write {}: {e}", path.display())))?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| RegionError::Io(format!("cannot create {}: {e}", path.display())))?;
         created.file(path.clone());
+        f.write_all(cert::to_pem(der_bytes).as_bytes())
+            .and_then(|_| f.sync_all())
+            .map_err(|e| RegionError::Io(format!("cannot write {}: {e}", path.display())))?;
         Ok(path.display().to_string())
+    }
+
+    /// Whether a CA id's key (file or token) or certificate file already exists.
+    fn id_taken(&self, id: &str) -> bool {
+        if self.key_store().contains(id)
+            || self.data_dir.join("ca").join(format!("{id}.pem")).exists()
+        {
+            return true;
+        }
+        match (&self.config.hsm, self.hsm()) {
+            (Some(_), Ok(Some(h))) => h.has_key(id).unwrap_or(true),
+            _ => false,
+        }
     }
 }
 
 /// The next generation number and id for a CA of `alg` and `what` (`root`, `issuing`):
-/// generation 1 is `{alg}-{what}`, later ones `{alg}-{what}-g{n}`.
-fn next_id(cas: &[CaRecord], alg: Algorithm, what: &str) -> (u32, String) {
-    let mut n = 2;
+/// generation 1 is `{alg}-{what}`, later ones `{alg}-{what}-g{n}`, above every generation
+/// in the database. An id whose key or certificate file is left over from an interrupted
+/// step (`taken`) is skipped rather than reused.
+fn next_id(
+    cas: &[CaRecord],
+    alg: Algorithm,
+    what: &str,
+    taken: impl Fn(&str) -> bool,
+) -> (u32, String) {
+    let prefix = format!("{alg}-{what}");
+    let mut n = cas
+        .iter()
+        .filter(|c| c.id == prefix || c.id.starts_with(&format!("{prefix}-g")))
+        .map(|c| generation(&c.id))
+        .max()
+        .unwrap_or(1)
+        + 1;
     loop {
-        let id = format!("{alg}-{what}-g{n}");
-        if !cas.iter().any(|c| c.id == id) {
+        let id = format!("{prefix}-g{n}");
+        if !cas.iter().any(|c| c.id == id) && !taken(&id) {
             return (n, id);
         }
         n += 1;
