@@ -459,6 +459,32 @@ async fn hsm_region_signs_in_the_token_and_openssl_verifies_everything() {
     assert!(t.contains("verify OK") && t.contains(&serial), "{t}");
     server.terminate();
 
+    // A label that names another key of the token is refused at start: the TSU's
+    // certificate does not belong to the seal maker's key.
+    let toml = std::fs::read_to_string(&cfg).unwrap();
+    assert!(
+        toml.trim_end().ends_with("algorithms = [\"p256\"]"),
+        "{toml}"
+    );
+    std::fs::write(
+        &cfg,
+        format!("{toml}\n[hsm.labels]\np256-tsa = \"p256-seal-maker\"\n"),
+    )
+    .unwrap();
+    let o = yinxin()
+        .env("SOFTHSM2_CONF", &conf)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("key p256-tsa does not match its certificate"),
+        "{err}"
+    );
+    std::fs::write(&cfg, &toml).unwrap();
+
     // A wrong PIN stops the service at start with one line that names the token.
     std::fs::write(&pin_file, "111111\n").unwrap();
     let o = yinxin()

@@ -3,13 +3,14 @@
 
 use crate::crypto::Algorithm;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use zeroize::Zeroizing;
 
 /// `[hsm]`: keys in a hardware security module. Each region key (CA and service
 /// credential) of an algorithm listed here is a key pair in the token labelled with the key's
-/// id (`p256-root`, `p256-issuing`, `p256-ocsp-signer`, `p256-tsa`, `p256-seal-maker`, …);
-/// no file of it exists in `keys/`.
+/// id (`p256-root`, `p256-issuing`, `p256-ocsp-signer`, `p256-tsa`, `p256-seal-maker`, …),
+/// or with the label `[hsm.labels]` gives it; no file of it exists in `keys/`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HsmConfig {
@@ -23,6 +24,9 @@ pub struct HsmConfig {
     /// Algorithms whose region keys live in the token (default `["p256"]`: SoftHSM2 and most PKCS#11 modules have no SM2).
     #[serde(default = "default_algorithms")]
     pub algorithms: Vec<Algorithm>,
+    /// Token labels of keys whose label is not their key id, e.g. `p256-issuing = "GD-CA-2026"` for a key the HSM's own tools made (default: none, every label is the key id).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
 }
 
 fn default_algorithms() -> Vec<Algorithm> {
@@ -37,7 +41,16 @@ impl HsmConfig {
             token_label,
             pin_file,
             algorithms: default_algorithms(),
+            labels: BTreeMap::new(),
         }
+    }
+
+    /// The token label of the region key `key_id`.
+    pub fn label_of<'a>(&'a self, key_id: &'a str) -> &'a str {
+        self.labels
+            .get(key_id)
+            .map(String::as_str)
+            .unwrap_or(key_id)
     }
 
     /// Whether keys of `alg` live in the token.

@@ -70,7 +70,7 @@ impl KeyMaker<'_> {
         if let Some((h, cfg)) = &self.hsm
             && cfg.holds(alg)
         {
-            let signer = h.generate(id, alg)?;
+            let signer = h.generate(cfg.label_of(id), alg)?;
             created.token_keys.push((h.clone(), signer.id().to_vec()));
             return Ok(Arc::new(signer));
         }

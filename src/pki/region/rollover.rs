@@ -329,7 +329,7 @@ impl Region {
             return true;
         }
         match (&self.config.hsm, self.hsm()) {
-            (Some(_), Ok(Some(h))) => h.has_key(id).unwrap_or(true),
+            (Some(cfg), Ok(Some(h))) => h.has_key(cfg.label_of(id)).unwrap_or(true),
             _ => false,
         }
     }

@@ -227,7 +227,7 @@ impl Region {
             && cfg.holds(alg)
             && let Some(h) = self.hsm()?
         {
-            return Ok(Arc::new(h.signer(key_id, alg)?));
+            return Ok(Arc::new(h.signer(cfg.label_of(key_id), alg)?));
         }
         Ok(Arc::new(self.key_store().load(key_id, pass)?.signer()?))
     }
