@@ -619,7 +619,17 @@ async fn rollover_flow(db: Option<&str>) {
     // Offline and without the seal's signed status the seal itself stays undecided.
     assert_eq!(report["indication"], "INDETERMINATE", "{report:#}");
 
-    // The trust list publishes the new CAs and the links.
+    // A forged link beside the real ones: OldWithNew with one byte of its signature changed.
+    // The trust list must not publish it (its signature does not verify under any root).
+    let forged = {
+        let pem = std::fs::read(&sm2_own).unwrap();
+        let mut d = der::pem::decode_vec(&pem).unwrap().1;
+        let last = d.len() - 1;
+        d[last] ^= 0x01;
+        der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, &d).unwrap()
+    };
+    std::fs::write(data.join("ca/link-forged.pem"), forged).unwrap();
+    // The trust list publishes the new CAs and the real links only.
     run_ok(
         yinxin()
             .args(["trust-list", "publish", "--data-dir"])

@@ -13,43 +13,35 @@ use std::path::PathBuf;
 #[derive(Subcommand, Debug)]
 pub(super) enum CaCommand {
     /// Renew an issuing CA with a new key under the current root; the old CA keeps its CRLs and OCSP until it expires.
-    RenewIssuing {
-        #[command(flatten)]
-        data: DataArgs,
-        /// sm2 or p256.
-        #[arg(long)]
-        algorithm: String,
-        /// File holding the key store passphrase (else YINXIN_KEY_PASSPHRASE).
-        #[arg(long)]
-        key_passphrase_file: Option<PathBuf>,
-    },
+    RenewIssuing(RenewArgs),
     /// Roll a root CA over to a new key, with link certificates both ways (NewWithOld, OldWithNew).
-    RenewRoot {
-        #[command(flatten)]
-        data: DataArgs,
-        /// sm2 or p256.
-        #[arg(long)]
-        algorithm: String,
-        /// File holding the key store passphrase (else YINXIN_KEY_PASSPHRASE).
-        #[arg(long)]
-        key_passphrase_file: Option<PathBuf>,
-    },
+    RenewRoot(RenewArgs),
+}
+
+/// The arguments both lifecycle commands take.
+#[derive(clap::Args, Debug)]
+pub(super) struct RenewArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// sm2 or p256.
+    #[arg(long)]
+    algorithm: String,
+    /// File holding the key store passphrase (else YINXIN_KEY_PASSPHRASE).
+    #[arg(long)]
+    key_passphrase_file: Option<PathBuf>,
 }
 
 /// Run a CA lifecycle command.
 pub(super) async fn run(command: CaCommand) -> Result<(), CliError> {
-    let (data, algorithm, pass_file, root) = match command {
-        CaCommand::RenewIssuing {
-            data,
-            algorithm,
-            key_passphrase_file,
-        } => (data, algorithm, key_passphrase_file, false),
-        CaCommand::RenewRoot {
-            data,
-            algorithm,
-            key_passphrase_file,
-        } => (data, algorithm, key_passphrase_file, true),
+    let (args, root) = match command {
+        CaCommand::RenewIssuing(a) => (a, false),
+        CaCommand::RenewRoot(a) => (a, true),
     };
+    let RenewArgs {
+        data,
+        algorithm,
+        key_passphrase_file: pass_file,
+    } = args;
     let alg: Algorithm = algorithm.parse().map_err(|_| {
         CliError(format!(
             "--algorithm: '{algorithm}' is neither sm2 nor p256"

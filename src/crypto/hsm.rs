@@ -144,12 +144,7 @@ impl Hsm {
     ) -> Result<HsmSigner, CryptoError> {
         check_alg(alg)?;
         let s = self.anchor();
-        if !find(&s, ObjectClass::PRIVATE_KEY, label)?.is_empty() {
-            return Err(CryptoError::Io(format!(
-                "HSM: token '{}' already holds a key labelled '{label}'",
-                self.token_label
-            )));
-        }
+        self.refuse_label_in_use(&s, label)?;
         let id = key_id()?;
         let id_copy = id.clone();
         let public = [
@@ -196,12 +191,7 @@ impl Hsm {
             ));
         };
         let s = self.anchor();
-        if !find(&s, ObjectClass::PRIVATE_KEY, label)?.is_empty() {
-            return Err(CryptoError::Io(format!(
-                "HSM: token '{}' already holds a key labelled '{label}'",
-                self.token_label
-            )));
-        }
+        self.refuse_label_in_use(&s, label)?;
         let id = key_id()?;
         let id_copy = id.clone();
         use p256::elliptic_curve::sec1::ToSec1Point;
@@ -263,6 +253,17 @@ impl Hsm {
             }
         }
         Ok(())
+    }
+
+    /// Refuse a label a private key of the token already has.
+    fn refuse_label_in_use(&self, s: &Session, label: &str) -> Result<(), CryptoError> {
+        if find(s, ObjectClass::PRIVATE_KEY, label)?.is_empty() {
+            return Ok(());
+        }
+        Err(CryptoError::Io(format!(
+            "HSM: token '{}' already holds a key labelled '{label}'",
+            self.token_label
+        )))
     }
 
     /// Whether the token holds a private key labelled `label`.
