@@ -4,7 +4,6 @@
 
 use super::{Algorithm, CryptoError, PrivateKey, SM2_DEFAULT_ID, oid};
 use der::asn1::ObjectIdentifier;
-use signature::Signer as _;
 use std::mem::ManuallyDrop;
 
 /// Something that signs with one private key.
@@ -33,19 +32,20 @@ pub fn signature_algorithm_oid(alg: Algorithm) -> ObjectIdentifier {
     }
 }
 
-/// `sm2::dsa::SigningKey` does not zeroize its scalar on drop; this box does it for it.
-struct Sm2Key(Box<ManuallyDrop<sm2::dsa::SigningKey>>);
+/// `ring`'s key pair holds its scalar (and nonce key) inline and does not zeroize them on
+/// drop; this box does it for it.
+struct P256Key(Box<ManuallyDrop<ring::signature::EcdsaKeyPair>>);
 
-impl Drop for Sm2Key {
+impl Drop for P256Key {
     fn drop(&mut self) {
         // SAFETY: the key is dropped exactly once here and never used again; afterwards its
         // bytes (which hold the secret scalar inline) are overwritten through a raw byte
         // pointer. No typed read of the overwritten value ever happens: the box is then
-        // freed without running `SigningKey`'s drop again (ManuallyDrop).
+        // freed without running the key pair's drop again (ManuallyDrop).
         unsafe {
             ManuallyDrop::drop(&mut self.0);
-            let p = (&mut *self.0) as *mut ManuallyDrop<sm2::dsa::SigningKey> as *mut u8;
-            for i in 0..std::mem::size_of::<sm2::dsa::SigningKey>() {
+            let p = (&mut *self.0) as *mut ManuallyDrop<ring::signature::EcdsaKeyPair> as *mut u8;
+            for i in 0..std::mem::size_of::<ring::signature::EcdsaKeyPair>() {
                 std::ptr::write_volatile(p.add(i), 0);
             }
         }
@@ -54,9 +54,10 @@ impl Drop for Sm2Key {
 }
 
 enum Key {
-    Sm2(Sm2Key),
-    // ecdsa::SigningKey zeroizes its scalar on drop.
-    P256(p256::ecdsa::SigningKey),
+    /// Our constant-time SM2 signer (zeroizes d and (1 + d)⁻¹ on drop).
+    Sm2(Box<yinxin_sm2::SigningKey>),
+    /// `ring`'s ECDSA P-256 (constant time, nonces from the key and the system's randomness).
+    P256(P256Key),
 }
 
 /// An in-process signer over a decrypted [`PrivateKey`]; key material is zeroized on drop.
@@ -75,17 +76,27 @@ impl SoftwareSigner {
     /// Build a signer from a private key.
     pub fn new(key: &PrivateKey) -> Result<Self, CryptoError> {
         let spki = key.public_key_spki_der()?;
+        let bytes = key.scalar_bytes();
         let k = match key {
-            PrivateKey::Sm2(sk) => {
-                let sk = sm2::dsa::SigningKey::new(SM2_DEFAULT_ID, sk)
-                    .map_err(|e| CryptoError::Sign(e.to_string()))?;
-                Key::Sm2(Sm2Key(Box::new(ManuallyDrop::new(sk))))
+            PrivateKey::Sm2(_) => {
+                let d: &[u8; 32] = bytes[..]
+                    .try_into()
+                    .map_err(|_| CryptoError::Sign("SM2 key is not 32 bytes".into()))?;
+                let sk = yinxin_sm2::SigningKey::from_bytes(d)
+                    .ok_or_else(|| CryptoError::Sign("SM2 key outside [1, n − 2]".into()))?;
+                Key::Sm2(Box::new(sk))
             }
-            PrivateKey::P256(_) => {
-                let bytes = key.scalar_bytes();
-                let sk = p256::ecdsa::SigningKey::from_slice(&bytes)
-                    .map_err(|e| CryptoError::Sign(e.to_string()))?;
-                Key::P256(sk)
+            PrivateKey::P256(sk) => {
+                use p256::elliptic_curve::sec1::ToSec1Point;
+                let public = sk.public_key().as_affine().to_sec1_point(false);
+                let pair = ring::signature::EcdsaKeyPair::from_private_key_and_public_key(
+                    &ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+                    &bytes,
+                    public.as_bytes(),
+                    &ring::rand::SystemRandom::new(),
+                )
+                .map_err(|e| CryptoError::Sign(format!("P-256 key refused: {e}")))?;
+                Key::P256(P256Key(Box::new(ManuallyDrop::new(pair))))
             }
         };
         Ok(SoftwareSigner { key: k, spki })
@@ -107,16 +118,18 @@ impl Signer for SoftwareSigner {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
         match &self.key {
             Key::Sm2(k) => {
-                let sig: sm2::dsa::Signature =
-                    k.0.try_sign(message)
-                        .map_err(|e| CryptoError::Sign(e.to_string()))?;
+                let e = super::sm2::sm2_digest_with_z(k.public_key(), SM2_DEFAULT_ID, message)
+                    .ok_or_else(|| CryptoError::Sign("SM2 public key".into()))?;
+                let (r, s) = k.sign_prehash(&e).map_err(|_| CryptoError::Rng)?;
+                let sig = sm2::dsa::Signature::from_scalars(r, s)
+                    .map_err(|e| CryptoError::Sign(e.to_string()))?;
                 Ok(sig.to_der().to_vec())
             }
             Key::P256(k) => {
-                let sig: p256::ecdsa::Signature = k
-                    .try_sign(message)
-                    .map_err(|e| CryptoError::Sign(e.to_string()))?;
-                Ok(sig.to_der().as_bytes().to_vec())
+                let sig =
+                    k.0.sign(&ring::rand::SystemRandom::new(), message)
+                        .map_err(|_| CryptoError::Sign("P-256 signing failed".into()))?;
+                Ok(sig.as_ref().to_vec())
             }
         }
     }

@@ -1,50 +1,16 @@
-//! SM2 signature verification (GB/T 32918.2 §7) and the digest an SM2 signature signs.
+//! SM2 signatures (GB/T 32918.2) in the encodings yinxin meets: the digest an SM2 signature
+//! signs (Z and SM3), DER or raw r‖s signature values, SEC1 keys.
 //!
-//! Verification computes `[s]G + [t]P` in variable time ([`point`]): every input is public
-//! (the key, the message and the signature), so the constant-time complete formulas `sm2`'s
-//! `VerifyingKey` uses buy nothing here and cost about twice as many field multiplications.
-//! The field arithmetic is RustCrypto's (fiat-crypto); the group law and the verification
-//! equation are ours. The tests hold them to `sm2::dsa::VerifyingKey` and
-//! `sm2::ProjectivePoint` on valid, altered and foreign signatures and on the exceptional sums.
-//! Signing stays with `sm2::dsa::SigningKey` (constant time, RFC 6979 nonces).
+//! The curve arithmetic is our `yinxin-sm2` crate (`src/crypto/sm2/curve/`): verification in
+//! variable time (every input is public), signing in constant time with a hedged nonce. The
+//! tests hold both to RustCrypto `sm2` (`sm2::dsa::VerifyingKey`, `sm2::ProjectivePoint`), to
+//! the GB/T 32918.2 example and to OpenSSL (`tests/sm2_differential.rs`).
 
 use super::CryptoError;
-use point::Affine;
-use sm2::elliptic_curve::ff::PrimeField as _;
-use sm2::elliptic_curve::ops::Reduce;
 use sm2::elliptic_curve::sec1::ToSec1Point;
-use sm2::{FieldBytes, Scalar};
 use sm3::Digest;
-
-mod comb;
-mod point;
-
-/// SM2 curve parameters a, b, xG, yG (GB/T 32918.5), for Z.
-const CURVE_PARAMS: [[u8; 32]; 4] = [
-    hex_literal("FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC"),
-    hex_literal("28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93"),
-    hex_literal("32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7"),
-    hex_literal("BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0"),
-];
-
-const fn hex_literal(s: &str) -> [u8; 32] {
-    let b = s.as_bytes();
-    let mut out = [0u8; 32];
-    let mut i = 0;
-    while i < 32 {
-        out[i] = (nibble(b[2 * i]) << 4) | nibble(b[2 * i + 1]);
-        i += 1;
-    }
-    out
-}
-
-const fn nibble(c: u8) -> u8 {
-    match c {
-        b'0'..=b'9' => c - b'0',
-        b'A'..=b'F' => c - b'A' + 10,
-        _ => panic!("not an uppercase hex digit"),
-    }
-}
+use yinxin_sm2::CURVE_PARAMS;
+use yinxin_sm2::PublicKey;
 
 /// e = SM3(Z ‖ M) with Z = SM3(ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA): the digest an SM2
 /// signature over `msg` signs, for signers (USB tokens) that take a digest. `point` is the
@@ -100,36 +66,11 @@ pub fn verify_sm2_with_id(
     if uncompressed[0] != 0x04 {
         return Err(bad_key());
     }
-    let coordinate = |at: usize| -> [u8; 32] {
-        let mut c = [0u8; 32];
-        c.copy_from_slice(&uncompressed[at..at + 32]);
-        c
-    };
-    let affine = Affine::from_coordinates(&coordinate(1), &coordinate(33)).ok_or_else(bad_key)?;
-    let xy = &uncompressed[..];
+    let key = PublicKey::from_uncompressed(&uncompressed).ok_or_else(bad_key)?;
+    // B1–B2: r and s in [1, n − 1] hold for every parsed `sm2::dsa::Signature`.
     let signature = sm2_signature_from_bytes(sig)?;
-    let e = sm2_digest_with_z(xy, id, message).ok_or_else(bad_key)?;
-    verify_prehash(&affine, &e, &signature)
-}
-
-/// GB/T 32918.2 §7.1 B4–B7 for the digest `e` (B1–B2, r and s in [1, n−1], hold for every
-/// parsed [`sm2::dsa::Signature`]).
-fn verify_prehash(
-    key: &Affine,
-    e: &[u8; 32],
-    signature: &sm2::dsa::Signature,
-) -> Result<(), CryptoError> {
-    let (r, s) = (*signature.r(), *signature.s());
-    let e = <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(*e));
-    // B5: t = (r + s) mod n, t ≠ 0.
-    let t = r + s;
-    if bool::from(t.is_zero()) {
-        return Err(CryptoError::BadSignature);
-    }
-    // B6–B7: (x1, y1) = [s]G + [t]P, not the point at infinity, and (e + x1) mod n = r,
-    // i.e. x1 ≡ r − e (mod n). As p < 2n, x1 is r − e or r − e + n.
-    let v = r - e;
-    if point::mul_add_x_is(&s, &t, key, &v.to_repr()) {
+    let e = sm2_digest_with_z(&uncompressed, id, message).ok_or_else(bad_key)?;
+    if key.verify_prehash(&e, &signature.r(), &signature.s()) {
         Ok(())
     } else {
         Err(CryptoError::BadSignature)

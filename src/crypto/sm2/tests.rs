@@ -137,11 +137,7 @@ fn digest_with_z_is_what_sm2_signs() {
     let s = sm2_signature_from_bytes(&sig).unwrap();
     vk.verify_prehash(&e, &s).unwrap();
     assert!(vk.verify_prehash(&[0u8; 32], &s).is_err());
-    let (x, y) = (
-        point[1..33].try_into().unwrap(),
-        point[33..65].try_into().unwrap(),
-    );
-    let key = Affine::from_coordinates(&x, &y).unwrap();
-    verify_prehash(&key, &e, &s).unwrap();
-    assert!(verify_prehash(&key, &[0u8; 32], &s).is_err());
+    let key = PublicKey::from_uncompressed(&point).unwrap();
+    assert!(key.verify_prehash(&e, &s.r(), &s.s()));
+    assert!(!key.verify_prehash(&[0u8; 32], &s.r(), &s.s()));
 }

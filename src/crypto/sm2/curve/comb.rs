@@ -8,27 +8,27 @@
 //! seen [`BUILD_AFTER`] times gets a table, kept among at most [`MAX_TABLES`] (all dropped when
 //! full, as the other verification caches are). The tables hold public points only.
 
-use super::point::{Affine, Jacobian, batch_to_affine};
+use crate::point::{Affine, Jacobian, batch_to_affine};
 use sm2::Scalar;
 use sm2::elliptic_curve::ff::PrimeField;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Sightings of a key before it gets a table.
-pub(super) const BUILD_AFTER: u32 = 3;
+pub(crate) const BUILD_AFTER: u32 = 3;
 /// Most keys with a table at once (≈ 61 KB each).
-pub(super) const MAX_TABLES: usize = 128;
+pub(crate) const MAX_TABLES: usize = 128;
 /// Most keys counted at once.
 const MAX_COUNTED: usize = 4096;
 
 /// The table of one point.
-pub(super) struct Comb {
-    windows: Vec<[Affine; 15]>,
+pub(crate) struct Comb {
+    pub(crate) windows: Vec<[Affine; 15]>,
 }
 
 impl Comb {
     /// The table of `p` (on the curve, so no entry is at infinity: d·16^i < n).
-    pub(super) fn new(p: &Affine) -> Comb {
+    pub(crate) fn new(p: &Affine) -> Comb {
         let mut points = Vec::with_capacity(64 * 15);
         let mut base = Jacobian::from_affine(p);
         for _ in 0..64 {
@@ -49,7 +49,7 @@ impl Comb {
     }
 
     /// [k]P.
-    pub(super) fn mul(&self, k: &Scalar) -> Jacobian {
+    pub(crate) fn mul(&self, k: &Scalar) -> Jacobian {
         let be = k.to_repr();
         let mut acc = Jacobian::INFINITY;
         for (i, window) in self.windows.iter().enumerate() {
@@ -64,10 +64,10 @@ impl Comb {
 }
 
 /// G's table, made on first use.
-pub(super) fn generator() -> &'static Comb {
+pub(crate) fn generator() -> &'static Comb {
     static G: OnceLock<Comb> = OnceLock::new();
     G.get_or_init(|| {
-        let g = Affine::from_coordinates(&super::CURVE_PARAMS[2], &super::CURVE_PARAMS[3])
+        let g = Affine::from_coordinates(&crate::CURVE_PARAMS[2], &crate::CURVE_PARAMS[3])
             .expect("the SM2 generator is on the curve");
         Comb::new(&g)
     })
@@ -81,12 +81,12 @@ struct Keys {
 
 /// The table of a public key that has come back often enough, made now if this is the sighting
 /// that earns it; `None` for a key seen fewer times.
-pub(super) fn for_key(p: &Affine) -> Option<Arc<Comb>> {
+pub(crate) fn for_key(p: &Affine) -> Option<Arc<Comb>> {
     static KEYS: OnceLock<Mutex<Keys>> = OnceLock::new();
     let keys = KEYS.get_or_init(Mutex::default);
     let mut id = [0u8; 64];
-    id[..32].copy_from_slice(&p.x.to_repr());
-    id[32..].copy_from_slice(&p.y.to_repr());
+    id[..32].copy_from_slice(&p.x.to_bytes());
+    id[32..].copy_from_slice(&p.y.to_bytes());
     {
         let mut k = keys.lock().ok()?;
         if let Some(t) = k.tables.get(&id) {

@@ -2,6 +2,7 @@
 //! (RustCrypto's complete formulas), including the sums that hit the exceptional cases.
 
 use super::*;
+use sm2::FieldBytes;
 use sm2::ProjectivePoint;
 use sm2::elliptic_curve::Generate;
 use sm2::elliptic_curve::group::Group as _;
@@ -22,7 +23,7 @@ fn reference(a: &Scalar, b: &Scalar, p: &ProjectivePoint) -> Option<[u8; 32]> {
 }
 
 fn ours(a: &Scalar, b: &Scalar, p: &ProjectivePoint) -> Option<[u8; 32]> {
-    mul_add_x(a, b, &to_ours(p)).map(|x| x.to_repr().into())
+    mul_add_x(a, b, &to_ours(p)).map(|x| x.to_bytes())
 }
 
 fn scalar(n: u64) -> Scalar {
@@ -117,8 +118,8 @@ fn wnaf_digits_rebuild_the_scalar() {
 #[test]
 fn points_off_the_curve_are_refused() {
     let g = to_ours(&ProjectivePoint::GENERATOR);
-    let mut y: [u8; 32] = g.y.to_repr().into();
-    let x: [u8; 32] = g.x.to_repr().into();
+    let mut y: [u8; 32] = g.y.to_bytes();
+    let x: [u8; 32] = g.x.to_bytes();
     assert!(Affine::from_coordinates(&x, &y).is_some());
     y[31] ^= 1;
     assert!(Affine::from_coordinates(&x, &y).is_none());
@@ -133,7 +134,7 @@ fn order_and_prime_constants_are_the_curve_s() {
     one[31] = 1;
     assert_eq!(add_be(&n_minus_1, &one), Some(N));
     assert!(fe(&P).is_none());
-    let p_minus_1: [u8; 32] = (-Fe::ONE).to_repr().into();
+    let p_minus_1: [u8; 32] = (-Fe::ONE).to_bytes();
     assert_eq!(add_be(&p_minus_1, &one), Some(P));
     assert_eq!(add_be(&[0xff; 32], &one), None);
 }
@@ -146,15 +147,18 @@ fn the_x_check_takes_both_candidates() {
         let (a, b) = (Scalar::generate(), Scalar::generate());
         let p = ProjectivePoint::GENERATOR * Scalar::generate();
         let x = reference(&a, &b, &p).unwrap();
-        let v = <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(x)).to_repr();
+        let v: [u8; 32] = <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(x))
+            .to_repr()
+            .into();
         assert!(mul_add_x_is(&a, &b, &to_ours(&p), &v));
-        let wrong =
-            (<Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(x)) + Scalar::ONE).to_repr();
+        let wrong = (<Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(x)) + Scalar::ONE)
+            .to_repr()
+            .into();
         assert!(!mul_add_x_is(&a, &b, &to_ours(&p), &wrong));
     }
     // The sum at infinity matches nothing, not even v = 0.
     let r = Scalar::generate();
-    let zero = Scalar::ZERO.to_repr();
+    let zero: [u8; 32] = Scalar::ZERO.to_repr().into();
     assert!(!mul_add_x_is(
         &r,
         &-r,

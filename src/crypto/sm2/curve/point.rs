@@ -3,20 +3,19 @@
 //! instead of the complete formulas RustCrypto's constant-time points use (≈ twice the
 //! multiplications), and interleaved wNAF: one chain of 256 doublings, `[a]G` from a table of
 //! 64 odd multiples of G in affine form (made once), `[b]P` from 8 odd multiples of P.
-//! The field is `sm2`'s own (fiat-crypto); only the group law is written here. The additions
-//! handle every exceptional case (an operand at infinity, P = Q, P = −Q) by branching, which
-//! is correct and, for public data, safe. Tests compare with `sm2::ProjectivePoint`.
+//! The additions handle every exceptional case (an operand at infinity, P = Q, P = −Q) by
+//! branching, which is correct and, for public data, safe. **Never use this for secrets**: the
+//! signer has its own constant-time path ([`crate::sign`]). Tests compare with
+//! `sm2::ProjectivePoint`.
 
+use crate::field::Fe;
+use sm2::Scalar;
 use sm2::elliptic_curve::ff::PrimeField;
-use sm2::elliptic_curve::hazmat::FieldArithmetic;
-use sm2::{FieldBytes, Scalar};
 use std::sync::OnceLock;
 
-pub(super) type Fe = <sm2::Sm2 as FieldArithmetic>::FieldElement;
-
 /// The generator's affine coordinates (GB/T 32918.5).
-const GX: [u8; 32] = super::CURVE_PARAMS[2];
-const GY: [u8; 32] = super::CURVE_PARAMS[3];
+const GX: [u8; 32] = crate::CURVE_PARAMS[2];
+const GY: [u8; 32] = crate::CURVE_PARAMS[3];
 
 /// wNAF window for G (a table of 2^(W−2) = 64 affine points) and for P (8 points).
 const W_G: u32 = 8;
@@ -24,28 +23,28 @@ const W_P: u32 = 5;
 
 /// An affine point (never the point at infinity).
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Affine {
+pub(crate) struct Affine {
     pub x: Fe,
     pub y: Fe,
 }
 
 /// A point in Jacobian coordinates (X/Z², Y/Z³); Z = 0 is the point at infinity.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Jacobian {
+pub(crate) struct Jacobian {
     x: Fe,
     y: Fe,
     z: Fe,
 }
 
 fn fe(bytes: &[u8; 32]) -> Option<Fe> {
-    Option::from(Fe::from_repr(FieldBytes::from(*bytes)))
+    Fe::from_bytes(bytes)
 }
 
 impl Affine {
     /// A point from its coordinates (big-endian, each < p), if it is on the curve.
     pub fn from_coordinates(x: &[u8; 32], y: &[u8; 32]) -> Option<Affine> {
         let (x, y) = (fe(x)?, fe(y)?);
-        let b = fe(&super::CURVE_PARAMS[1])?;
+        let b = fe(&crate::CURVE_PARAMS[1])?;
         // y² = x³ − 3x + b
         let three_x = x.double() + x;
         (y.square() == x.square() * x - three_x + b).then_some(Affine { x, y })
@@ -53,7 +52,7 @@ impl Affine {
 
     /// The same point as RustCrypto's (tests compare against it).
     #[cfg(test)]
-    pub(super) fn from_reference(p: &sm2::ProjectivePoint) -> Affine {
+    pub(crate) fn from_reference(p: &sm2::ProjectivePoint) -> Affine {
         use sm2::elliptic_curve::sec1::ToSec1Point;
         let enc = p.to_affine().to_sec1_point(false);
         let b = enc.as_bytes();
@@ -70,13 +69,13 @@ impl Affine {
 }
 
 impl Jacobian {
-    pub(super) const INFINITY: Jacobian = Jacobian {
+    pub(crate) const INFINITY: Jacobian = Jacobian {
         x: Fe::ONE,
         y: Fe::ONE,
         z: Fe::ZERO,
     };
 
-    pub(super) fn from_affine(p: &Affine) -> Jacobian {
+    pub(crate) fn from_affine(p: &Affine) -> Jacobian {
         Jacobian {
             x: p.x,
             y: p.y,
@@ -84,8 +83,8 @@ impl Jacobian {
         }
     }
 
-    pub(super) fn is_infinity(&self) -> bool {
-        bool::from(self.z.is_zero())
+    pub(crate) fn is_infinity(&self) -> bool {
+        self.z.is_zero()
     }
 
     fn neg(&self) -> Jacobian {
@@ -97,7 +96,7 @@ impl Jacobian {
     }
 
     /// 2·self (a = −3). Infinity doubles to infinity (Z3 = 0); the curve has no point of order 2.
-    pub(super) fn double(&self) -> Jacobian {
+    pub(crate) fn double(&self) -> Jacobian {
         let delta = self.z.square();
         let gamma = self.y.square();
         let beta = self.x * gamma;
@@ -116,7 +115,7 @@ impl Jacobian {
     }
 
     /// self + q (add-2007-bl).
-    pub(super) fn add(&self, q: &Jacobian) -> Jacobian {
+    pub(crate) fn add(&self, q: &Jacobian) -> Jacobian {
         if self.is_infinity() {
             return *q;
         }
@@ -131,8 +130,8 @@ impl Jacobian {
         let s2 = q.y * self.z * z1z1;
         let h = u2 - u1;
         let r = (s2 - s1).double();
-        if bool::from(h.is_zero()) {
-            return if bool::from(r.is_zero()) {
+        if h.is_zero() {
+            return if r.is_zero() {
                 self.double()
             } else {
                 Jacobian::INFINITY
@@ -152,7 +151,7 @@ impl Jacobian {
     }
 
     /// self + q for an affine q (madd-2007-bl).
-    pub(super) fn add_affine(&self, q: &Affine) -> Jacobian {
+    pub(crate) fn add_affine(&self, q: &Affine) -> Jacobian {
         if self.is_infinity() {
             return Jacobian::from_affine(q);
         }
@@ -161,8 +160,8 @@ impl Jacobian {
         let s2 = q.y * self.z * z1z1;
         let h = u2 - self.x;
         let r = (s2 - self.y).double();
-        if bool::from(h.is_zero()) {
-            return if bool::from(r.is_zero()) {
+        if h.is_zero() {
+            return if r.is_zero() {
                 self.double()
             } else {
                 Jacobian::INFINITY
@@ -184,7 +183,10 @@ impl Jacobian {
 
     /// Affine coordinates, or `None` at infinity.
     fn to_affine(self) -> Option<Affine> {
-        let zinv: Fe = Option::from(self.z.invert())?;
+        if self.is_infinity() {
+            return None;
+        }
+        let zinv = self.z.invert();
         let zinv2 = zinv.square();
         Some(Affine {
             x: self.x * zinv2,
@@ -195,7 +197,7 @@ impl Jacobian {
 
 /// Affine forms of points none of which is at infinity, with one inversion (Montgomery's
 /// trick); `None` if one is.
-pub(super) fn batch_to_affine(points: &[Jacobian]) -> Option<Vec<Affine>> {
+pub(crate) fn batch_to_affine(points: &[Jacobian]) -> Option<Vec<Affine>> {
     let mut prefix = Vec::with_capacity(points.len());
     let mut acc = Fe::ONE;
     for p in points {
@@ -205,7 +207,7 @@ pub(super) fn batch_to_affine(points: &[Jacobian]) -> Option<Vec<Affine>> {
         prefix.push(acc);
         acc *= p.z;
     }
-    let mut inv: Fe = Option::from(acc.invert())?;
+    let mut inv = acc.invert();
     let mut out = vec![
         Affine {
             x: Fe::ZERO,
@@ -309,25 +311,21 @@ fn odd_multiples(p: &Affine, n: usize) -> Vec<Jacobian> {
     out
 }
 
-/// The group order n and the field prime p, big-endian.
-const N: [u8; 32] =
-    super::hex_literal("FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123");
-const P: [u8; 32] =
-    super::hex_literal("FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFF");
+use crate::{N, P};
 
 /// Whether `[a]G + [b]P` is not the point at infinity and its affine x coordinate, reduced
 /// mod n, is `v` (big-endian, < n). Compared in Jacobian form, X = x·Z², for x = v and for
 /// x = v + n when that is still below p: no inversion.
-pub(super) fn mul_add_x_is(a: &Scalar, b: &Scalar, p: &Affine, v: &FieldBytes) -> bool {
-    let sum = match super::comb::for_key(p) {
-        Some(table) => super::comb::generator().mul(a).add(&table.mul(b)),
+pub(crate) fn mul_add_x_is(a: &Scalar, b: &Scalar, p: &Affine, v: &[u8; 32]) -> bool {
+    let sum = match crate::comb::for_key(p) {
+        Some(table) => crate::comb::generator().mul(a).add(&table.mul(b)),
         None => mul_add(a, b, p),
     };
     if sum.is_infinity() {
         return false;
     }
     let z2 = sum.z.square();
-    let v_bytes: [u8; 32] = (*v).into();
+    let v_bytes = *v;
     if fe(&v_bytes).is_some_and(|x| x * z2 == sum.x) {
         return true;
     }
@@ -351,7 +349,7 @@ fn add_be(a: &[u8; 32], b: &[u8; 32]) -> Option<[u8; 32]> {
 
 /// The affine x coordinate of `[a]G + [b]P`, or `None` when the sum is the point at infinity.
 #[cfg(test)]
-pub(super) fn mul_add_x(a: &Scalar, b: &Scalar, p: &Affine) -> Option<Fe> {
+pub(crate) fn mul_add_x(a: &Scalar, b: &Scalar, p: &Affine) -> Option<Fe> {
     mul_add(a, b, p).to_affine().map(|q| q.x)
 }
 

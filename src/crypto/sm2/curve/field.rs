@@ -1,0 +1,338 @@
+//! Arithmetic modulo the SM2 prime p = 2²⁵⁶ − 2²²⁴ − 2⁹⁶ + 2⁶⁴ − 1 on four 64-bit limbs in
+//! Montgomery form (a·2²⁵⁶ mod p), every value fully reduced.
+//!
+//! **Constant time**: no operation branches on or indexes memory by a value; carries and the
+//! final corrections are masks. The signer relies on this; the verifier does not need it.
+//!
+//! p ≡ −1 (mod 2⁶⁴), so the Montgomery factor −p⁻¹ mod 2⁶⁴ is 1 and each reduction step
+//! multiplies by the low limb itself. Squaring computes each cross product once.
+
+/// p, little-endian limbs.
+const P: [u64; 4] = [
+    0xffff_ffff_ffff_ffff,
+    0xffff_ffff_0000_0000,
+    0xffff_ffff_ffff_ffff,
+    0xffff_fffe_ffff_ffff,
+];
+/// 2⁵¹² mod p: multiplying by it enters the Montgomery domain.
+const R2: [u64; 4] = [
+    0x0000_0002_0000_0003,
+    0x0000_0002_ffff_ffff,
+    0x0000_0001_0000_0001,
+    0x0000_0004_0000_0002,
+];
+
+/// An element of GF(p).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Fe(pub(crate) [u64; 4]);
+
+#[inline(always)]
+fn mac(acc: u64, a: u64, b: u64, carry: u64) -> (u64, u64) {
+    let t = u128::from(acc) + u128::from(a) * u128::from(b) + u128::from(carry);
+    (t as u64, (t >> 64) as u64)
+}
+
+#[inline(always)]
+fn adc(a: u64, b: u64, carry: u64) -> (u64, u64) {
+    let t = u128::from(a) + u128::from(b) + u128::from(carry);
+    (t as u64, (t >> 64) as u64)
+}
+
+/// a − b − borrow, borrow being 0 or 1; returns the borrow out as 0 or 1.
+#[inline(always)]
+fn sbb(a: u64, b: u64, borrow: u64) -> (u64, u64) {
+    let t = u128::from(a)
+        .wrapping_sub(u128::from(b))
+        .wrapping_sub(u128::from(borrow));
+    (t as u64, ((t >> 64) as u64) & 1)
+}
+
+/// (hi:a) − p if that is not negative, else a: the last step of every operation.
+#[inline(always)]
+fn reduce_once(a: [u64; 4], hi: u64) -> [u64; 4] {
+    let (r0, b) = sbb(a[0], P[0], 0);
+    let (r1, b) = sbb(a[1], P[1], b);
+    let (r2, b) = sbb(a[2], P[2], b);
+    let (r3, b) = sbb(a[3], P[3], b);
+    let (_, b) = sbb(hi, 0, b);
+    // b = 1: the subtraction went negative, keep a.
+    let keep = 0u64.wrapping_sub(b);
+    [
+        (a[0] & keep) | (r0 & !keep),
+        (a[1] & keep) | (r1 & !keep),
+        (a[2] & keep) | (r2 & !keep),
+        (a[3] & keep) | (r3 & !keep),
+    ]
+}
+
+/// Montgomery reduction of a 512-bit product: t·2⁻²⁵⁶ mod p.
+#[inline(always)]
+fn montgomery_reduce(t: [u64; 8]) -> [u64; 4] {
+    let [r0, r1, r2, r3, r4, r5, r6, r7] = t;
+    // Step i adds k·p with k = the current low limb (−p⁻¹ ≡ 1), which zeroes it.
+    let k = r0;
+    let (_, c) = mac(r0, k, P[0], 0);
+    let (r1, c) = mac(r1, k, P[1], c);
+    let (r2, c) = mac(r2, k, P[2], c);
+    let (r3, c) = mac(r3, k, P[3], c);
+    let (r4, hi) = adc(r4, 0, c);
+
+    let k = r1;
+    let (_, c) = mac(r1, k, P[0], 0);
+    let (r2, c) = mac(r2, k, P[1], c);
+    let (r3, c) = mac(r3, k, P[2], c);
+    let (r4, c) = mac(r4, k, P[3], c);
+    let (r5, hi) = adc(r5, hi, c);
+
+    let k = r2;
+    let (_, c) = mac(r2, k, P[0], 0);
+    let (r3, c) = mac(r3, k, P[1], c);
+    let (r4, c) = mac(r4, k, P[2], c);
+    let (r5, c) = mac(r5, k, P[3], c);
+    let (r6, hi) = adc(r6, hi, c);
+
+    let k = r3;
+    let (_, c) = mac(r3, k, P[0], 0);
+    let (r4, c) = mac(r4, k, P[1], c);
+    let (r5, c) = mac(r5, k, P[2], c);
+    let (r6, c) = mac(r6, k, P[3], c);
+    let (r7, hi) = adc(r7, hi, c);
+
+    reduce_once([r4, r5, r6, r7], hi)
+}
+
+impl Fe {
+    /// 0.
+    pub const ZERO: Fe = Fe([0; 4]);
+    /// 1 (2²⁵⁶ mod p in Montgomery form).
+    pub const ONE: Fe = Fe([
+        0x0000_0000_0000_0001,
+        0x0000_0000_ffff_ffff,
+        0x0000_0000_0000_0000,
+        0x0000_0001_0000_0000,
+    ]);
+
+    /// The element a big-endian number names, or `None` if it is not below p. The check
+    /// branches on the (public) result only.
+    pub fn from_bytes(bytes: &[u8; 32]) -> Option<Fe> {
+        let mut a = [0u64; 4];
+        for (i, limb) in a.iter_mut().enumerate() {
+            let at = 32 - 8 * (i + 1);
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&bytes[at..at + 8]);
+            *limb = u64::from_be_bytes(w);
+        }
+        let (_, b) = sbb(a[0], P[0], 0);
+        let (_, b) = sbb(a[1], P[1], b);
+        let (_, b) = sbb(a[2], P[2], b);
+        let (_, b) = sbb(a[3], P[3], b);
+        (b == 1).then(|| Fe(a).mul(&Fe(R2)))
+    }
+
+    /// Big-endian bytes of the (canonical) value.
+    pub fn to_bytes(&self) -> [u8; 32] {
+        let a = montgomery_reduce([self.0[0], self.0[1], self.0[2], self.0[3], 0, 0, 0, 0]);
+        let mut out = [0u8; 32];
+        for (i, limb) in a.iter().enumerate() {
+            let at = 32 - 8 * (i + 1);
+            out[at..at + 8].copy_from_slice(&limb.to_be_bytes());
+        }
+        out
+    }
+
+    /// self + rhs.
+    #[inline(always)]
+    pub fn add(&self, rhs: &Fe) -> Fe {
+        let (a, b) = (&self.0, &rhs.0);
+        let (r0, c) = adc(a[0], b[0], 0);
+        let (r1, c) = adc(a[1], b[1], c);
+        let (r2, c) = adc(a[2], b[2], c);
+        let (r3, c) = adc(a[3], b[3], c);
+        Fe(reduce_once([r0, r1, r2, r3], c))
+    }
+
+    /// self − rhs.
+    #[inline(always)]
+    pub fn sub(&self, rhs: &Fe) -> Fe {
+        let (a, b) = (&self.0, &rhs.0);
+        let (r0, w) = sbb(a[0], b[0], 0);
+        let (r1, w) = sbb(a[1], b[1], w);
+        let (r2, w) = sbb(a[2], b[2], w);
+        let (r3, w) = sbb(a[3], b[3], w);
+        // Negative: add p back, masked.
+        let m = 0u64.wrapping_sub(w);
+        let (r0, c) = adc(r0, P[0] & m, 0);
+        let (r1, c) = adc(r1, P[1] & m, c);
+        let (r2, c) = adc(r2, P[2] & m, c);
+        let (r3, _) = adc(r3, P[3] & m, c);
+        Fe([r0, r1, r2, r3])
+    }
+
+    /// 2·self.
+    #[inline(always)]
+    pub fn double(&self) -> Fe {
+        self.add(self)
+    }
+
+    /// −self.
+    #[inline(always)]
+    pub fn neg(&self) -> Fe {
+        Fe::ZERO.sub(self)
+    }
+
+    /// self · rhs.
+    #[inline(always)]
+    pub fn mul(&self, rhs: &Fe) -> Fe {
+        let (a, b) = (&self.0, &rhs.0);
+        let (t0, c) = mac(0, a[0], b[0], 0);
+        let (t1, c) = mac(0, a[0], b[1], c);
+        let (t2, c) = mac(0, a[0], b[2], c);
+        let (t3, t4) = mac(0, a[0], b[3], c);
+
+        let (t1, c) = mac(t1, a[1], b[0], 0);
+        let (t2, c) = mac(t2, a[1], b[1], c);
+        let (t3, c) = mac(t3, a[1], b[2], c);
+        let (t4, t5) = mac(t4, a[1], b[3], c);
+
+        let (t2, c) = mac(t2, a[2], b[0], 0);
+        let (t3, c) = mac(t3, a[2], b[1], c);
+        let (t4, c) = mac(t4, a[2], b[2], c);
+        let (t5, t6) = mac(t5, a[2], b[3], c);
+
+        let (t3, c) = mac(t3, a[3], b[0], 0);
+        let (t4, c) = mac(t4, a[3], b[1], c);
+        let (t5, c) = mac(t5, a[3], b[2], c);
+        let (t6, t7) = mac(t6, a[3], b[3], c);
+
+        Fe(montgomery_reduce([t0, t1, t2, t3, t4, t5, t6, t7]))
+    }
+
+    /// self².
+    #[inline(always)]
+    pub fn square(&self) -> Fe {
+        let a = &self.0;
+        // Cross products a_i·a_j (i < j) once …
+        let (t1, c) = mac(0, a[0], a[1], 0);
+        let (t2, c) = mac(0, a[0], a[2], c);
+        let (t3, t4) = mac(0, a[0], a[3], c);
+        let (t3, c) = mac(t3, a[1], a[2], 0);
+        let (t4, t5) = mac(t4, a[1], a[3], c);
+        let (t5, t6) = mac(t5, a[2], a[3], 0);
+        // … doubled …
+        let t7 = t6 >> 63;
+        let t6 = (t6 << 1) | (t5 >> 63);
+        let t5 = (t5 << 1) | (t4 >> 63);
+        let t4 = (t4 << 1) | (t3 >> 63);
+        let t3 = (t3 << 1) | (t2 >> 63);
+        let t2 = (t2 << 1) | (t1 >> 63);
+        let t1 = t1 << 1;
+        // … plus the squares a_i².
+        let (t0, c) = mac(0, a[0], a[0], 0);
+        let (t1, c) = adc(t1, 0, c);
+        let (t2, c) = mac(t2, a[1], a[1], c);
+        let (t3, c) = adc(t3, 0, c);
+        let (t4, c) = mac(t4, a[2], a[2], c);
+        let (t5, c) = adc(t5, 0, c);
+        let (t6, c) = mac(t6, a[3], a[3], c);
+        let (t7, _) = adc(t7, 0, c);
+        Fe(montgomery_reduce([t0, t1, t2, t3, t4, t5, t6, t7]))
+    }
+
+    /// self^(2^n).
+    #[inline]
+    fn square_n(&self, n: u32) -> Fe {
+        let mut r = *self;
+        for _ in 0..n {
+            r = r.square();
+        }
+        r
+    }
+
+    /// self⁻¹ (0 for 0) by Fermat, self^(p−2), with a fixed chain of 256 squarings and 15
+    /// multiplications: constant time.
+    pub fn invert(&self) -> Fe {
+        // x_k = self^(2^k − 1).
+        let x1 = *self;
+        let x2 = x1.square().mul(&x1);
+        let x3 = x2.square().mul(&x1);
+        let x6 = x3.square_n(3).mul(&x3);
+        let x12 = x6.square_n(6).mul(&x6);
+        let x24 = x12.square_n(12).mul(&x12);
+        let x30 = x24.square_n(6).mul(&x6);
+        let x31 = x30.square().mul(&x1);
+        let x32 = x31.square().mul(&x1);
+        // p − 2 = 1^31 0 1^128 0^32 1^32 1^30 0 1 (from the top bit down).
+        let mut r = x31.square();
+        for _ in 0..4 {
+            r = r.square_n(32).mul(&x32);
+        }
+        r = r.square_n(32);
+        r = r.square_n(32).mul(&x32);
+        r = r.square_n(30).mul(&x30);
+        r = r.square_n(2).mul(&x1);
+        r
+    }
+
+    /// Whether self is 0, as a mask-free bool computed without branching.
+    #[inline(always)]
+    pub fn is_zero(&self) -> bool {
+        (self.0[0] | self.0[1] | self.0[2] | self.0[3]) == 0
+    }
+
+    /// Whether self = rhs (values are canonical, so limbs compare).
+    #[inline(always)]
+    pub fn ct_eq(&self, rhs: &Fe) -> bool {
+        ((self.0[0] ^ rhs.0[0])
+            | (self.0[1] ^ rhs.0[1])
+            | (self.0[2] ^ rhs.0[2])
+            | (self.0[3] ^ rhs.0[3]))
+            == 0
+    }
+
+    /// `a` where `mask` is all ones, `b` where it is zero; `mask` must be one or the other.
+    #[inline(always)]
+    pub fn select(mask: u64, a: &Fe, b: &Fe) -> Fe {
+        Fe(std::array::from_fn(|i| (a.0[i] & mask) | (b.0[i] & !mask)))
+    }
+}
+
+impl PartialEq for Fe {
+    fn eq(&self, other: &Fe) -> bool {
+        self.ct_eq(other)
+    }
+}
+
+impl Eq for Fe {}
+
+macro_rules! binary_op {
+    ($tr:ident, $method:ident, $assign_tr:ident, $assign:ident, $inherent:ident) => {
+        impl std::ops::$tr for Fe {
+            type Output = Fe;
+            #[inline(always)]
+            fn $method(self, rhs: Fe) -> Fe {
+                Fe::$inherent(&self, &rhs)
+            }
+        }
+        impl std::ops::$assign_tr for Fe {
+            #[inline(always)]
+            fn $assign(&mut self, rhs: Fe) {
+                *self = Fe::$inherent(self, &rhs);
+            }
+        }
+    };
+}
+
+binary_op!(Add, add, AddAssign, add_assign, add);
+binary_op!(Sub, sub, SubAssign, sub_assign, sub);
+binary_op!(Mul, mul, MulAssign, mul_assign, mul);
+
+impl std::ops::Neg for Fe {
+    type Output = Fe;
+    #[inline(always)]
+    fn neg(self) -> Fe {
+        Fe::neg(&self)
+    }
+}
+
+#[cfg(test)]
+mod tests;
