@@ -45,6 +45,15 @@ seed certificate "$fx"/pkits/certs/*.crt "$fx"/crypto/*.spki.der
 seed crl "$fx"/pkits/crls/*.crl
 seed aia_answer "$fx"/pkits/certs/TrustAnchorRootCertificate.crt "$fx"/pkits/certs/GoodCACert.crt
 seed cms "$fx"/crypto/*.sig
+# sm2_differential: key ‖ digest ‖ signature ‖ point; the GB/T 32918.2 example key and digest
+# followed by a fixture signature and the example's public key.
+mkdir -p "$corpus/sm2_differential"
+{
+    printf '3945208F7B2144B13F36E38AC6D39F95889393692860B51A42FB81EF4DF7C5B8F0B43E94BA45ACCAACE692ED534382EB17E6AB5A19CE7B31F4486FDFC0D28640' | xxd -r -p
+    printf 'F5A03B0648D2C4630EEAC513E1BB81A15944DA3827D5B74143AC7EACEEE720B3B1B6AA29DF212FD8763182BC0D421CA1BB9038FD1F7F42D4840B69C485BBC1AA' | xxd -r -p
+    printf '0409F9DF311E5421A150DD7D161E4BC5C672179FAD1833FC076BB08FF356F35020CCEA490CE26775A52DC6EA718CC1AA600AED05FBF35E084A6632F6072DA9AD13' | xxd -r -p
+} >"$corpus/sm2_differential/gbt32918-example" 2>/dev/null || note "xxd missing: no sm2_differential example seed"
+seed sm2_differential "$fx"/crypto/test-sm2-sm3.sig
 
 # --- CSRs (fixtures/csr): PEM as is, and DER -----------------------------------------------
 seed csr "$fx"/csr/*.pem

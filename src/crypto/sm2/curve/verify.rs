@@ -30,6 +30,15 @@ impl PublicKey {
         PublicKey::from_coordinates(&x, &y)
     }
 
+    /// The 65-byte uncompressed SEC1 encoding.
+    pub fn to_uncompressed(&self) -> [u8; 65] {
+        let mut out = [0u8; 65];
+        out[0] = 0x04;
+        out[1..33].copy_from_slice(&self.point.x.to_bytes());
+        out[33..65].copy_from_slice(&self.point.y.to_bytes());
+        out
+    }
+
     /// Whether (r, s) is a signature by this key on the digest `e`. r and s must lie in
     /// [1, n − 1] (B1–B2); `Scalar`s are below n, zero is refused here.
     pub fn verify_prehash(&self, e: &[u8; 32], r: &Scalar, s: &Scalar) -> bool {
