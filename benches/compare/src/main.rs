@@ -80,7 +80,7 @@ fn main() {
     let (r, s) = ours.sign_prehash(&e).unwrap();
     let (rs, ss) = (scalar(&r), scalar(&s));
     let ours_pk = yinxin_sm2::PublicKey::from_uncompressed(ours.public_key()).unwrap();
-    let rc_vk = *rc.verifying_key();
+    let rc_vk = rc.verifying_key().clone();
     let rc_sig: sm2::dsa::Signature = rc.sign_prehash(&e).unwrap();
     let eff_pk = eff.public_key();
     let mut eff_rng = efficient_sm2::DefaultRand(efficient_sm2_rng());

@@ -100,10 +100,13 @@ fn main() {
         b[31] = 1;
         scalar(&b)
     };
+    // Both classes read their input from an array of the same size at the same index, so that
+    // neither gains from a warmer cache.
     let randoms: Vec<sm2::Scalar> = (0..4096).map(|_| random_scalar()).collect();
+    let ones: Vec<sm2::Scalar> = vec![one; randoms.len()];
     let mut i = 0usize;
     let nonce = run(n, &mut |fixed| {
-        let k = if fixed { one } else { randoms[i % randoms.len()] };
+        let k = if fixed { ones[i % ones.len()] } else { randoms[i % randoms.len()] };
         i += 1;
         black_box(key.sign_prehash_with_nonce(black_box(&e), black_box(&k)));
     });
@@ -111,18 +114,18 @@ fn main() {
 
     // Class true: the key d = 2 (a low-weight scalar); class false: random keys. The key is
     // made outside the timing; what is timed is one signature with a random nonce.
-    let two = {
-        let mut b = [0u8; 32];
-        b[31] = 2;
-        yinxin_sm2::SigningKey::from_bytes(&b).unwrap()
-    };
+    let mut two = [0u8; 32];
+    two[31] = 2;
+    let twos: Vec<yinxin_sm2::SigningKey> = (0..256)
+        .map(|_| yinxin_sm2::SigningKey::from_bytes(&two).unwrap())
+        .collect();
     let keys: Vec<yinxin_sm2::SigningKey> = (0..256)
         .map(|_| yinxin_sm2::SigningKey::from_bytes(&random_scalar().to_repr().into()).unwrap())
         .collect();
     let mut j = 0usize;
     let key_class = run(n, &mut |fixed| {
         let k = randoms[j % randoms.len()];
-        let sk = if fixed { &two } else { &keys[j % keys.len()] };
+        let sk = if fixed { &twos[j % twos.len()] } else { &keys[j % keys.len()] };
         j += 1;
         black_box(sk.sign_prehash_with_nonce(black_box(&e), black_box(&k)));
     });
