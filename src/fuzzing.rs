@@ -495,6 +495,71 @@ pub fn oidc(data: &[u8]) {
     let _ = oidc::LoginState::from_cookie(&text, NOW);
 }
 
+/// Our SM2 (`yinxin-sm2`) against RustCrypto `sm2`, which must agree; **panics** when they do
+/// not, which is what this target looks for. The first 32 bytes are a private key, the next 32
+/// a digest, the rest a signature (DER or raw r‖s) and a point, both read as they come:
+/// - with a valid key, our signature on the digest verifies with RustCrypto's verifier and
+///   RustCrypto's verifies with ours, and both refuse the other's on another digest;
+/// - the arbitrary signature under our key, and under the arbitrary point (uncompressed from
+///   the bytes after the signature), is accepted by both or by neither, and both accept or
+///   refuse the point alike.
+pub fn sm2_differential(data: &[u8]) {
+    use signature::hazmat::PrehashVerifier as _;
+    if data.len() < 64 {
+        return;
+    }
+    let d: [u8; 32] = data[..32].try_into().expect("32 bytes");
+    let e: [u8; 32] = data[32..64].try_into().expect("32 bytes");
+    let rest = &data[64..];
+    let Some(ours) = yinxin_sm2::SigningKey::from_bytes(&d) else {
+        return;
+    };
+    let point = *ours.public_key();
+    let theirs_vk = sm2::dsa::VerifyingKey::from_sec1_bytes(crate::crypto::SM2_DEFAULT_ID, &point)
+        .expect("our public key is a valid point for RustCrypto");
+    let ours_pk = yinxin_sm2::PublicKey::from_uncompressed(&point).expect("our own point");
+    let (r, s) = ours.sign_prehash(&e).expect("randomness");
+    let mut raw = [0u8; 64];
+    raw[..32].copy_from_slice(&r);
+    raw[32..].copy_from_slice(&s);
+    let sig = sm2::dsa::Signature::from_slice(&raw).expect("r, s in range");
+    assert!(
+        theirs_vk.verify_prehash(&e, &sig).is_ok(),
+        "RustCrypto refused our signature"
+    );
+    let mut other = e;
+    other[0] ^= 1;
+    assert!(theirs_vk.verify_prehash(&other, &sig).is_err());
+    assert!(!ours_pk.verify_prehash(&other, &sig.r(), &sig.s()));
+    // The arbitrary signature, under our key and under an arbitrary point.
+    if let Ok(arbitrary) =
+        crate::crypto::sm2::sm2_signature_from_bytes(rest.get(..64).unwrap_or(rest))
+    {
+        let theirs = theirs_vk.verify_prehash(&e, &arbitrary).is_ok();
+        let mine = ours_pk.verify_prehash(&e, &arbitrary.r(), &arbitrary.s());
+        assert_eq!(mine, theirs, "verdicts differ on an arbitrary signature");
+        if let Some(p) = rest.get(64..129) {
+            let mut sec1 = [0u8; 65];
+            sec1.copy_from_slice(p);
+            sec1[0] = 0x04;
+            let theirs_key = sm2::dsa::VerifyingKey::from_sec1_bytes("x", &sec1).ok();
+            let mine_key = yinxin_sm2::PublicKey::from_uncompressed(&sec1);
+            assert_eq!(
+                mine_key.is_some(),
+                theirs_key.is_some(),
+                "points judged differently"
+            );
+            if let (Some(m), Some(t)) = (mine_key, theirs_key) {
+                assert_eq!(
+                    m.verify_prehash(&e, &arbitrary.r(), &arbitrary.s()),
+                    t.verify_prehash(&e, &arbitrary).is_ok(),
+                    "verdicts differ under an arbitrary point"
+                );
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -529,61 +594,5 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), TARGETS.len());
-    }
-}
-
-/// Our SM2 (`yinxin-sm2`) against RustCrypto `sm2`, which must agree; **panics** when they do
-/// not, which is what this target looks for. The first 32 bytes are a private key, the next 32
-/// a digest, the rest a signature (DER or raw r‖s) and a point, both read as they come:
-/// - with a valid key, our signature on the digest verifies with RustCrypto's verifier and
-///   RustCrypto's verifies with ours, and both refuse the other's on another digest;
-/// - the arbitrary signature under our key, and under the arbitrary point (uncompressed from
-///   the bytes after the signature), is accepted by both or by neither, and both accept or
-///   refuse the point alike.
-pub fn sm2_differential(data: &[u8]) {
-    use signature::hazmat::PrehashVerifier as _;
-    if data.len() < 64 {
-        return;
-    }
-    let d: [u8; 32] = data[..32].try_into().expect("32 bytes");
-    let e: [u8; 32] = data[32..64].try_into().expect("32 bytes");
-    let rest = &data[64..];
-    let Some(ours) = yinxin_sm2::SigningKey::from_bytes(&d) else {
-        return;
-    };
-    let point = *ours.public_key();
-    let theirs_vk = sm2::dsa::VerifyingKey::from_sec1_bytes(crate::crypto::SM2_DEFAULT_ID, &point)
-        .expect("our public key is a valid point for RustCrypto");
-    let ours_pk = yinxin_sm2::PublicKey::from_uncompressed(&point).expect("our own point");
-    let (r, s) = ours.sign_prehash(&e).expect("randomness");
-    let mut raw = [0u8; 64];
-    raw[..32].copy_from_slice(&r);
-    raw[32..].copy_from_slice(&s);
-    let sig = sm2::dsa::Signature::from_slice(&raw).expect("r, s in range");
-    assert!(theirs_vk.verify_prehash(&e, &sig).is_ok(), "RustCrypto refused our signature");
-    let mut other = e;
-    other[0] ^= 1;
-    assert!(theirs_vk.verify_prehash(&other, &sig).is_err());
-    assert!(!ours_pk.verify_prehash(&other, &sig.r(), &sig.s()));
-    // The arbitrary signature, under our key and under an arbitrary point.
-    if let Ok(arbitrary) = crate::crypto::sm2::sm2_signature_from_bytes(rest.get(..64).unwrap_or(rest)) {
-        let theirs = theirs_vk.verify_prehash(&e, &arbitrary).is_ok();
-        let mine = ours_pk.verify_prehash(&e, &arbitrary.r(), &arbitrary.s());
-        assert_eq!(mine, theirs, "verdicts differ on an arbitrary signature");
-        if let Some(p) = rest.get(64..129) {
-            let mut sec1 = [0u8; 65];
-            sec1.copy_from_slice(p);
-            sec1[0] = 0x04;
-            let theirs_key = sm2::dsa::VerifyingKey::from_sec1_bytes("x", &sec1).ok();
-            let mine_key = yinxin_sm2::PublicKey::from_uncompressed(&sec1);
-            assert_eq!(mine_key.is_some(), theirs_key.is_some(), "points judged differently");
-            if let (Some(m), Some(t)) = (mine_key, theirs_key) {
-                assert_eq!(
-                    m.verify_prehash(&e, &arbitrary.r(), &arbitrary.s()),
-                    t.verify_prehash(&e, &arbitrary).is_ok(),
-                    "verdicts differ under an arbitrary point"
-                );
-            }
-        }
     }
 }

@@ -103,7 +103,10 @@ fn seed_files(target: &str) -> Vec<PathBuf> {
         .concat(),
         "qr_payload" | "licence_id" => named(&["fixtures/web/licence-qr-report.json"]),
         "qr_photo" => named(PICTURES),
-        "sm2_differential" => named(&["fixtures/crypto/test-sm2-sm3.sig", "fixtures/crypto/test-sm2.spki.der"]),
+        "sm2_differential" => named(&[
+            "fixtures/crypto/test-sm2-sm3.sig",
+            "fixtures/crypto/test-sm2.spki.der",
+        ]),
         other => panic!("no seeds chosen for the new target {other}: add them here"),
     }
 }

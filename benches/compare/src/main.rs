@@ -55,7 +55,11 @@ fn random32() -> [u8; 32] {
     b
 }
 
-fn sm2_keys() -> (yinxin_sm2::SigningKey, sm2::dsa::SigningKey, efficient_sm2::KeyPair) {
+fn sm2_keys() -> (
+    yinxin_sm2::SigningKey,
+    sm2::dsa::SigningKey,
+    efficient_sm2::KeyPair,
+) {
     loop {
         let d = random32();
         if let Some(ours) = yinxin_sm2::SigningKey::from_bytes(&d) {
@@ -131,82 +135,145 @@ fn main() {
     let block = vec![0xa5u8; 16 * 1024];
 
     let mut cases: Vec<(&'static str, Box<dyn FnMut() + '_>)> = vec![
-        ("sm2 sign (digest), ours, constant time", Box::new(|| {
-            black_box(ours.sign_prehash(black_box(&e)).unwrap());
-        })),
-        ("sm2 sign (digest), RustCrypto sm2", Box::new(|| {
-            let s: sm2::dsa::Signature = rc.sign_prehash(black_box(&e)).unwrap();
-            black_box(s);
-        })),
-        ("sm2 sign (digest), efficient-sm2", Box::new(|| {
-            black_box(eff.sign_digest(&mut eff_rng, black_box(&e)).unwrap());
-        })),
-        ("sm2 verify (digest), ours, key seen often", Box::new(|| {
-            assert!(ours_pk.verify_prehash(black_box(&e), &rs, &ss));
-        })),
-        ("sm2 verify (digest), ours, a new key each time", Box::new(|| {
-            let (pk, r, s) = &fresh[next % fresh.len()];
-            next += 1;
-            // Parsing the key (the on-curve check) is part of the cost.
-            let pk = yinxin_sm2::PublicKey::from_uncompressed(pk).unwrap();
-            assert!(pk.verify_prehash(black_box(&e), &scalar(r), &scalar(s)));
-        })),
-        ("sm2 verify (digest), RustCrypto sm2", Box::new(|| {
-            assert!(rc_vk.verify_prehash(black_box(&e), &rc_sig).is_ok());
-        })),
-        ("sm2 verify (digest), efficient-sm2", Box::new(|| {
-            assert!(eff_sig.verify_digest(&eff_pk, black_box(&e)).is_ok());
-        })),
-        ("sm2 sign 1 KiB (Z + SM3), ours", Box::new(|| {
-            let z = z_digest(ours.public_key(), black_box(&msg));
-            black_box(ours.sign_prehash(&z).unwrap());
-        })),
-        ("sm2 sign 1 KiB (Z + SM3), RustCrypto sm2", Box::new(|| {
-            let s: sm2::dsa::Signature = rc.sign(black_box(&msg));
-            black_box(s);
-        })),
-        ("sm2 verify 1 KiB (Z + SM3), ours", Box::new(|| {
-            let z = z_digest(ours.public_key(), black_box(&msg));
-            assert!(ours_pk.verify_prehash(&z, &scalar(&ours_msg_sig.0), &scalar(&ours_msg_sig.1)));
-        })),
-        ("sm2 verify 1 KiB (Z + SM3), RustCrypto sm2", Box::new(|| {
-            assert!(rc_vk.verify(black_box(&msg), &rc_msg_sig).is_ok());
-        })),
-        ("p256 sign 1 KiB, ring (ours)", Box::new(|| {
-            black_box(ring_kp.sign(&ring_rng, black_box(&msg)).unwrap());
-        })),
-        ("p256 sign 1 KiB, RustCrypto p256", Box::new(|| {
-            let s: p256::ecdsa::Signature = p256_sk.sign(black_box(&msg));
-            black_box(s);
-        })),
-        ("p256 verify 1 KiB, ring (ours)", Box::new(|| {
-            assert!(ring_pk.verify(black_box(&msg), ring_sig.as_ref()).is_ok());
-        })),
-        ("p256 verify 1 KiB, RustCrypto p256", Box::new(|| {
-            assert!(p256_vk.verify(black_box(&msg), &p256_sig).is_ok());
-        })),
-        ("sm3 16 KiB blocks, RustCrypto sm3 (ours), blocks", Box::new(|| {
-            black_box(sm3::Sm3::digest(black_box(&block)));
-        })),
+        (
+            "sm2 sign (digest), ours, constant time",
+            Box::new(|| {
+                black_box(ours.sign_prehash(black_box(&e)).unwrap());
+            }),
+        ),
+        (
+            "sm2 sign (digest), RustCrypto sm2",
+            Box::new(|| {
+                let s: sm2::dsa::Signature = rc.sign_prehash(black_box(&e)).unwrap();
+                black_box(s);
+            }),
+        ),
+        (
+            "sm2 sign (digest), efficient-sm2",
+            Box::new(|| {
+                black_box(eff.sign_digest(&mut eff_rng, black_box(&e)).unwrap());
+            }),
+        ),
+        (
+            "sm2 verify (digest), ours, key seen often",
+            Box::new(|| {
+                assert!(ours_pk.verify_prehash(black_box(&e), &rs, &ss));
+            }),
+        ),
+        (
+            "sm2 verify (digest), ours, a new key each time",
+            Box::new(|| {
+                let (pk, r, s) = &fresh[next % fresh.len()];
+                next += 1;
+                // Parsing the key (the on-curve check) is part of the cost.
+                let pk = yinxin_sm2::PublicKey::from_uncompressed(pk).unwrap();
+                assert!(pk.verify_prehash(black_box(&e), &scalar(r), &scalar(s)));
+            }),
+        ),
+        (
+            "sm2 verify (digest), RustCrypto sm2",
+            Box::new(|| {
+                assert!(rc_vk.verify_prehash(black_box(&e), &rc_sig).is_ok());
+            }),
+        ),
+        (
+            "sm2 verify (digest), efficient-sm2",
+            Box::new(|| {
+                assert!(eff_sig.verify_digest(&eff_pk, black_box(&e)).is_ok());
+            }),
+        ),
+        (
+            "sm2 sign 1 KiB (Z + SM3), ours",
+            Box::new(|| {
+                let z = z_digest(ours.public_key(), black_box(&msg));
+                black_box(ours.sign_prehash(&z).unwrap());
+            }),
+        ),
+        (
+            "sm2 sign 1 KiB (Z + SM3), RustCrypto sm2",
+            Box::new(|| {
+                let s: sm2::dsa::Signature = rc.sign(black_box(&msg));
+                black_box(s);
+            }),
+        ),
+        (
+            "sm2 verify 1 KiB (Z + SM3), ours",
+            Box::new(|| {
+                let z = z_digest(ours.public_key(), black_box(&msg));
+                assert!(ours_pk.verify_prehash(
+                    &z,
+                    &scalar(&ours_msg_sig.0),
+                    &scalar(&ours_msg_sig.1)
+                ));
+            }),
+        ),
+        (
+            "sm2 verify 1 KiB (Z + SM3), RustCrypto sm2",
+            Box::new(|| {
+                assert!(rc_vk.verify(black_box(&msg), &rc_msg_sig).is_ok());
+            }),
+        ),
+        (
+            "p256 sign 1 KiB, ring (ours)",
+            Box::new(|| {
+                black_box(ring_kp.sign(&ring_rng, black_box(&msg)).unwrap());
+            }),
+        ),
+        (
+            "p256 sign 1 KiB, RustCrypto p256",
+            Box::new(|| {
+                let s: p256::ecdsa::Signature = p256_sk.sign(black_box(&msg));
+                black_box(s);
+            }),
+        ),
+        (
+            "p256 verify 1 KiB, ring (ours)",
+            Box::new(|| {
+                assert!(ring_pk.verify(black_box(&msg), ring_sig.as_ref()).is_ok());
+            }),
+        ),
+        (
+            "p256 verify 1 KiB, RustCrypto p256",
+            Box::new(|| {
+                assert!(p256_vk.verify(black_box(&msg), &p256_sig).is_ok());
+            }),
+        ),
+        (
+            "sm3 16 KiB blocks, RustCrypto sm3 (ours), blocks",
+            Box::new(|| {
+                black_box(sm3::Sm3::digest(black_box(&block)));
+            }),
+        ),
     ];
     let rows = measure(&mut cases);
     println!("| operation, one core | per second |");
     println!("|---|---|");
     for row in &rows {
         if row.name.starts_with("sm3") {
-            println!("| {} | {:.0} MB/s |", row.name.replace(", blocks", ""), row.best * 16.0 * 1024.0 / 1e6);
+            println!(
+                "| {} | {:.0} MB/s |",
+                row.name.replace(", blocks", ""),
+                row.best * 16.0 * 1024.0 / 1e6
+            );
         } else {
             println!("| {} | {:.0} |", row.name, row.best);
         }
     }
-    let get = |name: &str| rows.iter().find(|r| r.name == name).map(|r| r.best).unwrap();
+    let get = |name: &str| {
+        rows.iter()
+            .find(|r| r.name == name)
+            .map(|r| r.best)
+            .unwrap()
+    };
     println!();
     println!(
         "ratios: sm2 sign ours/RustCrypto {:.2}, ours/efficient-sm2 {:.2}; sm2 verify (new key) ours/RustCrypto {:.2}, ours/efficient-sm2 {:.2}; p256 sign ring/RustCrypto {:.2}",
         get("sm2 sign (digest), ours, constant time") / get("sm2 sign (digest), RustCrypto sm2"),
         get("sm2 sign (digest), ours, constant time") / get("sm2 sign (digest), efficient-sm2"),
-        get("sm2 verify (digest), ours, a new key each time") / get("sm2 verify (digest), RustCrypto sm2"),
-        get("sm2 verify (digest), ours, a new key each time") / get("sm2 verify (digest), efficient-sm2"),
+        get("sm2 verify (digest), ours, a new key each time")
+            / get("sm2 verify (digest), RustCrypto sm2"),
+        get("sm2 verify (digest), ours, a new key each time")
+            / get("sm2 verify (digest), efficient-sm2"),
         get("p256 sign 1 KiB, ring (ours)") / get("p256 sign 1 KiB, RustCrypto p256"),
     );
     println!();

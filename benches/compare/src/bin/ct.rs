@@ -106,7 +106,11 @@ fn main() {
     let ones: Vec<sm2::Scalar> = vec![one; randoms.len()];
     let mut i = 0usize;
     let nonce = run(n, &mut |fixed| {
-        let k = if fixed { ones[i % ones.len()] } else { randoms[i % randoms.len()] };
+        let k = if fixed {
+            ones[i % ones.len()]
+        } else {
+            randoms[i % randoms.len()]
+        };
         i += 1;
         black_box(key.sign_prehash_with_nonce(black_box(&e), black_box(&k)));
     });
@@ -125,7 +129,11 @@ fn main() {
     let mut j = 0usize;
     let key_class = run(n, &mut |fixed| {
         let k = randoms[j % randoms.len()];
-        let sk = if fixed { &twos[j % twos.len()] } else { &keys[j % keys.len()] };
+        let sk = if fixed {
+            &twos[j % twos.len()]
+        } else {
+            &keys[j % keys.len()]
+        };
         j += 1;
         black_box(sk.sign_prehash_with_nonce(black_box(&e), black_box(&k)));
     });
@@ -151,7 +159,11 @@ fn main() {
     println!(
         "samples {n} per test; threshold |t| = {THRESHOLD}; signer {}; control {}",
         if leak { "LEAKS" } else { "no leak found" },
-        if control_seen { "leak seen (the harness can see one)" } else { "NOT SEEN" }
+        if control_seen {
+            "leak seen (the harness can see one)"
+        } else {
+            "NOT SEEN"
+        }
     );
     if leak || !control_seen {
         std::process::exit(1);

@@ -68,7 +68,9 @@ fn main() {
         raw[..32].copy_from_slice(&r);
         raw[32..].copy_from_slice(&s);
         let sig = sm2::dsa::Signature::from_slice(&raw).unwrap();
-        if theirs.verifying_key().verify(msg, &sig).is_err() || !pk.verify_prehash(&e, &scalar(&r), &scalar(&s)) {
+        if theirs.verifying_key().verify(msg, &sig).is_err()
+            || !pk.verify_prehash(&e, &scalar(&r), &scalar(&s))
+        {
             eprintln!("pair {i}: our signature refused");
             std::process::exit(1);
         }
