@@ -29,13 +29,16 @@ fn rate(budget: Duration, f: &mut dyn FnMut()) -> f64 {
     batch as f64 / start.elapsed().as_secs_f64()
 }
 
+/// A named operation to time.
+type Case<'a> = (&'static str, Box<dyn FnMut() + 'a>);
+
 struct Row {
     name: &'static str,
     best: f64,
 }
 
 /// Three interleaved rounds over all cases; the best of each.
-fn measure(cases: &mut [(&'static str, Box<dyn FnMut() + '_>)]) -> Vec<Row> {
+fn measure(cases: &mut [Case<'_>]) -> Vec<Row> {
     let mut best = vec![0f64; cases.len()];
     for _ in 0..3 {
         for (i, (_, f)) in cases.iter_mut().enumerate() {
@@ -134,7 +137,7 @@ fn main() {
     let p256_sig: p256::ecdsa::Signature = p256_sk.sign(&msg);
     let block = vec![0xa5u8; 16 * 1024];
 
-    let mut cases: Vec<(&'static str, Box<dyn FnMut() + '_>)> = vec![
+    let mut cases: Vec<Case<'_>> = vec![
         (
             "sm2 sign (digest), ours, constant time",
             Box::new(|| {

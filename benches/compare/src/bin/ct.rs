@@ -47,10 +47,9 @@ fn run(n: usize, op: &mut dyn FnMut(bool)) -> Outcome {
     let mut per_crop = Vec::new();
     for pct in [100.0, 99.0, 95.0, 90.0, 80.0, 70.0, 50.0] {
         let cut = sorted[((sorted.len() - 1) as f64 * pct / 100.0) as usize];
-        let (a, b): (Vec<(bool, f64)>, Vec<(bool, f64)>) =
-            times.iter().filter(|t| t.1 <= cut).partition(|t| t.0);
-        let a: Vec<f64> = a.into_iter().map(|t| t.1).collect();
-        let b: Vec<f64> = b.into_iter().map(|t| t.1).collect();
+        let kept = times.iter().filter(|t| t.1 <= cut);
+        let a: Vec<f64> = kept.clone().filter(|t| t.0).map(|t| t.1).collect();
+        let b: Vec<f64> = kept.filter(|t| !t.0).map(|t| t.1).collect();
         per_crop.push((pct, welch(&a, &b)));
     }
     let max_t = per_crop.iter().map(|c| c.1.abs()).fold(0.0, f64::max);
@@ -74,10 +73,10 @@ fn random_scalar() -> sm2::Scalar {
     loop {
         let mut b = [0u8; 32];
         getrandom::fill(&mut b).unwrap();
-        if let Some(s) = Option::<sm2::Scalar>::from(sm2::Scalar::from_repr(b.into())) {
-            if !bool::from(s.is_zero()) {
-                return s;
-            }
+        if let Some(s) = Option::<sm2::Scalar>::from(sm2::Scalar::from_repr(b.into()))
+            && !bool::from(s.is_zero())
+        {
+            return s;
         }
     }
 }
