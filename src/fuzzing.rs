@@ -586,11 +586,10 @@ mod tests {
     #[test]
     fn the_targets_have_distinct_file_names() {
         let mut names: Vec<&str> = TARGETS.iter().map(|(n, _)| *n).collect();
-        assert!(
-            names
-                .iter()
-                .all(|n| n.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
-        );
+        assert!(names.iter().all(|n| {
+            n.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        }));
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), TARGETS.len());
