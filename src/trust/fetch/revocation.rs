@@ -80,6 +80,20 @@ fn ocsp_request(id: &CertId) -> Result<Vec<u8>, FetchError> {
     .map_err(|e| FetchError::Malformed(format!("cannot encode the OCSP request: {e}")))
 }
 
+/// Whether an OCSP answer is a refusal that asking again soon would not change:
+/// `unauthorized` (the responder does not serve this issuer), `malformedRequest` or
+/// `sigRequired`. `tryLater` and `internalError` are not: they are asked again.
+fn lasting_refusal(der_bytes: &[u8]) -> bool {
+    OcspResponse::from_der(der_bytes).is_ok_and(|r| {
+        matches!(
+            r.response_status,
+            ResponseStatus::Unauthorized
+                | ResponseStatus::MalformedRequest
+                | ResponseStatus::SigRequired
+        )
+    })
+}
+
 /// Check an OCSP answer: successful, basic, with a SingleResponse for `id`. Returns the
 /// response's nextUpdate (Unix seconds) for `id`, if any.
 fn check_ocsp_response(
@@ -187,6 +201,12 @@ impl RevocationFetcher {
         if let Some(hit) = self.cached(&key) {
             return Ok(hit);
         }
+        if let Some(message) = self.refused(&key) {
+            return Err(FetchError::Http(format!(
+                "{message} (remembered: asked again after at most {} s)",
+                super::cache::REFUSAL_TTL_MS / 1000
+            )));
+        }
         let body = ocsp_request(&id)?;
         let req = hyper::Request::post(uri)
             .header(hyper::header::CONTENT_TYPE, "application/ocsp-request")
@@ -197,7 +217,15 @@ impl RevocationFetcher {
         let der_bytes = self
             .exchange(url, req, self.cfg.max_bytes.min(OCSP_MAX_BYTES))
             .await?;
-        let next_update = check_ocsp_response(url, &der_bytes, &id)?;
+        let next_update = match check_ocsp_response(url, &der_bytes, &id) {
+            Ok(n) => n,
+            Err(e) => {
+                if lasting_refusal(&der_bytes) {
+                    self.remember_refusal(&key, &e.to_string(), fetched_ms);
+                }
+                return Err(e);
+            }
+        };
         self.remember(key, &der_bytes, fetched_ms, next_update);
         Ok(Fetched {
             der: der_bytes,

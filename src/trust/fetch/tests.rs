@@ -153,6 +153,11 @@ async fn handle(State(s): State<Arc<Srv>>, req: axum::extract::Request) -> Respo
             "application/ocsp-response",
             status_only(ResponseStatus::TryLater),
         ),
+        "/ocsp-unauthorized" => respond(
+            200,
+            "application/ocsp-response",
+            status_only(ResponseStatus::Unauthorized),
+        ),
         "/ocsp-huge" => respond(200, "application/ocsp-response", vec![0x30; 100 * 1024]),
         "/root.crl" => respond(200, crl, s.root_crl.clone()),
         "/issuing.crl" => respond(200, crl, s.issuing_crl.clone()),
@@ -776,4 +781,60 @@ async fn gather_walks_the_chain() {
         .await;
     assert_eq!(g6.notes.len(), 1);
     assert!(g6.crls.is_empty() && g6.ocsp.is_empty());
+}
+
+#[tokio::test]
+async fn a_lasting_ocsp_refusal_is_remembered_and_try_later_is_not() {
+    let fx = fixture().await;
+    let f = RevocationFetcher::new(quick());
+    let url = format!("{}/ocsp-unauthorized", fx.base);
+    let e = f
+        .ocsp(&url, &fx.leaf, &fx.issuing.der, &all)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, FetchError::Http(_)), "{e}");
+    assert!(e.to_string().contains("Unauthorized"), "{e}");
+    // The responder is not asked again while the refusal is remembered.
+    for _ in 0..3 {
+        let e = f
+            .ocsp(&url, &fx.leaf, &fx.issuing.der, &all)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, FetchError::Http(_)), "{e}");
+        assert!(
+            e.to_string().contains("Unauthorized") && e.to_string().contains("remembered"),
+            "{e}"
+        );
+    }
+    assert_eq!(fx.srv.hits("/ocsp-unauthorized"), 1);
+    // Another certificate is another question.
+    let e = f
+        .ocsp(&url, &fx.issuing.der, &fx.root.der, &all)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("Unauthorized"), "{e}");
+    assert_eq!(fx.srv.hits("/ocsp-unauthorized"), 2);
+    // tryLater is asked again every time.
+    let later = format!("{}/ocsp-trylater", fx.base);
+    for _ in 0..2 {
+        let e = f
+            .ocsp(&later, &fx.leaf, &fx.issuing.der, &all)
+            .await
+            .unwrap_err();
+        assert!(!e.to_string().contains("remembered"), "{e}");
+    }
+    assert_eq!(fx.srv.hits("/ocsp-trylater"), 2);
+    // Nothing is remembered when the cache is off.
+    let off = RevocationFetcher::new(FetchConfig {
+        max_entries: 0,
+        ..quick()
+    });
+    for _ in 0..2 {
+        assert!(
+            off.ocsp(&url, &fx.leaf, &fx.issuing.der, &all)
+                .await
+                .is_err()
+        );
+    }
+    assert_eq!(fx.srv.hits("/ocsp-unauthorized"), 4);
 }
