@@ -254,6 +254,9 @@ pub struct Cert {
     /// The access descriptions of every authorityInfoAccess extension, in order (one that
     /// does not decode is skipped).
     pub aia: Vec<AccessDescription>,
+    /// [`dn_string`] of the subject and of the issuer, made on first use: reports and notes
+    /// name the same cached certificates on every request.
+    texts: [std::sync::OnceLock<String>; 2],
 }
 
 /// keyUsage bit numbers.
@@ -332,6 +335,7 @@ impl Cert {
             san: None,
             name_constraints: None,
             aia: vec![],
+            texts: Default::default(),
         };
         let extensions = tbs.extensions.clone().unwrap_or_default();
         cert.tbs_der = tbs_der.clone();
@@ -488,9 +492,19 @@ impl Cert {
     pub fn describe(&self) -> String {
         format!(
             "{} (serial {})",
-            dn_string(&self.subject),
+            self.subject_text(),
             hex::encode_upper(&self.serial)
         )
+    }
+
+    /// The subject as [`dn_string`] renders it (computed once per certificate).
+    pub fn subject_text(&self) -> &str {
+        self.texts[0].get_or_init(|| dn_string(&self.subject))
+    }
+
+    /// The issuer as [`dn_string`] renders it (computed once per certificate).
+    pub fn issuer_text(&self) -> &str {
+        self.texts[1].get_or_init(|| dn_string(&self.issuer))
     }
 }
 

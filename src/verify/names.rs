@@ -632,18 +632,40 @@ fn atv_equal(a: &AttributeTypeAndValue, b: &AttributeTypeAndValue) -> bool {
     if a.oid != b.oid {
         return false;
     }
-    if let (Some(x), Some(y)) = (directory_string(&a.value), directory_string(&b.value)) {
-        return fold(&x) == fold(&y);
+    // The same encoding, the usual case on a path, needs no folding.
+    if a.value.tag() == b.value.tag() && a.value.value() == b.value.value() {
+        return true;
     }
-    a.value.tag() == b.value.tag() && a.value.value() == b.value.value()
+    if let (Some(x), Some(y)) = (directory_string(&a.value), directory_string(&b.value)) {
+        return folded_equal(&x, &y);
+    }
+    false
 }
 
-/// The text of a DirectoryString-typed value (PrintableString, UTF8String, BMPString).
-fn directory_string(v: &Any) -> Option<String> {
-    match v.tag() {
-        Tag::PrintableString | Tag::Utf8String => {
-            core::str::from_utf8(v.value()).ok().map(str::to_owned)
+/// `fold(x) == fold(y)` without building either string when both are ASCII (the words are
+/// compared ignoring ASCII case); other text is folded as [`fold`] does.
+fn folded_equal(x: &str, y: &str) -> bool {
+    if x.is_ascii() && y.is_ascii() {
+        let mut a = x.split_whitespace();
+        let mut b = y.split_whitespace();
+        loop {
+            match (a.next(), b.next()) {
+                (None, None) => return true,
+                (Some(p), Some(q)) if p.eq_ignore_ascii_case(q) => {}
+                _ => return false,
+            }
         }
+    }
+    fold(x) == fold(y)
+}
+
+/// The text of a DirectoryString-typed value (PrintableString, UTF8String, BMPString),
+/// borrowed unless it had to be decoded.
+fn directory_string(v: &Any) -> Option<std::borrow::Cow<'_, str>> {
+    match v.tag() {
+        Tag::PrintableString | Tag::Utf8String => core::str::from_utf8(v.value())
+            .ok()
+            .map(std::borrow::Cow::Borrowed),
         Tag::BmpString => {
             let b = v.value();
             if !b.len().is_multiple_of(2) {
@@ -653,6 +675,7 @@ fn directory_string(v: &Any) -> Option<String> {
             char::decode_utf16(units)
                 .collect::<Result<String, _>>()
                 .ok()
+                .map(std::borrow::Cow::Owned)
         }
         _ => None,
     }
@@ -685,6 +708,37 @@ mod tests {
     use x509_cert::ext::pkix::constraints::name::GeneralSubtrees;
 
     const PKITS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/pkits");
+
+    #[test]
+    fn folded_equality_is_fold_equality() {
+        let samples = [
+            "Region A",
+            "region  a",
+            " REGION A ",
+            "Region B",
+            "Region\u{b}A",
+            "Region\tA",
+            "",
+            " ",
+            "A",
+            "a b",
+            "ab",
+            "ΑΣ",
+            "ας",
+            "ασ",
+            "Straße",
+            "STRASSE",
+            "İ",
+            "i̇",
+            "北京 市",
+            "北京市",
+        ];
+        for x in samples {
+            for y in samples {
+                assert_eq!(folded_equal(x, y), fold(x) == fold(y), "{x:?} {y:?}");
+            }
+        }
+    }
 
     // ---- matchers ------------------------------------------------------------------------
 

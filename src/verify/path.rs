@@ -442,7 +442,7 @@ impl Validator {
             report.failure = Some(Failure::new(
                 reason,
                 Some(0),
-                Some(super::cert::dn_string(&target.subject)),
+                Some(target.subject_text().to_owned()),
             ));
             return report;
         }
@@ -456,8 +456,8 @@ impl Validator {
             let mut r = Report {
                 indication: Indication::TotalPassed,
                 sub_indication: None,
-                anchor: Some(super::cert::dn_string(&anchor.subject)),
-                anchor_sha256: Some(hex::encode(crate::crypto::sha256(&anchor.der))),
+                anchor: Some(anchor.subject_text().to_owned()),
+                anchor_sha256: Some(hex::encode(anchor.fingerprint)),
                 recognition: None,
                 path: vec![],
                 revocation: vec![],

@@ -3,7 +3,7 @@
 //! failure is returned as a typed [`FailureReason`] with the position of the certificate to
 //! blame; the report's per-certificate checks are filled as it goes.
 
-use super::cert::{Cert, dn_string, ku, names_equal};
+use super::cert::{Cert, ku, names_equal};
 use super::names;
 use super::path::{Ctx, RevocationMode};
 use super::policy;
@@ -54,7 +54,7 @@ pub(super) fn validate_path(
         .enumerate()
         .map(|(i, c)| CertReport {
             index: i,
-            subject: dn_string(&c.subject),
+            subject: c.subject_text().to_owned(),
             serial: hex::encode_upper(&c.serial),
             sha256: hex::encode(c.fingerprint),
             not_after: Some(c.not_after),
@@ -67,7 +67,7 @@ pub(super) fn validate_path(
         return Err(Failed {
             reason,
             index: None,
-            subject: Some(dn_string(&anchor.subject)),
+            subject: Some(anchor.subject_text().to_owned()),
         });
     }
     let mut working_spki = anchor.spki_der.clone();

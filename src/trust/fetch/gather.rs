@@ -8,7 +8,7 @@
 
 use super::urls::{dp_urls, ocsp_urls};
 use super::{FetchError, Fetched, RevocationFetcher, UrlEvent, check_url};
-use crate::verify::cert::{Cert, dn_string, names_equal};
+use crate::verify::cert::{Cert, names_equal};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -171,7 +171,7 @@ impl RevocationFetcher {
                 }
                 None if !p.ocsp.is_empty() => parts.push(format!(
                     "OCSP impossible: issuer {} is not among the issuing region's CA certificates",
-                    dn_string(&p.cert.issuer)
+                    p.cert.issuer_text()
                 )),
                 None => {}
             }
@@ -272,7 +272,7 @@ fn plan_chain(target: &[u8], pool: &[Vec<u8>]) -> (Vec<Planned>, Vec<String>) {
                 after.push(format!(
                     "issuer {} of {who} is not among the issuing region's CA certificates: \
                      chain not followed further",
-                    dn_string(&current.issuer)
+                    current.issuer_text()
                 ));
                 None
             }

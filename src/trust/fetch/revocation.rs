@@ -11,7 +11,7 @@ use crate::status::ocsp::{
     BasicOcspResponse, CertId, OCSP_BASIC, OcspRequest, OcspResponse, Request, ResponseStatus,
     TbsRequest,
 };
-use crate::verify::cert::{Cert, dn_string, names_equal};
+use crate::verify::cert::{Cert, names_equal};
 use const_oid::ObjectIdentifier;
 use der::asn1::OctetString;
 use der::{Decode, Encode};
@@ -189,7 +189,7 @@ impl RevocationFetcher {
         if !names_equal(&c.issuer, &i.subject) {
             return Err(FetchError::Malformed(format!(
                 "{} is not the issuer of {}",
-                dn_string(&i.subject),
+                i.subject_text(),
                 c.describe()
             )));
         }

@@ -102,7 +102,7 @@ pub fn ocsp_status(
                     signed_ok = true;
                     source = format!(
                         "OCSP response signed by the issuer {}",
-                        super::cert::dn_string(&issuer.subject)
+                        issuer.subject_text()
                     );
                 }
                 Err(e) => note(e),
@@ -137,8 +137,7 @@ pub fn ocsp_status(
                 match ctx.verify(&rc.spki_der, sig_alg, params.as_deref(), &tbs, &sig) {
                     Ok(()) => {
                         signed_ok = true;
-                        source =
-                            format!("OCSP response of {}", super::cert::dn_string(&rc.subject));
+                        source = format!("OCSP response of {}", rc.subject_text());
                         break;
                     }
                     Err(e) => note(e),
