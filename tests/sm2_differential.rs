@@ -2,7 +2,8 @@
 //! independent implementations:
 //!
 //! - RustCrypto `sm2`: random (key, message) pairs — our signatures verify with its
-//!   `VerifyingKey`, its signatures verify with ours, and an altered message fails with both.
+//!   `VerifyingKey`, its signatures verify with ours, and an altered message or a signature
+//!   made by another key fails with both.
 //!   `YINXIN_SM2_DIFF_PAIRS` sets the count (CI: 5,000; the 1,000,000 of BENCHMARKS.md with
 //!   `YINXIN_SM2_DIFF_PAIRS=1000000 cargo test --release --test sm2_differential`).
 //! - OpenSSL 3 (`pkeyutl -rawin -digest sm3` with the GM/T 0009 default ID): 1,000 of our
@@ -77,6 +78,7 @@ fn random_pairs_agree_with_rustcrypto_both_ways() {
     let n = pairs();
     let mut k = key();
     let (mut ours_ok, mut theirs_ok, mut altered_refused) = (0usize, 0usize, 0usize);
+    let mut wrong_key_refused = 0usize;
     for i in 0..n {
         // A new key every 10 pairs: many keys, and the verifier's per-key tables in play.
         if i % 10 == 0 {
@@ -95,6 +97,17 @@ fn random_pairs_agree_with_rustcrypto_both_ways() {
         verify_sm2_with_id(&k.point, SM2_DEFAULT_ID, &msg, theirs.as_bytes())
             .unwrap_or_else(|e| panic!("pair {i}: ours refused RustCrypto's: {e}"));
         theirs_ok += 1;
+        if i % 4 == 0 && i % 10 != 0 {
+            // Made by another key: refused by both under this one.
+            let stranger = key();
+            let forged = stranger.ours.sign(&msg).unwrap();
+            assert!(!reference_verifies(&k, &msg, &forged));
+            assert!(matches!(
+                verify_sm2_with_id(&k.point, SM2_DEFAULT_ID, &msg, &forged),
+                Err(CryptoError::BadSignature)
+            ));
+            wrong_key_refused += 1;
+        }
         if i % 4 == 0 {
             let mut altered = msg.clone();
             altered[i % len] ^= 1 << (i % 8);
@@ -108,6 +121,7 @@ fn random_pairs_agree_with_rustcrypto_both_ways() {
     }
     assert_eq!((ours_ok, theirs_ok), (n, n));
     assert_eq!(altered_refused, n.div_ceil(4));
+    assert!(wrong_key_refused > 0);
     println!("sm2 differential: {n} pairs agree both ways, {altered_refused} altered refused");
 }
 

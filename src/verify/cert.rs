@@ -254,9 +254,11 @@ pub struct Cert {
     /// The access descriptions of every authorityInfoAccess extension, in order (one that
     /// does not decode is skipped).
     pub aia: Vec<AccessDescription>,
-    /// [`dn_string`] of the subject and of the issuer, made on first use: reports and notes
-    /// name the same cached certificates on every request.
-    texts: [std::sync::OnceLock<String>; 2],
+    /// [`dn_string`] of the subject, made on first use: reports and notes name the same
+    /// cached certificates on every request.
+    subject_text: std::sync::OnceLock<String>,
+    /// [`dn_string`] of the issuer, made on first use.
+    issuer_text: std::sync::OnceLock<String>,
 }
 
 /// keyUsage bit numbers.
@@ -335,7 +337,8 @@ impl Cert {
             san: None,
             name_constraints: None,
             aia: vec![],
-            texts: Default::default(),
+            subject_text: Default::default(),
+            issuer_text: Default::default(),
         };
         let extensions = tbs.extensions.clone().unwrap_or_default();
         cert.tbs_der = tbs_der.clone();
@@ -499,12 +502,12 @@ impl Cert {
 
     /// The subject as [`dn_string`] renders it (computed once per certificate).
     pub fn subject_text(&self) -> &str {
-        self.texts[0].get_or_init(|| dn_string(&self.subject))
+        self.subject_text.get_or_init(|| dn_string(&self.subject))
     }
 
     /// The issuer as [`dn_string`] renders it (computed once per certificate).
     pub fn issuer_text(&self) -> &str {
-        self.texts[1].get_or_init(|| dn_string(&self.issuer))
+        self.issuer_text.get_or_init(|| dn_string(&self.issuer))
     }
 }
 
