@@ -3,13 +3,11 @@
 
 use signature::hazmat::{PrehashSigner as _, PrehashVerifier as _};
 use signature::{Signer as _, Verifier as _};
-use sm2::elliptic_curve::ff::PrimeField as _;
 use sm3::Digest as _;
 use std::hint::black_box;
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-const ID: &str = "1234567812345678";
+use yinxin_compare::{ID, scalar, z_digest};
 
 /// Runs of `f` in about `budget`, as operations per second.
 fn rate(budget: Duration, f: &mut dyn FnMut()) -> f64 {
@@ -72,10 +70,6 @@ fn sm2_keys() -> (
             return (ours, rc, eff);
         }
     }
-}
-
-fn scalar(b: &[u8; 32]) -> sm2::Scalar {
-    Option::from(sm2::Scalar::from_repr((*b).into())).unwrap()
 }
 
 fn main() {
@@ -285,21 +279,6 @@ fn main() {
 
 fn efficient_sm2_rng() -> rand::rngs::ThreadRng {
     rand::rng()
-}
-
-/// e = SM3(Z ‖ M) with the default ID.
-fn z_digest(point: &[u8; 65], msg: &[u8]) -> [u8; 32] {
-    let mut z = sm3::Sm3::new();
-    z.update(((ID.len() * 8) as u16).to_be_bytes());
-    z.update(ID.as_bytes());
-    for p in &yinxin_sm2::CURVE_PARAMS {
-        z.update(p);
-    }
-    z.update(&point[1..]);
-    let mut h = sm3::Sm3::new();
-    h.update(z.finalize());
-    h.update(msg);
-    h.finalize().into()
 }
 
 /// `openssl speed` for the same operations, one-second rounds.

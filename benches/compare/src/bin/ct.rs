@@ -5,6 +5,7 @@
 use sm2::elliptic_curve::ff::PrimeField as _;
 use std::hint::black_box;
 use std::time::Instant;
+use yinxin_compare::scalar;
 
 const THRESHOLD: f64 = 4.5;
 
@@ -63,10 +64,6 @@ fn report(name: &str, o: &Outcome) {
         .map(|(p, t)| format!("{p:.0}%: {t:+.2}"))
         .collect();
     println!("{name}: max |t| = {:.2} ({})", o.max_t, crops.join(", "));
-}
-
-fn scalar(b: &[u8; 32]) -> sm2::Scalar {
-    Option::from(sm2::Scalar::from_repr((*b).into())).unwrap()
 }
 
 fn random_scalar() -> sm2::Scalar {

@@ -7,28 +7,7 @@
 //! `cargo run --release --manifest-path benches/compare/Cargo.toml --bin diff [N]`
 
 use signature::{Signer as _, Verifier as _};
-use sm2::elliptic_curve::ff::PrimeField as _;
-use sm3::Digest as _;
-
-const ID: &str = "1234567812345678";
-
-fn z_digest(point: &[u8; 65], msg: &[u8]) -> [u8; 32] {
-    let mut z = sm3::Sm3::new();
-    z.update(((ID.len() * 8) as u16).to_be_bytes());
-    z.update(ID.as_bytes());
-    for p in &yinxin_sm2::CURVE_PARAMS {
-        z.update(p);
-    }
-    z.update(&point[1..]);
-    let mut h = sm3::Sm3::new();
-    h.update(z.finalize());
-    h.update(msg);
-    h.finalize().into()
-}
-
-fn scalar(b: &[u8; 32]) -> sm2::Scalar {
-    Option::from(sm2::Scalar::from_repr((*b).into())).unwrap()
-}
+use yinxin_compare::{ID, scalar, z_digest};
 
 fn main() {
     let n: usize = std::env::args()
