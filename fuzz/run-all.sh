@@ -4,7 +4,8 @@
 # target the executions (libFuzzer's final `stat::number_of_executed_units`) and whether it
 # crashed, then a summary table. Crash inputs (crash-, leak-, timeout-, oom- artifacts) are
 # copied to fuzz/regressions/<target>/, where tests/fuzz_regressions.rs runs them. Logs are
-# kept in fuzz/artifacts/logs/<target>.log.
+# kept in fuzz/artifacts/logs/<target>.log. The CPU seconds of each run are printed beside
+# its wall time (with /usr/bin/time, when installed).
 #
 # Exits non-zero when a target crashed or could not be built or run.
 #
@@ -50,13 +51,21 @@ for t in "${targets[@]}"; do
     marker=$(mktemp)
     start=$(date +%s)
     echo "== $t: ${secs}s"
+    cpufile=$(mktemp)
+    timer=()
+    [ -x /usr/bin/time ] && timer=(/usr/bin/time -f '%U %S' -o "$cpufile")
     # shellcheck disable=SC2086
-    cargo +nightly fuzz run -O ${FUZZ_FLAGS:-} "$t" "fuzz/corpus/$t" -- \
+    "${timer[@]}" cargo +nightly fuzz run -O ${FUZZ_FLAGS:-} "$t" "fuzz/corpus/$t" -- \
         -max_total_time="$secs" ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} \
         -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
         >"$logs/$t.log" 2>&1
     rc=$?
     elapsed=$(($(date +%s) - start))
+    # CPU seconds (user + system) of the run, which includes the build check: on a shared
+    # machine the wall time alone overstates the fuzzing a target received.
+    cpu=$(awk 'NF == 2 && $1 ~ /^[0-9.]+$/ {printf "%d", $1 + $2}' "$cpufile" 2>/dev/null)
+    cpu=${cpu:-?}
+    rm -f "$cpufile"
     execs=$(grep 'stat::number_of_executed_units' "$logs/$t.log" | tail -n 1 | awk '{print $2}')
     execs=${execs:-0}
     found=()
@@ -78,13 +87,13 @@ for t in "${targets[@]}"; do
     else
         status="ok"
     fi
-    echo "   executions: $execs, ${elapsed}s, $status"
-    rows+=("$(printf '| %-15s | %12s | %6ss | %s |' "$t" "$execs" "$elapsed" "$status")")
+    echo "   executions: $execs, ${elapsed}s wall, ${cpu}s CPU, $status"
+    rows+=("$(printf '| %-15s | %12s | %6ss | %6ss | %s |' "$t" "$execs" "$elapsed" "$cpu" "$status")")
 done
 
 echo
-echo "| target          |   executions |    time | crashes |"
-echo "|-----------------|--------------|---------|---------|"
+echo "| target          |   executions |    wall |     CPU | crashes |"
+echo "|-----------------|--------------|---------|---------|---------|"
 printf '%s\n' "${rows[@]}"
 if [ $failed -ne 0 ]; then
     echo
