@@ -3,6 +3,10 @@
 # certificate and seals an OFD; B recognizes A through its signed trust list, and a region-peer
 # caller posts them to B's /v1/verify. B's revocation cache (OCSP/CRL from A's listed supply
 # points) is warm after the first request; A keeps running. See BENCHMARKS.md.
+# After each phase: B's CPU time per verification (user + system of B's process over the
+# phase, divided by the verifications), the figure to compare builds by on a shared machine,
+# where the requests/s also depend on how the cores are split with A, the load generator and
+# whatever else runs.
 # Usage: benches/load/federation.sh [REQUESTS] [CONCURRENCY]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -56,8 +60,20 @@ curl -sf -X POST -H "content-type: application/octet-stream" --data-binary @"$TM
     "http://127.0.0.1:$PB/v1/verify" | grep -q '"indication":"TOTAL_PASSED"' \
     || { echo "warm-up verification did not pass"; exit 1; }
 echo "certificate of region A verified at region B (recognized via A's trust list):"
-$BIN/yinxin-load --url http://127.0.0.1:$PB --mode verify --body "$TMP/o/cert.pem" --token "$PEER" \
-    --concurrency "$CONCURRENCY" --requests "$REQUESTS" --max-seconds 120
+# B's CPU time so far, in clock ticks (utime + stime of /proc/PID/stat).
+ticks() { awk '{print $14 + $15}' "/proc/$SB/stat"; }
+# Runs yinxin-load with the arguments and prints B's CPU microseconds per verification.
+measured() {
+    local before out after n
+    before=$(ticks)
+    out=$($BIN/yinxin-load "$@")
+    after=$(ticks)
+    echo "$out"
+    n=$(echo "$out" | sed -n 's/.*"ok":\([0-9]*\).*/\1/p')
+    echo "region B CPU per verification: $(((after - before) * 1000000 / $(getconf CLK_TCK) / n)) µs"
+}
+measured --url http://127.0.0.1:$PB --mode verify --body "$TMP/o/cert.pem" --token "$PEER" \
+    --expect-body '"indication":"TOTAL_PASSED"' --concurrency "$CONCURRENCY" --requests "$REQUESTS" --max-seconds 120
 
 # Phase 2: an OFD sealed in region A (SM2 seal, server-side stamping, timestamp by A's TSA)
 # verified at B: the seven seal steps, three chains (signer, seal maker, TSU) each with
@@ -79,5 +95,5 @@ curl -sf -H "content-type: application/octet-stream" --data-binary @"$TMP/sealed
     "http://127.0.0.1:$PB/v1/verify" | grep -q '"indication":"TOTAL_PASSED"' \
     || { echo "warm-up OFD verification did not pass"; exit 1; }
 echo "OFD sealed in region A verified at region B:"
-$BIN/yinxin-load --url http://127.0.0.1:$PB --mode verify --body "$TMP/sealed.ofd" --token "$PEER" \
-    --concurrency "$CONCURRENCY" --requests "$((REQUESTS / 4))" --max-seconds 120
+measured --url http://127.0.0.1:$PB --mode verify --body "$TMP/sealed.ofd" --token "$PEER" \
+    --expect-body '"indication":"TOTAL_PASSED"' --concurrency "$CONCURRENCY" --requests "$((REQUESTS / 4))" --max-seconds 120
