@@ -6,6 +6,10 @@
 //!
 //! p ≡ −1 (mod 2⁶⁴), so the Montgomery factor −p⁻¹ mod 2⁶⁴ is 1 and each reduction step
 //! multiplies by the low limb itself. Squaring computes each cross product once.
+//!
+//! On x86-64 CPUs with BMI2 and ADX, [`Fe::mul`] and [`Fe::square`] run inline assembly
+//! (`mulx`/`adcx`/`adox`, module `x86`), chosen once at run time; the portable code is the
+//! fallback and the reference the assembly is tested against.
 
 /// p, little-endian limbs.
 const P: [u64; 4] = [
@@ -183,6 +187,19 @@ impl Fe {
     /// self · rhs.
     #[inline(always)]
     pub fn mul(&self, rhs: &Fe) -> Fe {
+        #[cfg(target_arch = "x86_64")]
+        if x86::available() {
+            // SAFETY: `available` found BMI2 and ADX on this CPU.
+            return unsafe { x86::mul(self, rhs) };
+        }
+        self.mul_portable(rhs)
+    }
+
+    /// self · rhs in portable Rust.
+    // Out of line where the assembly usually runs: one copy instead of one per call site.
+    #[cfg_attr(target_arch = "x86_64", inline(never))]
+    #[cfg_attr(not(target_arch = "x86_64"), inline(always))]
+    fn mul_portable(&self, rhs: &Fe) -> Fe {
         let (a, b) = (&self.0, &rhs.0);
         let (t0, c) = mac(0, a[0], b[0], 0);
         let (t1, c) = mac(0, a[0], b[1], c);
@@ -210,6 +227,19 @@ impl Fe {
     /// self².
     #[inline(always)]
     pub fn square(&self) -> Fe {
+        #[cfg(target_arch = "x86_64")]
+        if x86::available() {
+            // SAFETY: `available` found BMI2 and ADX on this CPU.
+            return unsafe { x86::square(self) };
+        }
+        self.square_portable()
+    }
+
+    /// self² in portable Rust.
+    // Out of line where the assembly usually runs: one copy instead of one per call site.
+    #[cfg_attr(target_arch = "x86_64", inline(never))]
+    #[cfg_attr(not(target_arch = "x86_64"), inline(always))]
+    fn square_portable(&self) -> Fe {
         let a = &self.0;
         // Cross products a_i·a_j (i < j) once …
         let (t1, c) = mac(0, a[0], a[1], 0);
@@ -333,6 +363,12 @@ impl std::ops::Neg for Fe {
         Fe::neg(&self)
     }
 }
+
+#[cfg(target_arch = "x86_64")]
+mod x86;
+
+#[cfg(all(test, target_arch = "x86_64"))]
+pub(crate) use x86::force_portable;
 
 #[cfg(test)]
 mod tests;

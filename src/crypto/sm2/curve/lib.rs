@@ -19,6 +19,9 @@ mod point;
 pub mod sign;
 pub mod verify;
 
+#[cfg(all(test, target_arch = "x86_64", target_os = "linux"))]
+mod timing;
+
 pub use sign::SigningKey;
 pub use verify::PublicKey;
 
