@@ -52,26 +52,28 @@ impl Projective {
     /// self + q, complete for every self (the identity included) and every affine q on the
     /// curve (RCB Algorithm 5, a = −3: 11M + 2 multiplications by b).
     fn add_affine(&self, q: &Affine) -> Projective {
+        // Products through the portable field only (see `Fe::mul_ct`).
+        let m = |a: Fe, b: Fe| a.mul_ct(&b);
         let (x1, y1, z1) = (self.x, self.y, self.z);
-        let t0 = x1 * q.x;
-        let t1 = y1 * q.y;
-        let t3 = (q.x + q.y) * (x1 + y1) - (t0 + t1);
-        let t4 = q.y * z1 + y1;
-        let y3 = q.x * z1 + x1;
-        let z3 = B * z1;
+        let t0 = m(x1, q.x);
+        let t1 = m(y1, q.y);
+        let t3 = m(q.x + q.y, x1 + y1) - (t0 + t1);
+        let t4 = m(q.y, z1) + y1;
+        let y3 = m(q.x, z1) + x1;
+        let z3 = m(B, z1);
         let x3 = y3 - z3;
         let x3 = x3.double() + x3;
         let z3 = t1 - x3;
         let x3 = t1 + x3;
         let t2 = z1.double() + z1;
-        let y3 = B * y3 - t2 - t0;
+        let y3 = m(B, y3) - t2 - t0;
         let y3 = y3.double() + y3;
         let t0 = t0.double() + t0 - t2;
-        let t1 = t4 * y3;
-        let t2 = t0 * y3;
-        let y3 = x3 * z3 + t2;
-        let x3 = t3 * x3 - t1;
-        let z3 = t4 * z3 + t3 * t0;
+        let t1 = m(t4, y3);
+        let t2 = m(t0, y3);
+        let y3 = m(x3, z3) + t2;
+        let x3 = m(t3, x3) - t1;
+        let z3 = m(t4, z3) + m(t3, t0);
         Projective {
             x: x3,
             y: y3,
@@ -91,8 +93,8 @@ impl Projective {
     /// Affine coordinates by one constant-time inversion; (0, 0) for the identity, which no
     /// caller passes (k ∈ [1, n − 1]).
     fn to_affine(self) -> (Fe, Fe) {
-        let zinv = self.z.invert();
-        (self.x * zinv, self.y * zinv)
+        let zinv = self.z.invert_ct();
+        (self.x.mul_ct(&zinv), self.y.mul_ct(&zinv))
     }
 }
 
