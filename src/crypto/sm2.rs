@@ -7,8 +7,8 @@
 //! the GB/T 32918.2 example and to OpenSSL (`tests/sm2_differential.rs`).
 
 use super::CryptoError;
+use super::Sm3;
 use sm2::elliptic_curve::sec1::ToSec1Point;
-use sm3::Digest;
 use yinxin_sm2::CURVE_PARAMS;
 use yinxin_sm2::PublicKey;
 
@@ -19,17 +19,17 @@ pub fn sm2_digest_with_z(point: &[u8], id: &str, msg: &[u8]) -> Option<[u8; 32]>
     if point.len() != 65 || point[0] != 0x04 || id.len() > 8191 {
         return None;
     }
-    let mut z = sm3::Sm3::new();
-    z.update(((id.len() * 8) as u16).to_be_bytes());
+    let mut z = Sm3::new();
+    z.update(&((id.len() * 8) as u16).to_be_bytes());
     z.update(id.as_bytes());
     for p in &CURVE_PARAMS {
         z.update(p);
     }
     z.update(&point[1..65]);
-    let mut e = sm3::Sm3::new();
-    e.update(z.finalize());
+    let mut e = Sm3::new();
+    e.update(&z.finalize());
     e.update(msg);
-    Some(e.finalize().into())
+    Some(e.finalize())
 }
 
 /// Convert a SM2 signature value (DER `SEQUENCE {r, s}` or raw 64-byte r‖s) into a signature.

@@ -52,20 +52,28 @@ pub fn sign_detached(
 /// for SM2, SHA-256 for P-256), computed from `reader` in chunks: with
 /// [`sign_detached_digest`], a file of any size is signed without being held in memory.
 pub fn content_digest(alg: Algorithm, mut reader: impl std::io::Read) -> std::io::Result<Vec<u8>> {
-    fn feed<D: sm3::Digest>(mut d: D, r: &mut dyn std::io::Read) -> std::io::Result<Vec<u8>> {
+    fn feed(r: &mut dyn std::io::Read, mut update: impl FnMut(&[u8])) -> std::io::Result<()> {
         let mut buf = vec![0u8; 64 * 1024];
         loop {
             match r.read(&mut buf) {
-                Ok(0) => return Ok(d.finalize().to_vec()),
-                Ok(n) => d.update(&buf[..n]),
+                Ok(0) => return Ok(()),
+                Ok(n) => update(&buf[..n]),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
         }
     }
     match alg {
-        Algorithm::Sm2 => feed(sm3::Sm3::default(), &mut reader),
-        Algorithm::P256 => feed(sha2::Sha256::default(), &mut reader),
+        Algorithm::Sm2 => {
+            let mut h = crate::crypto::Sm3::new();
+            feed(&mut reader, |b| h.update(b))?;
+            Ok(h.finalize().to_vec())
+        }
+        Algorithm::P256 => {
+            let mut h = <sha2::Sha256 as sha2::Digest>::new();
+            feed(&mut reader, |b| sha2::Digest::update(&mut h, b))?;
+            Ok(sha2::Digest::finalize(h).to_vec())
+        }
     }
 }
 

@@ -90,10 +90,10 @@ pub fn seal(
     let time = opts.time;
     let field = opts.field_name.clone();
     let bind = move |a: &[u8], b: &[u8]| {
-        let mut h = <sm3::Sm3 as sm3::Digest>::new();
-        sm3::Digest::update(&mut h, a);
-        sm3::Digest::update(&mut h, b);
-        let hash = sm3::Digest::finalize(h);
+        let mut h = crate::crypto::Sm3::new();
+        h.update(a);
+        h.update(b);
+        let hash = h.finalize();
         let ses = crate::seal::stamp::stamp(
             rec,
             &hash,

@@ -168,10 +168,10 @@ pub(super) fn sign_visible(
                 sha2::Digest::finalize(h).to_vec()
             }
             Algorithm::Sm2 => {
-                let mut h = <sm3::Sm3 as sm3::Digest>::new();
-                sm3::Digest::update(&mut h, a);
-                sm3::Digest::update(&mut h, b);
-                sm3::Digest::finalize(h).to_vec()
+                let mut h = crate::crypto::Sm3::new();
+                h.update(a);
+                h.update(b);
+                h.finalize().to_vec()
             }
         };
         let spec = crate::document::cms::PdfCms {

@@ -1,9 +1,10 @@
 //! SM2 (GB/T 32918, GM/T 0003) curve arithmetic for yinxin's signatures: a variable-time
-//! verifier and a constant-time signer, over our own 64-bit Montgomery field ([`field`]).
+//! verifier and a constant-time signer, over our own 64-bit Montgomery field ([`field`]);
+//! and the SM3 hash ([`sm3`]).
 //!
 //! A crate of its own so that it is built with optimisations in the dev profile too (the tests
-//! sign and verify thousands of times); the `yinxin` crate's `crypto::sm2` module is its only
-//! user and keeps the encodings (DER signatures, SEC1 keys, Z and the SM3 digest).
+//! sign and verify thousands of times); the `yinxin` crate (`crypto::sm2`, `crypto::Sm3`) is its only
+//! user and keeps the encodings (DER signatures, SEC1 keys, Z).
 //!
 //! - [`verify`]: `[s]G + [t]P` in variable time (every input is public): Jacobian
 //!   coordinates, interleaved wNAF, a fixed-base comb for G and for keys that come back.
@@ -17,6 +18,7 @@ mod comb;
 pub mod field;
 mod point;
 pub mod sign;
+pub mod sm3;
 pub mod verify;
 
 #[cfg(all(test, target_arch = "x86_64", target_os = "linux"))]
