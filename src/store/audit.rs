@@ -72,6 +72,72 @@ pub(super) async fn append(
     Ok(())
 }
 
+/// Rows per multi-row INSERT (9 parameters each; well under SQLite's and PostgreSQL's limits).
+const ROWS_PER_INSERT: usize = 100;
+
+/// Append `events` in this order on `conn` (inside the caller's transaction), as [`append`]
+/// would one by one, in three statements and one more per [`ROWS_PER_INSERT`] rows: the head
+/// moves by `events.len()` at once, the links are computed here, the rows go in multi-row
+/// INSERTs, and the head takes the last hash.
+pub(super) async fn append_all(
+    conn: &mut sqlx::AnyConnection,
+    events: &[AuditEvent],
+) -> Result<(), RepoError> {
+    match events {
+        [] => return Ok(()),
+        [one] => return append(conn, one).await,
+        _ => {}
+    }
+    let n = i64::try_from(events.len())
+        .map_err(|_| RepoError::Backend("too many audit events in one append".into()))?;
+    let row = sqlx::query("UPDATE audit_head SET id = id + $1 WHERE one = 1 RETURNING id, hash")
+        .bind(n)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?
+        .ok_or_else(|| RepoError::Backend("the audit head is missing".into()))?;
+    let first = get::<i64>(&row, "id")? - n + 1;
+    let mut prev = match get::<Option<String>>(&row, "hash")? {
+        Some(h) => parse_hash(&h)
+            .ok_or_else(|| RepoError::Backend("the audit head's hash is malformed".into()))?,
+        None => fold_unlinked(conn, first).await?,
+    };
+    let mut rows = Vec::with_capacity(events.len());
+    for (id, e) in (first..).zip(events) {
+        let mut ev = e.clone();
+        ev.id = id;
+        let hash = link(&prev, &ev);
+        rows.push((ev, hex::encode(prev), hex::encode(hash)));
+        prev = hash;
+    }
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO audit ({COLUMNS}) VALUES {}",
+            super::placeholders(chunk.len(), 9)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (ev, prev_hash, hash) in chunk {
+            q = q
+                .bind(ev.id)
+                .bind(ev.at)
+                .bind(&ev.actor)
+                .bind(&ev.action)
+                .bind(&ev.object)
+                .bind(&ev.outcome)
+                .bind(&ev.detail)
+                .bind(prev_hash)
+                .bind(hash);
+        }
+        q.execute(&mut *conn).await.map_err(db_err)?;
+    }
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE one = 1")
+        .bind(hex::encode(prev))
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
 /// The chain's hash over the rows written before the chain (all ids below `before`): once,
 /// when the first linked row is appended.
 async fn fold_unlinked(conn: &mut sqlx::AnyConnection, before: i64) -> Result<[u8; 32], RepoError> {

@@ -104,7 +104,19 @@ fn cert_from_row(r: &AnyRow) -> Result<CertificateRecord, RepoError> {
     })
 }
 
-pub(super) const INSERT_CERT: &str = "INSERT INTO certificates (serial, issuer_ca, profile, algorithm, subject, holder_id, organization, not_before, not_after, status, revoked_at, revocation_reason, der, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+macro_rules! cert_insert_head {
+    () => {
+        "INSERT INTO certificates (serial, issuer_ca, profile, algorithm, subject, holder_id, organization, not_before, not_after, status, revoked_at, revocation_reason, der, created_at) VALUES "
+    };
+}
+/// A certificate INSERT up to its VALUES list, which [`bind_cert`]'s 14 values fill.
+pub(super) const CERT_INSERT_HEAD: &str = cert_insert_head!();
+/// The number of values [`bind_cert`] binds.
+pub(super) const CERT_COLUMN_COUNT: usize = 14;
+pub(super) const INSERT_CERT: &str = concat!(
+    cert_insert_head!(),
+    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+);
 
 pub(super) fn bind_cert<'q>(
     q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,

@@ -1,12 +1,17 @@
 //! Group commit: certificate inserts (each with its audit event) queued to one writer task
-//! and committed together in one transaction, each in its own savepoint.
+//! and committed together in one transaction: first all at once (multi-row INSERTs and one
+//! move of the audit head, a handful of statements for the whole batch); when that fails, once
+//! more item by item, each in its own savepoint, so that one bad item (a serial collision)
+//! fails alone.
 //!
 //! Owns the batching; must not import the other repositories.
 
-use super::certificates::{INSERT_CERT, bind_cert};
+use super::certificates::{CERT_COLUMN_COUNT, CERT_INSERT_HEAD, INSERT_CERT, bind_cert};
 use super::db_err;
 use crate::pki::repo::*;
-use sqlx::AnyPool;
+use sqlx::{AnyPool, AssertSqlSafe};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use tokio::sync::{mpsc, oneshot};
 
 /// A certificate waiting for the group-commit writer.
@@ -31,12 +36,45 @@ pub(super) async fn insert_pair(
     Ok(())
 }
 
-/// Commit a batch in one transaction; each item in its own savepoint so that one failure
-/// (say, a serial collision) fails only that item.
+/// Certificates per multi-row INSERT.
+const CERTS_PER_INSERT: usize = 100;
+
+/// Commit the whole batch in one transaction with as few statements as possible; on any
+/// error nothing of it is kept (the transaction is rolled back when dropped).
+async fn commit_together(pool: &AnyPool, batch: &[PendingInsert]) -> Result<(), RepoError> {
+    let mut tx = pool.begin().await.map_err(db_err)?;
+    for chunk in batch.chunks(CERTS_PER_INSERT) {
+        let sql = format!(
+            "{CERT_INSERT_HEAD}{}",
+            super::placeholders(chunk.len(), CERT_COLUMN_COUNT)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for p in chunk {
+            q = bind_cert(q, &p.cert);
+        }
+        q.execute(&mut *tx).await.map_err(db_err)?;
+    }
+    let events: Vec<AuditEvent> = batch.iter().map(|p| p.audit.clone()).collect();
+    super::audit::append_all(&mut tx, &events).await?;
+    tx.commit().await.map_err(db_err)
+}
+
+/// Commit a batch in one transaction: all together when that works, else each item in its own
+/// savepoint so that one failure (say, a serial collision) fails only that item.
 async fn commit_batch(
     pool: &AnyPool,
     batch: &[PendingInsert],
+    fallbacks: &AtomicU64,
 ) -> Result<Vec<Result<(), RepoError>>, RepoError> {
+    if batch.len() > 1 {
+        match commit_together(pool, batch).await {
+            Ok(()) => return Ok(batch.iter().map(|_| Ok(())).collect()),
+            Err(e) => {
+                fallbacks.fetch_add(1, Relaxed);
+                tracing::debug!(error = %e, items = batch.len(), "batch insert failed; item by item");
+            }
+        }
+    }
     let mut tx = pool.begin().await.map_err(db_err)?;
     let mut results = Vec::with_capacity(batch.len());
     for p in batch {
@@ -60,6 +98,7 @@ pub(super) async fn group_commit_writer(
     pool: AnyPool,
     mut rx: mpsc::Receiver<PendingInsert>,
     max_batch: usize,
+    fallbacks: Arc<AtomicU64>,
 ) {
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
@@ -69,7 +108,7 @@ pub(super) async fn group_commit_writer(
                 Err(_) => break,
             }
         }
-        match commit_batch(&pool, &batch).await {
+        match commit_batch(&pool, &batch, &fallbacks).await {
             Ok(results) => {
                 for (p, r) in batch.into_iter().zip(results) {
                     let _ = p.done.send(r);
