@@ -28,10 +28,18 @@ YINXIN_RATE_LIMIT_PER_SECOND=1000000 YINXIN_RATE_LIMIT_BURST=1000000 YINXIN_LOG=
     $BIN/yinxin serve --data-dir "$TMP/data" --listen 127.0.0.1:$PORT >"$TMP/serve.out" 2>"$TMP/serve.err" &
 SERVER=$!
 for _ in $(seq 50); do grep -q listening "$TMP/serve.out" 2>/dev/null && break; sleep 0.1; done
+# The server's CPU time so far, in clock ticks (utime + stime of /proc/PID/stat): the figure
+# to compare builds by on a shared machine, where the rate also depends on the neighbours.
+ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
 for ALG in p256 sm2; do
     # Warm-up, then the measured run.
     $BIN/yinxin-load --url http://127.0.0.1:$PORT --token "$TOKEN" --csr fixtures/csr/test-$ALG.csr.pem \
         --algorithm $ALG --concurrency "$CONCURRENCY" --requests 1000 >/dev/null
-    $BIN/yinxin-load --url http://127.0.0.1:$PORT --token "$TOKEN" --csr fixtures/csr/test-$ALG.csr.pem \
-        --algorithm $ALG --concurrency "$CONCURRENCY" --requests "$REQUESTS" --max-seconds 120
+    before=$(ticks)
+    out=$($BIN/yinxin-load --url http://127.0.0.1:$PORT --token "$TOKEN" --csr fixtures/csr/test-$ALG.csr.pem \
+        --algorithm $ALG --concurrency "$CONCURRENCY" --requests "$REQUESTS" --max-seconds 120)
+    after=$(ticks)
+    echo "$out"
+    n=$(echo "$out" | sed -n 's/.*"ok":\([0-9]*\).*/\1/p')
+    echo "server CPU per issuance ($ALG): $(((after - before) * 1000000 / $(getconf CLK_TCK) / n)) µs"
 done
