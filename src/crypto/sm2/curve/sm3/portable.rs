@@ -14,7 +14,7 @@ fn expand(x: &mut [u32; 16], i: usize) -> u32 {
 pub(super) fn compress(state: &mut [u32; 8], blocks: &[[u8; 64]]) {
     for block in blocks {
         let mut x = words(block);
-        let mut v = *state;
+        let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *state;
         // Round j reads W_j (in the ring) and W_{j+4} (made here once j + 4 ≥ 16).
         macro_rules! one {
             ($j:expr) => {{
@@ -24,7 +24,7 @@ pub(super) fn compress(state: &mut [u32; 8], blocks: &[[u8; 64]]) {
                 } else {
                     expand(&mut x, $j + 4)
                 };
-                round::<{ $j }>(&mut v, wj, wj ^ w4);
+                round!($j, [a, b, c, d, e, f, g, h], wj, wj ^ w4);
             }};
         }
         macro_rules! step {
@@ -36,6 +36,6 @@ pub(super) fn compress(state: &mut [u32; 8], blocks: &[[u8; 64]]) {
             };
         }
         sixteen_steps!(step);
-        fold(state, v);
+        fold(state, [a, b, c, d, e, f, g, h]);
     }
 }

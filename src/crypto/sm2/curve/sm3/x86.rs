@@ -93,7 +93,12 @@ pub(super) unsafe fn compress(state: &mut [u32; 8], blocks: &[[u8; 64]]) {
         for k in 0..3 {
             store(&mut wp, k, _mm_xor_si128(g[k], g[k + 1]));
         }
-        let mut v = *state;
+        let [mut a, mut b, mut c, mut d, mut e, mut f, mut gv, mut h] = *state;
+        macro_rules! r {
+            ($j:expr) => {
+                round!($j, [a, b, c, d, e, f, gv, h], w[$j], wp[$j])
+            };
+        }
         macro_rules! step {
             ($k:literal) => {
                 if $k < 13 {
@@ -102,13 +107,13 @@ pub(super) unsafe fn compress(state: &mut [u32; 8], blocks: &[[u8; 64]]) {
                     store(&mut w, k, g[k]);
                     store(&mut wp, k - 1, _mm_xor_si128(g[k - 1], g[k]));
                 }
-                round::<{ 4 * $k }>(&mut v, w[4 * $k], wp[4 * $k]);
-                round::<{ 4 * $k + 1 }>(&mut v, w[4 * $k + 1], wp[4 * $k + 1]);
-                round::<{ 4 * $k + 2 }>(&mut v, w[4 * $k + 2], wp[4 * $k + 2]);
-                round::<{ 4 * $k + 3 }>(&mut v, w[4 * $k + 3], wp[4 * $k + 3]);
+                r!(4 * $k);
+                r!(4 * $k + 1);
+                r!(4 * $k + 2);
+                r!(4 * $k + 3);
             };
         }
         sixteen_steps!(step);
-        fold(state, v);
+        fold(state, [a, b, c, d, e, f, gv, h]);
     }
 }
