@@ -26,6 +26,7 @@
 //! | [`holder`] | the holders' side: OpenID Connect sign-in (PKCE, ID token checks), sessions and CSRF tokens, consents (用证授权) and their refusals, the holder's history, the storage interface | `crypto`, `clock`, `config`, `pki` (identifier checks, the holder hasher) |
 //! | [`audit`] | the tamper-evident audit trail: the rows' canonical form and SHA-256 chain, checkpoints time-stamped by the region's TSA, the walk that checks a trail, the storage interface | `pki` (the audit row), `status` (the TSA), `verify` (proven time) |
 //! | [`trust`] | signed trust lists, peers and federation, recognition, and the one outbound HTTP client (revocation data, issuers, seal and licence statuses) | `crypto`, `clock`, `pki`, `status`, `verify`, `document`, `seal` |
+//! | [`transparency`] | the transparency log's pure core (issue 20, in progress): RFC 6962 Merkle proofs from stored hashes, C2SP tlog-tiles paths and bundles, signed notes, checkpoints and witness cosignatures, tlog-proof | `crypto` only (for the SM2 note key, to come) |
 //! | [`web`] | the citizens' pages: what a verification report tells a citizen, the HTML (escaped), seal pictures of passed seals, QR codes read from photos, the embedded stylesheet and script | `i18n`, `crypto` (asset hashes), `document` and `seal` (pictures from the verified object) |
 //! | [`store`] | the repositories over SQLite or PostgreSQL (sqlx) | the records and repository traits of `auth`, `pki`, `audit`, `status`, `seal`, `trust`, `licence` (and its blob store on the filesystem), `holder` |
 //! | [`api`] | the REST API (axum): routing, authentication, problems, limits, the listener; the citizens' pages' requests (`api::pages`); the holders' pages and API (`api::holders`, `api::holder_api`) | the domain, `web`, `config`, `i18n`; never `cli` or `app` |
@@ -53,6 +54,7 @@ pub mod pki;
 pub mod seal;
 pub mod status;
 pub mod store;
+pub mod transparency;
 pub mod trust;
 pub mod verify;
 pub mod web;
