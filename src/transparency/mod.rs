@@ -9,6 +9,7 @@
 //! | [`note`] | C2SP signed-note: notes, key names and IDs, vkeys, the [`note::NoteSigner`] / [`note::NoteVerifier`] traits, the verification rules |
 //! | [`ed25519`] | Ed25519 note keys (type 0x01) with `ring`: the log's checkpoint key |
 //! | [`checkpoint`] | C2SP tlog-checkpoint and tlog-cosignature: checkpoints, Ed25519 witness cosignatures, opening a checkpoint under a policy |
+//! | [`sm2`] | the region's SM2 key as a note key (private type 0xff, identifier [`sm2::SM2_NOTE_IDENTIFIER`]) |
 //! | [`proof`] | C2SP tlog-proof (`c2sp.org/tlog-proof@v1`): the offline proof an issuance answer carries |
 //!
 //! This module is pure: it computes and checks, it never stores, fetches or serves. It may
@@ -28,6 +29,7 @@ pub mod ed25519;
 pub mod merkle;
 pub mod note;
 pub mod proof;
+pub mod sm2;
 pub mod tiles;
 
 #[cfg(test)]

@@ -99,6 +99,9 @@ pub enum NoteError {
     /// An Ed25519 key or seed that `ring` refuses, or of the wrong length.
     #[error("invalid Ed25519 key: {0}")]
     BadEd25519Key(String),
+    /// An SM2 note key that is not a point on the curve, or a signer that is not SM2.
+    #[error("invalid SM2 note key: {0}")]
+    BadSm2Key(String),
     /// A signer could not sign (an HSM error, for instance).
     #[error("signer {name} failed: {reason}")]
     SignerFailed {
