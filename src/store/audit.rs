@@ -34,42 +34,7 @@ pub(super) async fn append(
     conn: &mut sqlx::AnyConnection,
     e: &AuditEvent,
 ) -> Result<(), RepoError> {
-    let row = sqlx::query("UPDATE audit_head SET id = id + 1 WHERE one = 1 RETURNING id, hash")
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(db_err)?
-        .ok_or_else(|| RepoError::Backend("the audit head is missing".into()))?;
-    let id: i64 = get(&row, "id")?;
-    let prev = match get::<Option<String>>(&row, "hash")? {
-        Some(h) => parse_hash(&h)
-            .ok_or_else(|| RepoError::Backend("the audit head's hash is malformed".into()))?,
-        None => fold_unlinked(conn, id).await?,
-    };
-    let mut ev = e.clone();
-    ev.id = id;
-    let hash = hex::encode(link(&prev, &ev));
-    sqlx::query(
-        "INSERT INTO audit (id, at, actor, action, object, outcome, detail, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(id)
-    .bind(ev.at)
-    .bind(&ev.actor)
-    .bind(&ev.action)
-    .bind(&ev.object)
-    .bind(&ev.outcome)
-    .bind(&ev.detail)
-    .bind(hex::encode(prev))
-    .bind(&hash)
-    .execute(&mut *conn)
-    .await
-    .map_err(db_err)?;
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE one = 1")
-        .bind(&hash)
-        .execute(&mut *conn)
-        .await
-        .map_err(db_err)?;
-    Ok(())
+    append_all(conn, std::slice::from_ref(e)).await
 }
 
 /// Rows per multi-row INSERT (9 parameters each; well under SQLite's and PostgreSQL's limits).
@@ -77,16 +42,15 @@ const ROWS_PER_INSERT: usize = 100;
 
 /// Append `events` in this order on `conn` (inside the caller's transaction), as [`append`]
 /// would one by one, in three statements and one more per [`ROWS_PER_INSERT`] rows: the head
-/// moves by `events.len()` at once, the links are computed here, the rows go in multi-row
-/// INSERTs, and the head takes the last hash.
+/// moves by `events.len()` at once (the first write, see [`append`]), the links are computed
+/// here, the rows go in multi-row INSERTs, and the head takes the last hash. The ids the
+/// events carry are ignored.
 pub(super) async fn append_all(
     conn: &mut sqlx::AnyConnection,
     events: &[AuditEvent],
 ) -> Result<(), RepoError> {
-    match events {
-        [] => return Ok(()),
-        [one] => return append(conn, one).await,
-        _ => {}
+    if events.is_empty() {
+        return Ok(());
     }
     let n = i64::try_from(events.len())
         .map_err(|_| RepoError::Backend("too many audit events in one append".into()))?;
