@@ -15,6 +15,8 @@
 //! nothing of yinxin's and knows nothing of certificates, encodings or I/O.
 
 mod comb;
+#[cfg(target_arch = "x86_64")]
+mod cpu;
 pub mod field;
 mod point;
 pub mod sign;

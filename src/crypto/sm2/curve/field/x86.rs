@@ -35,40 +35,27 @@
 //! million pseudo-random pairs; the field, point and signature tests then run on this path.
 
 use super::Fe;
+use crate::cpu::CpuChoice;
 use std::arch::asm;
-use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
 
-const UNKNOWN: u8 = 0;
-const PORTABLE: u8 = 1;
-const ASM: u8 = 2;
+/// Which implementation `Fe::mul` and `Fe::square` use (BMI2 and ADX), decided on the first call.
+static CHOICE: CpuChoice = CpuChoice::new(has_bmi2_adx);
 
-/// Which implementation `Fe::mul` and `Fe::square` use, decided on the first call.
-static CHOICE: AtomicU8 = AtomicU8::new(UNKNOWN);
+fn has_bmi2_adx() -> bool {
+    std::is_x86_feature_detected!("bmi2") && std::is_x86_feature_detected!("adx")
+}
 
 /// Whether this CPU runs [`mul`] and [`square`] (BMI2 and ADX): a relaxed load once known.
 #[inline(always)]
 pub(super) fn available() -> bool {
-    match CHOICE.load(Relaxed) {
-        ASM => true,
-        PORTABLE => false,
-        _ => detect(),
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn detect() -> bool {
-    let yes = std::is_x86_feature_detected!("bmi2") && std::is_x86_feature_detected!("adx");
-    CHOICE.store(if yes { ASM } else { PORTABLE }, Relaxed);
-    yes
+    CHOICE.available()
 }
 
 /// Makes `Fe::mul` and `Fe::square` use the portable code (`true`) or detect again (`false`),
-/// for the timing comparison. Both give the same results, so other tests running meanwhile are
-/// not disturbed.
+/// for the timing comparison.
 #[cfg(test)]
 pub(crate) fn force_portable(portable: bool) {
-    CHOICE.store(if portable { PORTABLE } else { UNKNOWN }, Relaxed);
+    CHOICE.force_portable(portable);
 }
 
 /// One row of the product: (l₄ … l₀) += a·[b + off], l₄ being zero before. `rsi` = a, `rcx` = b;

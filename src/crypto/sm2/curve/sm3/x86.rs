@@ -7,34 +7,27 @@
 //! W_{4k+7}; the vector unit works beside the rounds' scalar dependency chain.
 
 use super::{fold, round, sixteen_steps};
+use crate::cpu::CpuChoice;
 use std::arch::x86_64::*;
-use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
 
-const UNKNOWN: u8 = 0;
-const NO: u8 = 1;
-const YES: u8 = 2;
-static CHOICE: AtomicU8 = AtomicU8::new(UNKNOWN);
+static CHOICE: CpuChoice = CpuChoice::new(has_avx512vl_bmi2);
+
+fn has_avx512vl_bmi2() -> bool {
+    std::is_x86_feature_detected!("avx512f")
+        && std::is_x86_feature_detected!("avx512vl")
+        && std::is_x86_feature_detected!("bmi2")
+}
 
 /// Whether this CPU runs [`compress`] (AVX-512F, AVX-512VL, BMI2); decided once.
 #[inline(always)]
 pub(super) fn available() -> bool {
-    match CHOICE.load(Relaxed) {
-        YES => true,
-        NO => false,
-        _ => {
-            let yes = std::is_x86_feature_detected!("avx512f")
-                && std::is_x86_feature_detected!("avx512vl")
-                && std::is_x86_feature_detected!("bmi2");
-            CHOICE.store(if yes { YES } else { NO }, Relaxed);
-            yes
-        }
-    }
+    CHOICE.available()
 }
 
 /// Makes [`available`] answer `false` (`true`: the portable code is forced) or detect again.
 #[cfg(test)]
 pub(super) fn force_portable(on: bool) {
-    CHOICE.store(if on { NO } else { UNKNOWN }, Relaxed);
+    CHOICE.force_portable(on);
 }
 
 /// `x ⋘ n` in each 32-bit lane.
