@@ -2,6 +2,8 @@
 //! (fixtures/interop, expected results from their README), v4 round trips with our own keys,
 //! v1 tolerances, a mutation loop that must never panic, and an OpenSSL cross-check.
 
+mod common;
+
 use der::{Decode, Encode};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -733,41 +735,6 @@ fn have(tool: &str, arg: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-fn openssl_verify(dir: &Path, spki: &[u8], msg: &[u8], sig: &[u8]) -> bool {
-    std::fs::write(dir.join("pub.der"), spki).unwrap();
-    std::fs::write(dir.join("msg.bin"), msg).unwrap();
-    std::fs::write(dir.join("sig.der"), sig).unwrap();
-    let conv = Command::new("openssl")
-        .current_dir(dir)
-        .args([
-            "pkey", "-pubin", "-inform", "DER", "-in", "pub.der", "-out", "pub.pem",
-        ])
-        .output()
-        .unwrap();
-    assert!(conv.status.success(), "{conv:?}");
-    let out = Command::new("openssl")
-        .current_dir(dir)
-        .args([
-            "pkeyutl",
-            "-verify",
-            "-rawin",
-            "-digest",
-            "sm3",
-            "-pkeyopt",
-            "distid:1234567812345678",
-            "-pubin",
-            "-inkey",
-            "pub.pem",
-            "-in",
-            "msg.bin",
-            "-sigfile",
-            "sig.der",
-        ])
-        .output()
-        .unwrap();
-    out.status.success()
-}
-
 #[test]
 fn openssl_cross_check() {
     if !have("openssl", "version") {
@@ -779,13 +746,13 @@ fn openssl_cross_check() {
 
     // the ofdrw signature: TBS bytes and the seal's signed bytes, as we extracted them
     let sig = SesSignature::from_der(&fixture("ofdrw-signedvalue-v4.dat")).unwrap();
-    assert!(openssl_verify(
+    assert!(common::openssl_sm2_verify(
         dir.path(),
         &spki_of(&sig.signer_cert),
         &sig.tbs_bytes,
         &sig.signature
     ));
-    assert!(openssl_verify(
+    assert!(common::openssl_sm2_verify(
         dir.path(),
         &spki_of(&sig.seal.maker_cert),
         &sig.seal.signed_bytes,
@@ -793,7 +760,7 @@ fn openssl_cross_check() {
     ));
     // the v1 seal (signed SEQUENCE built from the element bytes)
     let v1 = Seal::from_der(&fixture("ofdrw-user-v1.esl")).unwrap();
-    assert!(openssl_verify(
+    assert!(common::openssl_sm2_verify(
         dir.path(),
         &spki_of(&v1.maker_cert),
         &v1.signed_bytes,
@@ -801,7 +768,7 @@ fn openssl_cross_check() {
     ));
     // OpenSSL agrees that the Gede seal's signature is bad
     let gede = Seal::from_der(&fixture("hebei-gede-seal-badsig.der")).unwrap();
-    assert!(!openssl_verify(
+    assert!(!common::openssl_sm2_verify(
         dir.path(),
         &spki_of(&gede.maker_cert),
         &gede.signed_bytes,
@@ -817,7 +784,7 @@ fn openssl_cross_check() {
     )
     .unwrap();
     let ours = Seal::from_der(&seal_der).unwrap();
-    assert!(openssl_verify(
+    assert!(common::openssl_sm2_verify(
         dir.path(),
         &spki_of(&ours.maker_cert),
         &ours.signed_bytes,

@@ -6,38 +6,11 @@
 mod common;
 
 use base64::Engine as _;
-use std::process::Command;
 use std::sync::Arc;
 use yinxin::crypto::{Algorithm, PrivateKey, SoftwareSigner};
 use yinxin::transparency::checkpoint::Checkpoint;
 use yinxin::transparency::note::Note;
 use yinxin::transparency::sm2::Sm2NoteSigner;
-
-fn openssl_verifies(dir: &std::path::Path, text: &[u8]) -> bool {
-    std::fs::write(dir.join("text"), text).unwrap();
-    let out = Command::new("openssl")
-        .current_dir(dir)
-        .args([
-            "pkeyutl",
-            "-verify",
-            "-rawin",
-            "-digest",
-            "sm3",
-            "-pkeyopt",
-            "distid:1234567812345678",
-            "-pubin",
-            "-inkey",
-            "pub.pem",
-            "-in",
-            "text",
-            "-sigfile",
-            "sig.der",
-        ])
-        .output()
-        .expect("spawn openssl");
-    out.status.success()
-        && String::from_utf8_lossy(&out.stdout).contains("Signature Verified Successfully")
-}
 
 #[test]
 fn an_sm2_signed_checkpoint_verifies_with_openssl() {
@@ -62,25 +35,16 @@ fn an_sm2_signed_checkpoint_verifies_with_openssl() {
     assert_eq!(&raw[4..], line.signature.as_slice());
 
     let dir = tempfile::tempdir().unwrap();
-    let b64 = base64::engine::general_purpose::STANDARD.encode(&spki);
-    let lines: Vec<&str> = b64
-        .as_bytes()
-        .chunks(64)
-        .map(|c| std::str::from_utf8(c).unwrap())
-        .collect();
-    let pem = format!(
-        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
-        lines.join("\n")
-    );
-    std::fs::write(dir.path().join("pub.pem"), pem).unwrap();
-    std::fs::write(dir.path().join("sig.der"), &line.signature).unwrap();
+    let verifies = |text: &str| {
+        common::openssl_sm2_verify(dir.path(), &spki, text.as_bytes(), &line.signature)
+    };
     assert!(
-        openssl_verifies(dir.path(), note.text().as_bytes()),
+        verifies(note.text()),
         "OpenSSL refused the SM2 note signature"
     );
     let changed = note.text().replacen("1234567", "1234568", 1);
     assert!(
-        !openssl_verifies(dir.path(), changed.as_bytes()),
+        !verifies(&changed),
         "OpenSSL accepted the signature over a changed checkpoint"
     );
 }

@@ -110,6 +110,45 @@ pub fn openssl(args: &[&str]) -> Output {
         .expect("spawn openssl")
 }
 
+/// Whether OpenSSL 3 verifies `sig` (DER) as an SM2-with-SM3 signature of `msg` (GM/T 0009
+/// default distinguishing ID) by the key `spki` (DER SubjectPublicKeyInfo), with
+/// `pkeyutl -verify -rawin -digest sm3`; files are written in `dir`.
+pub fn openssl_sm2_verify(dir: &Path, spki: &[u8], msg: &[u8], sig: &[u8]) -> bool {
+    std::fs::write(dir.join("pub.der"), spki).unwrap();
+    std::fs::write(dir.join("msg.bin"), msg).unwrap();
+    std::fs::write(dir.join("sig.der"), sig).unwrap();
+    let conv = Command::new("openssl")
+        .current_dir(dir)
+        .args([
+            "pkey", "-pubin", "-inform", "DER", "-in", "pub.der", "-out", "pub.pem",
+        ])
+        .output()
+        .unwrap();
+    assert!(conv.status.success(), "{conv:?}");
+    let out = Command::new("openssl")
+        .current_dir(dir)
+        .args([
+            "pkeyutl",
+            "-verify",
+            "-rawin",
+            "-digest",
+            "sm3",
+            "-pkeyopt",
+            "distid:1234567812345678",
+            "-pubin",
+            "-inkey",
+            "pub.pem",
+            "-in",
+            "msg.bin",
+            "-sigfile",
+            "sig.der",
+        ])
+        .output()
+        .unwrap();
+    out.status.success()
+        && String::from_utf8_lossy(&out.stdout).contains("Signature Verified Successfully")
+}
+
 pub fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")
