@@ -126,6 +126,7 @@ struct Keys {
     tsa: Arc<crate::status::tsa::TsaService>,
     seals: SealSigning,
     licences: Option<crate::api::licences::LicenceSigning>,
+    log: crate::transparency::log::LogKeys,
     passphrase: Passphrase,
 }
 
@@ -176,13 +177,14 @@ pub async fn serve(params: ServeParams) -> Result<(), AppError> {
             std::time::Duration::from_secs(config.service.audit_checkpoint_seconds.into()),
         );
     }
-    let (authority, status_cas, tsa, seal_signing, licence_signing, pass) = match keys {
+    let (authority, status_cas, tsa, seal_signing, licence_signing, log_keys, pass) = match keys {
         Some(k) => (
             Some(k.authority),
             k.status_cas,
             Some(k.tsa),
             Some(k.seals),
             k.licences,
+            Some(k.log),
             Some(k.passphrase),
         ),
         // The CAs without signers: stored CRLs are read, none is made.
@@ -193,8 +195,16 @@ pub async fn serve(params: ServeParams) -> Result<(), AppError> {
             None,
             None,
             None,
+            None,
         ),
     };
+    let log = Arc::new(crate::transparency::log::Log::new(
+        &crate::transparency::log::origin_for(&region.public_urls().base),
+        store.clone(),
+        log_keys,
+        crate::transparency::log::LogConfig::default(),
+        crate::clock::now_secs,
+    ));
     let licences = crate::api::licences::LicenceServices {
         catalogue: licence_catalogue(data_dir)?,
         repo: store.clone(),
@@ -236,6 +246,7 @@ pub async fn serve(params: ServeParams) -> Result<(), AppError> {
         licences: Some(Arc::new(licences)),
         holders: Some(holders::services(&config, data_dir, store.clone())?),
         clock: holders::clock(),
+        log: Some(log),
     };
     if role.holds_keys() {
         trust.publish_if_due().await.map_err(AppError::TrustList)?;
@@ -273,12 +284,14 @@ async fn load_keys(
         decrypted: crate::crypto::DecryptedKeys::default(),
     };
     let licences = licence_signing(region, &pass).await?;
+    let log = region.log_keys(&pass).await?;
     Ok(Keys {
         authority,
         status_cas,
         tsa,
         seals,
         licences,
+        log,
         passphrase: pass,
     })
 }

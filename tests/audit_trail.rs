@@ -108,6 +108,7 @@ async fn rehash(pool: &AnyPool) -> String {
             object: r.get("object"),
             outcome: r.get("outcome"),
             detail: r.get("detail"),
+            log: None,
         };
         let h = link(&prev, &e);
         sqlx::query("UPDATE audit SET prev_hash = $1, hash = $2 WHERE id = $3")

@@ -8,6 +8,9 @@
 //!   start and on schedule (verifying them needs no key): the lists it verifies with are its
 //!   own, in memory.
 //!
+//! A process holding keys also sequences the transparency log (see
+//! [`crate::transparency::log`]) and asks the peers' witnesses to cosign its checkpoints.
+//!
 //! A `verify` process runs nothing that signs.
 //!
 //! Owns: the schedules. Must not import handlers or the store.
@@ -23,6 +26,11 @@ pub fn spawn_background(state: Arc<AppState>) {
         spawn_federation_sync(&state);
     }
     if state.role.holds_keys() {
+        // The transparency log: sequencing, and the peers' witnesses asked to cosign.
+        if let Some(log) = state.log.clone().filter(|l| l.keys().is_some()) {
+            tokio::spawn(log.run_sequencer());
+        }
+        super::log_cosign::spawn_cosigning(&state);
         spawn_trust_list_publication(&state);
         spawn_status_feed(state.clone());
         spawn_crl_regeneration(state);

@@ -238,6 +238,7 @@ pub async fn issue(
     if let Some(k) = issued.encrypted_key_pem {
         v["encrypted_private_key_pem"] = Value::String(k);
     }
+    v["transparency"] = super::log::answer_proof(&s, &issued.record.der, "certificate.issue").await;
     let mut r = json_response(StatusCode::CREATED, &v, Some(&who));
     if let Ok(loc) = HeaderValue::from_str(&format!("/v1/certificates/{}", issued.record.serial)) {
         r.headers_mut().insert(header::LOCATION, loc);
@@ -613,6 +614,9 @@ pub async fn metrics(State(s): State<Arc<AppState>>, headers: HeaderMap) -> ApiR
                 v.sequence.unwrap_or(0)
             ));
         }
+    }
+    if let Some(log) = &s.log {
+        text.push_str(&super::log::render_metrics(&s, log).await);
     }
     let mut r = (
         StatusCode::OK,

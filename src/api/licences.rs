@@ -309,7 +309,12 @@ async fn issue_as(
         &format!("kind={} replayed={}", issued.licence.kind, issued.replayed),
     )
     .await;
-    Ok(respond(status, issued_json(svc, &issued), who))
+    let mut v = issued_json(svc, &issued);
+    // The log records the signed data of the version (see `store::licences`).
+    if let Ok(Some(row)) = svc.repo.by_identifier(&issued.licence.id.to_string()).await {
+        v["transparency"] = super::log::answer_proof(s, &row.data_signature, "licence.issue").await;
+    }
+    Ok(respond(status, v, who))
 }
 
 /// The row `id` as `who` may read it: the issuing agency, an auditor or an admin.

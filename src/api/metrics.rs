@@ -21,6 +21,7 @@ pub struct Metrics {
     requests: Mutex<BTreeMap<(String, String, u16), u64>>,
     latency: Mutex<BTreeMap<String, Histogram>>,
     issued: Mutex<BTreeMap<String, u64>>,
+    witness_answers: Mutex<BTreeMap<u16, u64>>,
 }
 
 impl Metrics {
@@ -49,9 +50,25 @@ impl Metrics {
         }
     }
 
+    /// Record an answer of this region's witness (`add-checkpoint`) by HTTP status.
+    pub fn witness_answer(&self, status: u16) {
+        if let Ok(mut m) = self.witness_answers.lock() {
+            *m.entry(status).or_default() += 1;
+        }
+    }
+
     /// Render in the Prometheus text exposition format.
     pub fn render(&self) -> String {
         let mut out = String::new();
+        out.push_str("# HELP yinxin_witness_answers_total Answers of this region's witness to peers' add-checkpoint requests, by HTTP status (409: a stale or conflicting size, 422: an inconsistent checkpoint).\n");
+        out.push_str("# TYPE yinxin_witness_answers_total counter\n");
+        if let Ok(m) = self.witness_answers.lock() {
+            for (status, n) in m.iter() {
+                out.push_str(&format!(
+                    "yinxin_witness_answers_total{{status=\"{status}\"}} {n}\n"
+                ));
+            }
+        }
         out.push_str(
             "# HELP yinxin_http_requests_total HTTP requests by method, route and status.\n",
         );

@@ -23,6 +23,8 @@ pub mod licences;
 pub mod limits;
 pub mod listener;
 pub mod locale;
+mod log;
+pub mod log_cosign;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;

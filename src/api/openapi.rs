@@ -304,6 +304,18 @@ fn document_without_licences() -> Value {
                 "requestBody": {"required": false, "description": "no body", "content": {"application/json": {"schema": {"type": "object"}}}},
                 "parameters": [{"name": "region", "in": "query", "required": false, "schema": {"type": "string"}}],
                 "responses": merge(json!({"200": {"description": "outcome per peer"}}), problem_responses(&[401, 403, 404, 503]))}},
+            "/log/checkpoint": {"get": {"summary": "The latest checkpoint of this region's transparency log (C2SP tlog-checkpoint signed note: the log's Ed25519 key, the region's SM2 key, the peers' witness cosignatures); public, Cache-Control no-cache",
+                "responses": merge(json!({"200": {"description": "text/plain signed note"}}), problem_responses(&[404, 503]))}},
+            "/log/tile/{path}": {"get": {"summary": "A hash tile (<L>/<N>[.p/<W>]) or entry bundle (entries/<N>[.p/<W>]) of the log (C2SP tlog-tiles); public, immutable",
+                "parameters": [{"name": "path", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": merge(json!({"200": {"description": "application/octet-stream"}}), problem_responses(&[404, 503]))}},
+            "/log/proof": {"get": {"summary": "The tlog-proof (c2sp.org/tlog-proof@v1) of an object's first log entry of a kind, the entry as its extra data, against the best-cosigned recent checkpoint; public",
+                "parameters": [{"name": "kind", "in": "query", "required": true, "schema": {"type": "string"}},
+                    {"name": "sha256", "in": "query", "required": true, "schema": {"type": "string"}}],
+                "responses": merge(json!({"200": {"description": "text/plain tlog-proof"}}), problem_responses(&[400, 404, 503]))}},
+            "/log/witness/add-checkpoint": {"post": {"summary": "C2SP tlog-witness add-checkpoint: this region cosigns a peer's checkpoint (the log its trust list announces) that extends the last one it cosigned; 409 with the latest size (text/x.tlog.size), 422 on a bad consistency proof",
+                "requestBody": {"required": true, "description": "old size, consistency proof, signed checkpoint", "content": {"text/plain": {"schema": {"type": "string"}}}},
+                "responses": merge(json!({"200": {"description": "cosignature line"}, "409": {"description": "the witness's latest size"}}), problem_responses(&[400, 403, 404, 422, 503]))}},
             "/metrics": {"get": {"summary": "Prometheus metrics (admin, auditor)", "security": bearer,
                 "responses": merge(json!({"200": {"description": "text/plain; version=0.0.4"}}), problem_responses(&[401, 403]))}}
         }

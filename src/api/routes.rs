@@ -23,7 +23,7 @@ use super::problem::Problem;
 use super::state::AppState;
 use super::{
     documents, documents_pdf, enterprises, envelope, handlers, holder_api, holders, licences,
-    locale, pages, seals, serve, status, trust, verify,
+    locale, log, pages, seals, serve, status, trust, verify,
 };
 use crate::config::ServiceRole;
 use axum::Router;
@@ -122,6 +122,13 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/assets/{file}", ByVerify, || get(pages::asset)),
     route("GET", "/v1/trust-list", ByVerify, || get(trust::trust_list)),
     route("GET", "/v1/trust/peers", ByVerify, || get(trust::peers)),
+    // The transparency log (C2SP tlog-tiles), read from the shared database.
+    route("GET", "/log/checkpoint", ByVerify, || get(log::checkpoint)),
+    Route {
+        pattern: "/log/tile/{*path}",
+        ..route("GET", "/log/tile/{path}", ByVerify, || get(log::tile))
+    },
+    route("GET", "/log/proof", ByVerify, || get(log::proof)),
     // The peers' lists live in the memory of the processes that verify with them.
     route("POST", "/v1/trust/peers/sync", ByVerify, || {
         post(trust::sync)
@@ -219,6 +226,10 @@ pub const ROUTES: &[Route] = &[
     }),
     route("POST", "/v1/licences/{id}/duty-lookup", ByCa, || {
         post(holder_api::duty_lookup)
+    }),
+    // This region as a witness of its peers' logs (C2SP tlog-witness): signs cosignatures.
+    route("POST", "/log/witness/add-checkpoint", ByCa, || {
+        post(log::add_checkpoint)
     }),
     route("POST", "/v1/trust-list/publish", ByCa, || {
         post(trust::publish)

@@ -65,6 +65,8 @@ pub struct AppState {
     pub licences: Option<Arc<super::licences::LicenceServices>>,
     /// The holders' side (sign-in, 亮证, 用证授权).
     pub holders: Option<Arc<super::holders::HolderServices>>,
+    /// The region's transparency log.
+    pub log: Option<Arc<crate::transparency::log::Log>>,
     /// The clock of the holders' side and of QR verification (showings expire by it).
     pub clock: crate::clock::SharedClock,
     /// CAs whose CRLs must be regenerated, and the wake-up of the CRL worker.
@@ -115,6 +117,8 @@ pub struct Services {
     pub holders: Option<Arc<super::holders::HolderServices>>,
     /// The clock.
     pub clock: crate::clock::SharedClock,
+    /// The region's transparency log (None: `/log/…` answers 503, nothing is proven).
+    pub log: Option<Arc<crate::transparency::log::Log>>,
 }
 
 /// Our own region's verification material: our CAs (roots as anchors; issuing CAs and the
@@ -144,6 +148,7 @@ impl AppState {
             licences,
             holders,
             clock,
+            log,
         } = services;
         let limits = Limits::from_config(config);
         AppState {
@@ -172,6 +177,7 @@ impl AppState {
             licences,
             holders,
             clock,
+            log,
             crl_dirty: (
                 Mutex::new(std::collections::HashSet::new()),
                 tokio::sync::Notify::new(),

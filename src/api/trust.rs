@@ -102,7 +102,13 @@ impl TrustServices {
         let now = crate::clock::now_secs();
         let due = match latest {
             None => true,
-            Some(l) => now >= l.issued_at + (l.next_update - l.issued_at) / 2,
+            // Also a list made before the region had a transparency log: peers learn its
+            // keys from the list.
+            Some(l) => {
+                now >= l.issued_at + (l.next_update - l.issued_at) / 2
+                    || crate::trust::list::TrustList::from_json(l.content.as_bytes())
+                        .is_ok_and(|t| t.transparency.is_none())
+            }
         };
         if due {
             self.publish(None, "system:trust-list")

@@ -70,6 +70,7 @@ mod tests {
             object: "0A1B".into(),
             outcome: "success".into(),
             detail: detail.into(),
+            log: None,
         }
     }
 

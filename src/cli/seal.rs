@@ -217,7 +217,8 @@ pub(super) async fn run(cmd: SealCommand) -> Result<(), CliError> {
                     crate::seal::holder::kind_name(holder.kind()),
                     holder.as_str()
                 ),
-            );
+            )
+            .logged(rec.log_entry("seal.make", now));
             store.insert_seal(&rec, &audit).await?;
             if let Some(o) = out {
                 write_new(&o, &rec.der, false)?;
@@ -237,13 +238,18 @@ pub(super) async fn run(cmd: SealCommand) -> Result<(), CliError> {
             } else {
                 SealStatus::Revoked
             };
+            let rec = store
+                .seal(&id)
+                .await?
+                .ok_or_else(|| CliError(format!("no active or suspended seal {id}")))?;
             let audit = crate::pki::repo::AuditEvent::now(
                 &actor,
                 &format!("seal.{}", status.as_str()),
                 &id,
                 "success",
                 "",
-            );
+            )
+            .logged(rec.log_entry(status.log_kind(), crate::clock::now_secs()));
             if !store.set_seal_status(&id, status, &audit).await? {
                 return Err(CliError(format!("no active or suspended seal {id}")));
             }

@@ -456,7 +456,8 @@ impl Authority {
                 &serial_hex,
                 "success",
                 &format!("profile={} algorithm={}", profile.name, req.algorithm),
-            );
+            )
+            .logged(certificate_entry(&record, profile.kind));
             match self.repo.insert_certificate(&record, &audit).await {
                 Ok(()) => {
                     let chain_pem = format!(
@@ -475,5 +476,29 @@ impl Authority {
                 Err(e) => return Err(e.into()),
             }
         }
+    }
+}
+
+/// The transparency log entry of an issued certificate: the certificate itself (public), its
+/// holder (credit code, device or service name, or a person's salted hash) and, for what is
+/// not a person's, the organization's name; a person's certificate is logged by hash only,
+/// since it names them.
+pub fn certificate_entry(
+    record: &CertificateRecord,
+    kind: crate::pki::profile::ProfileKind,
+) -> crate::transparency::entry::Entry {
+    let entry = crate::transparency::entry::Entry::new(
+        "certificate.issue",
+        record.created_at,
+        &record.serial,
+        &record.der,
+    )
+    .holder(Some(&record.holder_id));
+    if kind == crate::pki::profile::ProfileKind::Person {
+        entry
+    } else {
+        entry
+            .name(record.organization.as_deref().or(Some(&record.subject)))
+            .object(&record.der)
     }
 }

@@ -617,13 +617,18 @@ pub async fn cross_certify(
     // Audit first, then make the file visible: an unaudited cross-certificate never appears.
     if let Err(e) = region
         .repo
-        .append_audit(&AuditEvent::now(
-            actor,
-            AUDIT_ACTION,
-            &serial,
-            "success",
-            &detail,
-        ))
+        .append_audit(
+            &AuditEvent::now(actor, AUDIT_ACTION, &serial, "success", &detail).logged(
+                crate::transparency::entry::Entry::new(
+                    "cross-certificate.issue",
+                    issued.not_before,
+                    &serial,
+                    &der_bytes,
+                )
+                .name(Some(&subject))
+                .object(&der_bytes),
+            ),
+        )
         .await
     {
         let _ = std::fs::remove_file(&tmp);

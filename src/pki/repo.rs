@@ -212,6 +212,10 @@ pub struct AuditEvent {
     pub outcome: String,
     /// Non-personal detail.
     pub detail: String,
+    /// The transparency log entry recording the object this event made or changed, appended
+    /// (pending sequencing) in the same transaction as the event; not part of the audit row.
+    #[serde(skip)]
+    pub log: Option<crate::transparency::entry::Entry>,
 }
 
 impl AuditEvent {
@@ -225,7 +229,14 @@ impl AuditEvent {
             object: object.into(),
             outcome: outcome.into(),
             detail: detail.into(),
+            log: None,
         }
+    }
+
+    /// The event with the transparency log entry of its object.
+    pub fn logged(mut self, entry: crate::transparency::entry::Entry) -> Self {
+        self.log = Some(entry);
+        self
     }
 }
 

@@ -250,6 +250,10 @@ pub async fn revoke(
         &serial,
         "success",
         &format!("reason={}", r.reason.name()),
+    )
+    .logged(
+        crate::transparency::entry::Entry::new("certificate.revoke", r.now, &serial, &current.der)
+            .holder(Some(&current.holder_id)),
     );
     let change = StatusChange {
         serial: serial.clone(),
@@ -280,8 +284,11 @@ pub async fn release(
     now: i64,
 ) -> Result<(CertificateRecord, bool), RevokeError> {
     let serial = serial.to_ascii_uppercase();
-    load_in_scope(repo, &serial, scope).await?;
-    let audit = AuditEvent::now(actor, "certificate.release", &serial, "success", "");
+    let current = load_in_scope(repo, &serial, scope).await?;
+    let audit = AuditEvent::now(actor, "certificate.release", &serial, "success", "").logged(
+        crate::transparency::entry::Entry::new("certificate.release", now, &serial, &current.der)
+            .holder(Some(&current.holder_id)),
+    );
     match repo.release(&serial, now, &audit).await? {
         RevokeOutcome::Changed(rec) => Ok((rec, true)),
         RevokeOutcome::Unchanged(rec) => Ok((rec, false)),

@@ -82,3 +82,30 @@ pub trait SealRepository: Send + Sync {
         audit: &AuditEvent,
     ) -> Result<bool, RepoError>;
 }
+
+impl SealRecord {
+    /// The transparency log entry of an event of this seal (`seal.make`, `seal.suspend`,
+    /// `seal.revoke`): the seal by the hash of its DER, its holder in stored form, and for an
+    /// organization's seal (holder a credit code) the name on the seal; a person's seal is not
+    /// named in the log.
+    pub fn log_entry(&self, kind: &str, at: i64) -> crate::transparency::entry::Entry {
+        let entry = crate::transparency::entry::Entry::new(kind, at, &self.id, &self.der)
+            .holder(Some(&self.holder));
+        if crate::pki::identifiers::check_credit_code(&self.holder).is_ok() {
+            entry.name(Some(&self.name))
+        } else {
+            entry
+        }
+    }
+}
+
+impl SealStatus {
+    /// The transparency log entry kind of a change to this status.
+    pub fn log_kind(self) -> &'static str {
+        match self {
+            SealStatus::Active => "seal.resume",
+            SealStatus::Suspended => "seal.suspend",
+            SealStatus::Revoked => "seal.revoke",
+        }
+    }
+}

@@ -1,7 +1,8 @@
 //! The audit table's rows: reading an [`AuditEvent`], appending one with its chain link (see
 //! [`crate::audit`]), and the [`AuditTrail`] the trail's checks read (rows with their links,
 //! the head, checkpoints). The table is append-only; every repository appends through
-//! [`append`].
+//! [`append`], which also queues the transparency log entries the events carry (same
+//! transaction).
 //!
 //! Owns the audit row mapping and the chain's storage; must not import the repositories.
 
@@ -21,6 +22,7 @@ pub(super) fn audit_from_row(r: &AnyRow) -> Result<AuditEvent, RepoError> {
         object: get(r, "object")?,
         outcome: get(r, "outcome")?,
         detail: get(r, "detail")?,
+        log: None,
     })
 }
 
@@ -99,7 +101,7 @@ pub(super) async fn append_all(
         .execute(&mut *conn)
         .await
         .map_err(db_err)?;
-    Ok(())
+    super::log::add_pending(conn, events.iter().filter_map(|e| e.log.as_ref())).await
 }
 
 /// The chain's hash over the rows written before the chain (all ids below `before`): once,

@@ -217,6 +217,7 @@ async fn insert_event(tx: &mut Tx<'_>, e: &HolderEvent) -> Result<(), HolderStor
         },
         outcome: outcome(&e.kind).into(),
         detail: audit_detail(e),
+        log: None,
     };
     insert_audit(tx, &audit).await
 }
@@ -438,6 +439,7 @@ impl HolderRepository for Store {
                 object: "grant:unknown".into(),
                 outcome: outcome(&refused.kind).into(),
                 detail: parts.join(" "),
+                log: None,
             };
             insert_audit(&mut tx, &audit).await?;
             tx.commit().await.map_err(err)?;

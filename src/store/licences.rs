@@ -154,6 +154,17 @@ async fn insert_event(
     .execute(&mut **tx)
     .await
     .map_err(err)?;
+    // The transparency log records the version's signed data (by its hash) and its holder
+    // (salted hash or credit code), never the printed names.
+    let row = sqlx::query("SELECT data_signature, holder_hash FROM licences WHERE identifier = $1")
+        .bind(&e.licence)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(err)?;
+    let signed: Vec<u8> = get(&row, "data_signature").map_err(repo_err)?;
+    let holder: String = get(&row, "holder_hash").map_err(repo_err)?;
+    let entry = crate::transparency::entry::Entry::new(e.event.name(), e.at, &e.licence, &signed)
+        .holder(Some(&holder));
     // The reason is the agency's free text: kept with the licence, not in the audit log.
     let audit = AuditEvent {
         id: 0,
@@ -163,6 +174,7 @@ async fn insert_event(
         object: format!("licence:{}", e.licence),
         outcome: "success".into(),
         detail: detail.to_string(),
+        log: Some(entry),
     };
     super::audit::append(tx, &audit).await.map_err(repo_err)?;
     Ok(())

@@ -36,6 +36,7 @@ mod certificates;
 mod group_commit;
 mod holders;
 mod licences;
+mod log;
 mod seals;
 mod status;
 mod tokens;

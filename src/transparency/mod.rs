@@ -11,26 +11,30 @@
 //! | [`checkpoint`] | C2SP tlog-checkpoint and tlog-cosignature: checkpoints, Ed25519 witness cosignatures, opening a checkpoint under a policy |
 //! | [`sm2`] | the region's SM2 key as a note key (private type 0xff, identifier [`sm2::SM2_NOTE_IDENTIFIER`]) |
 //! | [`proof`] | C2SP tlog-proof (`c2sp.org/tlog-proof@v1`): the offline proof an issuance answer carries |
+//! | [`entry`] | the log's canonical entry record (kind, time, object hash, holder, public part) |
+//! | [`repo`] | the storage contract ([`repo::LogRepository`]) the store implements |
+//! | [`log`] | the log service: sequencing, checkpoints, proofs, tiles and bundles, the wait for integration |
+//! | [`witness`] | C2SP tlog-witness: the `add-checkpoint` request and the witness that answers it |
 //!
-//! This module is pure: it computes and checks, it never stores, fetches or serves. It may
-//! import `sha2`, `ring`, `base64` and `thiserror`, and from yinxin at most `crate::crypto`
-//! (for the SM2 note signer, which plugs into [`note::NoteSigner`] under signature type
-//! 0xff); it must not name an HTTP or SQL type (`axum`, `hyper`, `sqlx`…), a clock or an
-//! async runtime. Callers give it stored hashes through a `hash_at(level, index)` function and
-//! the current time as a number.
-//!
-//! Issue 20 builds the rest around it later: the storage of entries and tiles (`store`), the
-//! HTTP endpoints under `/log/…` with their cache headers (`api`), the witness endpoint
-//! (tlog-witness add-checkpoint, 409 with the latest size, 422 on a bad proof), cosigning
-//! peers' checkpoints, and the monitor.
+//! The core (`merkle` … `entry`) is pure: it computes and checks, it never stores, fetches or
+//! serves; callers give it stored hashes through a `hash_at(level, index)` function and the
+//! current time as a number. `log` and `witness` run over [`repo::LogRepository`] with
+//! `tokio::sync` only. Nothing here may name an HTTP or SQL type (`axum`, `hyper`, `sqlx`…);
+//! from yinxin it imports `crate::crypto` (the SM2 note signer) and `crate::pki::repo`'s
+//! `RepoError`. The store implements the repository, `api` serves `/log/…` and the witness
+//! endpoint and runs the cosigning of this log's checkpoints by the peers, `cli` the monitor.
 
 pub mod checkpoint;
 pub mod ed25519;
+pub mod entry;
+pub mod log;
 pub mod merkle;
 pub mod note;
 pub mod proof;
+pub mod repo;
 pub mod sm2;
 pub mod tiles;
+pub mod witness;
 
 #[cfg(test)]
 mod tests;

@@ -168,6 +168,30 @@ pub struct TrustList {
     pub next_update: String,
     /// Services.
     pub services: Vec<Service>,
+    /// The region's transparency log and witness (issue 20): what peers need to check its
+    /// proofs and to be asked to cosign; absent in lists of regions without a log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transparency: Option<LogInfo>,
+}
+
+/// A region's transparency log as its trust list announces it (the list's signature is what
+/// makes these keys trusted).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogInfo {
+    /// The checkpoints' origin line.
+    pub origin: String,
+    /// The log's base URL (`<url>/checkpoint`, `<url>/tile/…`, `<url>/proof`).
+    pub url: String,
+    /// The Ed25519 checkpoint key (signed-note vkey).
+    pub log_key: String,
+    /// The region's SM2 checkpoint key (vkey of type 0xff), when it signs checkpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sm2_key: Option<String>,
+    /// The region's witness key (cosignature/v1 vkey).
+    pub witness_key: String,
+    /// Its tlog-witness `add-checkpoint` URL.
+    pub witness_url: String,
 }
 
 /// A list failure.
@@ -410,6 +434,7 @@ pub fn next_version(
         issued: ts,
         next_update: crate::clock::rfc3339(now + validity_secs),
         services,
+        transparency: None,
     }
 }
 

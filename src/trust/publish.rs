@@ -179,6 +179,10 @@ pub async fn publish(
             .await
             .map_err(|e| PublishError::Region(format!("P-256 trust-list signer: {e}")))?,
     ];
+    let log_keys = region
+        .log_keys(pass)
+        .await
+        .map_err(|e| PublishError::Region(e.to_string()))?;
     let current = current_services(region, cfg).await?;
     // The issuing CA of each signer travels in the CMS (standard tools build the path).
     let cas = region
@@ -222,6 +226,15 @@ pub async fn publish(
         {
             return Err(PublishError::UnknownService(id.to_string()));
         }
+        let a = log_keys.info(&region.public_urls().base);
+        next.transparency = Some(list::LogInfo {
+            origin: a.origin,
+            url: a.url,
+            log_key: a.log_key,
+            sm2_key: a.sm2_key,
+            witness_key: a.witness_key,
+            witness_url: a.witness_url,
+        });
         let [(s1, c1), (s2, c2)] = &signers;
         let own = OwnList {
             sequence: next.sequence,
@@ -243,6 +256,15 @@ pub async fn publish(
             &own.sequence.to_string(),
             "success",
             &detail,
+        )
+        .logged(
+            crate::transparency::entry::Entry::new(
+                "trust-list.publish",
+                now,
+                &own.sequence.to_string(),
+                &own.signed_sm2,
+            )
+            .name(Some(&next.region.name)),
         );
         if repo
             .insert_own_list(&own, &audit)

@@ -147,7 +147,8 @@ async fn create_as(
             holder::kind_name(holder.kind()),
             holder.as_str()
         ),
-    );
+    )
+    .logged(rec.log_entry("seal.make", now));
     svc.repo
         .insert_seal(&rec, &audit)
         .await
@@ -155,6 +156,7 @@ async fn create_as(
     let mut v = serde_json::to_value(&rec).unwrap_or(Value::Null);
     v["holder_kind"] = json!(holder::kind_name(holder.kind()));
     v["esl_base64"] = Value::String(b64().encode(&rec.der));
+    v["transparency"] = crate::api::log::answer_proof(s, &rec.der, "seal.make").await;
     Ok(ok(StatusCode::CREATED, v, Some(who)))
 }
 
@@ -296,7 +298,8 @@ async fn revoke_as(s: &AppState, who: &Principal, id: &str, b: RevokeSeal) -> Ap
         id,
         "success",
         "",
-    );
+    )
+    .logged(rec.log_entry(status.log_kind(), crate::clock::now_secs()));
     if !svc
         .repo
         .set_seal_status(id, status, &audit)

@@ -332,6 +332,10 @@ pub(super) fn service_credential(
         &serial_hex,
         "success",
         &format!("profile={profile_name} algorithm={alg}"),
-    );
+    )
+    .logged(crate::pki::authority::certificate_entry(
+        &rec,
+        spec.profile.kind,
+    ));
     Ok((rec, svc, audit))
 }

@@ -170,6 +170,9 @@ async fn init_inner(
     random_bytes(&mut salt)?;
     save_salt(&keys_dir, &salt, pass)?;
     created.file(keys_dir.join(SALT_FILE));
+    super::salt::log_seeds(dir, pass)?;
+    created.file(keys_dir.join(super::salt::LOG_KEY_FILE));
+    created.file(keys_dir.join(super::salt::WITNESS_KEY_FILE));
     let hasher = HolderHasher::new(salt.to_vec());
 
     let mut boot = RegionBootstrap {
@@ -270,13 +273,10 @@ async fn init_inner(
             created.file(path.clone());
             summary.exported.push(path.display().to_string());
             summary.cas.push((rec.id.clone(), rec.serial.clone()));
-            boot.audit.push(AuditEvent::now(
-                "cli:init",
-                "ca.create",
-                &rec.id,
-                "success",
-                &rec.subject,
-            ));
+            boot.audit.push(
+                AuditEvent::now("cli:init", "ca.create", &rec.id, "success", &rec.subject)
+                    .logged(ca_entry(rec, now)),
+            );
         }
         boot.cas.push(root_rec);
         boot.cas.push(iss_rec);
@@ -319,4 +319,15 @@ async fn init_inner(
         ))
     })?;
     Ok(summary)
+}
+
+/// The transparency log entry of a CA certificate the region made (public: the certificate
+/// and the CA's name).
+pub(super) fn ca_entry(
+    rec: &crate::pki::repo::CaRecord,
+    at: i64,
+) -> crate::transparency::entry::Entry {
+    crate::transparency::entry::Entry::new("certificate.issue", at, &rec.serial, &rec.der)
+        .name(Some(&rec.subject))
+        .object(&rec.der)
 }

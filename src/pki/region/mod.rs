@@ -29,7 +29,7 @@ mod signers;
 
 pub use init::{InitParams, InitSummary, init};
 pub use rollover::{LINK_PREFIX, LifecycleSummary};
-pub use salt::load_holder_hasher;
+pub use salt::{LOG_KEY_FILE, WITNESS_KEY_FILE, load_holder_hasher, log_seeds};
 
 use super::authority::PublicUrls;
 use super::profile::{ProfileError, ProfileSet};

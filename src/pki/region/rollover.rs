@@ -178,7 +178,8 @@ impl Region {
                     root.id,
                     crate::clock::rfc3339(rec.not_after)
                 ),
-            ),
+            )
+            .logged(super::init::ca_entry(&rec, now)),
             svc_audit,
         ];
         self.repo
@@ -232,17 +233,20 @@ impl Region {
             now,
         )?;
         let mut exported = vec![self.export(&format!("{id}.pem"), &der_bytes, created)?];
-        let mut audit = vec![AuditEvent::now(
-            actor,
-            "ca.create",
-            &id,
-            "success",
-            &format!(
-                "root rollover from {} with a new key; not_after={}",
-                old.id,
-                crate::clock::rfc3339(rec.not_after)
-            ),
-        )];
+        let mut audit = vec![
+            AuditEvent::now(
+                actor,
+                "ca.create",
+                &id,
+                "success",
+                &format!(
+                    "root rollover from {} with a new key; not_after={}",
+                    old.id,
+                    crate::clock::rfc3339(rec.not_after)
+                ),
+            )
+            .logged(super::init::ca_entry(&rec, now)),
+        ];
         let mut links = Vec::new();
         for (kind, subject, issuer, der_bytes) in [
             ("NewWithOld", &id, &old.id, &new_with_old),
@@ -271,16 +275,28 @@ impl Region {
                 der: der_bytes.clone(),
                 created_at: now,
             });
-            audit.push(AuditEvent::now(
-                actor,
-                "ca.link",
-                &serial,
-                "success",
-                &format!(
-                    "{kind}: subject={subject} issuer={issuer} not_after={}",
-                    crate::clock::rfc3339(c.not_after)
+            audit.push(
+                AuditEvent::now(
+                    actor,
+                    "ca.link",
+                    &serial,
+                    "success",
+                    &format!(
+                        "{kind}: subject={subject} issuer={issuer} not_after={}",
+                        crate::clock::rfc3339(c.not_after)
+                    ),
+                )
+                .logged(
+                    crate::transparency::entry::Entry::new(
+                        "certificate.issue",
+                        now,
+                        &serial,
+                        der_bytes,
+                    )
+                    .name(Some(&crate::verify::cert::dn_string(&c.subject)))
+                    .object(der_bytes),
                 ),
-            ));
+            );
         }
         let summary = LifecycleSummary {
             ca: id,

@@ -81,6 +81,31 @@ impl Region {
         Ok((signer, cert.der))
     }
 
+    /// The transparency log's keys: the Ed25519 checkpoint key and the witness key (seeds in
+    /// the key store, made at the first call for a region made before the log) and the SM2
+    /// trust-list signer as the second checkpoint signature.
+    pub async fn log_keys(
+        &self,
+        pass: &Passphrase,
+    ) -> Result<crate::transparency::log::LogKeys, RegionError> {
+        use crate::transparency::{checkpoint, ed25519, log, sm2};
+        let base = self.public_urls().base;
+        let origin = log::origin_for(&base);
+        let [log_seed, witness_seed] = super::salt::log_seeds(&self.data_dir, pass)?;
+        let bad = |e: String| RegionError::Build(format!("transparency log key: {e}"));
+        let (signer, _) = self.service_signer("sm2-trust-list-signer", pass).await?;
+        Ok(log::LogKeys {
+            log: ed25519::Ed25519Signer::from_seed(&origin, &log_seed)
+                .map_err(|e| bad(e.to_string()))?,
+            sm2: Some(sm2::Sm2NoteSigner::new(&origin, signer).map_err(|e| bad(e.to_string()))?),
+            witness: checkpoint::CosignatureSigner::from_seed(
+                &log::witness_name_for(&base),
+                &witness_seed,
+            )
+            .map_err(|e| bad(e.to_string()))?,
+        })
+    }
+
     /// The seal maker (制章者) that signs new seals: `{seal_maker_algorithm}-seal-maker`.
     pub async fn seal_maker(
         &self,

@@ -125,6 +125,24 @@ impl RevocationFetcher {
         req: hyper::Request<Full<Bytes>>,
         cap: usize,
     ) -> Result<Vec<u8>, FetchError> {
+        match self.exchange_any(url, req, cap).await? {
+            (200, body) => Ok(body),
+            (status, _) => Err(FetchError::Http(format!(
+                "{url}: HTTP status {}",
+                hyper::StatusCode::from_u16(status)
+                    .map_or_else(|_| status.to_string(), |s| s.to_string())
+            ))),
+        }
+    }
+
+    /// One HTTP exchange answering with its status and body: no redirects, body capped at
+    /// `cap`, all within the timeout.
+    async fn exchange_any(
+        &self,
+        url: &str,
+        req: hyper::Request<Full<Bytes>>,
+        cap: usize,
+    ) -> Result<(u16, Vec<u8>), FetchError> {
         let work = async {
             let resp = self
                 .client
@@ -145,9 +163,6 @@ impl RevocationFetcher {
                     "{url}: redirect ({status}) to {to} not followed: only supply points listed \
                      in the trust list are contacted"
                 )));
-            }
-            if status != hyper::StatusCode::OK {
-                return Err(FetchError::Http(format!("{url}: HTTP status {status}")));
             }
             let too_large =
                 || FetchError::TooLarge(format!("{url}: answer larger than {cap} bytes"));
@@ -176,7 +191,7 @@ impl RevocationFetcher {
                     buf.extend_from_slice(&data);
                 }
             }
-            Ok(buf)
+            Ok((status.as_u16(), buf))
         };
         match tokio::time::timeout(self.cfg.timeout, work).await {
             Ok(r) => r,
@@ -251,6 +266,27 @@ impl RevocationFetcher {
                 .body(Full::new(Bytes::from(body)))
                 .map_err(|e| FetchError::Scheme(format!("{url}: {e}")))?;
             self.exchange(url, req, self.cfg.max_bytes).await
+        }
+    }
+
+    /// POST `body` as `content_type` to `url` (which must be in `allowed`): the status and the
+    /// answer (any status but a redirect), capped at `cap`. For protocols whose refusals carry
+    /// data (a tlog witness's 409 names its size).
+    pub fn post_answer<'a>(
+        &'a self,
+        url: &'a str,
+        allowed: &dyn Fn(&str) -> bool,
+        content_type: &'static str,
+        body: Vec<u8>,
+        cap: usize,
+    ) -> impl Future<Output = Result<(u16, Vec<u8>), FetchError>> + Send + use<'a> {
+        let checked = check_url(url, allowed, &self.cfg.refusal);
+        async move {
+            let req = hyper::Request::post(checked?)
+                .header(hyper::header::CONTENT_TYPE, content_type)
+                .body(Full::new(Bytes::from(body)))
+                .map_err(|e| FetchError::Scheme(format!("{url}: {e}")))?;
+            self.exchange_any(url, req, cap).await
         }
     }
 }

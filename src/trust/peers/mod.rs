@@ -202,6 +202,25 @@ impl Federation {
             .unwrap_or_default()
     }
 
+    /// The transparency logs the peers' lists in use announce: `(region, log)`.
+    pub fn peer_logs(&self) -> Vec<(String, crate::trust::list::LogInfo)> {
+        let Ok(peers) = self.peers.read() else {
+            return vec![];
+        };
+        peers
+            .iter()
+            .filter_map(|(code, st)| {
+                let cur = st.current.as_ref()?;
+                Some((code.clone(), cur.list.transparency.clone()?))
+            })
+            .collect()
+    }
+
+    /// The outbound HTTP client of federation (bounded, plain http, no redirects).
+    pub fn fetcher(&self) -> &RevocationFetcher {
+        &self.list_fetcher
+    }
+
     fn freshness(&self, l: Option<&VerifiedList>, now: i64) -> Freshness {
         match l {
             None => Freshness::NeverSynced,

@@ -1,0 +1,58 @@
+-- The transparency log (issue 20, src/transparency): entries waiting to be sequenced (written in
+-- the same transaction as the object they record), the sequenced entries and every complete
+-- Merkle tree node (append-only), the log head (one row: its size and latest checkpoint; moved by the sequencer,
+-- which serializes sequencing), the signed checkpoints kept (at most one a second, append-only: those witnesses cosign) with the witnesses'
+-- cosignatures, and, as a witness, the latest checkpoint cosigned for each peer log.
+CREATE TABLE log_pending (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    entry BLOB NOT NULL
+);
+CREATE TABLE log_entries (
+    idx BIGINT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    object_sha256 TEXT NOT NULL,
+    entry BLOB NOT NULL
+);
+CREATE INDEX log_entries_object ON log_entries (object_sha256);
+CREATE TABLE log_hashes (
+    level INTEGER NOT NULL,
+    idx BIGINT NOT NULL,
+    hash BLOB NOT NULL,
+    PRIMARY KEY (level, idx)
+);
+CREATE TABLE log_head (
+    one INTEGER PRIMARY KEY CHECK (one = 1),
+    size BIGINT NOT NULL,
+    at BIGINT,
+    checkpoint TEXT
+);
+INSERT INTO log_head (one, size) VALUES (1, 0);
+CREATE TABLE log_checkpoints (
+    size BIGINT PRIMARY KEY,
+    at BIGINT NOT NULL,
+    note TEXT NOT NULL
+);
+CREATE TABLE log_cosignatures (
+    size BIGINT NOT NULL,
+    witness TEXT NOT NULL,
+    line TEXT NOT NULL,
+    PRIMARY KEY (size, witness)
+);
+CREATE TABLE log_witnessed (
+    origin TEXT PRIMARY KEY,
+    size BIGINT NOT NULL,
+    root BLOB NOT NULL,
+    at BIGINT NOT NULL
+);
+CREATE TRIGGER log_entries_no_update BEFORE UPDATE ON log_entries
+BEGIN SELECT RAISE(ABORT, 'the transparency log is append-only'); END;
+CREATE TRIGGER log_entries_no_delete BEFORE DELETE ON log_entries
+BEGIN SELECT RAISE(ABORT, 'the transparency log is append-only'); END;
+CREATE TRIGGER log_hashes_no_update BEFORE UPDATE ON log_hashes
+BEGIN SELECT RAISE(ABORT, 'the transparency log is append-only'); END;
+CREATE TRIGGER log_hashes_no_delete BEFORE DELETE ON log_hashes
+BEGIN SELECT RAISE(ABORT, 'the transparency log is append-only'); END;
+CREATE TRIGGER log_checkpoints_no_update BEFORE UPDATE ON log_checkpoints
+BEGIN SELECT RAISE(ABORT, 'the transparency log is append-only'); END;
+CREATE TRIGGER log_checkpoints_no_delete BEFORE DELETE ON log_checkpoints
+BEGIN SELECT RAISE(ABORT, 'the transparency log is append-only'); END;
