@@ -198,6 +198,21 @@ pub async fn serve(params: ServeParams) -> Result<(), AppError> {
             None,
         ),
     };
+    // This region's witness key: its cosignatures on peers' checkpoints are named as ours.
+    let own_witness = match &log_keys {
+        Some(k) => Some(k.witness.verifier().vkey().to_string()),
+        None => {
+            use crate::trust::TrustRepository;
+            store
+                .latest_own_list()
+                .await
+                .ok()
+                .flatten()
+                .and_then(|l| crate::trust::list::TrustList::from_json(l.content.as_bytes()).ok())
+                .and_then(|l| l.transparency)
+                .map(|t| t.witness_key)
+        }
+    };
     let log = Arc::new(crate::transparency::log::Log::new(
         &crate::transparency::log::origin_for(&region.public_urls().base),
         store.clone(),
@@ -226,6 +241,9 @@ pub async fn serve(params: ServeParams) -> Result<(), AppError> {
     // Cross-certificates we issued (bridge model) join the verification pool.
     let cross_certs = crate::pki::cross::load_issued(data_dir);
     let federation = Arc::new(federation(&config, &cas, &cross_certs, data_dir, &store).await?);
+    if let Some(w) = &own_witness {
+        federation.set_own_witness(w);
+    }
     let seals = seal_services(&config, &store, &cas, &cross_certs, seal_signing);
     let trust = Arc::new(TrustServices::new(
         federation,

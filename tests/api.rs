@@ -747,6 +747,8 @@ async fn openapi_documents_every_route() {
                     || (p.contains("{file}") && body.contains("no full CRL"))
                     || (p.starts_with("/assets/") && body.contains("no such asset"))
                     || (p.starts_with("/verify/licence/") && body.contains("未登记"))
+                    || (p.starts_with("/log/tile/") && body.contains("not a tile path"))
+                    || (p == "/log/checkpoint" && body.contains("no checkpoint yet"))
                     || (p.contains("{id}")
                         && (body.contains("no seal")
                             || body.contains("no trust service")

@@ -69,6 +69,7 @@ pub async fn validate_for_noted(
     let mut report = Validator::shared().validate(&input);
     if let Some(t) = inputs.trust {
         t.review(&mut report, cert, at, purpose.chain_role());
+        t.transparency(&mut report, cert).await;
     }
     (report, notes)
 }

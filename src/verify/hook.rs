@@ -45,6 +45,10 @@ pub trait TrustSource: Send + Sync {
     /// else now): fill `report.recognition`, and turn a pass into a failure when the anchoring
     /// service or the target's service was not granted at `at`, or the region's list expired.
     fn review(&self, report: &mut Report, target: &[u8], at: i64, role: ChainRole);
+    /// After [`TrustSource::review`]: look `target` up in the transparency log of the region
+    /// that recognition names, fill `report.recognition`'s `transparency`, and fail the report
+    /// when the configuration requires a proof and none verifies. Nothing by default.
+    async fn transparency(&self, _report: &mut Report, _target: &[u8]) {}
     /// Signed statuses (DER, see `crate::seal::status`) of the seal `es_id` made by the
     /// certificate `maker`, fetched from where the maker's region publishes them. None by
     /// default: only a relying party's source fetches them.

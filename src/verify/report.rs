@@ -368,4 +368,27 @@ pub struct Recognition {
     pub assurance: Option<String>,
     /// One line: "recognized via region a trust list #3 (…)".
     pub summary: String,
+    /// Whether the target is in the recognized region's transparency log (peers' objects).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transparency: Option<LogInclusion>,
+}
+
+/// What a recognized region's transparency log says of a verified object.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct LogInclusion {
+    /// `proven`, `missing` (the log has no entry), `invalid` (a proof that does not verify or
+    /// lacks the required cosignatures) or `unavailable` (the log could not be asked).
+    pub status: &'static str,
+    /// The log's origin.
+    pub log: String,
+    /// The entry's index.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<u64>,
+    /// The size of the checkpoint the proof leads to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint_size: Option<u64>,
+    /// The regions whose witnesses cosigned that checkpoint.
+    pub cosigned_by: Vec<String>,
+    /// One line.
+    pub summary: String,
 }

@@ -162,6 +162,37 @@ pub struct TrustConfig {
     /// maker whose seals this region accepts). Their chains must still validate.
     #[serde(default)]
     pub seal_maker_sha256: Vec<String>,
+    /// `[transparency]`: what a peer's object without a proof in its region's log does to a
+    /// verification.
+    #[serde(default)]
+    pub transparency: TransparencyConfig,
+}
+
+/// What a missing or invalid transparency proof of a recognized peer's object does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TransparencyMode {
+    /// Not checked.
+    Off,
+    /// Reported in the verification report; the indication is unchanged (the default).
+    #[default]
+    Warn,
+    /// The chain fails (INDETERMINATE): the object is not proven to be public.
+    Fail,
+}
+
+/// `[transparency]` of `trust.toml`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransparencyConfig {
+    /// `off`, `warn` (default) or `fail`.
+    #[serde(default)]
+    pub mode: TransparencyMode,
+    /// Witness cosignatures a proof's checkpoint must carry (witnesses: this region and the
+    /// recognized regions other than the log's own; default 0: cosignatures are reported,
+    /// not required).
+    #[serde(default)]
+    pub cosigners_required: usize,
 }
 
 /// A configuration problem.

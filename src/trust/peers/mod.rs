@@ -24,6 +24,7 @@ mod licences;
 mod review;
 mod source;
 mod sync;
+mod transparency;
 mod view;
 
 #[cfg(test)]
@@ -89,6 +90,8 @@ pub struct Federation {
     clock: crate::clock::SharedClock,
     cross: Vec<String>,
     seal_makers: Vec<[u8; 32]>,
+    /// This region's witness key (vkey), whose cosignatures count on peers' checkpoints.
+    own_witness: RwLock<Option<String>>,
 }
 
 impl Federation {
@@ -170,6 +173,7 @@ impl Federation {
             clock: Arc::new(crate::clock::SystemClock),
             cross: vec![],
             seal_makers,
+            own_witness: RwLock::new(None),
         })
     }
 
@@ -187,6 +191,14 @@ impl Federation {
             .map(|c| hex::encode(crate::crypto::sha256(c)))
             .collect();
         self
+    }
+
+    /// This region's witness key (a cosignature/v1 vkey): its cosignatures on a peer's
+    /// checkpoint are named as this region's.
+    pub fn set_own_witness(&self, vkey: &str) {
+        if let Ok(mut w) = self.own_witness.write() {
+            *w = Some(vkey.to_string());
+        }
     }
 
     /// The configuration.

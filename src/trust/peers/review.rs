@@ -76,6 +76,7 @@ pub(crate) fn review_against(report: &mut Report, j: &Judged<'_>) {
                 .unwrap_or_default()
         ),
         assurance,
+        transparency: None,
     });
     let region = &l.region.code;
     match j.freshness {

@@ -117,6 +117,10 @@ impl TrustSource for Federation {
         }
     }
 
+    async fn transparency(&self, report: &mut Report, target: &[u8]) {
+        self.check_transparency(report, target).await;
+    }
+
     fn review(&self, report: &mut Report, target: &[u8], at: i64, role: ChainRole) {
         let Some(anchor) = report.anchor_sha256.clone() else {
             return;
@@ -144,6 +148,7 @@ impl TrustSource for Federation {
                         .unwrap_or_default()
                 ),
                 assurance,
+                transparency: None,
             });
             return;
         }
@@ -165,6 +170,7 @@ impl TrustSource for Federation {
                         .unwrap_or_default()
                 ),
                 assurance,
+                transparency: None,
             });
             return;
         }

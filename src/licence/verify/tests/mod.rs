@@ -342,6 +342,7 @@ impl TrustSource for Peer {
                 service_status: Some("granted".into()),
                 assurance: None,
                 summary: "recognized via region hb trust list #7".into(),
+                transparency: None,
             });
         }
     }
