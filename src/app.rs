@@ -435,6 +435,19 @@ async fn federation(
     .with_cross_certificates(cross_certs))
 }
 
+/// The federation of a data directory as the server would build it (the peers' stored lists,
+/// re-verified against the pins): for commands that read peers, such as `yinxin monitor`.
+pub async fn open_federation(
+    data_dir: &Path,
+    database_url: Option<&str>,
+) -> Result<Federation, AppError> {
+    let config = load_config(data_dir, database_url)?;
+    let url = crate::config::resolve_database_url(&config.database.url, data_dir);
+    let store = Arc::new(Store::connect(&url).await?);
+    let cas = crate::pki::repo::Repository::cas(store.as_ref()).await?;
+    federation(&config, &cas, &[], data_dir, &store).await
+}
+
 /// Create a region (`yinxin init`) and publish its roots' first CRLs.
 pub async fn init_region(params: InitParams, pass: &Passphrase) -> Result<InitSummary, AppError> {
     let data_dir = params.data_dir.clone();

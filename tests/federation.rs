@@ -171,7 +171,8 @@ async fn three_regions_recognize_each_other() {
                 pin: pin_b.clone(),
             },
         ],
-        "revocation_cache_seconds = 2",
+        // C requires a valid transparency proof of A's and B's certificates.
+        "revocation_cache_seconds = 2\n[transparency]\nmode = \"fail\"",
     );
 
     // A: an organization with a signer certificate (server-held key), a second organization.
@@ -266,6 +267,11 @@ async fn three_regions_recognize_each_other() {
         let s = sync(&bc, &admin_c, p).await;
         assert_eq!(s["ok"], true, "{s:#}");
     }
+    // A learns B's and C's witnesses from their lists (it asks them to cosign its log).
+    for p in ["rb", "rc"] {
+        let s = sync(&ba, &admin_a, p).await;
+        assert_eq!(s["ok"], true, "{s:#}");
+    }
     let st = peer_state(&bb, "ra").await;
     assert_eq!(st["state"], "fresh", "{st:#}");
     let seq1 = st["sequence"].as_u64().unwrap();
@@ -337,6 +343,56 @@ async fn three_regions_recognize_each_other() {
             "{recs:#?}"
         );
     }
+    // Transparency: every certificate of A's seal (signer, seal maker, TSU) is in A's log, with
+    // a proof whose checkpoint B's and C's witnesses cosigned (A asks them about once a second).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let j = verify_at(&bb, &sealed1).await;
+        let mut recs = vec![];
+        recognitions(&j, &mut recs);
+        let logged: Vec<Value> = recs.iter().map(|r| r["transparency"].clone()).collect();
+        let cosigned = !logged.is_empty()
+            && logged
+                .iter()
+                .all(|t| t["status"] == "proven" && t["cosigned_by"] == json!(["rb", "rc"]));
+        if cosigned {
+            for t in &logged {
+                let s = t["summary"].as_str().unwrap();
+                assert!(
+                    s.starts_with("logged at index ") && s.contains("in region ra's log"),
+                    "{s}"
+                );
+                assert!(s.ends_with("cosigned by rb, rc"), "{s}");
+                assert!(t["index"].as_u64().unwrap() < t["checkpoint_size"].as_u64().unwrap());
+            }
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not cosigned by rb and rc: {logged:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    // C, which requires proofs, passes the seal too; the witnesses' state is in /metrics.
+    assert_eq!(verify_at(&bc, &sealed1).await["indication"], "TOTAL_PASSED");
+    let m = get(&format!("{ba}/metrics"), Some(&admin_a)).await;
+    let m = String::from_utf8_lossy(&m.body).to_string();
+    for w in ["rb", "rc"] {
+        let size = m
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("yinxin_log_cosigned_size{{witness=\"{w}\"}} ")))
+            .unwrap_or_else(|| panic!("no cosigned size of {w}: {m}"));
+        assert!(size.parse::<u64>().unwrap() > 0, "{m}");
+    }
+    assert!(m.contains("yinxin_log_size "), "{m}");
+    let m = get(&format!("{bb}/metrics"), Some(&admin_b)).await;
+    let m = String::from_utf8_lossy(&m.body).to_string();
+    assert!(
+        m.contains("yinxin_witness_answers_total{status=\"200\"}"),
+        "{m}"
+    );
+    assert!(!m.contains("yinxin_witnessed_size{log=\"ra\"} 0\n"), "{m}");
+
     // A bare certificate of A at B, and at A itself (own region).
     let cert_pem = std::fs::read(signer_dir.join("cert.pem")).unwrap();
     let j = verify_at(&bb, &cert_pem).await;

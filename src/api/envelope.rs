@@ -117,9 +117,14 @@ pub(super) async fn envelope(
         }
     };
     let resp_status = resp.status();
-    // The citizens' pages answer their errors as pages (`api::pages`); everything else that
-    // is not already a problem becomes one.
-    if resp_status.as_u16() >= 400 && !is_problem(&resp) && !is_page(&resp) {
+    // The citizens' pages answer their errors as pages (`api::pages`), a tlog witness its 409
+    // with the size the protocol requires; everything else that is not already a problem
+    // becomes one.
+    if resp_status.as_u16() >= 400
+        && !is_problem(&resp)
+        && !is_page(&resp)
+        && !is_witness_size(&resp)
+    {
         resp = generic_problem(resp_status).into_response();
     }
     if let Ok(v) = HeaderValue::from_str(&rid) {
@@ -147,6 +152,13 @@ fn is_problem(r: &Response) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         == Some(PROBLEM_JSON)
+}
+
+fn is_witness_size(r: &Response) -> bool {
+    r.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        == Some(crate::transparency::witness::SIZE_CONTENT_TYPE)
 }
 
 fn is_page(r: &Response) -> bool {

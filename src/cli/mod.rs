@@ -34,6 +34,7 @@ mod licence;
 mod licence_import;
 mod licence_issue;
 pub mod locale;
+mod monitor;
 mod ofd;
 mod pdf;
 mod seal;
@@ -421,6 +422,9 @@ enum Command {
     /// Cross-certify a peer region's root CA (bridge model): a certificate from our root to
     /// the peer root with policy mappings and optional name constraints.
     CrossCertify(cross::CrossCertifyArgs),
+    /// Follow a recognized region's transparency log: verify it only grows, list what it
+    /// appended (by holder or name), and flag seals it logged but no longer knows.
+    Monitor(monitor::MonitorArgs),
     /// The region's signed trust list (mutual recognition): publish, withdraw a service, show.
     TrustList {
         #[command(subcommand)]
@@ -497,6 +501,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::CrossCertify(args) => cross::cross_certify(args).await?,
         Command::Ca { command } => ca::run(command).await?,
         Command::TrustList { command } => trust::run(command).await?,
+        Command::Monitor(args) => monitor::run(args).await?,
         Command::Ofd { command } => ofd::run(command)?,
         Command::Licence { command } => licence::run(command).await?,
         Command::Enterprise { command } => enterprise::run(command).await?,

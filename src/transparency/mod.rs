@@ -15,11 +15,12 @@
 //! | [`repo`] | the storage contract ([`repo::LogRepository`]) the store implements |
 //! | [`log`] | the log service: sequencing, checkpoints, proofs, tiles and bundles, the wait for integration |
 //! | [`witness`] | C2SP tlog-witness: the `add-checkpoint` request and the witness that answers it |
+//! | [`monitor`] | following a peer's log: checkpoint, new entries, the tree recomputed from them, two histories caught |
 //!
 //! The core (`merkle` … `entry`) is pure: it computes and checks, it never stores, fetches or
 //! serves; callers give it stored hashes through a `hash_at(level, index)` function and the
 //! current time as a number. `log` and `witness` run over [`repo::LogRepository`] with
-//! `tokio::sync` only. Nothing here may name an HTTP or SQL type (`axum`, `hyper`, `sqlx`…);
+//! `tokio::sync` only; `monitor` reads through its [`monitor::LogSource`]. Nothing here may name an HTTP or SQL type (`axum`, `hyper`, `sqlx`…);
 //! from yinxin it imports `crate::crypto` (the SM2 note signer) and `crate::pki::repo`'s
 //! `RepoError`. The store implements the repository, `api` serves `/log/…` and the witness
 //! endpoint and runs the cosigning of this log's checkpoints by the peers, `cli` the monitor.
@@ -29,6 +30,7 @@ pub mod ed25519;
 pub mod entry;
 pub mod log;
 pub mod merkle;
+pub mod monitor;
 pub mod note;
 pub mod proof;
 pub mod repo;

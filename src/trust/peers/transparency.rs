@@ -80,7 +80,8 @@ impl Federation {
                 return result;
             }
             Err(e) => {
-                result.summary = format!("region {region}'s transparency log could not be asked: {e}");
+                result.summary =
+                    format!("region {region}'s transparency log could not be asked: {e}");
                 return result;
             }
         };
@@ -99,9 +100,8 @@ impl Federation {
         match Entry::parse(&entry_bytes) {
             Ok(e) if e.object_sha256 == sha && e.kind == "certificate.issue" => {}
             _ => {
-                result.summary = format!(
-                    "region {region}'s log answered the entry of another object"
-                );
+                result.summary =
+                    format!("region {region}'s log answered the entry of another object");
                 return result;
             }
         }
@@ -129,7 +129,8 @@ impl Federation {
                 result.checkpoint_size = Some(opened.checkpoint.size());
                 for c in &opened.cosignatures {
                     if let Some((region, _)) = named.iter().find(|(_, v)| {
-                        VerifierKey::parse(v).is_ok_and(|k| k.name == c.name && k.key_id == c.key_id)
+                        VerifierKey::parse(v)
+                            .is_ok_and(|k| k.name == c.name && k.key_id == c.key_id)
                     }) {
                         result.cosigned_by.push(region.clone());
                     }
