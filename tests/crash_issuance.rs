@@ -178,6 +178,9 @@ async fn crash_and_check(label: &str, db: Option<&str>) {
 
     // The server starts again on the same directory and serves what it answered.
     let server = Server::start(&data, &[]);
+    // It sequences what the killed processes committed and left pending.
+    let url = common::log::db_url(&data, db);
+    common::log::wait_sequenced(&url).await;
     for serial in answered.iter().step_by(answered.len().div_ceil(10).max(1)) {
         let r = get(
             &format!("{}/v1/certificates/{serial}", server.base),
@@ -256,6 +259,27 @@ async fn crash_and_check(label: &str, db: Option<&str>) {
         started.elapsed().as_secs_f64()
     );
     drop(region);
+
+    // The transparency log across the kills: no gap, no duplicate index, every checkpoint a
+    // prefix of the same history, and every stored certificate logged exactly once.
+    let (entries, kept, objects) = common::log::assert_log_whole(&url).await;
+    let region = yinxin::pki::region::Region::open(&data, db, &yinxin::store::SqlConnector)
+        .await
+        .unwrap();
+    for serial in &stored {
+        let c = region.repo.certificate(serial).await.unwrap().unwrap();
+        let key = (
+            hex::encode(yinxin::crypto::sha256(&c.der)),
+            "certificate.issue".to_string(),
+        );
+        assert_eq!(
+            objects.get(&key),
+            Some(&1),
+            "certificate {serial} logged other than once"
+        );
+    }
+    drop(region);
+    println!("{label}: transparency log whole: {entries} entries, {kept} kept checkpoints");
 
     // The audit trail is one unbroken chain across the kills (no half-written link), and
     // SQLite's file is whole.

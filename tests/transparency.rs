@@ -65,25 +65,7 @@ fn an_sm2_signed_checkpoint_verifies_with_openssl() {
     );
 }
 
-/// RFC 6962 §2.1 MTH over leaf hashes, written from the RFC (the oracle of the served tiles).
-fn mth(leaves: &[[u8; 32]]) -> [u8; 32] {
-    use sha2::Digest;
-    match leaves.len() {
-        0 => sha2::Sha256::digest([]).into(),
-        1 => leaves[0],
-        n => {
-            let mut k = 1;
-            while k * 2 < n {
-                k *= 2;
-            }
-            let mut h = sha2::Sha256::new();
-            h.update([1u8]);
-            h.update(mth(&leaves[..k]));
-            h.update(mth(&leaves[k..]));
-            h.finalize().into()
-        }
-    }
-}
+use common::log::mth;
 
 #[test]
 fn the_oracle_splits_as_rfc6962_says() {

@@ -8,6 +8,7 @@ pub mod flow;
 pub mod holders;
 pub mod http;
 pub mod licence;
+pub mod log;
 pub mod oidc;
 pub mod pdf;
 pub mod qr;
