@@ -64,9 +64,14 @@ fn args() -> Args {
 
 fn entry(i: u64) -> Entry {
     let cert = format!("certificate number {i} of the benchmark, standing for its DER");
-    Entry::new("certificate.issue", 1_765_000_000 + i as i64, &format!("{i:016X}"), cert.as_bytes())
-        .holder(Some("91350100M000100Y43"))
-        .name(Some("基准测试公司"))
+    Entry::new(
+        "certificate.issue",
+        1_765_000_000 + i as i64,
+        &format!("{i:016X}"),
+        cert.as_bytes(),
+    )
+    .holder(Some("91350100M000100Y43"))
+    .name(Some("基准测试公司"))
 }
 
 fn keys() -> LogKeys {
@@ -94,7 +99,10 @@ async fn load_pending(url: &str, n: u64) {
             }
             let rows = (n - i).min(500);
             let values: Vec<String> = (1..=rows).map(|k| format!("(${k})")).collect();
-            let sql = format!("INSERT INTO log_pending (entry) VALUES {}", values.join(", "));
+            let sql = format!(
+                "INSERT INTO log_pending (entry) VALUES {}",
+                values.join(", ")
+            );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for k in 0..rows {
                 q = q.bind(entry(i + k).encode().unwrap());
@@ -114,7 +122,7 @@ async fn main() {
     let url = a
         .url
         .clone()
-        .unwrap_or_else(|| format!("sqlite://{}", tmp.path().join("log.db").display()));
+        .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", tmp.path().join("log.db").display()));
     let store = Arc::new(Store::connect(&url).await.unwrap());
     let repo: Arc<dyn LogRepository> = store.clone();
     let log = Arc::new(Log::new(
@@ -199,11 +207,15 @@ async fn main() {
         let n = tiles::inclusion_tiles(index, size).unwrap().len();
         max_tiles = max_tiles.max(n);
         sum_tiles += n;
-        max_hashes = max_hashes.max(
-            yinxin::transparency::merkle::inclusion_proof_len(index, size).unwrap(),
-        );
+        max_hashes =
+            max_hashes.max(yinxin::transparency::merkle::inclusion_proof_len(index, size).unwrap());
     }
-    let cp = log.latest().await.unwrap().map(|c| c.note.len()).unwrap_or(0);
+    let cp = log
+        .latest()
+        .await
+        .unwrap()
+        .map(|c| c.note.len())
+        .unwrap_or(0);
     println!(
         "{}",
         json!({"figure": "proof_size", "entries": size, "samples": samples,

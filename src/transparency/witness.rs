@@ -231,3 +231,73 @@ pub fn verified_cosignatures(
         .map(|l| format!("{l}\n"))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cp() -> String {
+        let key =
+            super::super::ed25519::Ed25519Signer::from_seed("w.example/log", &[1; 32]).unwrap();
+        Checkpoint::new("w.example/log", 5, [2; 32])
+            .unwrap()
+            .sign(&[&key])
+            .unwrap()
+    }
+
+    #[test]
+    fn requests_round_trip_and_malformed_ones_are_400() {
+        let req = AddCheckpoint {
+            old: 3,
+            proof: vec![[7; 32], [8; 32]],
+            checkpoint: cp(),
+        };
+        let body = req.encode();
+        assert!(body.starts_with("old 3\n"));
+        assert_eq!(AddCheckpoint::parse(body.as_bytes()).unwrap(), req);
+        let empty = AddCheckpoint {
+            old: 0,
+            proof: vec![],
+            checkpoint: cp(),
+        };
+        assert_eq!(
+            AddCheckpoint::parse(empty.encode().as_bytes()).unwrap(),
+            empty
+        );
+        let many = format!(
+            "old 1\n{}\n{}",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n".repeat(65),
+            cp()
+        );
+        for (bad, why) in [
+            (
+                body.replacen("old 3", "old 03", 1),
+                "old size not canonical",
+            ),
+            (body.replacen("old 3", "size 3", 1), "no old line"),
+            (body.replacen("\n\n", "\n", 1), "no blank line"),
+            (format!("old 3\nnot-base64\n\n{}", cp()), "bad hash"),
+            (many, "too many hashes"),
+            ("old 3\n\nnot a note".to_string(), "not a note"),
+        ] {
+            let a = AddCheckpoint::parse(bad.as_bytes());
+            assert!(
+                matches!(a, Err(WitnessAnswer::BadRequest(_))),
+                "{why}: {a:?}"
+            );
+        }
+        assert!(matches!(
+            AddCheckpoint::parse(&vec![b'a'; MAX_REQUEST_BYTES + 1]),
+            Err(WitnessAnswer::BadRequest(_))
+        ));
+    }
+
+    #[test]
+    fn answers_map_to_the_spec_statuses() {
+        assert_eq!(WitnessAnswer::Cosigned(String::new()).status(), 200);
+        assert_eq!(WitnessAnswer::Conflict(4).status(), 409);
+        assert_eq!(WitnessAnswer::BadProof(String::new()).status(), 422);
+        assert_eq!(WitnessAnswer::Forbidden(String::new()).status(), 403);
+        assert_eq!(WitnessAnswer::UnknownLog(String::new()).status(), 404);
+    }
+}
