@@ -94,6 +94,20 @@ fn recognitions(v: &Value, out: &mut Vec<Value>) {
     }
 }
 
+/// Every verification step named `name` in a report (any depth).
+fn steps_named(v: &Value, name: &str, out: &mut Vec<Value>) {
+    match v {
+        Value::Object(m) => {
+            if m.get("name").is_some_and(|n| n == name) && m.contains_key("outcome") {
+                out.push(v.clone());
+            }
+            m.values().for_each(|x| steps_named(x, name, out));
+        }
+        Value::Array(a) => a.iter().for_each(|x| steps_named(x, name, out)),
+        _ => {}
+    }
+}
+
 fn sample_ofd() -> Vec<u8> {
     use yinxin::document::ofd_write::{Item, NewDocument, NewPage, write_ofd};
     write_ofd(&NewDocument {
@@ -351,10 +365,19 @@ async fn three_regions_recognize_each_other() {
         let mut recs = vec![];
         recognitions(&j, &mut recs);
         let logged: Vec<Value> = recs.iter().map(|r| r["transparency"].clone()).collect();
+        let mut seal_steps = vec![];
+        steps_named(&j, "seal-logged", &mut seal_steps);
         let cosigned = !logged.is_empty()
             && logged
                 .iter()
-                .all(|t| t["status"] == "proven" && t["cosigned_by"] == json!(["rb", "rc"]));
+                .all(|t| t["status"] == "proven" && t["cosigned_by"] == json!(["rb", "rc"]))
+            && !seal_steps.is_empty()
+            && seal_steps.iter().all(|s| {
+                s["outcome"] == "passed"
+                    && s["detail"]
+                        .as_str()
+                        .is_some_and(|d| d.ends_with("cosigned by rb, rc"))
+            });
         if cosigned {
             for t in &logged {
                 let s = t["summary"].as_str().unwrap();
@@ -369,7 +392,7 @@ async fn three_regions_recognize_each_other() {
         }
         assert!(
             Instant::now() < deadline,
-            "not cosigned by rb and rc: {logged:#?}"
+            "not cosigned by rb and rc: {logged:#?} {seal_steps:#?}"
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }

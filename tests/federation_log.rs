@@ -127,6 +127,62 @@ async fn witnesses_and_the_monitor_catch_a_log_that_lies() {
     let seal_id = seal["id"].as_str().unwrap().to_string();
     assert!(seal["transparency"]["tlog_proof"].is_string(), "{seal:#}");
 
+    // At B, A's seal is found in A's log; a seal made with A's real seal-maker key outside
+    // A's system (never logged) is reported as not proven to be public.
+    let real = base64::engine::general_purpose::STANDARD
+        .decode(seal["esl_base64"].as_str().unwrap())
+        .unwrap();
+    let step = seal_logged_step(&bb, &real).await;
+    assert_eq!(step["outcome"], "passed", "{step:#}");
+    assert!(
+        step["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("logged at index "),
+        "{step:#}"
+    );
+    let forged = {
+        let pass = yinxin::crypto::Passphrase::new(TEST_PASSPHRASE.into()).unwrap();
+        let region = yinxin::pki::region::Region::open(&da, None, &yinxin::store::SqlConnector)
+            .await
+            .unwrap();
+        let (maker, maker_cert) = region.seal_maker(&pass).await.unwrap();
+        let signer_cert = {
+            use der::{DecodePem, Encode};
+            let pem = std::fs::read_to_string(tmp.path().join("signer/cert.pem")).unwrap();
+            x509_cert::Certificate::from_pem(&pem)
+                .unwrap()
+                .to_der()
+                .unwrap()
+        };
+        let t = yinxin::seal::types::builtin().into_iter().next().unwrap();
+        yinxin::seal::service::make_seal(
+            &yinxin::seal::service::SealRequest {
+                region: "ra",
+                seal_type: &t,
+                holder: HOLDER,
+                name: "影子公章",
+                signers: vec![(serial.clone(), signer_cert)],
+                picture_png: RED_PNG.to_vec(),
+                validity_days: 30,
+                now: yinxin::clock::now_secs(),
+            },
+            maker.as_ref(),
+            &maker_cert,
+        )
+        .unwrap()
+        .der
+    };
+    let step = seal_logged_step(&bb, &forged).await;
+    assert_eq!(step["outcome"], "skipped", "B warns: {step:#}");
+    assert!(
+        step["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not in region ra's transparency log"),
+        "{step:#}"
+    );
+
     // B's witness cosigns A's log; A serves the cosignature with its checkpoint. Nothing is
     // logged after the seal, so the checkpoint that covers it is the last one B cosigns.
     let seal_index = seal["transparency"]["index"].as_u64().unwrap();
@@ -380,6 +436,18 @@ async fn witnesses_and_the_monitor_catch_a_log_that_lies() {
     assert_eq!(after, state_now, "a refused run does not move the state");
     drop(a);
     drop(b);
+}
+
+/// The `seal-logged` step of B's report on a seal.
+async fn seal_logged_step(bb: &str, seal: &[u8]) -> Value {
+    let j = verify_at(bb, seal).await;
+    j["steps"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{j:#}"))
+        .iter()
+        .find(|s| s["name"] == "seal-logged")
+        .cloned()
+        .unwrap_or_else(|| panic!("no seal-logged step: {j:#}"))
 }
 
 /// Poll A's served checkpoint until it covers entry `index` and carries the cosignature of

@@ -703,6 +703,16 @@ cli-cross-certify-opt-require-explicit-policy = Add policyConstraints requireExp
 cli-cross-certify-opt-days = Validity in days (default 5 years; never beyond either root's notAfter)
 cli-cross-certify-opt-out = Where to write the cross-certificate (PEM); it is also kept in DATA_DIR/ca
 
+cli-monitor-about = Follow a recognized region's transparency log: verify it only grows, list what it appended (by holder or name), and flag seals it logged but no longer knows
+cli-monitor-example =
+    yinxin monitor --data-dir data --region fj --holder 91350100M000100Y43
+cli-monitor-opt-region = The recognized region whose log to follow
+cli-monitor-opt-log-url = Read the log from this URL instead of the one the region's list announces (a mirror)
+cli-monitor-opt-state = State file (default: DATA_DIR/monitor/<region>.json)
+cli-monitor-opt-holder = List only entries of this holder (credit code, or a person's holder hash)
+cli-monitor-opt-name = List only entries whose name contains this text
+cli-monitor-opt-no-registry-check = Do not look new seals up in the region's registry
+
 cli-trust-list-about = The region's signed trust list (mutual recognition): publish, withdraw a service, show
 cli-trust-list-example =
     yinxin trust-list publish --data-dir data

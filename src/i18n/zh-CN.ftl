@@ -706,6 +706,16 @@ cli-cross-certify-opt-require-explicit-policy = 添加策略约束 requireExplic
 cli-cross-certify-opt-days = 有效天数（默认 5 年；不超过任一根 CA 的到期时间）
 cli-cross-certify-opt-out = 交叉证书（PEM）的写出位置；同时保存在 DATA_DIR/ca 中
 
+cli-monitor-about = 跟踪一个已互认区域的透明日志：核验其只增不改，列出新追加的记录（按持有者或名称），并标出日志中有而该区域登记库已不认的印章
+cli-monitor-example =
+    yinxin monitor --data-dir data --region fj --holder 91350100M000100Y43
+cli-monitor-opt-region = 要跟踪其日志的已互认区域
+cli-monitor-opt-log-url = 从此 URL（镜像）读取日志，而非该区域信任列表公布的地址
+cli-monitor-opt-state = 状态文件（默认：DATA_DIR/monitor/<区域>.json）
+cli-monitor-opt-holder = 只列出该持有者的记录（统一社会信用代码，或自然人的持有者散列）
+cli-monitor-opt-name = 只列出名称包含此文字的记录
+cli-monitor-opt-no-registry-check = 不向该区域登记库查询新印章
+
 cli-trust-list-about = 区域的签名信任列表（互认）：发布、撤销服务、显示
 cli-trust-list-example =
     yinxin trust-list publish --data-dir data

@@ -197,6 +197,31 @@ async fn seal_steps(
         Seen::Skipped(d) => acc.skip(N::SealRegistry, &d),
         Seen::Problem(reason) => acc.push_reason(N::SealRegistry, reason),
     }
+    // A recognized region's seal: is it in that region's transparency log?
+    if let (Some(t), Some(region)) = (
+        opts.trust,
+        maker_chain
+            .recognition
+            .as_ref()
+            .filter(|r| r.via == Via::TrustList)
+            .map(|r| r.region.clone()),
+    ) && let Some((log, required)) = t.logged(&region, "seal.make", &seal.der).await
+    {
+        if log.status == "proven" {
+            acc.push(N::SealLogged, Ok(log.summary));
+        } else if required {
+            acc.push(
+                N::SealLogged,
+                Err((
+                    Indication::Indeterminate,
+                    SubIndication::ChainConstraintsFailure,
+                    format!("transparency required: {}", log.summary),
+                )),
+            );
+        } else {
+            acc.skip(N::SealLogged, &log.summary);
+        }
+    }
     maker_chain
 }
 

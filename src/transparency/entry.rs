@@ -1,6 +1,6 @@
 //! The log's entries: one canonical record per thing the region signs or changes (a
 //! certificate issued or revoked, a seal made, suspended or revoked, a licence issued, suspended,
-//! resumed, superseded by a new version or revoked, a trust-list version, a cross-certificate).
+//! resumed, changed (superseded by a new version) or revoked, a trust-list version, a cross-certificate).
 //!
 //! The record is text, one `key value` field per line in a fixed order, so that it reads in an
 //! entry bundle and hashes the same everywhere (the leaf hash is over these exact bytes):
@@ -45,7 +45,7 @@ pub const KINDS: &[&str] = &[
     "licence.issue",
     "licence.suspend",
     "licence.resume",
-    "licence.supersede",
+    "licence.change",
     "licence.revoke",
     "trust-list.publish",
     "cross-certificate.issue",

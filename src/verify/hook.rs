@@ -49,6 +49,17 @@ pub trait TrustSource: Send + Sync {
     /// that recognition names, fill `report.recognition`'s `transparency`, and fail the report
     /// when the configuration requires a proof and none verifies. Nothing by default.
     async fn transparency(&self, _report: &mut Report, _target: &[u8]) {}
+    /// The entry of `kind` about `object` (e.g. a seal) in the transparency log of the
+    /// recognized `region`, with whether the configuration requires it to be proven; `None`
+    /// when nothing is checked.
+    async fn logged(
+        &self,
+        _region: &str,
+        _kind: &str,
+        _object: &[u8],
+    ) -> Option<(super::report::LogInclusion, bool)> {
+        None
+    }
     /// Signed statuses (DER, see `crate::seal::status`) of the seal `es_id` made by the
     /// certificate `maker`, fetched from where the maker's region publishes them. None by
     /// default: only a relying party's source fetches them.

@@ -28,6 +28,8 @@ pub enum StepName {
     SealMakerRecognised,
     /// 4: the seal's status in its registry.
     SealRegistry,
+    /// 4: a recognized region's seal is in that region's transparency log.
+    SealLogged,
     /// 5: the signer certificate's chain for the document-signer purpose.
     SignerCertificate,
     /// 6: the timestamp.
@@ -48,6 +50,7 @@ impl StepName {
             StepName::SealMakerCertificate => "seal-maker-certificate",
             StepName::SealMakerRecognised => "seal-maker-recognised",
             StepName::SealRegistry => "seal-registry",
+            StepName::SealLogged => "seal-logged",
             StepName::SignerCertificate => "signer-certificate",
             StepName::Timestamp => "timestamp",
             StepName::Data => "data",
@@ -64,7 +67,8 @@ impl StepName {
             | StepName::SealMakerSignature
             | StepName::SealMakerCertificate
             | StepName::SealMakerRecognised
-            | StepName::SealRegistry => 4,
+            | StepName::SealRegistry
+            | StepName::SealLogged => 4,
             StepName::SignerCertificate => 5,
             StepName::Timestamp => 6,
             StepName::Data => 7,
@@ -241,6 +245,7 @@ mod tests {
             StepName::SealMakerCertificate,
             StepName::SealMakerRecognised,
             StepName::SealRegistry,
+            StepName::SealLogged,
             StepName::SignerCertificate,
             StepName::Timestamp,
             StepName::Data,

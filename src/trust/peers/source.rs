@@ -121,6 +121,15 @@ impl TrustSource for Federation {
         self.check_transparency(report, target).await;
     }
 
+    async fn logged(
+        &self,
+        region: &str,
+        kind: &str,
+        object: &[u8],
+    ) -> Option<(crate::verify::report::LogInclusion, bool)> {
+        self.object_logged(region, kind, object).await
+    }
+
     fn review(&self, report: &mut Report, target: &[u8], at: i64, role: ChainRole) {
         let Some(anchor) = report.anchor_sha256.clone() else {
             return;

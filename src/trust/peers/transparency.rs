@@ -42,12 +42,14 @@ impl Federation {
         out
     }
 
-    /// Look `target` up in the log of `region` (announced as `info`).
+    /// Look the entry of `kind` about `target` up in the log of `region` (announced as
+    /// `info`).
     async fn inclusion(
         &self,
         region: &str,
         info: &LogInfo,
         logs: &[(String, LogInfo)],
+        kind: &str,
         target: &[u8],
     ) -> LogInclusion {
         let sha = crate::crypto::sha256(target);
@@ -60,7 +62,7 @@ impl Federation {
             summary: String::new(),
         };
         let url = format!(
-            "{}/proof?kind=certificate.issue&sha256={}",
+            "{}/proof?kind={kind}&sha256={}",
             info.url.trim_end_matches('/'),
             hex::encode(sha)
         );
@@ -74,7 +76,7 @@ impl Federation {
             Err(e) if e.to_string().ends_with("HTTP status 404 Not Found") => {
                 result.status = "missing";
                 result.summary = format!(
-                    "not in region {region}'s transparency log ({}): the certificate is not proven to be public",
+                    "not in region {region}'s transparency log ({}): the object is not proven to be public",
                     info.origin
                 );
                 return result;
@@ -98,7 +100,7 @@ impl Federation {
             return result;
         };
         match Entry::parse(&entry_bytes) {
-            Ok(e) if e.object_sha256 == sha && e.kind == "certificate.issue" => {}
+            Ok(e) if e.object_sha256 == sha && e.kind == kind => {}
             _ => {
                 result.summary =
                     format!("region {region}'s log answered the entry of another object");
@@ -155,6 +157,25 @@ impl Federation {
         result
     }
 
+    /// The [`crate::verify::hook::TrustSource::logged`] of federation.
+    pub(super) async fn object_logged(
+        &self,
+        region: &str,
+        kind: &str,
+        object: &[u8],
+    ) -> Option<(LogInclusion, bool)> {
+        let mode = self.config.transparency.mode;
+        if mode == TransparencyMode::Off {
+            return None;
+        }
+        let logs = self.peer_logs();
+        let inclusion = match logs.iter().find(|(r, _)| r == region) {
+            Some((_, info)) => self.inclusion(region, info, &logs, kind, object).await,
+            None => no_log(region),
+        };
+        Some((inclusion, mode == TransparencyMode::Fail))
+    }
+
     /// The [`crate::verify::hook::TrustSource::transparency`] of federation.
     pub(super) async fn check_transparency(&self, report: &mut Report, target: &[u8]) {
         let mode = self.config.transparency.mode;
@@ -171,15 +192,11 @@ impl Federation {
         };
         let logs = self.peer_logs();
         let inclusion = match logs.iter().find(|(r, _)| *r == region) {
-            Some((_, info)) => self.inclusion(&region, info, &logs, target).await,
-            None => LogInclusion {
-                status: "missing",
-                log: String::new(),
-                index: None,
-                checkpoint_size: None,
-                cosigned_by: vec![],
-                summary: format!("region {region}'s trust list announces no transparency log"),
-            },
+            Some((_, info)) => {
+                self.inclusion(&region, info, &logs, "certificate.issue", target)
+                    .await
+            }
+            None => no_log(&region),
         };
         if mode == TransparencyMode::Fail && inclusion.status != "proven" {
             fail_review(
@@ -192,5 +209,16 @@ impl Federation {
         if let Some(r) = report.recognition.as_mut() {
             r.transparency = Some(inclusion);
         }
+    }
+}
+
+fn no_log(region: &str) -> LogInclusion {
+    LogInclusion {
+        status: "missing",
+        log: String::new(),
+        index: None,
+        checkpoint_size: None,
+        cosigned_by: vec![],
+        summary: format!("region {region}'s trust list announces no transparency log"),
     }
 }
