@@ -3,9 +3,12 @@
 //!
 //! 1. `sequencing`: entries already pending (bulk-loaded), integrated by `Log::sequence_once`
 //!    steps of up to 4,096 entries (one transaction and one Ed25519 checkpoint signature each).
-//! 2. `appends`: `--writers` concurrent writers, each committing one audit event with its log
-//!    entry per transaction (as an issuance or a seal does), with the sequencer running as in
-//!    the server; entries committed and entries integrated per second, and the largest lag.
+//! 2. `appends`: `--writers` concurrent writers storing certificates through the store's group
+//!    commit (the issuance path: concurrent inserts committed together, each certificate with
+//!    its audit event and its log entry), with the sequencer running as in the server; entries
+//!    committed per second, the largest lag behind the commits, and the drain after the stop.
+//!    `appends-unbatched`: the same with one transaction per entry (`append_audit`: a seal or a
+//!    revocation).
 //! 3. `proof_size`: for a tree of 10⁷ entries, the tiles an inclusion proof of a random entry
 //!    reads (C2SP tlog-tiles, 256 hashes a tile) and the proof's bytes.
 //! 4. `tiles`: full level-0 tiles read back through `Log::tile` by `--readers` concurrent
@@ -21,7 +24,7 @@ use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use yinxin::pki::repo::{AuditEvent, Repository};
+use yinxin::pki::repo::{AuditEvent, CertStatus, CertificateRecord, Repository};
 use yinxin::store::Store;
 use yinxin::transparency::checkpoint::CosignatureSigner;
 use yinxin::transparency::ed25519::Ed25519Signer;
@@ -153,18 +156,76 @@ async fn main() {
 
     // 2. Concurrent appends with the sequencer running.
     tokio::spawn(log.clone().run_sequencer());
+    add_ca(&url).await;
+    let batched = Arc::new(Store::connect(&url).await.unwrap().with_group_commit(64));
+    appends(&a, "appends", &batched, &repo, &log, true).await;
+    appends(&a, "appends-unbatched", &store, &repo, &log, false).await;
+    rest(&a, &repo, &log).await;
+}
+
+/// A CA row for the benchmark's certificates (their foreign key).
+async fn add_ca(url: &str) {
+    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+    sqlx::query(
+        "INSERT INTO cas (id, algorithm, role, parent_id, subject, serial, not_before, not_after, \
+         ski, key_id, der, created_at) VALUES ('bench-ca', 'sm2', 'issuing', NULL, 'CN=bench', \
+         '01', 0, 4000000000, '00', 'bench-ca', $1, 0)",
+    )
+    .bind(vec![0x30u8, 0x00])
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+}
+
+fn record(i: u64) -> CertificateRecord {
+    CertificateRecord {
+        serial: format!("{i:016X}"),
+        issuer_ca: "bench-ca".into(),
+        profile: "organization".into(),
+        algorithm: yinxin::crypto::Algorithm::Sm2,
+        subject: format!("CN=bench {i}"),
+        holder_id: "91350100M000100Y43".into(),
+        organization: Some("基准测试公司".into()),
+        not_before: 1_765_000_000,
+        not_after: 1_800_000_000,
+        status: CertStatus::Valid,
+        revoked_at: None,
+        revocation_reason: None,
+        invalidity_date: None,
+        der: format!("certificate number {i} of the benchmark, standing for its DER").into_bytes(),
+        created_at: 1_765_000_000,
+    }
+}
+
+/// Writers for `a.seconds` (certificates through `store`'s group commit when `batched`, else
+/// bare audit events), the sequencer running; one JSON line.
+async fn appends(
+    a: &Args,
+    figure: &str,
+    store: &Arc<Store>,
+    repo: &Arc<dyn LogRepository>,
+    log: &Arc<Log>,
+    batched: bool,
+) {
     let committed = Arc::new(AtomicU64::new(0));
     let before = repo.log_size().await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(a.seconds);
     let mut tasks = vec![];
     for w in 0..a.writers {
         let (store, committed, log) = (store.clone(), committed.clone(), log.clone());
+        let base = if batched { 1 } else { 100 };
         tasks.push(tokio::spawn(async move {
-            let mut i = 1_000_000_000 * (w as u64 + 1);
+            let mut i = 1_000_000_000 * (w as u64 + base);
             while Instant::now() < deadline {
-                let ev = AuditEvent::now("bench", "certificate.issue", "x", "success", "")
+                let rec = record(i);
+                let ev = AuditEvent::now("bench", "certificate.issue", &rec.serial, "success", "")
                     .logged(entry(i));
-                store.append_audit(&ev).await.unwrap();
+                if batched {
+                    store.insert_certificate(&rec, &ev).await.unwrap();
+                } else {
+                    store.append_audit(&ev).await.unwrap();
+                }
                 log.kick();
                 committed.fetch_add(1, Ordering::Relaxed);
                 i += 1;
@@ -188,12 +249,14 @@ async fn main() {
     }
     println!(
         "{}",
-        json!({"figure": "appends", "writers": a.writers, "seconds": a.seconds,
+        json!({"figure": figure, "writers": a.writers, "seconds": a.seconds,
                "committed_per_second": (total as f64 / a.seconds as f64).round(),
                "integrated": total, "max_lag_entries": max_lag,
                "drain_after_stop_ms": t_drain.elapsed().as_millis()})
     );
+}
 
+async fn rest(a: &Args, repo: &Arc<dyn LogRepository>, log: &Arc<Log>) {
     // 3. Proof size at 10^7 entries.
     let size = 10_000_000u64;
     let (mut max_tiles, mut sum_tiles, mut max_hashes) = (0usize, 0usize, 0usize);

@@ -104,30 +104,25 @@ impl LogRepository for Store {
     }
 
     async fn log_hashes(&self, nodes: &[NodeId]) -> Result<Vec<Option<Hash>>, RepoError> {
+        // One statement for a proof's nodes (at most 64 in one proof; chunks beyond).
         let mut found = std::collections::HashMap::with_capacity(nodes.len());
-        let mut levels: Vec<u8> = nodes.iter().map(|n| n.level).collect();
-        levels.sort_unstable();
-        levels.dedup();
-        for level in levels {
-            let idx: Vec<i64> = nodes
-                .iter()
-                .filter(|n| n.level == level)
-                .map(|n| to_i64(n.index))
-                .collect::<Result<_, _>>()?;
-            for chunk in idx.chunks(ROWS_PER_INSERT) {
-                let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-                let sql = format!(
-                    "SELECT idx, hash FROM log_hashes WHERE level = $1 AND idx IN ({})",
-                    list.join(", ")
-                );
-                let mut q = sqlx::query(AssertSqlSafe(sql)).bind(i32::from(level));
-                for i in chunk {
-                    q = q.bind(*i);
-                }
-                for r in q.fetch_all(&self.pool).await.map_err(db_err)? {
-                    let i: i64 = get(&r, "idx")?;
-                    found.insert(NodeId::new(level, to_u64(i)?), hash_from(get(&r, "hash")?)?);
-                }
+        for chunk in nodes.chunks(100) {
+            let terms: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(level = ${} AND idx = ${})", 2 * i + 1, 2 * i + 2))
+                .collect();
+            let sql = format!(
+                "SELECT CAST(level AS BIGINT) AS level, idx, hash FROM log_hashes WHERE {}",
+                terms.join(" OR ")
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for n in chunk {
+                q = q.bind(i32::from(n.level)).bind(to_i64(n.index)?);
+            }
+            for r in q.fetch_all(&self.pool).await.map_err(db_err)? {
+                let level = u8::try_from(get::<i64>(&r, "level")?)
+                    .map_err(|_| RepoError::Backend("a stored log level beyond 255".into()))?;
+                let i: i64 = get(&r, "idx")?;
+                found.insert(NodeId::new(level, to_u64(i)?), hash_from(get(&r, "hash")?)?);
             }
         }
         Ok(nodes.iter().map(|n| found.get(n).copied()).collect())
@@ -253,24 +248,25 @@ impl LogRepository for Store {
         // The recent checkpoints only: witnesses cosign the latest one, so one of these
         // carries the cosignatures there are.
         let rows = sqlx::query(
-            "SELECT size, at, note FROM log_checkpoints WHERE size > $1 \
-             ORDER BY size DESC LIMIT 64",
+            "SELECT c.size AS size, (SELECT COUNT(*) FROM log_cosignatures s WHERE s.size = c.size) AS n \
+             FROM log_checkpoints c WHERE c.size > $1 ORDER BY c.size DESC LIMIT 64",
         )
         .bind(to_i64(above)?)
         .fetch_all(&self.pool)
         .await
         .map_err(db_err)?;
-        let mut best: Option<StoredCheckpoint> = None;
+        // The most cosignatures; on a tie the larger tree (rows come largest first).
+        let mut best: Option<(i64, i64)> = None;
         for r in &rows {
-            let cp = self.checkpoint_from(r).await?;
-            if best
-                .as_ref()
-                .is_none_or(|b| cp.cosignatures.len() > b.cosignatures.len())
-            {
-                best = Some(cp);
+            let (size, n): (i64, i64) = (get(r, "size")?, get(r, "n")?);
+            if best.is_none_or(|(_, bn)| n > bn) {
+                best = Some((size, n));
             }
         }
-        Ok(best)
+        match best {
+            Some((size, _)) => self.log_checkpoint(to_u64(size)?).await,
+            None => Ok(None),
+        }
     }
 
     async fn log_keep_checkpoint(&self, cp: &StoredCheckpoint) -> Result<(), RepoError> {

@@ -1,7 +1,8 @@
 //! The region's log as a service over a [`LogRepository`]: the sequencer (pending entries →
 //! indexes, tree hashes and a signed checkpoint, in one transaction per step), proofs
 //! (tlog-proof of an object, consistency between sizes), the tiles and bundles the `/log/`
-//! endpoints serve, and the wait of an answer for its entry's integration.
+//! endpoints serve, and the wait of an answer for its entry's integration (see
+//! [`super::waiters`]).
 //!
 //! Entries become pending in the transaction that stores their object (the store writes them
 //! with the object's audit event); the sequencer integrates what is pending at most every
@@ -153,6 +154,7 @@ pub struct Log {
     last_error: Mutex<Option<String>>,
     last_kept: Mutex<Option<std::time::Instant>>,
     cosigners: Mutex<std::collections::BTreeMap<String, CosignerState>>,
+    waiters: super::waiters::Waiters,
 }
 
 /// Where a peer's witness stands with this log (for `/metrics` and the operator).
@@ -202,6 +204,7 @@ impl Log {
             last_error: Mutex::new(None),
             last_kept: Mutex::new(None),
             cosigners: Mutex::new(Default::default()),
+            waiters: Default::default(),
         }
     }
 
@@ -343,6 +346,27 @@ impl Log {
         if keep && let Ok(mut k) = self.last_kept.lock() {
             *k = Some(std::time::Instant::now());
         }
+        // The answers waiting for entries of this step get their proofs now.
+        let waiting = self.waiters.take(
+            step.entries
+                .iter()
+                .enumerate()
+                .map(|(i, (_, kind, object, _))| (i, (kind.clone(), object.clone()))),
+        );
+        for (i, senders) in waiting {
+            let (index, _, _, bytes) = &step.entries[i];
+            let path = match merkle::inclusion_proof(*index, new_size, |l, x| hash_of(&nodes, l, x))
+            {
+                Ok(p) => p,
+                Err(_) => self.inclusion(*index, new_size).await?,
+            };
+            let proof = TlogProof::new(*index, path, step.checkpoint.clone())
+                .map_err(|e| LogError::Sign(e.to_string()))?
+                .with_extra(bytes.clone());
+            for s in senders {
+                let _ = s.send(proof.clone());
+            }
+        }
         let keep: HashMap<NodeId, Hash> = merkle::root_nodes(new_size)
             .into_iter()
             .filter_map(|id| nodes.get(&id).map(|h| (id, *h)))
@@ -471,21 +495,25 @@ impl Log {
         kind: &str,
         timeout: Duration,
     ) -> Result<Option<TlogProof>, LogError> {
+        let key = (kind.to_string(), hex::encode(object_sha256));
+        let mut rx = self.waiters.register(key.clone());
         self.kick();
         let deadline = tokio::time::Instant::now() + timeout;
-        let mut sizes = self.size.subscribe();
-        loop {
+        let found = loop {
+            // Integrated before the registration, or by another process's sequencer: look in
+            // the log now and every 250 ms (one cheap lookup while it is not there).
             if let Some(p) = self.proof_of(object_sha256, kind).await? {
-                return Ok(Some(p));
+                break Some(p);
             }
-            // Another process may sequence: look again at least every 100 ms.
-            let wait = tokio::time::sleep(Duration::from_millis(100));
             tokio::select! {
-                _ = sizes.changed() => {}
-                _ = wait => {}
-                _ = tokio::time::sleep_until(deadline) => return Ok(None),
+                r = &mut rx => break r.ok(),
+                _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+                _ = tokio::time::sleep_until(deadline) => break None,
             }
-        }
+        };
+        drop(rx);
+        self.waiters.forget(&key);
+        Ok(found)
     }
 
     /// The hashes of `tile` (its width of them), when the tree has them.

@@ -14,6 +14,7 @@
 //! | [`entry`] | the log's canonical entry record (kind, time, object hash, holder, public part) |
 //! | [`repo`] | the storage contract ([`repo::LogRepository`]) the store implements |
 //! | [`log`] | the log service: sequencing, checkpoints, proofs, tiles and bundles, the wait for integration |
+//! | [`waiters`] | answers waiting for their entries: handed their proofs by the sequencer |
 //! | [`witness`] | C2SP tlog-witness: the `add-checkpoint` request and the witness that answers it |
 //! | [`monitor`] | following a peer's log: checkpoint, new entries, the tree recomputed from them, two histories caught |
 //!
@@ -36,6 +37,7 @@ pub mod proof;
 pub mod repo;
 pub mod sm2;
 pub mod tiles;
+pub mod waiters;
 pub mod witness;
 
 #[cfg(test)]
