@@ -84,7 +84,7 @@ pub async fn cosign(
         }
         .encode();
         let (status, answer) = federation
-            .fetcher()
+            .list_client()
             .post_answer(
                 url,
                 &|u: &str| u == url,

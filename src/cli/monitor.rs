@@ -120,7 +120,7 @@ pub async fn run(a: MonitorArgs) -> Result<(), CliError> {
         )));
     }
     let source = HttpLog {
-        fetcher: federation.fetcher(),
+        fetcher: federation.list_client(),
         base: base.clone(),
     };
     let r = follow(&source, &policy, old.as_ref()).await?;
@@ -140,7 +140,7 @@ pub async fn run(a: MonitorArgs) -> Result<(), CliError> {
                 .as_ref()
                 .is_none_or(|n| e.name.as_ref().is_some_and(|x| x.contains(n.as_str())));
         let registry = if e.kind == "seal.make" && !a.no_registry_check {
-            Some(seal_known(federation.fetcher(), &region_base, e).await)
+            Some(seal_known(federation.list_client(), &region_base, e).await)
         } else {
             None
         };

@@ -165,11 +165,12 @@ impl Witness<'_> {
         match state {
             // First checkpoint of this log (trust on first use, as the spec allows).
             None => {}
-            Some((size, root)) if size == cp.size() => {
-                if root != *cp.root_hash() || !req.proof.is_empty() {
-                    return WitnessAnswer::Conflict(latest);
-                }
+            Some((size, root))
+                if size == cp.size() && (root != *cp.root_hash() || !req.proof.is_empty()) =>
+            {
+                return WitnessAnswer::Conflict(latest);
             }
+            Some((size, _)) if size == cp.size() => {}
             Some((size, root)) => {
                 if let Err(e) =
                     merkle::verify_consistency(size, cp.size(), &root, cp.root_hash(), &req.proof)

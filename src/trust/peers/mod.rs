@@ -228,8 +228,9 @@ impl Federation {
             .collect()
     }
 
-    /// The outbound HTTP client of federation (bounded, plain http, no redirects).
-    pub fn fetcher(&self) -> &RevocationFetcher {
+    /// The outbound HTTP client of federation for lists and logs (bounded, plain http, no
+    /// redirects; not the revocation fetcher, whose cache and limits are for CRLs and OCSP).
+    pub fn list_client(&self) -> &RevocationFetcher {
         &self.list_fetcher
     }
 
