@@ -115,15 +115,7 @@ async fn witnesses_and_the_monitor_catch_a_log_that_lies() {
     assert_eq!(sync(&bb, &admin_b, "ra").await["ok"], true);
 
     // A makes a seal; its answer carries the proof of its entry.
-    let png = base64::engine::general_purpose::STANDARD.encode(RED_PNG);
-    let r = post_json(
-        &format!("{ba}/v1/seals"),
-        Some(&seal_admin),
-        &json!({"holder": HOLDER, "type": "official", "name": "日志监测公司", "signers": [serial], "picture_png_base64": png}),
-    )
-    .await;
-    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
-    let seal = r.json();
+    let seal = make_seal(&ba, &seal_admin, "official", "日志监测公司", &serial).await;
     let seal_id = seal["id"].as_str().unwrap().to_string();
     assert!(seal["transparency"]["tlog_proof"].is_string(), "{seal:#}");
 
@@ -132,29 +124,14 @@ async fn witnesses_and_the_monitor_catch_a_log_that_lies() {
     let real = base64::engine::general_purpose::STANDARD
         .decode(seal["esl_base64"].as_str().unwrap())
         .unwrap();
-    let step = seal_logged_step(&bb, &real).await;
-    assert_eq!(step["outcome"], "passed", "{step:#}");
-    assert!(
-        step["detail"]
-            .as_str()
-            .unwrap()
-            .starts_with("logged at index "),
-        "{step:#}"
-    );
+    seal_logged_step(&bb, &real, "passed", "logged at index ").await;
     let forged = {
         let pass = yinxin::crypto::Passphrase::new(TEST_PASSPHRASE.into()).unwrap();
         let region = yinxin::pki::region::Region::open(&da, None, &yinxin::store::SqlConnector)
             .await
             .unwrap();
         let (maker, maker_cert) = region.seal_maker(&pass).await.unwrap();
-        let signer_cert = {
-            use der::{DecodePem, Encode};
-            let pem = std::fs::read_to_string(tmp.path().join("signer/cert.pem")).unwrap();
-            x509_cert::Certificate::from_pem(&pem)
-                .unwrap()
-                .to_der()
-                .unwrap()
-        };
+        let signer_cert = der_of(&tmp.path().join("signer/cert.pem"));
         let t = yinxin::seal::types::builtin().into_iter().next().unwrap();
         yinxin::seal::service::make_seal(
             &yinxin::seal::service::SealRequest {
@@ -173,15 +150,14 @@ async fn witnesses_and_the_monitor_catch_a_log_that_lies() {
         .unwrap()
         .der
     };
-    let step = seal_logged_step(&bb, &forged).await;
-    assert_eq!(step["outcome"], "skipped", "B warns: {step:#}");
-    assert!(
-        step["detail"]
-            .as_str()
-            .unwrap()
-            .contains("not in region ra's transparency log"),
-        "{step:#}"
-    );
+    // B warns (mode warn): the step is reported, not passed.
+    seal_logged_step(
+        &bb,
+        &forged,
+        "skipped",
+        "not in region ra's transparency log",
+    )
+    .await;
 
     // B's witness cosigns A's log; A serves the cosignature with its checkpoint. Nothing is
     // logged after the seal, so the checkpoint that covers it is the last one B cosigns.
@@ -340,14 +316,14 @@ async fn witnesses_and_the_monitor_catch_a_log_that_lies() {
     let size1 = summary["size"].as_u64().unwrap();
 
     // A's database loses the seal (a hidden object): the monitor's next run flags it.
-    let r = post_json(
-        &format!("{ba}/v1/seals"),
-        Some(&seal_admin),
-        &json!({"holder": HOLDER, "type": "contract", "name": "日志监测公司合同专用章", "signers": [serial], "picture_png_base64": png}),
+    let hidden_seal = make_seal(
+        &ba,
+        &seal_admin,
+        "contract",
+        "日志监测公司合同专用章",
+        &serial,
     )
     .await;
-    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
-    let hidden_seal = r.json();
     let hidden = hidden_seal["id"].as_str().unwrap().to_string();
     cosigned_checkpoint(
         &ba,
@@ -388,14 +364,7 @@ async fn witnesses_and_the_monitor_catch_a_log_that_lies() {
     )
     .await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    let cert_der = {
-        use der::{DecodePem, Encode};
-        let pem = std::fs::read_to_string(tmp.path().join("signer/cert.pem")).unwrap();
-        x509_cert::Certificate::from_pem(&pem)
-            .unwrap()
-            .to_der()
-            .unwrap()
-    };
+    let cert_der = der_of(&tmp.path().join("signer/cert.pem"));
     let deadline = Instant::now() + Duration::from_secs(30);
     while get(
         &format!(
@@ -438,16 +407,42 @@ async fn witnesses_and_the_monitor_catch_a_log_that_lies() {
     drop(b);
 }
 
-/// The `seal-logged` step of B's report on a seal.
-async fn seal_logged_step(bb: &str, seal: &[u8]) -> Value {
+/// The DER of a PEM certificate file.
+fn der_of(path: &std::path::Path) -> Vec<u8> {
+    use der::{DecodePem, Encode};
+    let pem = std::fs::read_to_string(path).unwrap();
+    x509_cert::Certificate::from_pem(&pem)
+        .unwrap()
+        .to_der()
+        .unwrap()
+}
+
+/// A seal of `HOLDER` made at A through the API: the answer.
+async fn make_seal(ba: &str, token: &str, kind: &str, name: &str, serial: &str) -> Value {
+    let png = base64::engine::general_purpose::STANDARD.encode(RED_PNG);
+    let r = post_json(
+        &format!("{ba}/v1/seals"),
+        Some(token),
+        &json!({"holder": HOLDER, "type": kind, "name": name, "signers": [serial], "picture_png_base64": png}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    r.json()
+}
+
+/// The `seal-logged` step of B's report on a seal has `outcome` and a detail containing
+/// `says`.
+async fn seal_logged_step(bb: &str, seal: &[u8], outcome: &str, says: &str) {
     let j = verify_at(bb, seal).await;
-    j["steps"]
+    let step = j["steps"]
         .as_array()
         .unwrap_or_else(|| panic!("{j:#}"))
         .iter()
         .find(|s| s["name"] == "seal-logged")
         .cloned()
-        .unwrap_or_else(|| panic!("no seal-logged step: {j:#}"))
+        .unwrap_or_else(|| panic!("no seal-logged step: {j:#}"));
+    assert_eq!(step["outcome"], outcome, "{step:#}");
+    assert!(step["detail"].as_str().unwrap().contains(says), "{step:#}");
 }
 
 /// Poll A's served checkpoint until it covers entry `index` and carries the cosignature of

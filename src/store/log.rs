@@ -63,6 +63,32 @@ impl Store {
         rows.iter().map(|r| get(r, "line")).collect()
     }
 
+    /// The one number `sql` selects as `n`.
+    async fn log_count(&self, sql: &'static str) -> Result<u64, RepoError> {
+        let r = sqlx::query(sql)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        to_u64(get(&r, "n")?)
+    }
+
+    /// The checkpoint `sql` selects (`size`, `at`, `note`; one parameter, `arg`).
+    async fn one_checkpoint(
+        &self,
+        sql: &'static str,
+        arg: i64,
+    ) -> Result<Option<StoredCheckpoint>, RepoError> {
+        let r = sqlx::query(sql)
+            .bind(arg)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        match r {
+            Some(r) => Ok(Some(self.checkpoint_from(&r).await?)),
+            None => Ok(None),
+        }
+    }
+
     async fn checkpoint_from(&self, r: &AnyRow) -> Result<StoredCheckpoint, RepoError> {
         let size: i64 = get(r, "size")?;
         Ok(StoredCheckpoint {
@@ -77,19 +103,13 @@ impl Store {
 #[async_trait::async_trait]
 impl LogRepository for Store {
     async fn log_size(&self) -> Result<u64, RepoError> {
-        let r = sqlx::query("SELECT size FROM log_head WHERE one = 1")
-            .fetch_one(&self.pool)
+        self.log_count("SELECT size AS n FROM log_head WHERE one = 1")
             .await
-            .map_err(db_err)?;
-        to_u64(get(&r, "size")?)
     }
 
     async fn log_pending_count(&self) -> Result<u64, RepoError> {
-        let r = sqlx::query("SELECT COUNT(*) AS n FROM log_pending")
-            .fetch_one(&self.pool)
+        self.log_count("SELECT COUNT(*) AS n FROM log_pending")
             .await
-            .map_err(db_err)?;
-        to_u64(get(&r, "n")?)
     }
 
     async fn log_pending(&self, limit: u32) -> Result<Vec<(i64, Vec<u8>)>, RepoError> {
@@ -220,28 +240,20 @@ impl LogRepository for Store {
     }
 
     async fn log_head_checkpoint(&self) -> Result<Option<StoredCheckpoint>, RepoError> {
-        let r = sqlx::query(
-            "SELECT size, at, checkpoint AS note FROM log_head WHERE one = 1 AND checkpoint IS NOT NULL",
+        self.one_checkpoint(
+            "SELECT size, at, checkpoint AS note FROM log_head WHERE one = 1 AND checkpoint IS NOT NULL \
+             AND size > $1",
+            -1,
         )
-        .fetch_optional(&self.pool)
         .await
-        .map_err(db_err)?;
-        match r {
-            Some(r) => Ok(Some(self.checkpoint_from(&r).await?)),
-            None => Ok(None),
-        }
     }
 
     async fn log_latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, RepoError> {
-        let r =
-            sqlx::query("SELECT size, at, note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_err)?;
-        match r {
-            Some(r) => Ok(Some(self.checkpoint_from(&r).await?)),
-            None => Ok(None),
-        }
+        self.one_checkpoint(
+            "SELECT size, at, note FROM log_checkpoints WHERE size > $1 ORDER BY size DESC LIMIT 1",
+            -1,
+        )
+        .await
     }
 
     async fn log_best_checkpoint(&self, above: u64) -> Result<Option<StoredCheckpoint>, RepoError> {
@@ -284,15 +296,11 @@ impl LogRepository for Store {
     }
 
     async fn log_checkpoint(&self, size: u64) -> Result<Option<StoredCheckpoint>, RepoError> {
-        let r = sqlx::query("SELECT size, at, note FROM log_checkpoints WHERE size = $1")
-            .bind(to_i64(size)?)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err)?;
-        match r {
-            Some(r) => Ok(Some(self.checkpoint_from(&r).await?)),
-            None => Ok(None),
-        }
+        self.one_checkpoint(
+            "SELECT size, at, note FROM log_checkpoints WHERE size = $1",
+            to_i64(size)?,
+        )
+        .await
     }
 
     async fn log_level_hashes(
