@@ -92,6 +92,8 @@ pub struct Federation {
     seal_makers: Vec<[u8; 32]>,
     /// This region's witness key (vkey), whose cosignatures count on peers' checkpoints.
     own_witness: RwLock<Option<String>>,
+    /// Proven log inclusions of peers' objects (see `transparency`).
+    log_proofs: transparency::ProofCache,
 }
 
 impl Federation {
@@ -174,6 +176,7 @@ impl Federation {
             cross: vec![],
             seal_makers,
             own_witness: RwLock::new(None),
+            log_proofs: Default::default(),
         })
     }
 

@@ -24,6 +24,21 @@ use crate::verify::report::{Indication, LogInclusion, Report, SubIndication, Via
 /// Largest proof answer read.
 const MAX_PROOF_BYTES: usize = 64 * 1024;
 
+/// Most proofs remembered (the cache is emptied when full).
+const MAX_CACHED: usize = 10_000;
+
+/// Proven inclusions, by (region, kind, object SHA-256), with when they were proven. An entry
+/// never leaves an append-only log, so a proof stays true; it is kept for the federation's
+/// revocation cache time so that new cosignatures show. Anything short of `proven` is not kept:
+/// a pending entry may be integrated the next second.
+#[derive(Default)]
+pub(super) struct ProofCache(
+    std::sync::Mutex<std::collections::HashMap<ProofKey, (LogInclusion, i64)>>,
+);
+
+/// (region, kind, object SHA-256).
+type ProofKey = (String, String, [u8; 32]);
+
 impl Federation {
     /// The witnesses whose cosignatures count on `log_region`'s checkpoints: this region's and
     /// every other recognized region's, with the region each key speaks for.
@@ -53,6 +68,37 @@ impl Federation {
         target: &[u8],
     ) -> LogInclusion {
         let sha = crate::crypto::sha256(target);
+        let key = (region.to_string(), kind.to_string(), sha);
+        let now = self.clock.now();
+        let ttl = i64::try_from(self.config.sync.revocation_cache_seconds).unwrap_or(i64::MAX);
+        if let Ok(c) = self.log_proofs.0.lock()
+            && let Some((hit, at)) = c.get(&key)
+            && now.saturating_sub(*at) < ttl
+        {
+            return hit.clone();
+        }
+        let result = self.look_up(region, info, logs, kind, &sha).await;
+        if result.status == "proven"
+            && let Ok(mut c) = self.log_proofs.0.lock()
+        {
+            if c.len() >= MAX_CACHED {
+                c.clear();
+            }
+            c.insert(key, (result.clone(), now));
+        }
+        result
+    }
+
+    /// [`Federation::inclusion`] without the cache.
+    async fn look_up(
+        &self,
+        region: &str,
+        info: &LogInfo,
+        logs: &[(String, LogInfo)],
+        kind: &str,
+        sha: &[u8; 32],
+    ) -> LogInclusion {
+        let sha = *sha;
         let mut result = LogInclusion {
             status: "unavailable",
             log: info.origin.clone(),
