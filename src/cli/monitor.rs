@@ -140,7 +140,15 @@ pub async fn run(a: MonitorArgs) -> Result<(), CliError> {
                 .as_ref()
                 .is_none_or(|n| e.name.as_ref().is_some_and(|x| x.contains(n.as_str())));
         let registry = if e.kind == "seal.make" && !a.no_registry_check {
-            Some(seal_known(federation.list_client(), &region_base, e).await)
+            Some(
+                seal_known(
+                    federation.list_client(),
+                    federation.config().sync.max_list_bytes,
+                    &region_base,
+                    e,
+                )
+                .await,
+            )
         } else {
             None
         };
@@ -207,15 +215,19 @@ fn entry_json(index: u64, e: &Entry, registry: Option<&Result<(), String>>) -> s
 /// answers (a 404 means the registry no longer holds it).
 async fn seal_known(
     fetcher: &RevocationFetcher,
+    cap: usize,
     region_base: &str,
     e: &Entry,
 ) -> Result<(), String> {
     let url = format!("{region_base}/v1/seals/{}/status", e.reference);
-    match fetcher.get(&url, &|u: &str| u == url).await {
-        Ok(_) => Ok(()),
-        Err(err) if err.to_string().ends_with("HTTP status 404 Not Found") => Err(format!(
+    match fetcher.get_answer(&url, &|u: &str| u == url, cap).await {
+        Ok((200, _)) => Ok(()),
+        Ok((404, _)) => Err(format!(
             "seal {} is in the log but not in the region's registry (hidden or removed)",
             e.reference
+        )),
+        Ok((status, _)) => Err(format!(
+            "the registry could not be asked: {url}: HTTP status {status}"
         )),
         Err(err) => Err(format!("the registry could not be asked: {err}")),
     }

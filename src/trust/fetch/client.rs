@@ -269,6 +269,24 @@ impl RevocationFetcher {
         }
     }
 
+    /// GET `url` (which must be in `allowed`): the status and the answer (any status but a
+    /// redirect), capped at `cap`. For callers to whom a 404 is an answer (an object not in a
+    /// log, a seal not in a registry), not a failure.
+    pub fn get_answer<'a>(
+        &'a self,
+        url: &'a str,
+        allowed: &dyn Fn(&str) -> bool,
+        cap: usize,
+    ) -> impl Future<Output = Result<(u16, Vec<u8>), FetchError>> + Send + use<'a> {
+        let checked = check_url(url, allowed, &self.cfg.refusal);
+        async move {
+            let req = hyper::Request::get(checked?)
+                .body(Full::new(Bytes::new()))
+                .map_err(|e| FetchError::Scheme(format!("{url}: {e}")))?;
+            self.exchange_any(url, req, cap).await
+        }
+    }
+
     /// POST `body` as `content_type` to `url` (which must be in `allowed`): the status and the
     /// answer (any status but a redirect), capped at `cap`. For protocols whose refusals carry
     /// data (a tlog witness's 409 names its size).

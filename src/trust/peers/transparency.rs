@@ -115,15 +115,21 @@ impl Federation {
         let prefix = format!("{}/", info.url.trim_end_matches('/'));
         let answer = self
             .list_fetcher
-            .get_capped(&url, &|u: &str| u.starts_with(&prefix), MAX_PROOF_BYTES)
+            .get_answer(&url, &|u: &str| u.starts_with(&prefix), MAX_PROOF_BYTES)
             .await;
         let body = match answer {
-            Ok(b) => b,
-            Err(e) if e.to_string().ends_with("HTTP status 404 Not Found") => {
+            Ok((200, b)) => b,
+            Ok((404, _)) => {
                 result.status = "missing";
                 result.summary = format!(
                     "not in region {region}'s transparency log ({}): the object is not proven to be public",
                     info.origin
+                );
+                return result;
+            }
+            Ok((status, _)) => {
+                result.summary = format!(
+                    "region {region}'s transparency log could not be asked: {url}: HTTP status {status}"
                 );
                 return result;
             }
