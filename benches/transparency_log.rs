@@ -101,14 +101,20 @@ async fn load_pending(url: &str, n: u64) {
                 break;
             }
             let rows = (n - i).min(500);
-            let values: Vec<String> = (1..=rows).map(|k| format!("(${k})")).collect();
+            let values: Vec<String> = (0..rows)
+                .map(|k| format!("(${}, ${}, ${})", 3 * k + 1, 3 * k + 2, 3 * k + 3))
+                .collect();
             let sql = format!(
-                "INSERT INTO log_pending (entry) VALUES {}",
+                "INSERT INTO log_pending (kind, object_sha256, entry) VALUES {}",
                 values.join(", ")
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for k in 0..rows {
-                q = q.bind(entry(i + k).encode().unwrap());
+                let e = entry(i + k);
+                q = q
+                    .bind(e.kind.clone())
+                    .bind(hex::encode(e.object_sha256))
+                    .bind(e.encode().unwrap());
             }
             q.execute(&mut *tx).await.unwrap();
             i += rows;

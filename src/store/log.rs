@@ -9,7 +9,7 @@ use super::{Store, db_err, get};
 use crate::pki::repo::RepoError;
 use crate::transparency::entry::Entry;
 use crate::transparency::merkle::{Hash, NodeId};
-use crate::transparency::repo::{Integration, LogRepository, StoredCheckpoint};
+use crate::transparency::repo::{Integration, LogRepository, Pending, StoredCheckpoint};
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
 
@@ -35,17 +35,20 @@ pub(super) async fn add_pending<'a>(
     entries: impl Iterator<Item = &'a Entry>,
 ) -> Result<(), RepoError> {
     let encoded = entries
-        .map(|e| e.encode())
+        .map(|e| e.encode().map(|bytes| (e, bytes)))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| RepoError::Backend(format!("transparency log entry: {e}")))?;
     for chunk in encoded.chunks(ROWS_PER_INSERT) {
         let sql = format!(
-            "INSERT INTO log_pending (entry) VALUES {}",
-            super::placeholders(chunk.len(), 1)
+            "INSERT INTO log_pending (kind, object_sha256, entry) VALUES {}",
+            super::placeholders(chunk.len(), 3)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
-        for e in chunk {
-            q = q.bind(e.clone());
+        for (e, bytes) in chunk {
+            q = q
+                .bind(e.kind.clone())
+                .bind(hex::encode(e.object_sha256))
+                .bind(bytes.clone());
         }
         q.execute(&mut *conn).await.map_err(db_err)?;
     }
@@ -112,14 +115,23 @@ impl LogRepository for Store {
             .await
     }
 
-    async fn log_pending(&self, limit: u32) -> Result<Vec<(i64, Vec<u8>)>, RepoError> {
-        let rows = sqlx::query("SELECT seq, entry FROM log_pending ORDER BY seq LIMIT $1")
-            .bind(i64::from(limit.max(1)))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?;
+    async fn log_pending(&self, limit: u32) -> Result<Vec<Pending>, RepoError> {
+        let rows = sqlx::query(
+            "SELECT seq, kind, object_sha256, entry FROM log_pending ORDER BY seq LIMIT $1",
+        )
+        .bind(i64::from(limit.max(1)))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
         rows.iter()
-            .map(|r| Ok((get(r, "seq")?, get(r, "entry")?)))
+            .map(|r| {
+                Ok(Pending {
+                    seq: get(r, "seq")?,
+                    kind: get(r, "kind")?,
+                    object_sha256: get(r, "object_sha256")?,
+                    entry: get(r, "entry")?,
+                })
+            })
             .collect()
     }
 

@@ -13,7 +13,6 @@
 
 use super::checkpoint::{Checkpoint, CosignatureSigner};
 use super::ed25519::Ed25519Signer;
-use super::entry::Entry;
 use super::merkle::{self, Hash, NodeId};
 use super::note::NoteSigner;
 use super::proof::TlogProof;
@@ -293,17 +292,9 @@ impl Log {
         };
         let mut entries = Vec::with_capacity(pending.len());
         let mut hashes = Vec::with_capacity(pending.len() * 2);
-        for (i, (_, bytes)) in pending.iter().enumerate() {
+        for (i, p) in pending.iter().enumerate() {
             let index = old_size + i as u64;
-            let (kind, object) = match Entry::parse(bytes) {
-                Ok(e) => (e.kind, hex::encode(e.object_sha256)),
-                // Written by this program, so never expected; logged as they are.
-                Err(_) => (
-                    "malformed".to_string(),
-                    hex::encode(crate::crypto::sha256(bytes)),
-                ),
-            };
-            let done = merkle::hashes_completed_by(index, merkle::leaf_hash(bytes), |l, i| {
+            let done = merkle::hashes_completed_by(index, merkle::leaf_hash(&p.entry), |l, i| {
                 hash_of(&nodes, l, i)
             })
             .map_err(merkle_err)?;
@@ -311,7 +302,12 @@ impl Log {
                 nodes.insert(id, h);
                 hashes.push((id, h));
             }
-            entries.push((index, kind, object, bytes.clone()));
+            entries.push((
+                index,
+                p.kind.clone(),
+                p.object_sha256.clone(),
+                p.entry.clone(),
+            ));
         }
         let new_size = old_size + pending.len() as u64;
         let root = merkle::root(new_size, |l, i| hash_of(&nodes, l, i)).map_err(merkle_err)?;
@@ -332,7 +328,7 @@ impl Log {
             .unwrap_or(true);
         let step = Integration {
             old_size,
-            pending: pending.iter().map(|(s, _)| *s).collect(),
+            pending: pending.iter().map(|p| p.seq).collect(),
             entries,
             hashes,
             new_size,

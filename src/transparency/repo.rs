@@ -6,6 +6,20 @@
 use super::merkle::{Hash, NodeId};
 use crate::pki::repo::RepoError;
 
+/// An entry waiting for sequencing, with the kind and object hash it was queued under (so that
+/// the sequencer need not read the record again).
+#[derive(Clone, Debug)]
+pub struct Pending {
+    /// Sequence number of the queue.
+    pub seq: i64,
+    /// The entry's kind.
+    pub kind: String,
+    /// SHA-256 of its object, hex.
+    pub object_sha256: String,
+    /// The canonical bytes.
+    pub entry: Vec<u8>,
+}
+
 /// One integration step: the pending entries read (their sequence numbers), their indexes
 /// from `old_size` on, the tree hashes they complete and the checkpoint of the new tree.
 #[derive(Clone, Debug)]
@@ -61,8 +75,8 @@ pub trait LogRepository: Send + Sync {
     async fn log_size(&self) -> Result<u64, RepoError>;
     /// How many entries are pending.
     async fn log_pending_count(&self) -> Result<u64, RepoError>;
-    /// Up to `limit` pending entries, oldest first: `(sequence, canonical bytes)`.
-    async fn log_pending(&self, limit: u32) -> Result<Vec<(i64, Vec<u8>)>, RepoError>;
+    /// Up to `limit` pending entries, oldest first.
+    async fn log_pending(&self, limit: u32) -> Result<Vec<Pending>, RepoError>;
     /// The stored hashes of `nodes`, in order (`None` for one not stored).
     async fn log_hashes(&self, nodes: &[NodeId]) -> Result<Vec<Option<Hash>>, RepoError>;
     /// Commit `step` in one transaction: move the head from `old_size` to `new_size`, store

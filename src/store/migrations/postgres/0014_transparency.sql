@@ -5,6 +5,8 @@
 -- witnesses' cosignatures, and, as a witness, the latest checkpoint cosigned for each peer log.
 CREATE TABLE log_pending (
     seq BIGSERIAL PRIMARY KEY,
+    kind TEXT NOT NULL,
+    object_sha256 TEXT NOT NULL,
     entry BYTEA NOT NULL
 );
 CREATE TABLE log_entries (

@@ -5,6 +5,8 @@
 -- cosignatures, and, as a witness, the latest checkpoint cosigned for each peer log.
 CREATE TABLE log_pending (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    object_sha256 TEXT NOT NULL,
     entry BLOB NOT NULL
 );
 CREATE TABLE log_entries (
