@@ -398,6 +398,27 @@ async fn three_regions_recognize_each_other() {
     }
     // C, which requires proofs, passes the seal too; the witnesses' state is in /metrics.
     assert_eq!(verify_at(&bc, &sealed1).await["indication"], "TOTAL_PASSED");
+    // Forgery: a seal made with A's real seal-maker key outside A's system is in no log; C
+    // (mode fail) does not pass it, and says why.
+    let forged = unlogged_seal(
+        &da,
+        "ra",
+        "91350100M000100Y43",
+        &serial,
+        &signer_dir.join("cert.pem"),
+    )
+    .await;
+    let j = verify_at(&bc, &forged).await;
+    assert_ne!(j["indication"], "TOTAL_PASSED", "{j:#}");
+    let mut steps = vec![];
+    steps_named(&j, "seal-logged", &mut steps);
+    assert_eq!(steps.len(), 1, "{j:#}");
+    assert_eq!(steps[0]["outcome"], "indeterminate", "{j:#}");
+    let detail = steps[0]["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("transparency required: not in region ra's transparency log"),
+        "{detail}"
+    );
     let m = get(&format!("{ba}/metrics"), Some(&admin_a)).await;
     let m = String::from_utf8_lossy(&m.body).to_string();
     for w in ["rb", "rc"] {

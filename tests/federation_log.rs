@@ -125,31 +125,14 @@ async fn witnesses_and_the_monitor_catch_a_log_that_lies() {
         .decode(seal["esl_base64"].as_str().unwrap())
         .unwrap();
     seal_logged_step(&bb, &real, "passed", "logged at index ").await;
-    let forged = {
-        let pass = yinxin::crypto::Passphrase::new(TEST_PASSPHRASE.into()).unwrap();
-        let region = yinxin::pki::region::Region::open(&da, None, &yinxin::store::SqlConnector)
-            .await
-            .unwrap();
-        let (maker, maker_cert) = region.seal_maker(&pass).await.unwrap();
-        let signer_cert = der_of(&tmp.path().join("signer/cert.pem"));
-        let t = yinxin::seal::types::builtin().into_iter().next().unwrap();
-        yinxin::seal::service::make_seal(
-            &yinxin::seal::service::SealRequest {
-                region: "ra",
-                seal_type: &t,
-                holder: HOLDER,
-                name: "影子公章",
-                signers: vec![(serial.clone(), signer_cert)],
-                picture_png: RED_PNG.to_vec(),
-                validity_days: 30,
-                now: yinxin::clock::now_secs(),
-            },
-            maker.as_ref(),
-            &maker_cert,
-        )
-        .unwrap()
-        .der
-    };
+    let forged = unlogged_seal(
+        &da,
+        "ra",
+        HOLDER,
+        &serial,
+        &tmp.path().join("signer/cert.pem"),
+    )
+    .await;
     // B warns (mode warn): the step is reported, not passed.
     seal_logged_step(
         &bb,
@@ -364,7 +347,7 @@ async fn witnesses_and_the_monitor_catch_a_log_that_lies() {
     )
     .await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    let cert_der = der_of(&tmp.path().join("signer/cert.pem"));
+    let cert_der = cert_der_of(&tmp.path().join("signer/cert.pem"));
     let deadline = Instant::now() + Duration::from_secs(30);
     while get(
         &format!(
@@ -405,16 +388,6 @@ async fn witnesses_and_the_monitor_catch_a_log_that_lies() {
     assert_eq!(after, state_now, "a refused run does not move the state");
     drop(a);
     drop(b);
-}
-
-/// The DER of a PEM certificate file.
-fn der_of(path: &std::path::Path) -> Vec<u8> {
-    use der::{DecodePem, Encode};
-    let pem = std::fs::read_to_string(path).unwrap();
-    x509_cert::Certificate::from_pem(&pem)
-        .unwrap()
-        .to_der()
-        .unwrap()
 }
 
 /// A seal of `HOLDER` made at A through the API: the answer.

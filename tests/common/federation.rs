@@ -113,3 +113,48 @@ pub async fn verify_at(base: &str, object: &[u8]) -> Value {
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     r.json()
 }
+
+/// A seal made with region `code`'s real seal-maker key (in `data`) outside its system: never
+/// in its registry nor in its transparency log (the forgery a log exists to expose). Signers:
+/// the certificate `serial` whose PEM is `signer_pem`.
+pub async fn unlogged_seal(
+    data: &Path,
+    code: &str,
+    holder: &str,
+    serial: &str,
+    signer_pem: &Path,
+) -> Vec<u8> {
+    let pass = yinxin::crypto::Passphrase::new(super::TEST_PASSPHRASE.into()).unwrap();
+    let region = yinxin::pki::region::Region::open(data, None, &yinxin::store::SqlConnector)
+        .await
+        .unwrap();
+    let (maker, maker_cert) = region.seal_maker(&pass).await.unwrap();
+    let signer_cert = cert_der_of(signer_pem);
+    let t = yinxin::seal::types::builtin().into_iter().next().unwrap();
+    yinxin::seal::service::make_seal(
+        &yinxin::seal::service::SealRequest {
+            region: code,
+            seal_type: &t,
+            holder,
+            name: "影子公章",
+            signers: vec![(serial.to_string(), signer_cert)],
+            picture_png: super::RED_PNG.to_vec(),
+            validity_days: 30,
+            now: yinxin::clock::now_secs(),
+        },
+        maker.as_ref(),
+        &maker_cert,
+    )
+    .unwrap()
+    .der
+}
+
+/// The DER of a PEM certificate file.
+pub fn cert_der_of(path: &Path) -> Vec<u8> {
+    use der::{DecodePem, Encode};
+    let pem = std::fs::read_to_string(path).unwrap();
+    x509_cert::Certificate::from_pem(&pem)
+        .unwrap()
+        .to_der()
+        .unwrap()
+}
